@@ -1,0 +1,59 @@
+//! Events of the `user` stream: one stream per account, keyed by the user's id.
+use serde::{Deserialize, Serialize};
+
+use crate::events::DomainEvent;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum UserEvent {
+    UserRegistered {
+        username: String,
+        email: String,
+        password_hash: String,
+        verified: bool,
+    },
+    EmailVerified {
+        email: String,
+    },
+    PasswordChanged {
+        password_hash: String,
+        reset: bool,
+    },
+    /// Only the changed fields are set; a new e-mail is unverified unless verification is off.
+    ProfileUpdated {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        username: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
+        verified: bool,
+    },
+    UserLoggedIn,
+    UserBlocked {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    UserUnblocked,
+    /// Prompts a day across all chats; 0 = unlimited.
+    DailyQuotaChanged {
+        prompts: u32,
+    },
+    UserDeleted,
+}
+
+impl DomainEvent for UserEvent {
+    const STREAM_TYPE: &'static str = "user";
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            UserEvent::UserRegistered { .. } => "UserRegistered",
+            UserEvent::EmailVerified { .. } => "EmailVerified",
+            UserEvent::PasswordChanged { .. } => "PasswordChanged",
+            UserEvent::ProfileUpdated { .. } => "ProfileUpdated",
+            UserEvent::UserLoggedIn => "UserLoggedIn",
+            UserEvent::UserBlocked { .. } => "UserBlocked",
+            UserEvent::UserUnblocked => "UserUnblocked",
+            UserEvent::DailyQuotaChanged { .. } => "DailyQuotaChanged",
+            UserEvent::UserDeleted => "UserDeleted",
+        }
+    }
+}

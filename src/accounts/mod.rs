@@ -1,0 +1,18 @@
+//! Accounts: users (event-sourced in the `user` stream), their device sessions and e-mail
+//! tokens, and the main admin (seeded from `.env`).
+pub mod admin;
+pub mod current;
+pub mod events;
+mod login;
+mod moderation;
+pub mod password;
+mod passwords;
+mod profile;
+pub mod rate_limit;
+mod registration;
+mod service;
+pub mod session_store;
+pub mod tokens;
+
+pub use registration::Registration;
+pub use service::{AccountError, AccountRules, Accounts, FieldErrors};

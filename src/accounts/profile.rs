@@ -1,0 +1,99 @@
+//! Editing and deleting one's own account.
+use secrecy::SecretString;
+
+use super::events::UserEvent;
+use super::password;
+use super::service::{AccountError, Accounts, FieldErrors};
+use crate::domain::{EmailAddress, Username};
+use crate::events::Metadata;
+use crate::i18n::{Lang, Msg};
+use crate::store::users::{self, UserRow};
+use crate::store::{sessions, tokens as token_rows};
+
+impl Accounts {
+    /// Renames and/or changes the e-mail address; a new address must be verified again.
+    #[tracing::instrument(name = "Updating a profile", skip_all)]
+    pub async fn update_profile(
+        &self,
+        user: &UserRow,
+        username: &str,
+        email: &str,
+        lang: Lang,
+    ) -> Result<UserRow, AccountError> {
+        let mut errors = FieldErrors::new();
+        let username = Username::parse(username)
+            .map_err(|m| errors.insert("username", m))
+            .ok();
+        let email = EmailAddress::parse(email)
+            .map_err(|m| errors.insert("email", m))
+            .ok();
+        let (Some(username), Some(email)) = (username, email) else {
+            return Err(AccountError::Fields(errors));
+        };
+        self.ensure_free(username.as_str(), email.as_str(), Some(&user.id))
+            .await?;
+        let verification_required = self.rules.verification_required;
+        let recorded = self
+            .change_user(&user.id, Metadata::user(&user.id), |current| {
+                let new_name =
+                    (current.username != username.as_str()).then(|| username.as_str().to_owned());
+                let new_email =
+                    (current.email != email.as_str()).then(|| email.as_str().to_owned());
+                if new_name.is_none() && new_email.is_none() {
+                    return Ok(Vec::new());
+                }
+                let verified = if new_email.is_some() {
+                    !verification_required
+                } else {
+                    current.verified
+                };
+                Ok(vec![UserEvent::ProfileUpdated {
+                    username: new_name,
+                    email: new_email,
+                    verified,
+                }])
+            })
+            .await?;
+        let updated = users::find(&self.pool, &user.id)
+            .await?
+            .ok_or(crate::error::AppError::NotFound)?;
+        if !recorded.is_empty() && updated.email != user.email && !updated.verified {
+            self.send_verification(&updated.id, &updated.username, &updated.email, lang)
+                .await?;
+        }
+        Ok(updated)
+    }
+
+    /// Checks the password, then the caller deletes the chats; see `finish_deletion`.
+    pub async fn confirm_password(
+        &self,
+        user: &UserRow,
+        password: &str,
+    ) -> Result<(), AccountError> {
+        if password::verify(
+            SecretString::from(password.to_owned()),
+            Some(user.password.clone()),
+        )
+        .await?
+        {
+            Ok(())
+        } else {
+            Err(AccountError::field(
+                "password",
+                Msg::new("password-current-wrong"),
+            ))
+        }
+    }
+
+    /// Records the deletion (the username and e-mail become free) and ends every session.
+    #[tracing::instrument(name = "Deleting an account", skip_all)]
+    pub async fn finish_deletion(&self, user: &UserRow) -> Result<(), AccountError> {
+        self.change_user(&user.id, Metadata::user(&user.id), |_| {
+            Ok(vec![UserEvent::UserDeleted])
+        })
+        .await?;
+        sessions::delete_for_user(&self.pool, &user.id).await?;
+        token_rows::delete_for_user(&self.pool, &user.id).await?;
+        Ok(())
+    }
+}

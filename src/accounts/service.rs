@@ -1,0 +1,229 @@
+//! `Accounts`: the dependencies every account use case shares, and the one way to change a
+//! user: read the projection, decide events, append them after the user's last sequence
+//! (retrying when another request changed the same user in between).
+use std::collections::BTreeMap;
+
+use sqlx::MySqlPool;
+use time::Duration;
+use url::Url;
+use uuid::Uuid;
+
+use super::events::UserEvent;
+use super::tokens::{self, Purpose};
+use crate::clock::SharedClock;
+use crate::configuration::Settings;
+use crate::error::AppError;
+use crate::events::{AppendError, EventStore, Metadata, RecordedEvent};
+use crate::i18n::{Lang, Msg};
+use crate::mail::{Email, Mailer};
+use crate::store::users::{self, UserRow};
+
+/// Field name → what is wrong with it, for forms that come back with messages.
+pub type FieldErrors = BTreeMap<&'static str, Msg>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("invalid fields: {0:?}")]
+    Fields(FieldErrors),
+    #[error("{}", .0.id)]
+    Refused(Msg),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl AccountError {
+    pub fn field(name: &'static str, msg: Msg) -> Self {
+        AccountError::Fields(BTreeMap::from([(name, msg)]))
+    }
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(error: sqlx::Error) -> Self {
+        AccountError::App(error.into())
+    }
+}
+
+impl From<super::password::HashError> for AccountError {
+    fn from(error: super::password::HashError) -> Self {
+        AccountError::App(AppError::unexpected(error))
+    }
+}
+
+/// What the account use cases read from the settings.
+#[derive(Clone, Debug)]
+pub struct AccountRules {
+    pub public_url: Url,
+    pub verification_required: bool,
+    pub verify_lifetime: Duration,
+    pub reset_lifetime: Duration,
+    pub resend_cooldown: Duration,
+}
+
+impl AccountRules {
+    pub fn from_settings(settings: &Settings) -> Self {
+        AccountRules {
+            public_url: settings.server.public_url.clone(),
+            verification_required: settings.email.verification_required,
+            verify_lifetime: Duration::hours(settings.email.verify_token_hours),
+            reset_lifetime: Duration::minutes(settings.email.reset_token_minutes),
+            resend_cooldown: Duration::seconds(settings.email.resend_cooldown_secs),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    pub(super) pool: MySqlPool,
+    pub(super) store: EventStore,
+    pub(super) clock: SharedClock,
+    pub(super) mailer: Mailer,
+    pub(super) rules: AccountRules,
+}
+
+const MAX_ATTEMPTS: usize = 4;
+
+impl Accounts {
+    pub fn new(
+        pool: MySqlPool,
+        store: EventStore,
+        clock: SharedClock,
+        mailer: Mailer,
+        rules: AccountRules,
+    ) -> Self {
+        Accounts {
+            pool,
+            store,
+            clock,
+            mailer,
+            rules,
+        }
+    }
+
+    pub fn rules(&self) -> &AccountRules {
+        &self.rules
+    }
+
+    pub async fn find(&self, user_id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+        users::find(&self.pool, user_id).await
+    }
+
+    /// Appends the events `decide` returns for the user's current state.
+    pub async fn change_user<F>(
+        &self,
+        user_id: &str,
+        metadata: Metadata,
+        decide: F,
+    ) -> Result<Vec<RecordedEvent>, AccountError>
+    where
+        F: Fn(&UserRow) -> Result<Vec<UserEvent>, AccountError>,
+    {
+        for _ in 0..MAX_ATTEMPTS {
+            let user = users::find(&self.pool, user_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let events = decide(&user)?;
+            if events.is_empty() {
+                return Ok(Vec::new());
+            }
+            match self
+                .store
+                .append(user_id, user.version, &events, &metadata)
+                .await
+            {
+                Ok(recorded) => return Ok(recorded),
+                Err(AppendError::Conflict { .. }) => continue,
+                Err(error) => return Err(unique_to_fields(error)),
+            }
+        }
+        Err(AccountError::App(AppError::Conflict(Msg::new(
+            "error-busy-retry",
+        ))))
+    }
+
+    /// Starts a new user stream.
+    pub async fn create_user(&self, event: UserEvent) -> Result<Uuid, AccountError> {
+        let id = Uuid::now_v7();
+        self.store
+            .append(&id.to_string(), 0, &[event], &Metadata::user(id))
+            .await
+            .map_err(unique_to_fields)?;
+        Ok(id)
+    }
+
+    /// Refuses a username or e-mail another account (not `except`) already uses.
+    pub(super) async fn ensure_free(
+        &self,
+        username: &str,
+        email: &str,
+        except: Option<&str>,
+    ) -> Result<(), AccountError> {
+        let (name_taken, email_taken) = users::taken(&self.pool, username, email, except).await?;
+        let mut errors = FieldErrors::new();
+        if name_taken {
+            errors.insert("username", Msg::new("username-taken"));
+        }
+        if email_taken {
+            errors.insert("email", Msg::new("email-taken"));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AccountError::Fields(errors))
+        }
+    }
+
+    pub(super) fn link(&self, path: &str, token: &str) -> String {
+        let mut url = self.rules.public_url.clone();
+        url.set_path(path);
+        url.query_pairs_mut().clear().append_pair("token", token);
+        url.to_string()
+    }
+
+    /// Mails a fresh verification link to the user's current address.
+    pub async fn send_verification(
+        &self,
+        user_id: &str,
+        username: &str,
+        email: &str,
+        lang: Lang,
+    ) -> Result<(), AccountError> {
+        let token = tokens::issue(
+            &self.pool,
+            &self.clock,
+            user_id,
+            email,
+            Purpose::Verify,
+            self.rules.verify_lifetime,
+        )
+        .await?;
+        let body = Msg::new("email-verify-body")
+            .arg("name", username)
+            .arg("link", self.link("/verify", &token))
+            .arg("hours", self.rules.verify_lifetime.whole_hours());
+        self.deliver(Email {
+            to: email.to_owned(),
+            subject: Msg::new("email-verify-subject").translate(lang),
+            text: body.translate(lang),
+        });
+        Ok(())
+    }
+
+    /// Sends in the background: a slow or failing mail server never holds up a request.
+    pub(super) fn deliver(&self, email: Email) {
+        let mailer = self.mailer.clone();
+        tokio::spawn(async move {
+            if let Err(error) = mailer.send(email).await {
+                tracing::error!(%error, "E-mail could not be sent");
+            }
+        });
+    }
+}
+
+/// A projection's unique key names the form field that is taken.
+pub fn unique_to_fields(error: AppendError) -> AccountError {
+    match error.unique_violation() {
+        Some("uq_user_username") => AccountError::field("username", Msg::new("username-taken")),
+        Some("uq_user_email") => AccountError::field("email", Msg::new("email-taken")),
+        _ => AccountError::App(AppError::unexpected(error)),
+    }
+}

@@ -1,0 +1,317 @@
+//! Exports of chats for the admin: Markdown and JSON streamed page by page (a chat with 10,000
+//! messages is never held in memory at once), a PDF built on the blocking pool, and a zip of
+//! several users' chats written to a temporary file and streamed from there.
+use std::collections::VecDeque;
+use std::io::Write;
+
+use bytes::Bytes;
+use futures::Stream;
+use serde_json::json;
+use sqlx::MySqlPool;
+use time::format_description::well_known::Rfc3339;
+
+use super::pdf::{PdfBuilder, PdfError};
+use crate::store::chats::{self, ChatRow, MessageRow};
+
+/// Messages read per query while exporting.
+const PAGE: u32 = 500;
+
+/// A chat to export, with its owner's name for the header.
+#[derive(Clone, Debug)]
+pub struct ChatExport {
+    pub chat: ChatRow,
+    pub username: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Pdf(#[from] PdfError),
+    #[error("could not write the archive: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("the export task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+fn iso(at: time::PrimitiveDateTime) -> String {
+    at.assume_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+fn who(message: &MessageRow) -> String {
+    let role = if message.role == "user" {
+        "User"
+    } else {
+        "Assistant"
+    };
+    match (&message.model, message.role.as_str()) {
+        (Some(model), "assistant") => format!("{role} ({model}) · {}", iso(message.date)),
+        _ => format!("{role} · {}", iso(message.date)),
+    }
+}
+
+fn markdown_header(export: &ChatExport) -> String {
+    format!(
+        "# {}\n\n- User: {}\n- Model: {}\n- Started: {}\n- Last activity: {}\n\n",
+        export.chat.title,
+        export.username,
+        export.chat.model,
+        iso(export.chat.date),
+        iso(export.chat.updated_at)
+    )
+}
+
+fn markdown_message(message: &MessageRow) -> String {
+    let mut text = format!("### {}\n\n{}\n\n", who(message), message.content);
+    if message.status != "complete" {
+        text.push_str(&format!(
+            "_({}{})_\n\n",
+            message.status,
+            message
+                .error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        ));
+    }
+    text
+}
+
+fn json_message(message: &MessageRow) -> serde_json::Value {
+    json!({
+        "id": message.id, "rank": message.rank, "role": message.role, "content": message.content,
+        "date": iso(message.date), "status": message.status, "model": message.model,
+        "prompt_tokens": message.prompt_tokens, "completion_tokens": message.completion_tokens,
+        "latency_ms": message.latency_ms, "ttft_ms": message.ttft_ms, "error": message.error,
+    })
+}
+
+fn json_chat_open(export: &ChatExport) -> String {
+    let head = json!({
+        "id": export.chat.id, "title": export.chat.title, "user": export.username, "model": export.chat.model,
+        "started": iso(export.chat.date), "updated": iso(export.chat.updated_at),
+    });
+    // The chat object without its closing brace, so messages can follow.
+    let text = head.to_string();
+    format!("{},\"messages\":[", &text[..text.len() - 1])
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    Markdown,
+    Json,
+}
+
+struct Cursor {
+    pool: MySqlPool,
+    chats: VecDeque<ChatExport>,
+    current: Option<(ChatExport, u32, bool)>,
+    format: TextFormat,
+    started: bool,
+    first_chat: bool,
+    done: bool,
+}
+
+/// One step of a text export: the next page of the current chat, or the next chat.
+async fn next_chunk(cursor: &mut Cursor) -> Result<Option<String>, sqlx::Error> {
+    let mut out = String::new();
+    if !cursor.started {
+        cursor.started = true;
+        if cursor.format == TextFormat::Json {
+            out.push_str("{\"chats\":[");
+        }
+    }
+    let Some((export, after_rank, first_message)) = cursor.current.take() else {
+        let Some(export) = cursor.chats.pop_front() else {
+            if cursor.done {
+                return Ok(None);
+            }
+            cursor.done = true;
+            if cursor.format == TextFormat::Json {
+                out.push_str("]}\n");
+            }
+            return Ok(Some(out));
+        };
+        match cursor.format {
+            TextFormat::Markdown => out.push_str(&markdown_header(&export)),
+            TextFormat::Json => {
+                if !cursor.first_chat {
+                    out.push(',');
+                }
+                out.push_str(&json_chat_open(&export));
+            }
+        }
+        cursor.first_chat = false;
+        cursor.current = Some((export, 0, true));
+        return Ok(Some(out));
+    };
+    let rows = chats::messages_after(&cursor.pool, &export.chat.id, after_rank, PAGE).await?;
+    let mut first = first_message;
+    for row in &rows {
+        match cursor.format {
+            TextFormat::Markdown => out.push_str(&markdown_message(row)),
+            TextFormat::Json => {
+                if !first {
+                    out.push(',');
+                }
+                out.push_str(&json_message(row).to_string());
+            }
+        }
+        first = false;
+    }
+    match rows.last() {
+        Some(last) if rows.len() == PAGE as usize => {
+            cursor.current = Some((export, last.rank, first))
+        }
+        _ => match cursor.format {
+            TextFormat::Markdown => out.push_str("\n---\n\n"),
+            TextFormat::Json => out.push_str("]}"),
+        },
+    }
+    Ok(Some(out))
+}
+
+/// The chats as Markdown or JSON, produced while the response is being sent.
+pub fn text_stream(
+    pool: MySqlPool,
+    chats: Vec<ChatExport>,
+    format: TextFormat,
+) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
+    let cursor = Cursor {
+        pool,
+        chats: chats.into(),
+        current: None,
+        format,
+        started: false,
+        first_chat: true,
+        done: false,
+    };
+    futures::stream::unfold(cursor, |mut cursor| async move {
+        match next_chunk(&mut cursor).await {
+            Ok(Some(text)) => Some((Ok(Bytes::from(text)), cursor)),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::error!(%error, "Export failed part way");
+                cursor.done = true;
+                cursor.chats.clear();
+                Some((
+                    Err(actix_web::error::ErrorInternalServerError("export failed")),
+                    cursor,
+                ))
+            }
+        }
+    })
+}
+
+/// The chats as one PDF (one chat per page group), laid out on the blocking pool.
+pub async fn pdf(pool: &MySqlPool, chats: Vec<ChatExport>) -> Result<Vec<u8>, ExportError> {
+    let mut pages: Vec<(ChatExport, Vec<MessageRow>)> = Vec::new();
+    for export in chats {
+        let mut messages = Vec::new();
+        let mut after = 0;
+        loop {
+            let rows = chats::messages_after(pool, &export.chat.id, after, PAGE).await?;
+            let full = rows.len() == PAGE as usize;
+            after = rows.last().map_or(after, |r| r.rank);
+            messages.extend(rows);
+            if !full {
+                break;
+            }
+        }
+        pages.push((export, messages));
+    }
+    let bytes =
+        crate::telemetry::spawn_blocking_with_tracing(move || -> Result<Vec<u8>, PdfError> {
+            let mut builder = PdfBuilder::new()?;
+            for (i, (export, messages)) in pages.iter().enumerate() {
+                if i > 0 {
+                    builder.new_page();
+                }
+                let details = format!(
+                    "User: {} · Model: {} · Started: {} · Last activity: {}",
+                    export.username,
+                    export.chat.model,
+                    iso(export.chat.date),
+                    iso(export.chat.updated_at)
+                );
+                builder.header(&export.chat.title, &details);
+                for message in messages {
+                    builder.message(&who(message), &message.content);
+                }
+            }
+            builder.finish()
+        })
+        .await??;
+    Ok(bytes)
+}
+
+enum ZipPiece {
+    File(String),
+    Text(String),
+}
+
+/// Several users' chats (Markdown and JSON per user) in a zip written to a temporary file. The
+/// database is read here; compressing and writing happen on the blocking pool.
+pub async fn zip(
+    pool: &MySqlPool,
+    users: Vec<(String, Vec<ChatExport>)>,
+) -> Result<tempfile::NamedTempFile, ExportError> {
+    let file = tempfile::NamedTempFile::new()?;
+    let target = file.reopen()?;
+    let (sender, mut pieces) = tokio::sync::mpsc::channel::<ZipPiece>(8);
+    let writer =
+        crate::telemetry::spawn_blocking_with_tracing(move || -> Result<(), ExportError> {
+            let mut archive = zip::ZipWriter::new(target);
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            while let Some(piece) = pieces.blocking_recv() {
+                match piece {
+                    ZipPiece::File(name) => archive.start_file(name, options)?,
+                    ZipPiece::Text(text) => archive.write_all(text.as_bytes())?,
+                }
+            }
+            archive.finish()?;
+            Ok(())
+        });
+    'users: for (username, chats) in users {
+        let safe: String = username
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        for (format, extension) in [(TextFormat::Markdown, "md"), (TextFormat::Json, "json")] {
+            if sender
+                .send(ZipPiece::File(format!("{safe}/chats.{extension}")))
+                .await
+                .is_err()
+            {
+                break 'users;
+            }
+            let mut cursor = Cursor {
+                pool: pool.clone(),
+                chats: chats.clone().into(),
+                current: None,
+                format,
+                started: false,
+                first_chat: true,
+                done: false,
+            };
+            while let Some(text) = next_chunk(&mut cursor).await? {
+                if sender.send(ZipPiece::Text(text)).await.is_err() {
+                    break 'users;
+                }
+            }
+        }
+    }
+    drop(sender);
+    writer.await??;
+    Ok(file)
+}

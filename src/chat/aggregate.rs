@@ -1,0 +1,279 @@
+//! The chat aggregate: its state is a fold of its events (`apply`), its rules decide which new
+//! events a command produces (`handle`). No I/O here: the chat actor loads, asks and appends.
+use uuid::Uuid;
+
+use super::events::{AnswerRecord, ChatEvent, TitleSource};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub role: Role,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnswerInProgress {
+    pub model: String,
+    pub instance_id: Uuid,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Chat {
+    pub owner: Option<Uuid>,
+    pub title: String,
+    pub model: String,
+    /// The conversation as the model sees it (discarded answers removed).
+    pub messages: Vec<Message>,
+    pub prompts: u32,
+    pub limit_override: Option<u32>,
+    pub answer_in_progress: Option<AnswerInProgress>,
+    pub deleted: bool,
+    /// The sequence of the last applied event (0 = the chat does not exist yet).
+    pub sequence: u64,
+}
+
+/// What a command needs besides the chat: decided by the actor from settings and projections.
+#[derive(Clone, Debug)]
+pub enum ChatCommand {
+    /// The first prompt of a new chat creates it.
+    Start {
+        owner: Uuid,
+        prompt: String,
+        model: String,
+        instance_id: Uuid,
+    },
+    /// `default_limit` is the site-wide prompt limit; the chat's own override wins over it.
+    SendPrompt {
+        prompt: String,
+        model: String,
+        default_limit: u32,
+        instance_id: Uuid,
+    },
+    FinishAnswer(AnswerOutcome),
+    /// Replace the last answer with a new one (also "Retry" after a failure).
+    Regenerate {
+        model: String,
+        instance_id: Uuid,
+    },
+    Rename {
+        title: String,
+        source: TitleSource,
+    },
+    ChangeModel {
+        model: String,
+    },
+    SetLimit {
+        limit: Option<u32>,
+    },
+    Delete,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnswerOutcome {
+    Completed(AnswerRecord),
+    Stopped(AnswerRecord),
+    Failed(AnswerRecord),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChatRuleError {
+    #[error("the chat does not exist")]
+    NotFound,
+    #[error("the chat already exists")]
+    AlreadyExists,
+    #[error("an answer is still being written")]
+    Busy,
+    #[error("the chat reached its limit of {limit} prompts")]
+    LimitReached { limit: u32 },
+    #[error("no answer is being written")]
+    NoAnswerInProgress,
+    #[error("there is no answer to regenerate")]
+    NothingToRegenerate,
+}
+
+/// The title a chat gets at once from its first prompt (the model may improve it later).
+pub fn title_from_prompt(prompt: &str) -> String {
+    let line = prompt.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut title: String = line.chars().take(60).collect();
+    if line.chars().count() > 60 {
+        title = title.trim_end().to_owned() + "…";
+    }
+    if title.is_empty() {
+        "New chat".into()
+    } else {
+        title
+    }
+}
+
+impl Chat {
+    pub fn exists(&self) -> bool {
+        self.sequence > 0 && !self.deleted
+    }
+
+    pub fn apply(&mut self, event: &ChatEvent) {
+        self.sequence += 1;
+        match event {
+            ChatEvent::ChatStarted {
+                user_id,
+                title,
+                model,
+            } => {
+                self.owner = Some(*user_id);
+                self.title = title.clone();
+                self.model = model.clone();
+            }
+            ChatEvent::UserMessageAppended { text, .. } => {
+                self.prompts += 1;
+                self.messages.push(Message {
+                    role: Role::User,
+                    text: text.clone(),
+                });
+            }
+            ChatEvent::AnswerStarted { model, instance_id } => {
+                self.answer_in_progress = Some(AnswerInProgress {
+                    model: model.clone(),
+                    instance_id: *instance_id,
+                });
+            }
+            ChatEvent::AnswerCompleted(answer)
+            | ChatEvent::AnswerStopped(answer)
+            | ChatEvent::AnswerFailed(answer) => {
+                self.answer_in_progress = None;
+                self.messages.push(Message {
+                    role: Role::Assistant,
+                    text: answer.text.clone(),
+                });
+            }
+            ChatEvent::AnswerDiscarded => {
+                if let Some(last) = self
+                    .messages
+                    .iter()
+                    .rposition(|m| m.role == Role::Assistant)
+                {
+                    self.messages.remove(last);
+                }
+            }
+            ChatEvent::ChatRenamed { title, .. } => self.title = title.clone(),
+            ChatEvent::ChatModelChanged { model } => self.model = model.clone(),
+            ChatEvent::ChatLimitChanged { limit } => self.limit_override = *limit,
+            ChatEvent::ChatDeleted => self.deleted = true,
+        }
+    }
+
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a ChatEvent>) -> Chat {
+        let mut chat = Chat::default();
+        for event in events {
+            chat.apply(event);
+        }
+        chat
+    }
+
+    /// The prompt limit in force: the admin's override or the global default.
+    pub fn limit(&self, default_limit: u32) -> u32 {
+        self.limit_override.unwrap_or(default_limit)
+    }
+
+    pub fn handle(&self, command: ChatCommand) -> Result<Vec<ChatEvent>, ChatRuleError> {
+        if let ChatCommand::Start {
+            owner,
+            prompt,
+            model,
+            instance_id,
+        } = command
+        {
+            if self.sequence > 0 {
+                return Err(ChatRuleError::AlreadyExists);
+            }
+            let title = title_from_prompt(&prompt);
+            return Ok(vec![
+                ChatEvent::ChatStarted {
+                    user_id: owner,
+                    title,
+                    model: model.clone(),
+                },
+                ChatEvent::UserMessageAppended {
+                    text: prompt,
+                    model: model.clone(),
+                },
+                ChatEvent::AnswerStarted { model, instance_id },
+            ]);
+        }
+        if !self.exists() {
+            return Err(ChatRuleError::NotFound);
+        }
+        match command {
+            ChatCommand::Start { .. } => Err(ChatRuleError::AlreadyExists),
+            ChatCommand::SendPrompt {
+                prompt,
+                model,
+                default_limit,
+                instance_id,
+            } => {
+                self.ensure_idle()?;
+                let limit = self.limit(default_limit);
+                if self.prompts >= limit {
+                    return Err(ChatRuleError::LimitReached { limit });
+                }
+                let mut events = self.model_change(&model);
+                events.push(ChatEvent::UserMessageAppended {
+                    text: prompt,
+                    model: model.clone(),
+                });
+                events.push(ChatEvent::AnswerStarted { model, instance_id });
+                Ok(events)
+            }
+            ChatCommand::FinishAnswer(outcome) => {
+                if self.answer_in_progress.is_none() {
+                    return Err(ChatRuleError::NoAnswerInProgress);
+                }
+                Ok(vec![match outcome {
+                    AnswerOutcome::Completed(a) => ChatEvent::AnswerCompleted(a),
+                    AnswerOutcome::Stopped(a) => ChatEvent::AnswerStopped(a),
+                    AnswerOutcome::Failed(a) => ChatEvent::AnswerFailed(a),
+                }])
+            }
+            ChatCommand::Regenerate { model, instance_id } => {
+                self.ensure_idle()?;
+                if self.messages.last().map(|m| m.role) != Some(Role::Assistant) {
+                    return Err(ChatRuleError::NothingToRegenerate);
+                }
+                let mut events = self.model_change(&model);
+                events.push(ChatEvent::AnswerDiscarded);
+                events.push(ChatEvent::AnswerStarted { model, instance_id });
+                Ok(events)
+            }
+            ChatCommand::Rename { title, source } => {
+                Ok(vec![ChatEvent::ChatRenamed { title, source }])
+            }
+            ChatCommand::ChangeModel { model } => Ok(self.model_change(&model)),
+            ChatCommand::SetLimit { limit } => Ok(vec![ChatEvent::ChatLimitChanged { limit }]),
+            ChatCommand::Delete => Ok(vec![ChatEvent::ChatDeleted]),
+        }
+    }
+
+    fn ensure_idle(&self) -> Result<(), ChatRuleError> {
+        match self.answer_in_progress {
+            Some(_) => Err(ChatRuleError::Busy),
+            None => Ok(()),
+        }
+    }
+
+    fn model_change(&self, model: &str) -> Vec<ChatEvent> {
+        if self.model == model {
+            Vec::new()
+        } else {
+            vec![ChatEvent::ChatModelChanged {
+                model: model.to_owned(),
+            }]
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "aggregate_tests.rs"]
+mod tests;

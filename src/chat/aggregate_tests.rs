@@ -1,0 +1,141 @@
+//! Given/when/then tests of the chat aggregate's rules.
+use super::*;
+
+const MODEL: &str = "gpt-4o-mini";
+
+fn given(events: &[ChatEvent]) -> Chat {
+    Chat::from_events(events)
+}
+
+fn started() -> Vec<ChatEvent> {
+    vec![
+        ChatEvent::ChatStarted {
+            user_id: Uuid::nil(),
+            title: "Hi".into(),
+            model: MODEL.into(),
+        },
+        ChatEvent::UserMessageAppended {
+            text: "Hi".into(),
+            model: MODEL.into(),
+        },
+        ChatEvent::AnswerStarted {
+            model: MODEL.into(),
+            instance_id: Uuid::nil(),
+        },
+        ChatEvent::AnswerCompleted(AnswerRecord {
+            text: "Hello!".into(),
+            model: MODEL.into(),
+            ..Default::default()
+        }),
+    ]
+}
+
+fn prompt(text: &str, limit: u32) -> ChatCommand {
+    ChatCommand::SendPrompt {
+        prompt: text.into(),
+        model: MODEL.into(),
+        default_limit: limit,
+        instance_id: Uuid::nil(),
+    }
+}
+
+#[test]
+fn first_prompt_starts_the_chat_with_a_title() {
+    let command = ChatCommand::Start {
+        owner: Uuid::nil(),
+        prompt: "  How do   I bake bread?  ".into(),
+        model: MODEL.into(),
+        instance_id: Uuid::nil(),
+    };
+    let events = given(&[]).handle(command).expect("allowed");
+    assert_eq!(events.len(), 3);
+    assert!(
+        matches!(&events[0], ChatEvent::ChatStarted { title, .. } if title == "How do I bake bread?")
+    );
+}
+
+#[test]
+fn a_prompt_while_answering_is_refused() {
+    let mut events = started();
+    events.push(ChatEvent::UserMessageAppended {
+        text: "more".into(),
+        model: MODEL.into(),
+    });
+    events.push(ChatEvent::AnswerStarted {
+        model: MODEL.into(),
+        instance_id: Uuid::nil(),
+    });
+    assert_eq!(
+        given(&events).handle(prompt("again", 50)),
+        Err(ChatRuleError::Busy)
+    );
+}
+
+#[test]
+fn the_limit_counts_prompts() {
+    assert_eq!(
+        given(&started()).handle(prompt("two", 1)),
+        Err(ChatRuleError::LimitReached { limit: 1 })
+    );
+    assert!(given(&started()).handle(prompt("two", 2)).is_ok());
+}
+
+#[test]
+fn an_admin_override_beats_the_default() {
+    let mut events = started();
+    events.push(ChatEvent::ChatLimitChanged { limit: Some(5) });
+    assert_eq!(given(&events).limit(1), 5);
+    assert!(
+        given(&events).handle(prompt("two", 1)).is_ok(),
+        "a full chat raised by the admin continues"
+    );
+}
+
+#[test]
+fn regenerate_discards_the_last_answer_from_the_conversation() {
+    let mut chat = given(&started());
+    let events = chat
+        .handle(ChatCommand::Regenerate {
+            model: MODEL.into(),
+            instance_id: Uuid::nil(),
+        })
+        .expect("allowed");
+    assert_eq!(events[0], ChatEvent::AnswerDiscarded);
+    for event in &events {
+        chat.apply(event);
+    }
+    assert_eq!(
+        chat.messages,
+        vec![Message {
+            role: Role::User,
+            text: "Hi".into()
+        }]
+    );
+}
+
+#[test]
+fn switching_model_mid_chat_is_recorded() {
+    let command = ChatCommand::SendPrompt {
+        prompt: "x".into(),
+        model: "gpt-4o".into(),
+        default_limit: 50,
+        instance_id: Uuid::nil(),
+    };
+    let events = given(&started()).handle(command).expect("allowed");
+    assert_eq!(
+        events[0],
+        ChatEvent::ChatModelChanged {
+            model: "gpt-4o".into()
+        }
+    );
+}
+
+#[test]
+fn a_deleted_chat_takes_no_commands() {
+    let mut events = started();
+    events.push(ChatEvent::ChatDeleted);
+    assert_eq!(
+        given(&events).handle(prompt("x", 50)),
+        Err(ChatRuleError::NotFound)
+    );
+}

@@ -1,0 +1,85 @@
+//! The answer being written right now: its text so far and a broadcast of what comes next, so
+//! any number of browser tabs (including one that reconnects) can follow it.
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// Waiting for a shared model (the local one) to be free.
+    Queued { position: usize },
+    /// A text piece of the answer.
+    Delta { text: String },
+    /// The answer ended (saved as `status`).
+    Done(AnswerSummary),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnswerSummary {
+    pub answer_id: u64,
+    pub status: &'static str,
+    pub model: String,
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+    pub finish_reason: Option<String>,
+    pub error: Option<String>,
+    pub text: String,
+}
+
+#[derive(Clone)]
+pub struct Hub {
+    text: Arc<Mutex<String>>,
+    sender: broadcast::Sender<LiveEvent>,
+}
+
+/// What a new follower gets: the text so far, then every later event.
+pub struct Subscription {
+    pub text_so_far: String,
+    pub events: broadcast::Receiver<LiveEvent>,
+    /// The whole text, for a follower that fell behind and skipped events.
+    full_text: Arc<Mutex<String>>,
+}
+
+impl Subscription {
+    pub fn current_text(&self) -> String {
+        self.full_text
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            text: Arc::default(),
+            sender: broadcast::channel(4096).0,
+        }
+    }
+}
+
+impl Hub {
+    pub fn subscribe(&self) -> Subscription {
+        let text = self.text.lock().unwrap_or_else(|p| p.into_inner());
+        // Subscribing while holding the lock: no delta can fall between the copy and the feed.
+        Subscription {
+            text_so_far: text.clone(),
+            events: self.sender.subscribe(),
+            full_text: self.text.clone(),
+        }
+    }
+
+    pub fn push_delta(&self, piece: &str) {
+        let mut text = self.text.lock().unwrap_or_else(|p| p.into_inner());
+        text.push_str(piece);
+        let _ = self.sender.send(LiveEvent::Delta {
+            text: piece.to_owned(),
+        });
+    }
+
+    pub fn announce(&self, event: LiveEvent) {
+        let _ = self.sender.send(event);
+    }
+}

@@ -1,0 +1,318 @@
+//! The chat use cases the web layer calls: every one checks that the chat belongs to the user
+//! (someone else's chat is "not found"), then asks the chat's actor.
+use sqlx::MySqlPool;
+use uuid::Uuid;
+
+use super::Chats;
+use super::actor::{
+    Accepted, ChatError, Execute, Follow, PromptKind, Snapshot, Stop, SubmitPrompt,
+};
+use super::aggregate::{ChatCommand, ChatRuleError};
+use super::events::TitleSource;
+use super::live::Subscription;
+use crate::clock::SharedClock;
+use crate::domain::{ChatTitle, Prompt};
+use crate::error::AppError;
+use crate::events::Metadata;
+use crate::i18n::{Lang, Msg};
+use crate::store::chats::{self, ChatRow};
+use crate::store::users::UserRow;
+use crate::store::{site, stats};
+
+#[derive(Clone)]
+pub struct ChatService {
+    pool: MySqlPool,
+    chats: Chats,
+    clock: SharedClock,
+    prompt_max_chars: usize,
+    fallback_limit: u32,
+}
+
+impl From<ChatError> for AppError {
+    fn from(error: ChatError) -> Self {
+        match error {
+            ChatError::Rule(ChatRuleError::NotFound) => AppError::NotFound,
+            ChatError::Rule(ChatRuleError::LimitReached { limit }) => {
+                AppError::Conflict(Msg::new("chat-limit-reached").arg("limit", limit))
+            }
+            ChatError::Rule(ChatRuleError::Busy) => AppError::Conflict(Msg::new("chat-busy")),
+            ChatError::Rule(ChatRuleError::NothingToRegenerate) => {
+                AppError::Conflict(Msg::new("chat-nothing-to-regenerate"))
+            }
+            ChatError::Rule(ChatRuleError::AlreadyExists) => {
+                AppError::Conflict(Msg::new("error-busy-retry"))
+            }
+            other => AppError::unexpected(other),
+        }
+    }
+}
+
+/// A prompt the user may send: parsed, on an enabled model, by a verified user.
+pub struct PromptInput<'a> {
+    pub text: &'a str,
+    pub model: &'a str,
+    pub lang: Lang,
+    pub request_id: Option<String>,
+}
+
+impl ChatService {
+    pub fn new(
+        pool: MySqlPool,
+        chats: Chats,
+        clock: SharedClock,
+        prompt_max_chars: usize,
+        fallback_limit: u32,
+    ) -> Self {
+        ChatService {
+            pool,
+            chats,
+            clock,
+            prompt_max_chars,
+            fallback_limit,
+        }
+    }
+
+    /// The admin's per-user daily quota (0 = none); the day ends at midnight UTC.
+    async fn check_quota(&self, user: &UserRow) -> Result<(), AppError> {
+        let quota = user.daily_prompt_quota;
+        if quota == 0 {
+            return Ok(());
+        }
+        let now = self.clock.now_utc();
+        if stats::user_prompts_on(&self.pool, &user.id, now.date()).await? < quota {
+            return Ok(());
+        }
+        let reset = now.date().next_day().map_or(now, |day| day.midnight());
+        let wait = reset - now;
+        let msg = Msg::new("chat-daily-quota")
+            .arg("limit", quota)
+            .arg("hours", wait.whole_hours())
+            .arg("minutes", wait.whole_minutes() % 60);
+        Err(AppError::QuotaExceeded(msg))
+    }
+
+    pub fn chats(&self) -> &Chats {
+        &self.chats
+    }
+
+    /// The chat, if it exists and belongs to `user`; otherwise 404 (never "forbidden").
+    pub async fn owned(&self, user: &UserRow, chat_id: &str) -> Result<ChatRow, AppError> {
+        let chat = chats::find(&self.pool, chat_id)
+            .await?
+            .filter(|chat| chat.user_id == user.id);
+        chat.ok_or(AppError::NotFound)
+    }
+
+    fn parse_id(chat_id: &str) -> Result<Uuid, AppError> {
+        Uuid::parse_str(chat_id).map_err(|_| AppError::NotFound)
+    }
+
+    pub async fn default_limit(&self) -> Result<u32, AppError> {
+        Ok(site::default_prompt_limit(&self.pool, self.fallback_limit).await?)
+    }
+
+    async fn check_prompt(
+        &self,
+        user: &UserRow,
+        input: &PromptInput<'_>,
+    ) -> Result<Prompt, AppError> {
+        if !user.verified {
+            return Err(AppError::Forbidden(Msg::new("chat-verify-first")));
+        }
+        self.check_quota(user).await?;
+        if site::enabled_model(&self.pool, input.model)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::BadRequest(
+                Msg::new("llm-unknown-model").arg("model", input.model),
+            ));
+        }
+        Prompt::parse(input.text, self.prompt_max_chars).map_err(AppError::Unprocessable)
+    }
+
+    fn metadata(user: &UserRow, request_id: Option<String>) -> Metadata {
+        Metadata::user(&user.id).with_request_id(request_id)
+    }
+
+    async fn submit(&self, chat_id: Uuid, prompt: SubmitPrompt) -> Result<Accepted, AppError> {
+        let accepted = self
+            .chats
+            .send(chat_id, prompt)
+            .await
+            .map_err(AppError::unexpected)??;
+        Ok(accepted)
+    }
+
+    /// The first prompt creates the chat.
+    pub async fn start(
+        &self,
+        user: &UserRow,
+        input: PromptInput<'_>,
+    ) -> Result<(Uuid, Accepted), AppError> {
+        let prompt = self.check_prompt(user, &input).await?;
+        let owner = Self::parse_id(&user.id)?;
+        let chat_id = Uuid::now_v7();
+        let submit = SubmitPrompt {
+            kind: PromptKind::Start { owner },
+            text: prompt.into_inner(),
+            model: input.model.to_owned(),
+            lang: input.lang,
+            metadata: Self::metadata(user, input.request_id),
+        };
+        Ok((chat_id, self.submit(chat_id, submit).await?))
+    }
+
+    pub async fn send(
+        &self,
+        user: &UserRow,
+        chat_id: &str,
+        input: PromptInput<'_>,
+    ) -> Result<Accepted, AppError> {
+        let chat = self.owned(user, chat_id).await?;
+        let prompt = self.check_prompt(user, &input).await?;
+        let submit = SubmitPrompt {
+            kind: PromptKind::Follow {
+                default_limit: self.default_limit().await?,
+            },
+            text: prompt.into_inner(),
+            model: input.model.to_owned(),
+            lang: input.lang,
+            metadata: Self::metadata(user, input.request_id),
+        };
+        self.submit(Self::parse_id(&chat.id)?, submit).await
+    }
+
+    /// Replaces the last answer (also "Retry" after a failure).
+    pub async fn regenerate(
+        &self,
+        user: &UserRow,
+        chat_id: &str,
+        model: &str,
+        lang: Lang,
+    ) -> Result<Accepted, AppError> {
+        let chat = self.owned(user, chat_id).await?;
+        let input = PromptInput {
+            text: "regenerate",
+            model,
+            lang,
+            request_id: None,
+        };
+        self.check_prompt(user, &input).await?;
+        let submit = SubmitPrompt {
+            kind: PromptKind::Regenerate,
+            text: String::new(),
+            model: model.to_owned(),
+            lang,
+            metadata: Self::metadata(user, None),
+        };
+        self.submit(Self::parse_id(&chat.id)?, submit).await
+    }
+
+    pub async fn stop(&self, user: &UserRow, chat_id: &str) -> Result<bool, AppError> {
+        let chat = self.owned(user, chat_id).await?;
+        self.chats
+            .send(Self::parse_id(&chat.id)?, Stop)
+            .await
+            .map_err(AppError::unexpected)
+    }
+
+    /// Stops every answer being written for a user (they were blocked).
+    pub async fn stop_all_for(&self, user_id: &str) -> Result<(), AppError> {
+        for chat_id in chats::streaming_for_user(&self.pool, user_id).await? {
+            if let Ok(id) = Uuid::parse_str(&chat_id) {
+                self.chats
+                    .send(id, Stop)
+                    .await
+                    .map_err(AppError::unexpected)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn follow(
+        &self,
+        user: &UserRow,
+        chat_id: &str,
+    ) -> Result<Option<(u64, Subscription)>, AppError> {
+        let chat = self.owned(user, chat_id).await?;
+        self.chats
+            .send(Self::parse_id(&chat.id)?, Follow)
+            .await
+            .map_err(AppError::unexpected)
+    }
+
+    async fn execute(
+        &self,
+        user: &UserRow,
+        chat_id: &str,
+        command: ChatCommand,
+    ) -> Result<(), AppError> {
+        let chat = self.owned(user, chat_id).await?;
+        let execute = Execute {
+            command,
+            metadata: Self::metadata(user, None),
+        };
+        self.chats
+            .send(Self::parse_id(&chat.id)?, execute)
+            .await
+            .map_err(AppError::unexpected)??;
+        Ok(())
+    }
+
+    pub async fn rename(&self, user: &UserRow, chat_id: &str, title: &str) -> Result<(), AppError> {
+        let title = ChatTitle::parse(title).map_err(AppError::Unprocessable)?;
+        self.execute(
+            user,
+            chat_id,
+            ChatCommand::Rename {
+                title: title.into_inner(),
+                source: TitleSource::User,
+            },
+        )
+        .await
+    }
+
+    pub async fn change_model(
+        &self,
+        user: &UserRow,
+        chat_id: &str,
+        model: &str,
+    ) -> Result<(), AppError> {
+        if site::enabled_model(&self.pool, model).await?.is_none() {
+            return Err(AppError::BadRequest(
+                Msg::new("llm-unknown-model").arg("model", model),
+            ));
+        }
+        self.execute(
+            user,
+            chat_id,
+            ChatCommand::ChangeModel {
+                model: model.to_owned(),
+            },
+        )
+        .await
+    }
+
+    pub async fn delete(&self, user: &UserRow, chat_id: &str) -> Result<(), AppError> {
+        self.execute(user, chat_id, ChatCommand::Delete).await
+    }
+
+    /// Deletes every chat of a user (account deletion).
+    pub async fn delete_all_for(&self, user: &UserRow) -> Result<(), AppError> {
+        for chat_id in chats::ids_for_user(&self.pool, &user.id).await? {
+            self.execute(user, &chat_id, ChatCommand::Delete).await?;
+        }
+        Ok(())
+    }
+
+    /// The prompt count of a chat as its actor sees it.
+    pub async fn prompts(&self, chat_id: Uuid) -> Result<u32, AppError> {
+        let chat = self
+            .chats
+            .send(chat_id, Snapshot)
+            .await
+            .map_err(AppError::unexpected)??;
+        Ok(chat.prompts)
+    }
+}

@@ -1,0 +1,267 @@
+//! A turn of the conversation inside `ChatActor`: prompts wait in a queue; one is accepted (its
+//! `UserMessageAppended` + `AnswerStarted` appended, so the prompt is saved before any model is
+//! asked); its answer is written by a separate task into a `Hub`; only when that answer is saved
+//! does the next prompt start.
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::actor::{ChatActor, ChatError, Live, Pending, execute};
+use super::aggregate::{AnswerOutcome, Chat, ChatCommand, Role as ChatRole};
+use super::answer::{self, Ending, Written};
+use super::events::AnswerRecord;
+use super::live::{AnswerSummary, Hub, LiveEvent, Subscription};
+use crate::events::{EventStore, Metadata, RecordedEvent};
+use crate::i18n::Lang;
+use crate::llm::{ChatMessage, ChatRequest, Role};
+
+/// Which kind of prompt: the first of a new chat, a follow-up, or "regenerate the last answer".
+#[derive(Clone, Debug)]
+pub enum PromptKind {
+    Start { owner: Uuid },
+    Follow { default_limit: u32 },
+    Regenerate,
+}
+
+/// A prompt (or a regeneration) for this chat. Waits its turn behind an answer in progress.
+#[derive(Clone, Debug, Message)]
+#[rtype(result = "Result<Accepted, ChatError>")]
+pub struct SubmitPrompt {
+    pub kind: PromptKind,
+    pub text: String,
+    pub model: String,
+    pub lang: Lang,
+    pub metadata: Metadata,
+}
+
+/// The prompt is saved and its answer has started.
+pub struct Accepted {
+    pub user_message_id: Option<u64>,
+    pub answer_id: u64,
+    pub chat: Chat,
+    pub subscription: Subscription,
+}
+
+impl Handler<SubmitPrompt> for ChatActor {
+    type Result = ResponseFuture<Result<Accepted, ChatError>>;
+
+    fn handle(&mut self, prompt: SubmitPrompt, ctx: &mut Self::Context) -> Self::Result {
+        self.last_active = Instant::now();
+        let (reply, accepted) = oneshot::channel();
+        self.queue.push_back(Pending { prompt, reply });
+        self.pump(ctx);
+        Box::pin(async move {
+            accepted
+                .await
+                .unwrap_or(Err(ChatError::Mailbox(MailboxError::Closed)))
+        })
+    }
+}
+
+impl ChatActor {
+    /// Accepts the next waiting prompt when no answer is being written.
+    fn pump(&mut self, ctx: &mut Context<Self>) {
+        if self.live.is_some() || self.accepting {
+            return;
+        }
+        let Some(Pending { prompt, reply }) = self.queue.pop_front() else {
+            return;
+        };
+        if reply.is_closed() {
+            // The browser left before its turn came: nothing was saved, nothing to do.
+            return self.pump(ctx);
+        }
+        self.accepting = true;
+        let command = match &prompt.kind {
+            PromptKind::Start { owner } => ChatCommand::Start {
+                owner: *owner,
+                prompt: prompt.text.clone(),
+                model: prompt.model.clone(),
+                instance_id: self.deps.instance_id,
+            },
+            PromptKind::Follow { default_limit } => ChatCommand::SendPrompt {
+                prompt: prompt.text.clone(),
+                model: prompt.model.clone(),
+                default_limit: *default_limit,
+                instance_id: self.deps.instance_id,
+            },
+            PromptKind::Regenerate => ChatCommand::Regenerate {
+                model: prompt.model.clone(),
+                instance_id: self.deps.instance_id,
+            },
+        };
+        let work = execute(
+            self.deps.store.clone(),
+            self.chat_id,
+            self.chat.take(),
+            command,
+            prompt.metadata.clone(),
+        );
+        ctx.wait(
+            work.into_actor(self)
+                .map(move |(chat, result), actor, ctx| {
+                    actor.chat = chat;
+                    actor.accepting = false;
+                    match (result, actor.chat.clone()) {
+                        (Ok(recorded), Some(chat)) => {
+                            let accepted = actor.start_answer(ctx, &recorded, chat, &prompt);
+                            let _ = reply.send(Ok(accepted));
+                        }
+                        (Ok(_), None) => {
+                            let _ = reply.send(Err(ChatError::TooMuchContention(0)));
+                            actor.pump(ctx);
+                        }
+                        (Err(error), _) => {
+                            let _ = reply.send(Err(error));
+                            actor.pump(ctx);
+                        }
+                    }
+                }),
+        );
+    }
+
+    /// Starts the task that writes the answer; the whole conversation goes to the model.
+    fn start_answer(
+        &mut self,
+        ctx: &mut Context<Self>,
+        recorded: &[RecordedEvent],
+        chat: Chat,
+        prompt: &SubmitPrompt,
+    ) -> Accepted {
+        let position_of = |event_type: &str| {
+            recorded
+                .iter()
+                .find(|e| e.event_type == event_type)
+                .map(|e| e.position)
+        };
+        let answer_id = position_of("AnswerStarted").unwrap_or_default();
+        let mut messages = vec![ChatMessage {
+            role: Role::System,
+            content: self.deps.system_prompt.clone(),
+        }];
+        messages.extend(
+            chat.messages
+                .iter()
+                .filter(|m| !m.text.is_empty())
+                .map(|m| ChatMessage {
+                    role: if m.role == ChatRole::User {
+                        Role::User
+                    } else {
+                        Role::Assistant
+                    },
+                    content: m.text.clone(),
+                }),
+        );
+        let request = ChatRequest {
+            model: prompt.model.clone(),
+            messages,
+        };
+        let hub = Hub::default();
+        let cancel = CancellationToken::new();
+        let subscription = hub.subscribe();
+        let backend = self.deps.backends.for_model(&prompt.model);
+        let (task_hub, task_cancel, model) = (hub.clone(), cancel.clone(), prompt.model.clone());
+        let addr = ctx.address();
+        actix::spawn(async move {
+            let written = match backend {
+                Ok(backend) => answer::write(backend, request, task_hub, task_cancel).await,
+                Err(error) => Written {
+                    record: AnswerRecord {
+                        model,
+                        error: Some(error.to_string()),
+                        ..Default::default()
+                    },
+                    ending: Ending::Failed(error),
+                },
+            };
+            addr.do_send(AnswerWritten(written));
+        });
+        self.live = Some(Live {
+            cancel,
+            hub,
+            answer_id,
+            lang: prompt.lang,
+        });
+        Accepted {
+            user_message_id: position_of("UserMessageAppended"),
+            answer_id,
+            chat,
+            subscription,
+        }
+    }
+}
+
+/// Sent by the answer task when it ends.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct AnswerWritten(Written);
+
+impl Handler<AnswerWritten> for ChatActor {
+    type Result = ();
+
+    fn handle(&mut self, AnswerWritten(written): AnswerWritten, ctx: &mut Self::Context) {
+        let Some(live) = self.live.take() else { return };
+        let Written { mut record, ending } = written;
+        let (status, outcome) = match ending {
+            Ending::Completed => ("complete", AnswerOutcome::Completed(record.clone())),
+            Ending::Stopped => ("stopped", AnswerOutcome::Stopped(record.clone())),
+            Ending::Failed(error) => {
+                record.error = Some(error.message().translate(live.lang));
+                ("failed", AnswerOutcome::Failed(record.clone()))
+            }
+        };
+        let store = self.deps.store.clone();
+        let (chat_id, chat) = (self.chat_id, self.chat.take());
+        let command = ChatCommand::FinishAnswer(outcome);
+        let work = save_answer(store, chat_id, chat, command);
+        ctx.wait(work.into_actor(self).map(move |(chat, saved), actor, ctx| {
+            actor.chat = chat;
+            actor.last_active = Instant::now();
+            if let Err(error) = &saved {
+                tracing::error!(%chat_id, %error, "An answer could not be saved");
+            }
+            live.hub.announce(LiveEvent::Done(AnswerSummary {
+                answer_id: live.answer_id,
+                status: if saved.is_ok() { status } else { "failed" },
+                model: record.model,
+                prompt_tokens: record.prompt_tokens,
+                completion_tokens: record.completion_tokens,
+                finish_reason: record.finish_reason,
+                error: record.error,
+                text: record.text,
+            }));
+            actor.pump(ctx);
+        }));
+    }
+}
+
+/// Saving an answer must survive a short database outage: retry a few times.
+async fn save_answer(
+    store: EventStore,
+    chat_id: Uuid,
+    mut chat: Option<Chat>,
+    command: ChatCommand,
+) -> (Option<Chat>, Result<(), ChatError>) {
+    let mut last = Ok(());
+    for attempt in 0..5u64 {
+        let (state, result) = execute(
+            store.clone(),
+            chat_id,
+            chat.take(),
+            command.clone(),
+            Metadata::system(),
+        )
+        .await;
+        chat = state;
+        match result {
+            Ok(_) => return (chat, Ok(())),
+            Err(ChatError::Rule(rule)) => return (chat, Err(rule.into())),
+            Err(error) => last = Err(error),
+        }
+        tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+    }
+    (chat, last)
+}

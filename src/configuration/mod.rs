@@ -1,0 +1,241 @@
+//! One typed `Settings`, read once at start from `.env` and the environment.
+//!
+//! A real environment variable always beats `.env`. When `.env` is missing it is created from the
+//! embedded `.env.example` with a random session secret and admin password, so a newcomer gets a
+//! working, private install from one command.
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use url::Url;
+
+mod env_file;
+mod parse;
+
+pub use env_file::{EnvFile, load, random_string};
+
+pub const ENV_EXAMPLE: &str = include_str!("../../.env.example");
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub server: ServerSettings,
+    pub admin: AdminSettings,
+    pub llm: LlmSettings,
+    pub chat: ChatSettings,
+    pub email: EmailSettings,
+    pub session: SessionSettings,
+    pub rate_limits: RateLimitSettings,
+}
+
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    pub bind_addr: String,
+    pub public_url: Url,
+    pub session_secret: SecretString,
+    pub files_dir: PathBuf,
+    pub max_body_bytes: usize,
+    pub trust_proxy: bool,
+    pub log_filter: String,
+    pub log_json: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct AdminSettings {
+    pub username: String,
+    pub password: SecretString,
+    pub email: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Copy)]
+pub enum LocalModelMode {
+    Auto,
+    On,
+    Off,
+}
+
+#[derive(Clone, Debug)]
+pub struct LlmSettings {
+    pub api_key: Option<SecretString>,
+    pub base_url: String,
+    pub models: Vec<String>,
+    pub connect_timeout_secs: u64,
+    pub first_token_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
+    pub local_model: LocalModelMode,
+    pub model_cache_dir: PathBuf,
+    pub system_prompt: String,
+}
+
+impl LlmSettings {
+    /// The local model is offered when asked for, or by default when there is no OpenAI key.
+    pub fn local_model_enabled(&self) -> bool {
+        match self.local_model {
+            LocalModelMode::On => true,
+            LocalModelMode::Off => false,
+            LocalModelMode::Auto => self.api_key.is_none(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ChatSettings {
+    pub default_max_prompts: u32,
+    pub prompt_max_chars: usize,
+    pub actor_idle_secs: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    None,
+    StartTls,
+    Tls,
+}
+
+#[derive(Clone, Debug)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub tls: SmtpTls,
+}
+
+#[derive(Clone, Debug)]
+pub struct EmailSettings {
+    /// `None` means "no SMTP server": mail goes to the log and to `files/outbox/`.
+    pub smtp: Option<SmtpSettings>,
+    pub from: String,
+    pub verification_required: bool,
+    pub verify_token_hours: i64,
+    pub reset_token_minutes: i64,
+    pub resend_cooldown_secs: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct SessionSettings {
+    pub idle_hours: i64,
+    pub max_days: i64,
+    /// How often (seconds) a used session's last-seen time is written back.
+    pub touch_interval_secs: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct RateLimitSettings {
+    pub window_minutes: i64,
+    pub login_per_ip: u32,
+    pub login_per_account: u32,
+    pub register_per_ip: u32,
+    pub forgot_per_ip: u32,
+    pub forgot_per_account: u32,
+    pub resend_per_account: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("Could not read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("Could not write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("Invalid settings:\n{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::env_file::{create_env_file, known_keys, read_env_file};
+    use super::*;
+
+    fn minimal() -> HashMap<String, String> {
+        HashMap::from([
+            (
+                "DATABASE_URL".into(),
+                "mysql://root@127.0.0.1:3306/cbf".into(),
+            ),
+            ("SESSION_SECRET".into(), "x".repeat(64)),
+            ("ADMIN_PASSWORD".into(), "secret-admin-pass".into()),
+        ])
+    }
+
+    #[test]
+    fn defaults_fill_everything_else() {
+        let settings = Settings::from_map(&minimal()).expect("valid");
+        assert_eq!(settings.chat.default_max_prompts, 50);
+        assert_eq!(settings.session.idle_hours, 48);
+        assert!(settings.email.smtp.is_none());
+        assert!(settings.llm.local_model_enabled());
+        assert_eq!(settings.database_name().as_deref(), Some("cbf"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut values = minimal();
+        values.insert("CHAT_MAX_PROMPTS".into(), "many".into());
+        values.insert("EMAIL_VERIFICATION".into(), "maybe".into());
+        values.remove("ADMIN_PASSWORD");
+        let Err(SettingsError::Invalid(errors)) = Settings::from_map(&values) else {
+            panic!("expected invalid settings");
+        };
+        assert_eq!(errors.len(), 3, "{errors:?}");
+    }
+
+    #[test]
+    fn the_example_file_parses_with_its_defaults() {
+        let dir = std::env::temp_dir().join(format!("cbf-env-{}", random_string(8)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(".env");
+        let EnvFile::Created { admin_password, .. } = create_env_file(&path).unwrap() else {
+            panic!("created")
+        };
+        let values = read_env_file(&path).expect("every line of .env.example parses");
+        assert_eq!(values["ADMIN_PASSWORD"], admin_password);
+        let settings = Settings::from_map(&values).expect("the defaults are valid settings");
+        assert_eq!(
+            settings.email.from,
+            "ChatBot Factory <no-reply@example.com>"
+        );
+        assert!(settings.llm.system_prompt.contains("user's question"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn example_documents_every_required_key() {
+        let keys = known_keys();
+        for key in [
+            "DATABASE_URL",
+            "BIND_ADDR",
+            "PUBLIC_URL",
+            "SESSION_SECRET",
+            "ADMIN_USERNAME",
+            "ADMIN_PASSWORD",
+            "ADMIN_EMAIL",
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            "OPENAI_MODELS",
+            "SMTP_HOST",
+            "SMTP_PORT",
+            "SMTP_USERNAME",
+            "SMTP_PASSWORD",
+            "SMTP_FROM",
+            "EMAIL_VERIFICATION",
+            "FILES_DIR",
+        ] {
+            assert!(
+                keys.iter().any(|k| k == key),
+                "{key} missing from .env.example"
+            );
+        }
+    }
+}

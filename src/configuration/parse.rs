@@ -1,0 +1,207 @@
+//! Turning the raw key/value pairs into `Settings`, collecting every problem at once.
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use super::*;
+
+/// Collects every problem at once, so a person fixes `.env` in one go.
+struct Parser<'a> {
+    values: &'a HashMap<String, String>,
+    errors: Vec<String>,
+}
+
+impl Parser<'_> {
+    fn text(&self, key: &str, default: &str) -> String {
+        match self.values.get(key).map(|v| v.trim()) {
+            Some(v) if !v.is_empty() => v.to_owned(),
+            _ => default.to_owned(),
+        }
+    }
+
+    fn optional(&self, key: &str) -> Option<String> {
+        Some(self.text(key, "")).filter(|v| !v.is_empty())
+    }
+
+    fn required(&mut self, key: &str) -> String {
+        let value = self.text(key, "");
+        if value.is_empty() {
+            self.errors.push(format!("{key} must be set"));
+        }
+        value
+    }
+
+    fn parse<T: FromStr>(&mut self, key: &str, default: T) -> T
+    where
+        T::Err: Display,
+    {
+        match self.optional(key) {
+            None => default,
+            Some(raw) => raw.parse().unwrap_or_else(|e| {
+                self.errors.push(format!("{key}={raw} is not valid: {e}"));
+                default
+            }),
+        }
+    }
+
+    fn switch(&mut self, key: &str, default: bool) -> bool {
+        match self.text(key, "").to_ascii_lowercase().as_str() {
+            "" => default,
+            "on" | "true" | "1" | "yes" => true,
+            "off" | "false" | "0" | "no" => false,
+            other => {
+                self.errors.push(format!("{key}={other} must be on or off"));
+                default
+            }
+        }
+    }
+}
+
+impl Settings {
+    pub fn from_map(values: &HashMap<String, String>) -> Result<Settings, SettingsError> {
+        let mut p = Parser {
+            values,
+            errors: Vec::new(),
+        };
+        let database_url = p.required("DATABASE_URL");
+        if !database_url.is_empty() && !database_url.starts_with("mysql://") {
+            p.errors
+                .push("DATABASE_URL must start with mysql://".into());
+        }
+        let settings = Settings {
+            database: DatabaseSettings {
+                url: database_url.into(),
+            },
+            server: server_settings(&mut p),
+            admin: AdminSettings {
+                username: p.text("ADMIN_USERNAME", "admin"),
+                password: p.required("ADMIN_PASSWORD").into(),
+                email: p.text("ADMIN_EMAIL", "admin@example.com"),
+            },
+            llm: llm_settings(&mut p),
+            chat: ChatSettings {
+                default_max_prompts: p.parse("CHAT_MAX_PROMPTS", 50),
+                prompt_max_chars: p.parse("PROMPT_MAX_CHARS", 32_000),
+                actor_idle_secs: p.parse("CHAT_ACTOR_IDLE_SECS", 300),
+            },
+            email: email_settings(&mut p),
+            session: SessionSettings {
+                idle_hours: p.parse("SESSION_IDLE_HOURS", 48),
+                max_days: p.parse("SESSION_MAX_DAYS", 30),
+                touch_interval_secs: 60,
+            },
+            rate_limits: RateLimitSettings {
+                window_minutes: p.parse("RATE_LIMIT_WINDOW_MINUTES", 15),
+                login_per_ip: p.parse("RATE_LIMIT_LOGIN_PER_IP", 30),
+                login_per_account: p.parse("RATE_LIMIT_LOGIN_PER_ACCOUNT", 10),
+                register_per_ip: p.parse("RATE_LIMIT_REGISTER_PER_IP", 10),
+                forgot_per_ip: p.parse("RATE_LIMIT_FORGOT_PER_IP", 10),
+                forgot_per_account: p.parse("RATE_LIMIT_FORGOT_PER_ACCOUNT", 3),
+                resend_per_account: p.parse("RATE_LIMIT_RESEND_PER_ACCOUNT", 5),
+            },
+        };
+        if settings.server.session_secret.expose_secret().len() < 32 {
+            p.errors
+                .push("SESSION_SECRET must be at least 32 characters".into());
+        }
+        if p.errors.is_empty() {
+            Ok(settings)
+        } else {
+            Err(SettingsError::Invalid(p.errors))
+        }
+    }
+
+    /// The database name from `DATABASE_URL` and the URL of the server without it.
+    pub fn database_name(&self) -> Option<String> {
+        let url = Url::parse(self.database.url.expose_secret()).ok()?;
+        Some(url.path().trim_start_matches('/').to_owned()).filter(|name| !name.is_empty())
+    }
+}
+
+fn server_settings(p: &mut Parser) -> ServerSettings {
+    let public_url = p.text("PUBLIC_URL", "http://127.0.0.1:8080");
+    let public_url = Url::parse(&public_url).unwrap_or_else(|e| {
+        p.errors
+            .push(format!("PUBLIC_URL={public_url} is not a URL: {e}"));
+        Url::parse("http://127.0.0.1:8080").expect("a valid literal URL")
+    });
+    ServerSettings {
+        bind_addr: p.text("BIND_ADDR", "127.0.0.1:8080"),
+        public_url,
+        session_secret: p.required("SESSION_SECRET").into(),
+        files_dir: PathBuf::from(p.text("FILES_DIR", "files")),
+        max_body_bytes: p.parse::<usize>("MAX_BODY_KB", 256) * 1024,
+        trust_proxy: p.switch("TRUST_PROXY", false),
+        log_filter: p.text("RUST_LOG", "info,sqlx=warn"),
+        log_json: p.text("LOG_FORMAT", "pretty").eq_ignore_ascii_case("json"),
+    }
+}
+
+fn llm_settings(p: &mut Parser) -> LlmSettings {
+    let local_model = match p.text("LOCAL_MODEL", "auto").to_ascii_lowercase().as_str() {
+        "on" => LocalModelMode::On,
+        "off" => LocalModelMode::Off,
+        "auto" => LocalModelMode::Auto,
+        other => {
+            p.errors
+                .push(format!("LOCAL_MODEL={other} must be auto, on or off"));
+            LocalModelMode::Auto
+        }
+    };
+    let models = p
+        .text("OPENAI_MODELS", "gpt-4o-mini")
+        .split(',')
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty())
+        .collect();
+    LlmSettings {
+        api_key: p.optional("OPENAI_API_KEY").map(SecretString::from),
+        base_url: p.text("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+        models,
+        connect_timeout_secs: p.parse("OPENAI_CONNECT_TIMEOUT_SECS", 10),
+        first_token_timeout_secs: p.parse("OPENAI_FIRST_TOKEN_TIMEOUT_SECS", 60),
+        idle_timeout_secs: p.parse("OPENAI_IDLE_TIMEOUT_SECS", 60),
+        local_model,
+        model_cache_dir: expand_home(&p.text("MODEL_CACHE_DIR", "~/.cache/chatbot-factory/models")),
+        system_prompt: p.text("SYSTEM_PROMPT", "You are a helpful assistant."),
+    }
+}
+
+fn email_settings(p: &mut Parser) -> EmailSettings {
+    let tls = match p.text("SMTP_TLS", "starttls").to_ascii_lowercase().as_str() {
+        "none" => SmtpTls::None,
+        "starttls" => SmtpTls::StartTls,
+        "tls" => SmtpTls::Tls,
+        other => {
+            p.errors
+                .push(format!("SMTP_TLS={other} must be none, starttls or tls"));
+            SmtpTls::StartTls
+        }
+    };
+    let smtp = p.optional("SMTP_HOST").map(|host| SmtpSettings {
+        host,
+        port: p.parse("SMTP_PORT", 587),
+        username: p.optional("SMTP_USERNAME"),
+        password: p.optional("SMTP_PASSWORD").map(SecretString::from),
+        tls,
+    });
+    EmailSettings {
+        smtp,
+        from: p.text("SMTP_FROM", "ChatBot Factory <no-reply@example.com>"),
+        verification_required: p.switch("EMAIL_VERIFICATION", true),
+        verify_token_hours: p.parse("VERIFY_TOKEN_HOURS", 24),
+        reset_token_minutes: p.parse("RESET_TOKEN_MINUTES", 60),
+        resend_cooldown_secs: p.parse("RESEND_COOLDOWN_SECS", 60),
+    }
+}
+
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}

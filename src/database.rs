@@ -1,0 +1,149 @@
+//! Getting a ready database: create it when missing (utf8mb4), apply the embedded migrations,
+//! and explain clearly what to do when the server cannot be reached.
+use std::str::FromStr;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor};
+use url::Url;
+
+use crate::configuration::DatabaseSettings;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error(
+        "Could not reach the MySQL/MariaDB server at {address} ({reason}).\n\
+         Start the database server, or point DATABASE_URL in .env at a running one \
+         (format mysql://USER:PASSWORD@HOST:PORT/DATABASE; the database itself is created \
+         automatically). On Debian/Ubuntu: `sudo apt-get install mariadb-server && sudo systemctl \
+         start mariadb` (or `sudo start-stop-daemon --start --oknodo --background --exec \
+         /usr/sbin/mariadbd`); on macOS: `brew install mariadb && brew services start mariadb`. \
+         The settings involved are DATABASE_URL in .env or the environment."
+    )]
+    Unreachable { address: String, reason: String },
+    #[error(
+        "The MySQL/MariaDB server at {address} refused the login ({reason}). Check the user and \
+         password in DATABASE_URL (in .env or the environment); the user needs the right to \
+         create the database and its tables."
+    )]
+    AccessDenied { address: String, reason: String },
+    #[error("DATABASE_URL is not valid: {0}")]
+    InvalidUrl(String),
+    #[error("Could not create the database `{name}`: {source}")]
+    Create { name: String, source: sqlx::Error },
+    #[error("Could not apply the database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Where `DATABASE_URL` points, for messages (never shows the password).
+pub fn server_address(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(url) => format!(
+            "{}:{}",
+            url.host_str().unwrap_or("localhost"),
+            url.port().unwrap_or(3306)
+        ),
+        Err(_) => "an unparsable DATABASE_URL".into(),
+    }
+}
+
+/// Splits `mysql://…/name` into server options and a database name safe to quote.
+fn parse(url: &str) -> Result<(MySqlConnectOptions, String), DatabaseError> {
+    let mut parsed = Url::parse(url).map_err(|e| DatabaseError::InvalidUrl(e.to_string()))?;
+    let name = parsed.path().trim_start_matches('/').to_owned();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(DatabaseError::InvalidUrl(format!(
+            "the database name `{name}` must be letters, digits and _"
+        )));
+    }
+    parsed.set_path("");
+    let server = MySqlConnectOptions::from_str(parsed.as_str())
+        .map_err(|e| DatabaseError::InvalidUrl(e.to_string()))?
+        .charset("utf8mb4")
+        .disable_statement_logging();
+    Ok((server, name))
+}
+
+fn classify(address: String, error: sqlx::Error) -> DatabaseError {
+    let reason = error.to_string();
+    match &error {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("28000") => {
+            DatabaseError::AccessDenied { address, reason }
+        }
+        _ => DatabaseError::Unreachable { address, reason },
+    }
+}
+
+/// Creates the database if needed, connects a pool to it and migrates it.
+pub async fn prepare(settings: &DatabaseSettings) -> Result<MySqlPool, DatabaseError> {
+    let url = settings.url.expose_secret();
+    let address = server_address(url);
+    let (server, name) = parse(url)?;
+    let mut conn = tokio::time::timeout(Duration::from_secs(10), server.connect())
+        .await
+        .map_err(|_| DatabaseError::Unreachable {
+            address: address.clone(),
+            reason: "no answer within 10 seconds".into(),
+        })?
+        .map_err(|e| classify(address.clone(), e))?;
+    let create = format!(
+        "CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    );
+    conn.execute(sqlx::query(AssertSqlSafe(create)))
+        .await
+        .map_err(|source| DatabaseError::Create {
+            name: name.clone(),
+            source,
+        })?;
+    let _ = conn.close().await;
+    let pool = connect_pool(server.database(&name));
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// A pool for an existing database; connections are made lazily.
+pub fn connect_pool(options: MySqlConnectOptions) -> MySqlPool {
+    MySqlPoolOptions::new()
+        .max_connections(20)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy_with(options)
+}
+
+/// Options for another database on the same server (replay's scratch database, tests).
+pub fn options_for(url: &str, database: &str) -> Result<MySqlConnectOptions, DatabaseError> {
+    let (server, _) = parse(url)?;
+    Ok(server.database(database))
+}
+
+/// Creates an empty database next to the configured one and migrates it.
+pub async fn create_migrated(url: &str, database: &str) -> Result<MySqlPool, DatabaseError> {
+    let (server, _) = parse(url)?;
+    let address = server_address(url);
+    let mut conn = server.connect().await.map_err(|e| classify(address, e))?;
+    let create =
+        format!("CREATE DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+    conn.execute(sqlx::query(AssertSqlSafe(create)))
+        .await
+        .map_err(|source| DatabaseError::Create {
+            name: database.to_owned(),
+            source,
+        })?;
+    let pool = connect_pool(server.database(database));
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// Drops a database made by `create_migrated`.
+pub async fn drop_database(url: &str, database: &str) -> Result<(), sqlx::Error> {
+    let (server, _) = parse(url).map_err(|e| sqlx::Error::Configuration(e.to_string().into()))?;
+    let mut conn = server.connect().await?;
+    conn.execute(sqlx::query(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS `{database}`"
+    ))))
+    .await?;
+    Ok(())
+}

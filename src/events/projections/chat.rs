@@ -1,0 +1,255 @@
+//! `chat` and `chat_history` (plus usage counters) from the `chat` stream.
+use sqlx::MySqlConnection;
+
+use super::stats::{self, Counter, ModelUsage};
+use crate::chat::events::{AnswerRecord, ChatEvent};
+use crate::events::RecordedEvent;
+
+pub async fn apply(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+    payload: &ChatEvent,
+) -> Result<(), sqlx::Error> {
+    let day = event.recorded_at.date();
+    let chat_id = event.stream_id.as_str();
+    match payload {
+        ChatEvent::ChatStarted {
+            user_id,
+            title,
+            model,
+        } => {
+            sqlx::query(
+                "INSERT INTO chat (id, user_id, date, title, title_source, model, updated_at, version) \
+                 VALUES (?, ?, ?, ?, 'prompt', ?, ?, ?)",
+            )
+            .bind(chat_id)
+            .bind(user_id.to_string())
+            .bind(event.recorded_at)
+            .bind(title)
+            .bind(model)
+            .bind(event.recorded_at)
+            .bind(event.sequence)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("UPDATE `user` SET chats = chats + 1 WHERE id = ?")
+                .bind(user_id.to_string())
+                .execute(&mut *conn)
+                .await?;
+            stats::bump(conn, day, Counter::Chats).await?;
+        }
+        ChatEvent::UserMessageAppended { text, model } => {
+            insert_message(conn, event, "user", text, "complete", Some(model), None).await?;
+            let user_id = owner(conn, chat_id).await?;
+            sqlx::query(
+                "UPDATE chat SET prompts = prompts + 1, updated_at = ?, version = ? WHERE id = ?",
+            )
+            .bind(event.recorded_at)
+            .bind(event.sequence)
+            .bind(chat_id)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("UPDATE `user` SET prompts = prompts + 1, last_active = ? WHERE id = ?")
+                .bind(event.recorded_at)
+                .bind(&user_id)
+                .execute(&mut *conn)
+                .await?;
+            stats::bump(conn, day, Counter::Prompts).await?;
+            stats::user_prompt(conn, day, &user_id).await?;
+            let usage = ModelUsage {
+                model,
+                prompts: 1,
+                answers: 0,
+                prompt_tokens: 0,
+                completion_tokens: 0,
+            };
+            stats::model_usage(conn, day, usage).await?;
+        }
+        ChatEvent::AnswerStarted { model, instance_id } => {
+            let instance = instance_id.to_string();
+            insert_message(
+                conn,
+                event,
+                "assistant",
+                "",
+                "streaming",
+                Some(model),
+                Some(&instance),
+            )
+            .await?;
+            touch(conn, event).await?;
+        }
+        ChatEvent::AnswerCompleted(answer) => {
+            finish_answer(conn, event, answer, "complete", Counter::Answers).await?
+        }
+        ChatEvent::AnswerStopped(answer) => {
+            finish_answer(conn, event, answer, "stopped", Counter::StoppedAnswers).await?
+        }
+        ChatEvent::AnswerFailed(answer) => {
+            finish_answer(conn, event, answer, "failed", Counter::FailedAnswers).await?
+        }
+        ChatEvent::AnswerDiscarded => {
+            sqlx::query(
+                "DELETE FROM chat_history WHERE chat_id = ? AND role = 'assistant' ORDER BY `rank` DESC LIMIT 1",
+            )
+            .bind(chat_id)
+            .execute(&mut *conn)
+            .await?;
+            touch(conn, event).await?;
+        }
+        ChatEvent::ChatRenamed { title, source } => {
+            sqlx::query("UPDATE chat SET title = ?, title_source = ?, version = ? WHERE id = ?")
+                .bind(title)
+                .bind(source.as_str())
+                .bind(event.sequence)
+                .bind(chat_id)
+                .execute(conn)
+                .await?;
+        }
+        ChatEvent::ChatModelChanged { model } => {
+            sqlx::query("UPDATE chat SET model = ?, version = ? WHERE id = ?")
+                .bind(model)
+                .bind(event.sequence)
+                .bind(chat_id)
+                .execute(conn)
+                .await?;
+        }
+        ChatEvent::ChatLimitChanged { limit } => {
+            sqlx::query("UPDATE chat SET prompt_limit = ?, version = ? WHERE id = ?")
+                .bind(limit)
+                .bind(event.sequence)
+                .bind(chat_id)
+                .execute(conn)
+                .await?;
+        }
+        ChatEvent::ChatDeleted => {
+            let user_id = owner(conn, chat_id).await?;
+            sqlx::query("DELETE FROM chat_history WHERE chat_id = ?")
+                .bind(chat_id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("DELETE FROM chat WHERE id = ?")
+                .bind(chat_id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("UPDATE `user` SET chats = chats - 1 WHERE id = ? AND chats > 0")
+                .bind(&user_id)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn owner(conn: &mut MySqlConnection, chat_id: &str) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM chat WHERE id = ?")
+        .bind(chat_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// Any activity moves the chat up in the sidebar and advances its version.
+async fn touch(conn: &mut MySqlConnection, event: &RecordedEvent) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE chat SET updated_at = ?, version = ? WHERE id = ?")
+        .bind(event.recorded_at)
+        .bind(event.sequence)
+        .bind(&event.stream_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn insert_message(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+    role: &str,
+    content: &str,
+    status: &str,
+    model: Option<&str>,
+    instance_id: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let rank: u32 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(`rank`), 0) + 1 AS UNSIGNED) FROM chat_history WHERE chat_id = ?",
+    )
+    .bind(&event.stream_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO chat_history (id, chat_id, role, content, date, `rank`, status, model, instance_id) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(event.position)
+    .bind(&event.stream_id)
+    .bind(role)
+    .bind(content)
+    .bind(event.recorded_at)
+    .bind(rank)
+    .bind(status)
+    .bind(model)
+    .bind(instance_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn finish_answer(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+    answer: &AnswerRecord,
+    status: &str,
+    counter: Counter,
+) -> Result<(), sqlx::Error> {
+    let day = event.recorded_at.date();
+    sqlx::query(
+        "UPDATE chat_history SET content = ?, status = ?, model = ?, prompt_tokens = ?, \
+         completion_tokens = ?, finish_reason = ?, error = ?, latency_ms = ?, ttft_ms = ?, \
+         instance_id = NULL WHERE chat_id = ? AND status = 'streaming'",
+    )
+    .bind(&answer.text)
+    .bind(status)
+    .bind(&answer.model)
+    .bind(answer.prompt_tokens)
+    .bind(answer.completion_tokens)
+    .bind(&answer.finish_reason)
+    .bind(answer.error.as_deref().map(|e| truncate(e, 500)))
+    .bind(answer.latency_ms)
+    .bind(answer.ttft_ms)
+    .bind(&event.stream_id)
+    .execute(&mut *conn)
+    .await?;
+    let (prompt, completion) = (answer.prompt_tokens, answer.completion_tokens);
+    sqlx::query(
+        "UPDATE chat SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, \
+         updated_at = ?, version = ? WHERE id = ?",
+    )
+    .bind(prompt)
+    .bind(completion)
+    .bind(event.recorded_at)
+    .bind(event.sequence)
+    .bind(&event.stream_id)
+    .execute(&mut *conn)
+    .await?;
+    let user_id = owner(conn, &event.stream_id).await?;
+    sqlx::query(
+        "UPDATE `user` SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ? WHERE id = ?",
+    )
+    .bind(prompt)
+    .bind(completion)
+    .bind(&user_id)
+    .execute(&mut *conn)
+    .await?;
+    stats::bump(conn, day, counter).await?;
+    stats::add_tokens(conn, day, prompt, completion).await?;
+    stats::user_tokens(conn, day, &user_id, prompt, completion).await?;
+    let usage = ModelUsage {
+        model: &answer.model,
+        prompts: 0,
+        answers: 1,
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+    };
+    stats::model_usage(conn, day, usage).await
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}

@@ -1,0 +1,151 @@
+//! Usage aggregated per UTC day (`daily_stats`, `daily_user_activity`, `daily_model_stats`),
+//! so the dashboard reads a few rows per day instead of scanning messages.
+use sqlx::AssertSqlSafe;
+use sqlx::MySqlConnection;
+use time::Date;
+
+/// Columns of `daily_stats` that events increment.
+#[derive(Clone, Copy, Debug)]
+pub enum Counter {
+    NewUsers,
+    ActiveUsers,
+    Chats,
+    Prompts,
+    Answers,
+    FailedAnswers,
+    StoppedAnswers,
+}
+
+impl Counter {
+    fn column(self) -> &'static str {
+        match self {
+            Counter::NewUsers => "new_users",
+            Counter::ActiveUsers => "active_users",
+            Counter::Chats => "chats",
+            Counter::Prompts => "prompts",
+            Counter::Answers => "answers",
+            Counter::FailedAnswers => "failed_answers",
+            Counter::StoppedAnswers => "stopped_answers",
+        }
+    }
+}
+
+pub async fn bump(
+    conn: &mut MySqlConnection,
+    day: Date,
+    counter: Counter,
+) -> Result<(), sqlx::Error> {
+    let column = counter.column();
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO daily_stats (day, {column}) VALUES (?, 1) \
+         ON DUPLICATE KEY UPDATE {column} = {column} + 1"
+    )))
+    .bind(day)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn add_tokens(
+    conn: &mut MySqlConnection,
+    day: Date,
+    prompt: u32,
+    completion: u32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO daily_stats (day, prompt_tokens, completion_tokens) VALUES (?, ?, ?) \
+         ON DUPLICATE KEY UPDATE prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
+         completion_tokens = completion_tokens + VALUES(completion_tokens)",
+    )
+    .bind(day)
+    .bind(prompt)
+    .bind(completion)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts a prompt for the user's day; the first one of the day makes the user active.
+pub async fn user_prompt(
+    conn: &mut MySqlConnection,
+    day: Date,
+    user_id: &str,
+) -> Result<(), sqlx::Error> {
+    let existing: Option<u32> = sqlx::query_scalar(
+        "SELECT prompts FROM daily_user_activity WHERE day = ? AND user_id = ? FOR UPDATE",
+    )
+    .bind(day)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if existing.is_some() {
+        sqlx::query(
+            "UPDATE daily_user_activity SET prompts = prompts + 1 WHERE day = ? AND user_id = ?",
+        )
+        .bind(day)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        sqlx::query("INSERT INTO daily_user_activity (day, user_id, prompts) VALUES (?, ?, 1)")
+            .bind(day)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?;
+        bump(conn, day, Counter::ActiveUsers).await?;
+    }
+    Ok(())
+}
+
+pub async fn user_tokens(
+    conn: &mut MySqlConnection,
+    day: Date,
+    user_id: &str,
+    prompt: u32,
+    completion: u32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO daily_user_activity (day, user_id, prompt_tokens, completion_tokens) \
+         VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE \
+         prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
+         completion_tokens = completion_tokens + VALUES(completion_tokens)",
+    )
+    .bind(day)
+    .bind(user_id)
+    .bind(prompt)
+    .bind(completion)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One model's prompts (`answers = 0`) or answers with their tokens.
+pub struct ModelUsage<'a> {
+    pub model: &'a str,
+    pub prompts: u32,
+    pub answers: u32,
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+}
+
+pub async fn model_usage(
+    conn: &mut MySqlConnection,
+    day: Date,
+    usage: ModelUsage<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO daily_model_stats (day, model, prompts, answers, prompt_tokens, completion_tokens) \
+         VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE prompts = prompts + VALUES(prompts), \
+         answers = answers + VALUES(answers), prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
+         completion_tokens = completion_tokens + VALUES(completion_tokens)",
+    )
+    .bind(day)
+    .bind(usage.model)
+    .bind(usage.prompts)
+    .bind(usage.answers)
+    .bind(usage.prompt_tokens)
+    .bind(usage.completion_tokens)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

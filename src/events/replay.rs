@@ -1,0 +1,225 @@
+//! Rebuilding projections from the log: `replay` (in place) and `replay --verify` (into a scratch
+//! database, then compared table by table with the live projections).
+use secrecy::ExposeSecret;
+use sqlx::AssertSqlSafe;
+use sqlx::mysql::MySqlPool;
+use sqlx::{MySqlConnection, Row};
+
+use super::projections::{self, ProjectionError, TABLES};
+use super::store::{CHECKPOINT, set_checkpoint};
+use crate::configuration::DatabaseSettings;
+use crate::database::{self, DatabaseError};
+
+const BATCH: u32 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Projection(#[from] ProjectionError),
+    #[error(transparent)]
+    Setup(#[from] DatabaseError),
+    #[error("DATABASE_URL names no database")]
+    NoDatabase,
+}
+
+#[derive(Debug)]
+pub struct TableComparison {
+    pub table: &'static str,
+    pub live_rows: u64,
+    pub rebuilt_rows: u64,
+    pub identical: bool,
+    /// A few primary keys whose rows differ (or exist on one side only).
+    pub sample_differences: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct VerifyReport {
+    pub events: u64,
+    pub tables: Vec<TableComparison>,
+}
+
+impl VerifyReport {
+    pub fn identical(&self) -> bool {
+        self.tables.iter().all(|t| t.identical)
+    }
+}
+
+/// Clears every projection and re-applies the whole log, in one transaction: readers see the
+/// old tables until the new ones are complete, and appends wait on the checkpoint lock.
+pub async fn replay(pool: &MySqlPool) -> Result<u64, ReplayError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
+        .bind(CHECKPOINT)
+        .execute(&mut *tx)
+        .await?;
+    for (table, _) in TABLES {
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM `{table}`")))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let applied = apply_log(pool, &mut tx).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// Reads the log from `source` in batches and applies it to the projections behind `target`.
+async fn apply_log(source: &MySqlPool, target: &mut MySqlConnection) -> Result<u64, ReplayError> {
+    let mut position = 0;
+    let mut applied = 0;
+    loop {
+        let events = super::read_all(source, position, BATCH).await?;
+        let Some(last) = events.last() else { break };
+        position = last.position;
+        for event in &events {
+            projections::apply(target, event).await?;
+        }
+        applied += events.len() as u64;
+    }
+    set_checkpoint(target, CHECKPOINT, position).await?;
+    Ok(applied)
+}
+
+/// Rebuilds every projection into a scratch database and compares it with the live one.
+pub async fn verify(
+    settings: &DatabaseSettings,
+    live: &MySqlPool,
+) -> Result<VerifyReport, ReplayError> {
+    let url = settings.url.expose_secret();
+    let live_db: String = sqlx::query_scalar("SELECT DATABASE()")
+        .fetch_one(live)
+        .await?;
+    let scratch_db = format!(
+        "{live_db}_verify_{}",
+        crate::configuration::random_string(8).to_lowercase()
+    );
+    let scratch = database::create_migrated(url, &scratch_db).await?;
+    let result = rebuild_and_compare(live, &scratch, &live_db, &scratch_db).await;
+    scratch.close().await;
+    database::drop_database(url, &scratch_db).await?;
+    result
+}
+
+async fn rebuild_and_compare(
+    live: &MySqlPool,
+    scratch: &MySqlPool,
+    live_db: &str,
+    scratch_db: &str,
+) -> Result<VerifyReport, ReplayError> {
+    let mut tx = scratch.begin().await?;
+    let events = match apply_log(live, &mut tx).await {
+        Ok(events) => events,
+        Err(error) => {
+            let _ = tx.rollback().await;
+            return Err(error);
+        }
+    };
+    tx.commit().await?;
+    let mut tables = Vec::new();
+    for (table, key) in TABLES {
+        tables.push(compare_table(live, live_db, scratch_db, table, key).await?);
+    }
+    Ok(VerifyReport { events, tables })
+}
+
+/// A per-row fingerprint over every column, NULLs included.
+async fn row_fingerprint(
+    pool: &MySqlPool,
+    database: &str,
+    table: &str,
+) -> Result<String, sqlx::Error> {
+    let columns: Vec<String> = sqlx::query_scalar(
+        "SELECT CAST(COLUMN_NAME AS CHAR) FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+    )
+    .bind(database)
+    .bind(table)
+    .fetch_all(pool)
+    .await?;
+    let parts: Vec<String> = columns
+        .iter()
+        .map(|c| format!("COALESCE(CAST(t.`{c}` AS CHAR), '\\\\N')"))
+        .collect();
+    Ok(format!("MD5(CONCAT_WS(CHAR(31), {}))", parts.join(", ")))
+}
+
+async fn compare_table(
+    pool: &MySqlPool,
+    live_db: &str,
+    scratch_db: &str,
+    table: &'static str,
+    key: &str,
+) -> Result<TableComparison, sqlx::Error> {
+    let fingerprint = row_fingerprint(pool, live_db, table).await?;
+    let summary = |db: &str| {
+        format!(
+            "SELECT COUNT(*) AS n, \
+             CAST(COALESCE(BIT_XOR(CAST(CONV(SUBSTRING({fingerprint}, 1, 16), 16, 10) AS UNSIGNED)), 0) AS UNSIGNED) AS a, \
+             CAST(COALESCE(BIT_XOR(CAST(CONV(SUBSTRING({fingerprint}, 17, 16), 16, 10) AS UNSIGNED)), 0) AS UNSIGNED) AS b \
+             FROM `{db}`.`{table}` t"
+        )
+    };
+    let live = sqlx::query(AssertSqlSafe(summary(live_db)))
+        .fetch_one(pool)
+        .await?;
+    let rebuilt = sqlx::query(AssertSqlSafe(summary(scratch_db)))
+        .fetch_one(pool)
+        .await?;
+    let count = |row: &sqlx::mysql::MySqlRow| row.try_get::<i64, _>("n").map(|n| n as u64);
+    let sums = |row: &sqlx::mysql::MySqlRow| -> Result<(u64, u64), sqlx::Error> {
+        Ok((row.try_get("a")?, row.try_get("b")?))
+    };
+    let identical = count(&live)? == count(&rebuilt)? && sums(&live)? == sums(&rebuilt)?;
+    let sample_differences = if identical {
+        Vec::new()
+    } else {
+        differing_keys(pool, live_db, scratch_db, table, key, &fingerprint).await?
+    };
+    Ok(TableComparison {
+        table,
+        live_rows: count(&live)?,
+        rebuilt_rows: count(&rebuilt)?,
+        identical,
+        sample_differences,
+    })
+}
+
+async fn differing_keys(
+    pool: &MySqlPool,
+    live_db: &str,
+    scratch_db: &str,
+    table: &str,
+    key: &str,
+    fingerprint: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let keys: Vec<&str> = key.split(", ").collect();
+    let join = keys
+        .iter()
+        .map(|k| format!("t.`{k}` = o.`{k}`"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let shown = keys
+        .iter()
+        .map(|k| format!("CAST(t.`{k}` AS CHAR)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let other = fingerprint.replace("t.`", "o.`");
+    let mut found = Vec::new();
+    for (side, mine, theirs) in [
+        ("live", live_db, scratch_db),
+        ("rebuilt", scratch_db, live_db),
+    ] {
+        let sql = format!(
+            "SELECT CAST(CONCAT_WS(',', {shown}) AS CHAR) FROM `{mine}`.`{table}` t \
+             LEFT JOIN `{theirs}`.`{table}` o ON {join} \
+             WHERE o.`{first}` IS NULL OR {fingerprint} <> {other} LIMIT 5",
+            first = keys[0]
+        );
+        let rows: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await?;
+        found.extend(rows.into_iter().map(|k| format!("{side}: {k}")));
+    }
+    Ok(found)
+}

@@ -1,0 +1,270 @@
+//! The event store: append with optimistic concurrency, load a stream, read the whole log.
+//!
+//! Every append runs in one transaction that (1) locks the `inline` checkpoint row, which hands
+//! out gapless, commit-ordered global positions, (2) checks the stream's last sequence, (3) inserts
+//! the events, (4) updates every projection and (5) records the new checkpoint. A concurrent writer
+//! to the same stream therefore sees a typed `Conflict`, never a half-written state.
+use sqlx::AssertSqlSafe;
+use sqlx::mysql::MySqlPool;
+use sqlx::{MySqlConnection, Row};
+
+use super::model::{DomainEvent, Metadata, RecordedEvent};
+use super::projections::{self, ProjectionError};
+use crate::clock::SharedClock;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    #[error(
+        "stream {stream_type}/{stream_id} moved on: expected sequence {expected}, found {actual}"
+    )]
+    Conflict {
+        stream_type: String,
+        stream_id: String,
+        expected: u64,
+        actual: u64,
+    },
+    /// A projection refused the events (a unique username, a missing chat, ...).
+    #[error(transparent)]
+    Rejected(#[from] ProjectionError),
+    #[error("event store failure: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("could not encode event: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+impl AppendError {
+    /// The name of the unique key that a projection row would have violated.
+    pub fn unique_violation(&self) -> Option<&str> {
+        match self {
+            AppendError::Rejected(ProjectionError::Unique(key)) => Some(key),
+            _ => None,
+        }
+    }
+}
+
+pub const CHECKPOINT: &str = "inline";
+
+const EVENT_COLUMNS: &str = "position, stream_type, stream_id, sequence, event_type, \
+    event_version, payload, metadata, recorded_at";
+
+#[derive(Clone)]
+pub struct EventStore {
+    pool: MySqlPool,
+    clock: SharedClock,
+}
+
+impl EventStore {
+    pub fn new(pool: MySqlPool, clock: SharedClock) -> Self {
+        EventStore { pool, clock }
+    }
+
+    pub fn pool(&self) -> &MySqlPool {
+        &self.pool
+    }
+
+    /// Appends `events` after `expected_sequence` (0 for a new stream).
+    #[tracing::instrument(name = "Appending events", skip(self, events, metadata), fields(n = events.len()))]
+    pub async fn append<E: DomainEvent>(
+        &self,
+        stream_id: &str,
+        expected_sequence: u64,
+        events: &[E],
+        metadata: &Metadata,
+    ) -> Result<Vec<RecordedEvent>, AppendError> {
+        let mut tx = self.pool.begin().await?;
+        match Self::append_in(
+            &mut tx,
+            self.clock.now_utc(),
+            stream_id,
+            expected_sequence,
+            events,
+            metadata,
+        )
+        .await
+        {
+            Ok(recorded) => {
+                tx.commit().await?;
+                Ok(recorded)
+            }
+            Err(error) => {
+                // Roll back now: a dropped transaction would keep the checkpoint row locked
+                // on an idle pooled connection, blocking every other append.
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::warn!(error = %rollback, "Rolling back a refused append failed");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Every event of one stream, in order.
+    pub async fn load(
+        &self,
+        stream_type: &str,
+        stream_id: &str,
+    ) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLUMNS} FROM event WHERE stream_type = ? AND stream_id = ? ORDER BY sequence"
+        )))
+        .bind(stream_type)
+        .bind(stream_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// The events of one stream after `sequence` (to catch up after a conflict).
+    pub async fn load_after(
+        &self,
+        stream_type: &str,
+        stream_id: &str,
+        sequence: u64,
+    ) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {EVENT_COLUMNS} FROM event WHERE stream_type = ? AND stream_id = ? AND sequence > ? ORDER BY sequence"
+        )))
+        .bind(stream_type)
+        .bind(stream_id)
+        .bind(sequence)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Up to `limit` events after global position `from_position`, for catch-up readers.
+    /// The body of `append`, inside the caller's transaction.
+    async fn append_in<E: DomainEvent>(
+        tx: &mut MySqlConnection,
+        recorded_at: time::PrimitiveDateTime,
+        stream_id: &str,
+        expected_sequence: u64,
+        events: &[E],
+        metadata: &Metadata,
+    ) -> Result<Vec<RecordedEvent>, AppendError> {
+        let metadata = serde_json::to_value(metadata)?;
+        let position = lock_checkpoint(tx).await?;
+        let actual = last_sequence(tx, E::STREAM_TYPE, stream_id).await?;
+        if actual != expected_sequence {
+            return Err(AppendError::Conflict {
+                stream_type: E::STREAM_TYPE.into(),
+                stream_id: stream_id.into(),
+                expected: expected_sequence,
+                actual,
+            });
+        }
+        let mut recorded = Vec::with_capacity(events.len());
+        for (i, event) in events.iter().enumerate() {
+            let i = i as u64 + 1;
+            recorded.push(RecordedEvent {
+                position: position + i,
+                stream_type: E::STREAM_TYPE.into(),
+                stream_id: stream_id.into(),
+                sequence: expected_sequence + i,
+                event_type: event.event_type().into(),
+                event_version: event.event_version(),
+                payload: sqlx::types::Json(serde_json::to_value(event)?),
+                metadata: sqlx::types::Json(metadata.clone()),
+                recorded_at,
+            });
+        }
+        for event in &recorded {
+            insert_event(tx, event)
+                .await
+                .map_err(|e| conflict_or(e, event))?;
+            projections::apply(tx, event).await?;
+        }
+        set_checkpoint(tx, CHECKPOINT, position + recorded.len() as u64).await?;
+        Ok(recorded)
+    }
+
+    pub async fn read_all(
+        &self,
+        from_position: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+        read_all(&self.pool, from_position, limit).await
+    }
+}
+
+pub async fn read_all(
+    pool: &MySqlPool,
+    from_position: u64,
+    limit: u32,
+) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {EVENT_COLUMNS} FROM event WHERE position > ? ORDER BY position LIMIT ?"
+    )))
+    .bind(from_position)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+async fn lock_checkpoint(conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
+    let row = sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
+        .bind(CHECKPOINT)
+        .fetch_one(&mut *conn)
+        .await?;
+    row.try_get("position")
+}
+
+pub(crate) async fn set_checkpoint(
+    conn: &mut MySqlConnection,
+    name: &str,
+    position: u64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE projection_checkpoint SET position = ? WHERE name = ?")
+        .bind(position)
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn last_sequence(
+    conn: &mut MySqlConnection,
+    stream_type: &str,
+    stream_id: &str,
+) -> Result<u64, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(MAX(sequence), 0) AS UNSIGNED) AS last FROM event \
+         WHERE stream_type = ? AND stream_id = ?",
+    )
+    .bind(stream_type)
+    .bind(stream_id)
+    .fetch_one(conn)
+    .await?;
+    row.try_get("last")
+}
+
+async fn insert_event(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO event ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )))
+    .bind(event.position)
+    .bind(&event.stream_type)
+    .bind(&event.stream_id)
+    .bind(event.sequence)
+    .bind(&event.event_type)
+    .bind(event.event_version)
+    .bind(&event.payload)
+    .bind(&event.metadata)
+    .bind(event.recorded_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A duplicate `(stream, sequence)` means another writer got there first.
+fn conflict_or(error: sqlx::Error, event: &RecordedEvent) -> AppendError {
+    match projections::unique_key(&error) {
+        Some(key) if key == "uq_event_stream_sequence" => AppendError::Conflict {
+            stream_type: event.stream_type.clone(),
+            stream_id: event.stream_id.clone(),
+            expected: event.sequence - 1,
+            actual: event.sequence,
+        },
+        _ => AppendError::Database(error),
+    }
+}

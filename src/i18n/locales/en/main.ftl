@@ -1,0 +1,282 @@
+app-name = ChatBot Factory
+language = Language
+language-apply = Apply
+theme-toggle = Switch between dark and light theme
+welcome-title = Welcome to ChatBot Factory
+welcome-text = Your own private ChatGPT: sign up, pick a model and start chatting.
+
+# Errors
+error-not-found = We could not find that page.
+error-unauthorized = Please log in to continue.
+error-forbidden = You are not allowed to do that.
+error-csrf = This form has expired or came from another site. Reload the page and try again.
+error-bad-request = The request could not be understood.
+error-bad-form = The form could not be read. Reload the page and try again.
+error-bad-json = The request body is not valid JSON of the expected shape.
+error-too-large = The request is too large.
+error-rate-limited = Too many attempts. Please wait { $minutes } minute(s) and try again.
+error-internal = Something went wrong on our side. Please try again in a moment.
+error-retry-later = You can try again later.
+error-back-home = Back to the start page
+error-busy-retry = Someone changed this at the same moment. Please try again.
+error-admin-only = This area is for the administrator only.
+
+# Forms and fields
+field-username = Username
+field-email = E-mail
+field-login = Username or e-mail
+field-password = Password
+field-password-confirm = Repeat the password
+field-new-password = New password
+field-current-password = Current password
+username-hint = 3–32 letters, digits, dots, dashes or underscores.
+password-hint = At least 8 characters. Long phrases are best.
+save = Save
+loading = Loading…
+
+# Validation
+username-length = A username has 3 to 32 characters.
+username-characters = Use letters, digits, “.”, “-” or “_”, starting with a letter or digit.
+username-reserved = This username is reserved. Please choose another.
+username-taken = This username is already taken.
+email-invalid = Please enter a valid e-mail address.
+email-taken = An account with this e-mail already exists.
+password-too-short = The password needs at least 8 characters.
+password-too-long = The password can have at most 128 characters.
+password-too-common = This password is too common or too easy to guess. Try a longer phrase.
+password-mismatch = The two passwords do not match.
+password-current-wrong = The current password is not correct.
+prompt-empty = Please write a message first.
+prompt-too-long = The message is too long (at most { $max } characters).
+title-empty = The title cannot be empty.
+title-too-long = The title can have at most 200 characters.
+
+# Registration and login
+register-title = Create your account
+register-lead = Sign up to start chatting.
+register-submit = Sign up
+register-have-account = Already have an account?
+register-link = Sign up
+login-title = Welcome back
+login-submit = Log in
+login-link = Log in
+login-no-account = No account yet?
+forgot-link = Forgot password?
+login-invalid = The username, e-mail or password is not correct.
+login-blocked = This account has been blocked by the administrator.
+login-blocked-reason = This account has been blocked by the administrator: { $reason }
+logout = Log out
+
+# E-mail verification
+verify-title = E-mail verification
+verify-done-title = Your e-mail is verified
+verify-done-text = Thank you! You can now send messages.
+verify-failed-title = This link does not work
+verify-failed-text = You can ask for a new link from your profile or the chat page.
+verify-sent-title = Check your inbox
+verify-sent-text = We sent a new verification link to { $email }.
+verify-needed = Please verify your e-mail address ({ $email }) to start chatting: open the link we sent you.
+verify-resend = Resend the e-mail
+verify-resend-wait = Please wait { $seconds } seconds before asking for another e-mail.
+start-chatting = Start chatting
+back-to-chat = Back to the chat
+token-invalid = This link is not valid.
+token-used = This link has already been used.
+token-expired = This link has expired. Please ask for a new one.
+email-verify-subject = Confirm your e-mail for ChatBot Factory
+email-verify-body =
+    Hello { $name },
+
+    please confirm your e-mail address by opening this link:
+    { $link }
+
+    The link works once and for { $hours } hours. If you did not sign up, ignore this e-mail.
+
+# Password reset
+forgot-title = Reset your password
+forgot-lead = Enter your e-mail and we will send you a link to choose a new password.
+forgot-submit = Send the link
+forgot-sent-title = Check your inbox
+forgot-sent-text = If an account uses this address, we have sent it a link to reset the password. The link works for one hour.
+reset-title = Choose a new password
+reset-submit = Save the new password
+reset-ask-again = Ask for a new link
+email-reset-subject = Reset your ChatBot Factory password
+email-reset-body =
+    Hello { $name },
+
+    someone (hopefully you) asked to reset your password. Choose a new one here:
+    { $link }
+
+    The link works once and for { $minutes } minutes. If you did not ask for it, ignore this e-mail: your password stays the same.
+
+# App shell
+sidebar-label = Chats
+sidebar-open = Open the sidebar
+sidebar-close = Close the sidebar
+new-chat = New chat
+search-chats = Search chats
+chat-history = Chat history
+group-today = Today
+group-yesterday = Yesterday
+group-week = Previous 7 days
+group-older = Older
+no-chats = No chats yet.
+no-search-results = No chats match your search.
+chat-rename = Rename
+chat-delete = Delete
+chat-options = Chat options
+chat-delete-confirm = Delete this chat? This cannot be undone.
+chat-rename-prompt = New title for this chat:
+profile = Profile
+empty-chat-title = What can I help with?
+
+# Profile
+profile-title = Your profile
+profile-edit = Edit profile
+profile-saved = Your profile was saved.
+password-changed = Your password was changed. Other devices have been logged out.
+email-verified = verified
+email-unverified = not verified
+email-change-hint = A new address must be verified again.
+joined = Joined
+previous-chats = Previous chats
+password-change = Change password
+password-change-note = Changing the password logs out every other device.
+account-delete = Delete account
+account-delete-text = This deletes your account and all your chats. Your username and e-mail become free.
+account-delete-confirm = Really delete your account and all chats?
+
+# Admin
+admin-title = Admin
+admin-login-title = Admin login
+admin-login-lead = For the administrator of this ChatBot Factory.
+admin-welcome = Hello, { $name }
+admin-logged-in-as = You are logged in as the administrator { $name } ({ $email }).
+admin-nav-dashboard = Dashboard
+admin-nav-pdf-models = PDF models
+coming-soon = soon
+
+# Chat
+composer-placeholder = Message ChatBot Factory
+send = Send
+stop = Stop
+composer-note = Answers can be wrong. Check important information.
+load-earlier = Show earlier messages
+copy = Copy
+copied = Copied
+regenerate = Regenerate
+retry = Retry
+answer-failed = The answer failed:
+answer-stopped = You stopped this answer.
+choose-model = Choose a model
+tokens-meta = { $prompt } + { $completion } tokens
+waiting-local-model = Waiting for the local model (place { $position } in the queue)…
+connection-lost = The connection was lost. Reload the page to see the saved answer.
+model-loading = preparing: { $detail }
+model-unavailable = unavailable: { $reason }
+chat-limit-notice = This chat reached its limit of { $limit } messages. Start a new chat to continue.
+chat-limit-remaining = { $remaining } messages left in this chat.
+chat-limit-reached = This chat reached its limit of { $limit } messages. Start a new chat to continue.
+chat-busy = An answer is still being written in this chat.
+chat-nothing-to-regenerate = There is no answer to regenerate.
+chat-verify-first = Please verify your e-mail address before sending messages.
+
+# Model errors
+llm-invalid-key = the API key was refused by the model server. The administrator must check OPENAI_API_KEY.
+llm-quota = the model account has no quota left. Please tell the administrator.
+llm-rate-limited = the model is busy right now. Please try again in a moment.
+llm-context-too-long = this conversation is too long for the model. Start a new chat.
+llm-unknown-model = the model “{ $model }” is not known to the server.
+llm-timeout = the model did not answer in time.
+llm-connection = the model server could not be reached.
+llm-upstream = the model server had a problem (status { $status }).
+llm-unavailable = the model is not available ({ $reason }).
+llm-interrupted = the answer broke off before it was complete.
+llm-interrupted-restart = the server restarted while this answer was being written.
+
+# Admin panel
+admin-nav-users = Users
+admin-nav-chats = Chats
+admin-nav-settings = Limits and models
+admin-nav-audit = Audit log
+admin-user-title = User
+admin-chat-title = Chat
+admin-range = Period
+admin-range-days = Last { $days } days
+admin-range-custom = Custom
+admin-from = From
+admin-to = To
+admin-show = Show
+admin-figures = Figures
+admin-today = today
+admin-in-range = { $count } in the period
+admin-running-chats = { $count } chats open now
+admin-stat-users = Users
+admin-stat-active = Active today
+admin-stat-chats = Chats
+admin-stat-prompts = Prompts
+admin-stat-answers = Answers
+admin-stat-failed = Failed answers
+admin-stat-stopped = Stopped answers
+admin-stat-prompt-tokens = Prompt tokens
+admin-stat-completion-tokens = Completion tokens
+admin-stat-blocked = Blocked users
+admin-charts = Per day, { $from } to { $to }
+chart-prompts = Prompts and answers
+chart-users = Active and new users
+chart-tokens = Tokens
+chart-models = Prompts per model
+admin-by-model = Per model in the period
+admin-col-model = Model
+admin-col-title = Title
+admin-col-status = Status
+admin-col-tokens = Tokens
+admin-col-updated = Last activity
+admin-col-last-active = Last active
+admin-col-verified = Verified
+admin-col-kind = Kind
+admin-col-when = When
+admin-col-who = Who
+admin-col-action = Action
+admin-col-target = Target
+admin-col-details = Details
+admin-nothing-yet = Nothing here yet.
+admin-search-users = Search by username or e-mail
+admin-search-content = Search in titles and messages
+admin-filter-user = User (name or id)
+admin-select = Select
+admin-export-selected = Export the selected users’ chats (zip)
+admin-export-none = Select at least one user to export.
+admin-pages = Pages
+admin-page-of = Page { $page } of { $pages } ({ $total } in all)
+admin-active = active
+admin-blocked = blocked
+admin-block = Block
+admin-unblock = Unblock
+admin-block-reason = Reason shown to the user (optional)
+admin-block-confirm = Block this user? Their sessions end at once.
+admin-daily-quota = Prompts per day (0 = unlimited)
+admin-done = Saved.
+admin-print = Print
+admin-usage-30 = Prompts in the last 30 days
+admin-started = Started
+admin-chat-limit = Prompt limit for this chat
+admin-default = default
+admin-chat-active = active
+admin-chat-at-limit = at its limit
+admin-role-user = User
+admin-role-assistant = Assistant
+admin-limits = Limits
+admin-default-limit = Prompts per chat (site-wide default)
+admin-limits-note = A chat's own limit (set on its page) wins over this default.
+admin-models = Models in the picker
+admin-enabled = enabled
+admin-disabled = disabled
+admin-enable = Enable
+admin-disable = Disable
+admin-make-default = Make default
+admin-model-default-disable = The default model cannot be disabled; choose another default first.
+admin-model-enable-first = Enable the model before making it the default.
+admin-number-invalid = Please enter a whole number.
+chat-daily-quota = You reached your limit of { $limit } messages today. It resets at midnight UTC, in { $hours } h { $minutes } min.

@@ -1,0 +1,282 @@
+app-name = ChatBot Factory
+language = Язык
+language-apply = Применить
+theme-toggle = Переключить тёмную и светлую тему
+welcome-title = Добро пожаловать в ChatBot Factory
+welcome-text = Ваш собственный ChatGPT: зарегистрируйтесь, выберите модель и начните общение.
+
+# Errors
+error-not-found = Такая страница не найдена.
+error-unauthorized = Войдите, чтобы продолжить.
+error-forbidden = У вас нет прав на это действие.
+error-csrf = Форма устарела или отправлена с другого сайта. Обновите страницу и попробуйте снова.
+error-bad-request = Запрос не удалось понять.
+error-bad-form = Не удалось прочитать форму. Обновите страницу и попробуйте снова.
+error-bad-json = Тело запроса не является JSON ожидаемого вида.
+error-too-large = Запрос слишком большой.
+error-rate-limited = Слишком много попыток. Подождите { $minutes } мин. и попробуйте снова.
+error-internal = У нас что-то пошло не так. Попробуйте ещё раз через минуту.
+error-retry-later = Можно попробовать позже.
+error-back-home = На главную
+error-busy-retry = Кто-то изменил это в тот же момент. Пожалуйста, попробуйте ещё раз.
+error-admin-only = Этот раздел только для администратора.
+
+# Forms and fields
+field-username = Имя пользователя
+field-email = Эл. почта
+field-login = Имя пользователя или эл. почта
+field-password = Пароль
+field-password-confirm = Повторите пароль
+field-new-password = Новый пароль
+field-current-password = Текущий пароль
+username-hint = 3–32 буквы, цифры, точки, дефисы или подчёркивания.
+password-hint = Не менее 8 символов. Лучше всего длинная фраза.
+save = Сохранить
+loading = Загрузка…
+
+# Validation
+username-length = Имя пользователя — от 3 до 32 символов.
+username-characters = Используйте буквы, цифры, «.», «-» или «_»; имя начинается с буквы или цифры.
+username-reserved = Это имя зарезервировано. Выберите другое.
+username-taken = Это имя пользователя уже занято.
+email-invalid = Введите правильный адрес эл. почты.
+email-taken = Аккаунт с этой эл. почтой уже существует.
+password-too-short = Пароль должен содержать не менее 8 символов.
+password-too-long = Пароль может содержать не более 128 символов.
+password-too-common = Этот пароль слишком распространён или легко угадывается. Попробуйте фразу подлиннее.
+password-mismatch = Пароли не совпадают.
+password-current-wrong = Текущий пароль неверен.
+prompt-empty = Сначала напишите сообщение.
+prompt-too-long = Сообщение слишком длинное (не более { $max } символов).
+title-empty = Название не может быть пустым.
+title-too-long = Название может содержать не более 200 символов.
+
+# Registration and login
+register-title = Создайте аккаунт
+register-lead = Зарегистрируйтесь, чтобы начать общение.
+register-submit = Зарегистрироваться
+register-have-account = Уже есть аккаунт?
+register-link = Зарегистрироваться
+login-title = С возвращением
+login-submit = Войти
+login-link = Войти
+login-no-account = Ещё нет аккаунта?
+forgot-link = Забыли пароль?
+login-invalid = Неверное имя пользователя, эл. почта или пароль.
+login-blocked = Этот аккаунт заблокирован администратором.
+login-blocked-reason = Этот аккаунт заблокирован администратором: { $reason }
+logout = Выйти
+
+# E-mail verification
+verify-title = Подтверждение эл. почты
+verify-done-title = Эл. почта подтверждена
+verify-done-text = Спасибо! Теперь вы можете отправлять сообщения.
+verify-failed-title = Эта ссылка не работает
+verify-failed-text = Новую ссылку можно запросить в профиле или на странице чата.
+verify-sent-title = Проверьте почту
+verify-sent-text = Мы отправили новую ссылку для подтверждения на { $email }.
+verify-needed = Подтвердите эл. почту ({ $email }), чтобы начать общение: откройте ссылку из нашего письма.
+verify-resend = Отправить письмо ещё раз
+verify-resend-wait = Подождите { $seconds } с., прежде чем запросить ещё одно письмо.
+start-chatting = Начать общение
+back-to-chat = Вернуться в чат
+token-invalid = Эта ссылка недействительна.
+token-used = Эта ссылка уже использована.
+token-expired = Срок действия ссылки истёк. Запросите новую.
+email-verify-subject = Подтвердите эл. почту для ChatBot Factory
+email-verify-body =
+    Здравствуйте, { $name }!
+
+    Подтвердите адрес эл. почты, открыв эту ссылку:
+    { $link }
+
+    Ссылка действует один раз и { $hours } ч. Если вы не регистрировались, просто проигнорируйте это письмо.
+
+# Password reset
+forgot-title = Сброс пароля
+forgot-lead = Введите эл. почту, и мы пришлём ссылку для выбора нового пароля.
+forgot-submit = Отправить ссылку
+forgot-sent-title = Проверьте почту
+forgot-sent-text = Если этот адрес привязан к аккаунту, мы отправили на него ссылку для сброса пароля. Ссылка действует один час.
+reset-title = Выберите новый пароль
+reset-submit = Сохранить новый пароль
+reset-ask-again = Запросить новую ссылку
+email-reset-subject = Сброс пароля ChatBot Factory
+email-reset-body =
+    Здравствуйте, { $name }!
+
+    Кто-то (надеемся, вы) запросил сброс пароля. Выберите новый здесь:
+    { $link }
+
+    Ссылка действует один раз и { $minutes } мин. Если вы этого не запрашивали, проигнорируйте письмо: пароль останется прежним.
+
+# App shell
+sidebar-label = Чаты
+sidebar-open = Открыть боковую панель
+sidebar-close = Закрыть боковую панель
+new-chat = Новый чат
+search-chats = Поиск по чатам
+chat-history = История чатов
+group-today = Сегодня
+group-yesterday = Вчера
+group-week = Последние 7 дней
+group-older = Ранее
+no-chats = Чатов пока нет.
+no-search-results = Ничего не найдено.
+chat-rename = Переименовать
+chat-delete = Удалить
+chat-options = Действия с чатом
+chat-delete-confirm = Удалить этот чат? Это нельзя отменить.
+chat-rename-prompt = Новое название чата:
+profile = Профиль
+empty-chat-title = Чем я могу помочь?
+
+# Profile
+profile-title = Ваш профиль
+profile-edit = Изменить профиль
+profile-saved = Профиль сохранён.
+password-changed = Пароль изменён. На других устройствах выполнен выход.
+email-verified = подтверждена
+email-unverified = не подтверждена
+email-change-hint = Новый адрес нужно будет подтвердить заново.
+joined = Дата регистрации
+previous-chats = Предыдущие чаты
+password-change = Сменить пароль
+password-change-note = После смены пароля выполняется выход на всех других устройствах.
+account-delete = Удалить аккаунт
+account-delete-text = Будут удалены ваш аккаунт и все чаты. Имя пользователя и эл. почта освободятся.
+account-delete-confirm = Действительно удалить аккаунт и все чаты?
+
+# Admin
+admin-title = Администратор
+admin-login-title = Вход администратора
+admin-login-lead = Для администратора этого ChatBot Factory.
+admin-welcome = Здравствуйте, { $name }
+admin-logged-in-as = Вы вошли как администратор { $name } ({ $email }).
+admin-nav-dashboard = Панель
+admin-nav-pdf-models = PDF-модели
+coming-soon = скоро
+
+# Chat
+composer-placeholder = Сообщение для ChatBot Factory
+send = Отправить
+stop = Остановить
+composer-note = Ответы могут быть ошибочными. Проверяйте важную информацию.
+load-earlier = Показать более ранние сообщения
+copy = Копировать
+copied = Скопировано
+regenerate = Сгенерировать заново
+retry = Повторить
+answer-failed = Ошибка ответа:
+answer-stopped = Вы остановили этот ответ.
+choose-model = Выберите модель
+tokens-meta = { $prompt } + { $completion } токенов
+waiting-local-model = Ожидание локальной модели (место в очереди: { $position })…
+connection-lost = Соединение потеряно. Обновите страницу, чтобы увидеть сохранённый ответ.
+model-loading = подготовка: { $detail }
+model-unavailable = недоступна: { $reason }
+chat-limit-notice = Этот чат достиг лимита в { $limit } сообщений. Начните новый чат, чтобы продолжить.
+chat-limit-remaining = В этом чате осталось сообщений: { $remaining }.
+chat-limit-reached = Этот чат достиг лимита в { $limit } сообщений. Начните новый чат, чтобы продолжить.
+chat-busy = В этом чате ещё пишется ответ.
+chat-nothing-to-regenerate = Нет ответа, который можно сгенерировать заново.
+chat-verify-first = Подтвердите эл. почту, прежде чем отправлять сообщения.
+
+# Model errors
+llm-invalid-key = сервер модели отклонил API-ключ. Администратору нужно проверить OPENAI_API_KEY.
+llm-quota = у аккаунта модели закончилась квота. Сообщите администратору.
+llm-rate-limited = модель сейчас занята. Попробуйте ещё раз чуть позже.
+llm-context-too-long = этот разговор слишком длинный для модели. Начните новый чат.
+llm-unknown-model = модель «{ $model }» неизвестна серверу.
+llm-timeout = модель не ответила вовремя.
+llm-connection = не удалось связаться с сервером модели.
+llm-upstream = на сервере модели произошла ошибка (статус { $status }).
+llm-unavailable = модель недоступна ({ $reason }).
+llm-interrupted = ответ оборвался, не завершившись.
+llm-interrupted-restart = сервер перезапустился, пока писался этот ответ.
+
+# Admin panel
+admin-nav-users = Пользователи
+admin-nav-chats = Чаты
+admin-nav-settings = Лимиты и модели
+admin-nav-audit = Журнал действий
+admin-user-title = Пользователь
+admin-chat-title = Чат
+admin-range = Период
+admin-range-days = Последние { $days } дн.
+admin-range-custom = Свой период
+admin-from = С
+admin-to = По
+admin-show = Показать
+admin-figures = Показатели
+admin-today = сегодня
+admin-in-range = { $count } за период
+admin-running-chats = открытых чатов сейчас: { $count }
+admin-stat-users = Пользователи
+admin-stat-active = Активны сегодня
+admin-stat-chats = Чаты
+admin-stat-prompts = Запросы
+admin-stat-answers = Ответы
+admin-stat-failed = Ответы с ошибкой
+admin-stat-stopped = Остановленные ответы
+admin-stat-prompt-tokens = Токены запросов
+admin-stat-completion-tokens = Токены ответов
+admin-stat-blocked = Заблокированные пользователи
+admin-charts = По дням, { $from } – { $to }
+chart-prompts = Запросы и ответы
+chart-users = Активные и новые пользователи
+chart-tokens = Токены
+chart-models = Запросы по моделям
+admin-by-model = По моделям за период
+admin-col-model = Модель
+admin-col-title = Название
+admin-col-status = Статус
+admin-col-tokens = Токены
+admin-col-updated = Последняя активность
+admin-col-last-active = Последняя активность
+admin-col-verified = Подтверждён
+admin-col-kind = Тип
+admin-col-when = Когда
+admin-col-who = Кто
+admin-col-action = Действие
+admin-col-target = Объект
+admin-col-details = Подробности
+admin-nothing-yet = Пока ничего нет.
+admin-search-users = Поиск по имени пользователя или эл. почте
+admin-search-content = Поиск в названиях и сообщениях
+admin-filter-user = Пользователь (имя или id)
+admin-select = Выбрать
+admin-export-selected = Экспортировать чаты выбранных пользователей (zip)
+admin-export-none = Выберите хотя бы одного пользователя для экспорта.
+admin-pages = Страницы
+admin-page-of = Страница { $page } из { $pages } (всего { $total })
+admin-active = активен
+admin-blocked = заблокирован
+admin-block = Заблокировать
+admin-unblock = Разблокировать
+admin-block-reason = Причина для пользователя (необязательно)
+admin-block-confirm = Заблокировать пользователя? Его сеансы завершатся сразу.
+admin-daily-quota = Запросов в день (0 = без ограничений)
+admin-done = Сохранено.
+admin-print = Печать
+admin-usage-30 = Запросы за последние 30 дней
+admin-started = Начат
+admin-chat-limit = Лимит запросов для этого чата
+admin-default = по умолчанию
+admin-chat-active = активен
+admin-chat-at-limit = на пределе
+admin-role-user = Пользователь
+admin-role-assistant = Ассистент
+admin-limits = Лимиты
+admin-default-limit = Запросов на чат (общий лимит по умолчанию)
+admin-limits-note = Собственный лимит чата (на его странице) важнее этого значения.
+admin-models = Модели в списке выбора
+admin-enabled = включена
+admin-disabled = выключена
+admin-enable = Включить
+admin-disable = Выключить
+admin-make-default = Сделать основной
+admin-model-default-disable = Основную модель нельзя выключить; сначала выберите другую основную.
+admin-model-enable-first = Сначала включите модель, потом делайте её основной.
+admin-number-invalid = Введите целое число.
+chat-daily-quota = Вы достигли дневного лимита в { $limit } сообщений. Он обновится в полночь по UTC, через { $hours } ч { $minutes } мин.

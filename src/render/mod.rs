@@ -1,0 +1,152 @@
+//! Turning model and user text into safe HTML: Markdown (pulldown-cmark) with highlighted code
+//! blocks (syntect, CSS classes only), then ammonia, so `<script>`, event handlers,
+//! `javascript:` links and raw HTML never become live. Every page and export uses this.
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use ammonia::Builder;
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd, html};
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+use syntect::parsing::SyntaxSet;
+use syntect::util::LinesWithEndings;
+
+static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
+
+static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut builder = Builder::default();
+    builder
+        .add_tags([
+            "pre", "code", "span", "div", "button", "table", "thead", "tbody", "tr", "th", "td",
+            "del", "input",
+        ])
+        .add_tag_attributes("span", ["class"])
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("div", ["class"])
+        .add_tag_attributes("pre", ["class", "data-lang"])
+        .add_tag_attributes("button", ["class", "type"])
+        .add_tag_attributes("th", ["align"])
+        .add_tag_attributes("td", ["align"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .set_tag_attribute_value("a", "target", "_blank");
+    builder
+});
+
+/// Markdown to sanitised HTML.
+pub fn markdown(text: &str) -> String {
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let mut events = Vec::new();
+    let mut code: Option<(String, String)> = None;
+    for event in Parser::new_ext(text, options) {
+        match (&mut code, event) {
+            (None, Event::Start(Tag::CodeBlock(kind))) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("").to_owned()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((lang, String::new()));
+            }
+            (Some((_, body)), Event::Text(t)) => body.push_str(&t),
+            (Some(_), Event::End(TagEnd::CodeBlock)) => {
+                if let Some((lang, body)) = code.take() {
+                    events.push(Event::Html(code_block(&lang, &body).into()));
+                }
+            }
+            // Raw HTML from the text is shown as text, never interpreted.
+            (None, Event::Html(raw) | Event::InlineHtml(raw)) => events.push(Event::Text(raw)),
+            (None, other) => events.push(other),
+            (Some(_), _) => {}
+        }
+    }
+    if let Some((lang, body)) = code.take() {
+        // An unfinished code block while the answer is still streaming.
+        events.push(Event::Html(code_block(&lang, &body).into()));
+    }
+    let mut unsafe_html = String::new();
+    html::push_html(&mut unsafe_html, events.into_iter());
+    SANITIZER.clean(&unsafe_html).to_string()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A code block with a header (language, Copy button) and highlighted lines.
+fn code_block(lang: &str, body: &str) -> String {
+    let syntax = SYNTAXES
+        .find_syntax_by_token(lang)
+        .unwrap_or_else(|| SYNTAXES.find_syntax_plain_text());
+    let mut generator = ClassedHTMLGenerator::new_with_class_style(
+        syntax,
+        &SYNTAXES,
+        ClassStyle::SpacedPrefixed { prefix: "hl-" },
+    );
+    let highlighted = LinesWithEndings::from(body)
+        .try_for_each(|line| generator.parse_html_for_line_which_includes_newline(line))
+        .map(|_| generator.finalize())
+        .unwrap_or_else(|_| escape(body));
+    let label = if lang.is_empty() {
+        "text".to_owned()
+    } else {
+        escape(lang)
+    };
+    format!(
+        "<pre data-lang=\"{label}\"><div class=\"code-head\"><span>{label}</span><button type=\"button\" class=\"copy-code\">Copy</button></div><code>{highlighted}</code></pre>"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_renders_headings_lists_tables_and_code() {
+        let html = markdown(
+            "# Title\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nfn main() {}\n```\n",
+        );
+        assert!(html.contains("<h1>Title</h1>"));
+        assert!(html.contains("<li>one</li>"));
+        assert!(html.contains("<table>") && html.contains("<td>1</td>"));
+        assert!(
+            html.contains("data-lang=\"rust\"") && html.contains("hl-"),
+            "{html}"
+        );
+        assert!(html.contains("class=\"copy-code\""));
+    }
+
+    #[test]
+    fn scripts_handlers_and_javascript_links_never_survive() {
+        let evil = "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[click](javascript:alert(1)) \
+                    <a href=\"javascript:alert(2)\">x</a> <iframe src=\"https://example.com\"></iframe>";
+        let html = markdown(evil);
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("<iframe"), "{html}");
+        assert!(!html.contains("<a href=\"javascript:"), "{html}");
+        assert!(
+            html.contains("<a target=\"_blank\" rel=\"noopener noreferrer nofollow\">click</a>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "raw HTML is shown as text: {html}"
+        );
+    }
+
+    #[test]
+    fn links_open_safely_and_unfinished_code_renders() {
+        let html = markdown("[site](https://example.com)\n\n```python\nprint('hi')");
+        assert!(
+            html.contains("rel=\"noopener noreferrer nofollow\""),
+            "{html}"
+        );
+        assert!(html.contains("data-lang=\"python\""), "{html}");
+    }
+}

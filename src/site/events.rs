@@ -1,0 +1,61 @@
+//! Events of the `site` stream (a single stream, id `global`): settings an admin edits and the
+//! catalog of models offered in the picker. `.env` only seeds the first values.
+use serde::{Deserialize, Serialize};
+
+use crate::events::DomainEvent;
+
+pub const SITE_STREAM_ID: &str = "global";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum SiteEvent {
+    DefaultPromptLimitChanged {
+        limit: u32,
+    },
+    ModelAdded {
+        id: String,
+        name: String,
+        kind: ModelKind,
+    },
+    ModelEnabled {
+        id: String,
+    },
+    ModelDisabled {
+        id: String,
+    },
+    DefaultModelChosen {
+        id: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    Upstream,
+    Local,
+    Pdf,
+}
+
+impl ModelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Upstream => "upstream",
+            ModelKind::Local => "local",
+            ModelKind::Pdf => "pdf",
+        }
+    }
+}
+
+impl DomainEvent for SiteEvent {
+    const STREAM_TYPE: &'static str = "site";
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            SiteEvent::DefaultPromptLimitChanged { .. } => "DefaultPromptLimitChanged",
+            SiteEvent::ModelAdded { .. } => "ModelAdded",
+            SiteEvent::ModelEnabled { .. } => "ModelEnabled",
+            SiteEvent::ModelDisabled { .. } => "ModelDisabled",
+            SiteEvent::DefaultModelChosen { .. } => "DefaultModelChosen",
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! Building the application: database, seeds, actors, and the HTTP server on its listener.
+//! Tests call `Application::build_with` with port 0 and a controllable clock.
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use sqlx::MySqlPool;
+use tracing_actix_web::TracingLogger;
+use uuid::Uuid;
+
+use crate::accounts::current::TrustProxy;
+use crate::accounts::rate_limit::RateLimiter;
+use crate::accounts::session_store::MySqlSessionStore;
+use crate::accounts::{self, AccountRules, Accounts};
+use crate::chat::Chats;
+use crate::chat::actor::ChatDeps;
+use crate::chat::service::ChatService;
+use crate::clock::{SharedClock, SystemClock};
+use crate::configuration::Settings;
+use crate::database::{self, DatabaseError};
+use crate::error::AppError;
+use crate::events::EventStore;
+use crate::i18n::Msg;
+use crate::llm::local::LocalBackend;
+use crate::llm::openai::OpenAiBackend;
+use crate::llm::{Backends, ChatBackend};
+use crate::mail::{MailError, Mailer};
+use crate::site;
+use crate::web::csrf::{self, CsrfConfig};
+use crate::web::routes::{admin, api_chats, auth, chat, health, language, password, profile};
+use crate::web::templates::Templates;
+use crate::web::{assets, errors, security};
+use actix_session::SessionMiddleware;
+use actix_session::config::{PersistentSession, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
+use secrecy::ExposeSecret;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("Could not seed the admin account: {0}")]
+    Admin(#[from] accounts::admin::SeedError),
+    #[error("Could not seed the site settings: {0}")]
+    Site(#[from] site::SiteError),
+    #[error("Could not load the templates: {0}")]
+    Templates(#[from] Box<handlebars::TemplateError>),
+    #[error("The e-mail settings are not usable: {0}")]
+    Mail(#[from] MailError),
+    #[error("Could not set up the OpenAI client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("Could not listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+}
+
+/// The model backends: the OpenAI-compatible client when a key is set.
+fn backends(settings: &Settings) -> Result<Backends, StartupError> {
+    let upstream = match OpenAiBackend::from_settings(&settings.llm) {
+        Some(backend) => Some(Arc::new(backend?) as Arc<dyn ChatBackend>),
+        None => None,
+    };
+    let mut backends = Backends::new(upstream);
+    if settings.llm.local_model_enabled() {
+        let local = LocalBackend::shared(settings.llm.model_cache_dir.clone());
+        backends.register(site::LOCAL_MODEL_ID, Arc::new(local));
+    }
+    Ok(backends)
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: MySqlPool,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with(settings, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with(settings: Settings, clock: SharedClock) -> Result<Self, StartupError> {
+        // Every TLS client (OpenAI, SMTP) uses ring; a second call (tests) is a harmless no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let pool = database::prepare(&settings.database).await?;
+        accounts::admin::seed(&pool, &settings.admin, &clock).await?;
+        let store = EventStore::new(pool.clone(), clock.clone());
+        site::seed(&store, &settings).await?;
+        let templates = Templates::load().map_err(Box::new)?;
+        let address = settings.server.bind_addr.clone();
+        let bind_error = |source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        };
+        let listener = TcpListener::bind(&settings.server.bind_addr).map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
+        let backends = backends(&settings)?;
+        let instance_id = Uuid::now_v7();
+        let chats = Chats::start(ChatDeps {
+            store: store.clone(),
+            clock: clock.clone(),
+            idle_timeout: Duration::from_secs(settings.chat.actor_idle_secs),
+            instance_id,
+            backends: backends.clone(),
+            system_prompt: settings.llm.system_prompt.clone(),
+        });
+        let mailer = Mailer::new(&settings.email, &settings.server.files_dir)?;
+        let accounts = Accounts::new(
+            pool.clone(),
+            store.clone(),
+            clock.clone(),
+            mailer,
+            AccountRules::from_settings(&settings),
+        );
+        let limiter = RateLimiter::new(
+            pool.clone(),
+            clock.clone(),
+            settings.rate_limits.window_minutes,
+        );
+        spawn_housekeeping(pool.clone(), clock.clone(), limiter.clone(), &settings);
+        crate::chat::recovery::spawn(pool.clone(), chats.clone(), clock.clone(), instance_id);
+        let chat_service = ChatService::new(
+            pool.clone(),
+            chats.clone(),
+            clock.clone(),
+            settings.chat.prompt_max_chars,
+            settings.chat.default_max_prompts,
+        );
+        let parts = Parts {
+            chat_service,
+            backends,
+            settings,
+            pool: pool.clone(),
+            store,
+            chats,
+            templates: web::Data::new(templates),
+            clock,
+            accounts,
+            limiter,
+        };
+        let server = run(listener, parts).map_err(bind_error)?;
+        Ok(Application { port, server, pool })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> &MySqlPool {
+        &self.pool
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The shared pieces each worker registers as small `Data<T>` values.
+#[derive(Clone)]
+struct Parts {
+    settings: Settings,
+    pool: MySqlPool,
+    store: EventStore,
+    chats: Chats,
+    templates: web::Data<Templates>,
+    clock: SharedClock,
+    accounts: Accounts,
+    limiter: RateLimiter,
+    chat_service: ChatService,
+    backends: Backends,
+}
+
+/// Hourly clean-up of expired sessions and old rate-limit windows.
+fn spawn_housekeeping(
+    pool: MySqlPool,
+    clock: SharedClock,
+    limiter: RateLimiter,
+    settings: &Settings,
+) {
+    let idle = time::Duration::hours(settings.session.idle_hours);
+    let max_age = time::Duration::days(settings.session.max_days);
+    actix_web::rt::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            let now = clock.now_utc();
+            if let Err(error) =
+                crate::store::sessions::delete_expired(&pool, now - idle, now - max_age).await
+            {
+                tracing::warn!(%error, "Could not delete expired sessions");
+            }
+            if let Err(error) = limiter.prune().await {
+                tracing::warn!(%error, "Could not prune rate limits");
+            }
+        }
+    });
+}
+
+fn session_middleware(parts: &Parts) -> SessionMiddleware<MySqlSessionStore> {
+    let settings = &parts.settings;
+    let secure = settings.server.public_url.scheme() == "https";
+    let store = MySqlSessionStore::new(parts.pool.clone(), parts.clock.clone(), &settings.session);
+    let key = Key::derive_from(settings.server.session_secret.expose_secret().as_bytes());
+    let lifecycle = PersistentSession::default()
+        .session_ttl(actix_web::cookie::time::Duration::hours(
+            settings.session.idle_hours,
+        ))
+        .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest);
+    SessionMiddleware::builder(store, key)
+        .cookie_name(if secure { "__Host-session" } else { "session" }.into())
+        .cookie_secure(secure)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_path("/".into())
+        .cookie_domain(None)
+        .session_lifecycle(lifecycle)
+        .build()
+}
+
+fn csrf_config(settings: &Settings) -> CsrfConfig {
+    let secure = settings.server.public_url.scheme() == "https";
+    CsrfConfig {
+        cookie_name: if secure { "__Host-csrf" } else { "csrf" },
+        secure,
+        public_origin: settings.server.public_url.origin().ascii_serialization(),
+        max_body_bytes: settings.server.max_body_bytes,
+    }
+}
+
+fn body_limits(max: usize) -> (web::PayloadConfig, web::FormConfig, web::JsonConfig) {
+    let form = web::FormConfig::default()
+        .limit(max)
+        .error_handler(|_, _| AppError::BadRequest(Msg::new("error-bad-form")).into());
+    let json = web::JsonConfig::default()
+        .limit(max)
+        .error_handler(|_, _| AppError::BadRequest(Msg::new("error-bad-json")).into());
+    (web::PayloadConfig::new(max), form, json)
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+fn api_routes() -> actix_web::Scope {
+    web::scope("/api")
+        .route("/models", web::get().to(api_chats::models))
+        .route("/chats", web::get().to(api_chats::list))
+        .route("/chats", web::post().to(api_chats::create))
+        .route("/chats/{id}", web::patch().to(api_chats::update))
+        .route("/chats/{id}", web::delete().to(api_chats::delete))
+        .route("/chats/{id}/messages", web::get().to(api_chats::messages))
+        .route("/chats/{id}/messages", web::post().to(api_chats::send))
+        .route(
+            "/chats/{id}/regenerate",
+            web::post().to(api_chats::regenerate),
+        )
+        .route("/chats/{id}/stream", web::get().to(api_chats::follow))
+        .route("/chats/{id}/stop", web::post().to(api_chats::stop))
+}
+
+fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        let (payload, form, json) = body_limits(parts.settings.server.max_body_bytes);
+        App::new()
+            .wrap(from_fn(csrf::protect))
+            .wrap(from_fn(errors::render))
+            .wrap(security::headers())
+            .wrap(Compress::default())
+            .wrap(TracingLogger::default())
+            .app_data(payload)
+            .app_data(form)
+            .app_data(json)
+            .app_data(web::Data::new(parts.pool.clone()))
+            .app_data(web::Data::new(parts.store.clone()))
+            .app_data(web::Data::new(parts.chats.clone()))
+            .app_data(web::Data::new(parts.clock.clone()))
+            .app_data(web::Data::new(csrf_config(&parts.settings)))
+            .app_data(parts.templates.clone())
+            .app_data(web::Data::new(parts.accounts.clone()))
+            .app_data(web::Data::new(parts.limiter.clone()))
+            .app_data(web::Data::new(parts.chat_service.clone()))
+            .app_data(web::Data::new(parts.backends.clone()))
+            .app_data(web::Data::new(parts.settings.rate_limits.clone()))
+            .app_data(web::Data::new(TrustProxy(
+                parts.settings.server.trust_proxy,
+            )))
+            .route("/healthz", web::get().to(health::healthz))
+            .route("/static/{path:.*}", web::get().to(assets::serve))
+            .route("/lang", web::post().to(language::switch))
+            .service(
+                web::scope("")
+                    .wrap(session_middleware(&parts))
+                    .route("/", web::get().to(chat::home))
+                    .route("/c/{id}", web::get().to(chat::show))
+                    .service(api_routes())
+                    .route("/register", web::get().to(auth::register_form))
+                    .route("/register", web::post().to(auth::register))
+                    .route("/login", web::get().to(auth::login_form))
+                    .route("/login", web::post().to(auth::login))
+                    .route("/logout", web::post().to(auth::logout))
+                    .route("/verify", web::get().to(auth::verify))
+                    .route("/verify/resend", web::post().to(auth::resend_verification))
+                    .route("/forgot", web::get().to(password::forgot_form))
+                    .route("/forgot", web::post().to(password::forgot))
+                    .route("/reset", web::get().to(password::reset_form))
+                    .route("/reset", web::post().to(password::reset))
+                    .route("/profile", web::get().to(profile::show))
+                    .route("/profile", web::post().to(profile::update))
+                    .route(
+                        "/profile/password",
+                        web::post().to(profile::change_password),
+                    )
+                    .route("/profile/delete", web::post().to(profile::delete))
+                    .service(admin::scope())
+                    .default_service(web::to(not_found)),
+            )
+            .default_service(web::to(not_found))
+    })
+    // Answers stream in small pieces: send each at once instead of waiting for the previous
+    // one's ACK (Nagle + delayed ACK cost ~20 ms per piece on kept-alive connections).
+    .on_connect(|connection, _| {
+        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}

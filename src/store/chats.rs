@@ -1,0 +1,162 @@
+//! The `chat` and `chat_history` projections, read side.
+use sqlx::AssertSqlSafe;
+use sqlx::MySqlPool;
+use time::PrimitiveDateTime;
+
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct ChatRow {
+    pub id: String,
+    pub user_id: String,
+    pub title: String,
+    pub model: String,
+    pub prompts: u32,
+    pub prompt_limit: Option<u32>,
+    #[serde(with = "crate::store::iso")]
+    pub date: PrimitiveDateTime,
+    #[serde(with = "crate::store::iso")]
+    pub updated_at: PrimitiveDateTime,
+}
+
+const CHAT_COLUMNS: &str = "id, user_id, title, model, prompts, prompt_limit, date, updated_at";
+
+pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<ChatRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {CHAT_COLUMNS} FROM chat WHERE id = ?"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// A user's chats, most recently active first, `limit` at a time (keyset pagination on
+/// `(updated_at, id)`, so a sidebar with 10,000 chats stays fast).
+pub async fn list_for_user(
+    pool: &MySqlPool,
+    user_id: &str,
+    before: Option<(PrimitiveDateTime, String)>,
+    limit: u32,
+) -> Result<Vec<ChatRow>, sqlx::Error> {
+    match before {
+        None => sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {CHAT_COLUMNS} FROM chat WHERE user_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?"
+        )))
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await,
+        Some((updated_at, id)) => sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {CHAT_COLUMNS} FROM chat WHERE user_id = ? AND (updated_at < ? OR (updated_at = ? AND id < ?)) \
+             ORDER BY updated_at DESC, id DESC LIMIT ?"
+        )))
+        .bind(user_id)
+        .bind(updated_at)
+        .bind(updated_at)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await,
+    }
+}
+
+pub async fn ids_for_user(pool: &MySqlPool, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM chat WHERE user_id = ?")
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: u64,
+    pub role: String,
+    pub content: String,
+    pub date: PrimitiveDateTime,
+    pub rank: u32,
+    pub status: String,
+    pub model: Option<String>,
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: Option<u32>,
+    pub error: Option<String>,
+    pub latency_ms: Option<u32>,
+    pub ttft_ms: Option<u32>,
+}
+
+const MESSAGE_COLUMNS: &str = "id, role, content, date, `rank`, status, model, prompt_tokens, \
+    completion_tokens, error, latency_ms, ttft_ms";
+
+/// The last `limit` messages before `before_rank` (all the latest when `None`), oldest first.
+pub async fn messages(
+    pool: &MySqlPool,
+    chat_id: &str,
+    before_rank: Option<u32>,
+    limit: u32,
+) -> Result<Vec<MessageRow>, sqlx::Error> {
+    let mut rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {MESSAGE_COLUMNS} FROM chat_history WHERE chat_id = ? AND `rank` < ? ORDER BY `rank` DESC LIMIT ?"
+    )))
+    .bind(chat_id)
+    .bind(before_rank.unwrap_or(u32::MAX))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// Up to `limit` messages after `after_rank`, oldest first (exports read long chats in pages).
+pub async fn messages_after(
+    pool: &MySqlPool,
+    chat_id: &str,
+    after_rank: u32,
+    limit: u32,
+) -> Result<Vec<MessageRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {MESSAGE_COLUMNS} FROM chat_history WHERE chat_id = ? AND `rank` > ? ORDER BY `rank` LIMIT ?"
+    )))
+    .bind(chat_id)
+    .bind(after_rank)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// A user's chats whose title or messages contain `query` (full-text for words of 5+ letters,
+/// LIKE otherwise).
+pub async fn search_for_user(
+    pool: &MySqlPool,
+    user_id: &str,
+    query: &str,
+    limit: u32,
+) -> Result<Vec<ChatRow>, sqlx::Error> {
+    let like = super::like_pattern(query);
+    let (content_match, content_value) = match super::fulltext_terms(query) {
+        Some(terms) => ("MATCH(h.content) AGAINST(? IN BOOLEAN MODE)", terms),
+        None => ("h.content LIKE ?", like.clone()),
+    };
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {CHAT_COLUMNS} FROM chat WHERE user_id = ? AND (title LIKE ? OR id IN \
+         (SELECT h.chat_id FROM chat_history h JOIN chat c ON c.id = h.chat_id \
+          WHERE c.user_id = ? AND {content_match})) ORDER BY updated_at DESC, id DESC LIMIT ?"
+    )))
+    .bind(user_id)
+    .bind(&like)
+    .bind(user_id)
+    .bind(content_value)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Chats of a user with an answer being written (to stop them when the user is blocked).
+pub async fn streaming_for_user(
+    pool: &MySqlPool,
+    user_id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT h.chat_id FROM chat_history h JOIN chat c ON c.id = h.chat_id \
+         WHERE c.user_id = ? AND h.status = 'streaming'",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,109 @@
+//! The `session` table (device sessions).
+use sqlx::MySqlPool;
+use time::PrimitiveDateTime;
+
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub admin_id: Option<u32>,
+    pub state: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct StoredSession {
+    pub state: String,
+    pub created_at: PrimitiveDateTime,
+    pub last_seen_at: PrimitiveDateTime,
+}
+
+pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<StoredSession>, sqlx::Error> {
+    sqlx::query_as("SELECT state, created_at, last_seen_at FROM session WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn insert(
+    pool: &MySqlPool,
+    row: &SessionRow,
+    now: PrimitiveDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO session (id, user_id, admin_id, state, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&row.id)
+    .bind(&row.user_id)
+    .bind(row.admin_id)
+    .bind(&row.state)
+    .bind(now)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Whether the session still existed.
+pub async fn update(
+    pool: &MySqlPool,
+    row: &SessionRow,
+    now: PrimitiveDateTime,
+) -> Result<bool, sqlx::Error> {
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM session WHERE id = ?")
+        .bind(&row.id)
+        .fetch_optional(pool)
+        .await?;
+    if exists.is_none() {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE session SET user_id = ?, admin_id = ?, state = ?, last_seen_at = ? WHERE id = ?",
+    )
+    .bind(&row.user_id)
+    .bind(row.admin_id)
+    .bind(&row.state)
+    .bind(now)
+    .bind(&row.id)
+    .execute(pool)
+    .await?;
+    Ok(true)
+}
+
+pub async fn touch(pool: &MySqlPool, id: &str, now: PrimitiveDateTime) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE session SET last_seen_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(pool: &MySqlPool, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM session WHERE id = ?")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user (block, password change or reset, account deletion).
+pub async fn delete_for_user(pool: &MySqlPool, user_id: &str) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM session WHERE user_id = ?")
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// Removes sessions idle for longer than `idle_cutoff` or older than `age_cutoff`.
+pub async fn delete_expired(
+    pool: &MySqlPool,
+    idle_cutoff: PrimitiveDateTime,
+    age_cutoff: PrimitiveDateTime,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM session WHERE last_seen_at < ? OR created_at < ?")
+        .bind(idle_cutoff)
+        .bind(age_cutoff)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
+}

@@ -1,0 +1,80 @@
+//! The `user` projection, read side.
+use sqlx::AssertSqlSafe;
+use sqlx::MySqlPool;
+use time::PrimitiveDateTime;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub password: String,
+    pub email: String,
+    pub date: PrimitiveDateTime,
+    pub verified: bool,
+    pub blocked: bool,
+    pub block_reason: Option<String>,
+    pub daily_prompt_quota: u32,
+    pub last_active: Option<PrimitiveDateTime>,
+    pub chats: u32,
+    pub prompts: u32,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub version: u64,
+}
+
+const COLUMNS: &str = "id, username, password, email, date, verified, blocked, block_reason, \
+    daily_prompt_quota, last_active, chats, prompts, prompt_tokens, completion_tokens, version";
+
+pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM `user` WHERE id = ?"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// By username (case-insensitive through the column's collation) or e-mail.
+pub async fn find_by_login(
+    pool: &MySqlPool,
+    identifier: &str,
+) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM `user` WHERE username = ? OR email = ? LIMIT 1"
+    )))
+    .bind(identifier)
+    .bind(identifier.to_lowercase())
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn find_by_email(pool: &MySqlPool, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM `user` WHERE email = ?"
+    )))
+    .bind(email)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Which of `username` / `email` another account already uses.
+pub async fn taken(
+    pool: &MySqlPool,
+    username: &str,
+    email: &str,
+    except: Option<&str>,
+) -> Result<(bool, bool), sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT username, email FROM `user` WHERE (username = ? OR email = ?) AND id <> ?",
+    )
+    .bind(username)
+    .bind(email)
+    .bind(except.unwrap_or(""))
+    .fetch_all(pool)
+    .await?;
+    let name_taken = rows
+        .iter()
+        .any(|(u, _)| u.to_lowercase() == username.to_lowercase());
+    let email_taken = rows.iter().any(|(_, e)| e == email);
+    Ok((name_taken, email_taken))
+}

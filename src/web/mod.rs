@@ -1,0 +1,9 @@
+//! The web layer: templates, static files, middleware and routes.
+pub mod assets;
+pub mod csrf;
+pub mod errors;
+pub mod page;
+pub mod routes;
+pub mod security;
+pub mod sse;
+pub mod templates;

@@ -1,0 +1,88 @@
+//! Printing and exporting chats (one chat or all of a user's), shared by the user and chat pages.
+use actix_web::HttpResponse;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use serde_json::json;
+use sqlx::MySqlPool;
+
+use crate::admin::export::{self, ChatExport, TextFormat};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::store::chats;
+use crate::web::page::Page;
+use crate::web::routes::chat::MessageView;
+
+/// A file name without characters that confuse browsers or shells.
+fn file_name(base: &str, extension: &str) -> String {
+    let safe: String = base
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+        .take(60)
+        .collect();
+    format!(
+        "{}.{extension}",
+        if safe.is_empty() { "chats" } else { &safe }
+    )
+}
+
+pub async fn download(
+    pool: &MySqlPool,
+    exports: Vec<ChatExport>,
+    format: &str,
+    base: &str,
+) -> Result<HttpResponse, AppError> {
+    let (content_type, extension) = match format {
+        "md" => ("text/markdown; charset=utf-8", "md"),
+        "json" => ("application/json", "json"),
+        "pdf" => ("application/pdf", "pdf"),
+        _ => return Err(AppError::NotFound),
+    };
+    let disposition = format!("attachment; filename=\"{}\"", file_name(base, extension));
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((CONTENT_DISPOSITION, disposition));
+    Ok(match format {
+        "pdf" => response.body(
+            export::pdf(pool, exports)
+                .await
+                .map_err(AppError::unexpected)?,
+        ),
+        "json" => response.streaming(export::text_stream(pool.clone(), exports, TextFormat::Json)),
+        _ => response.streaming(export::text_stream(
+            pool.clone(),
+            exports,
+            TextFormat::Markdown,
+        )),
+    })
+}
+
+/// The print-friendly page: every chat with a header, messages rendered safely, a page break
+/// between chats.
+pub async fn print(
+    page: &Page,
+    pool: &MySqlPool,
+    exports: Vec<ChatExport>,
+    title: String,
+) -> Result<HttpResponse, AppError> {
+    let mut items = Vec::new();
+    for export in exports {
+        let mut messages = Vec::new();
+        let mut after = 0;
+        loop {
+            let rows = chats::messages_after(pool, &export.chat.id, after, 500).await?;
+            let full = rows.len() == 500;
+            after = rows.last().map_or(after, |r| r.rank);
+            messages.extend(rows.into_iter().map(MessageView::from));
+            if !full {
+                break;
+            }
+        }
+        items.push(
+            json!({ "chat": export.chat, "username": export.username, "messages": messages }),
+        );
+    }
+    page.render(
+        "admin/print",
+        json!({ "title": title, "chats": items, "label": page.t(&Msg::new("admin-print")) }),
+    )
+}

@@ -1,0 +1,271 @@
+//! `/admin/users`: the list, one user's page, block/unblock, daily quota, print and export.
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::MySqlPool;
+use tokio_util::io::ReaderStream;
+
+use super::exporting;
+use crate::accounts::current::CurrentAdmin;
+use crate::accounts::{AccountError, Accounts};
+use crate::admin::charts;
+use crate::admin::export::{self, ChatExport};
+use crate::chat::service::ChatService;
+use crate::clock::SharedClock;
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::store::admin::{self, Page as ListPage};
+use crate::store::users::{self, UserRow};
+use crate::store::{chats, stats};
+use crate::web::page::{Page, see_other};
+
+const PAGE_SIZE: u32 = 25;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+pub async fn list(
+    page: Page,
+    admin: CurrentAdmin,
+    query: web::Query<ListQuery>,
+    pool: web::Data<MySqlPool>,
+) -> Result<HttpResponse, AppError> {
+    let number = query.page.unwrap_or(1).max(1);
+    let descending = query.dir != "asc";
+    let search = query.q.trim();
+    let (rows, total) = admin::users(
+        &pool,
+        search,
+        &query.sort,
+        descending,
+        &ListPage {
+            number,
+            size: PAGE_SIZE,
+        },
+    )
+    .await?;
+    let data = json!({
+        "rows": rows, "q": search, "sort": if query.sort.is_empty() { "date" } else { query.sort.as_str() },
+        "dir": if descending { "desc" } else { "asc" }, "flip": if descending { "asc" } else { "desc" },
+        "pagination": super::pagination(number, PAGE_SIZE, total),
+    });
+    super::render(
+        &page,
+        &admin.0,
+        "users",
+        "admin/users",
+        Msg::new("admin-nav-users"),
+        data,
+    )
+}
+
+async fn user(pool: &MySqlPool, id: &str) -> Result<UserRow, AppError> {
+    users::find(pool, id).await?.ok_or(AppError::NotFound)
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+pub async fn show(
+    page: Page,
+    admin: CurrentAdmin,
+    path: web::Path<String>,
+    query: web::Query<DoneQuery>,
+    pool: web::Data<MySqlPool>,
+    clock: web::Data<SharedClock>,
+) -> Result<HttpResponse, AppError> {
+    let user = user(&pool, &path).await?;
+    let chats = chats::list_for_user(&pool, &user.id, None, 200).await?;
+    let today = clock.now_utc().date();
+    let from = today - time::Duration::days(29);
+    let usage = stats::user_daily(&pool, &user.id, from, today).await?;
+    let days: Vec<time::Date> = (0..30)
+        .filter_map(|i| from.checked_add(time::Duration::days(i)))
+        .collect();
+    let prompts: Vec<u64> = days
+        .iter()
+        .map(|d| {
+            usage
+                .iter()
+                .find(|u| u.0 == *d)
+                .map_or(0, |u| u64::from(u.1))
+        })
+        .collect();
+    let svg = charts::daily_lines(&days, &[("prompts", prompts, charts::GREEN)])
+        .map_err(AppError::unexpected)?;
+    let data = json!({
+        "user": super::super::user_json(&user), "row": {
+            "blocked": user.blocked, "block_reason": user.block_reason, "quota": user.daily_prompt_quota,
+            "chats": user.chats, "prompts": user.prompts, "tokens": user.prompt_tokens + user.completion_tokens,
+            "last_active": user.last_active.and_then(|d| d.assume_utc().format(&time::format_description::well_known::Rfc3339).ok()),
+        },
+        "chats": chats, "chart": svg, "done": query.done,
+    });
+    super::render(
+        &page,
+        &admin.0,
+        "users",
+        "admin/user",
+        Msg::new("admin-user-title"),
+        data,
+    )
+}
+
+fn account_error(error: AccountError) -> AppError {
+    match error {
+        AccountError::App(error) => error,
+        AccountError::Refused(msg) => AppError::Unprocessable(msg),
+        AccountError::Fields(fields) => AppError::Unprocessable(
+            fields
+                .into_values()
+                .next()
+                .unwrap_or(Msg::new("error-bad-request")),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct BlockForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Blocks at once: sessions end and any answer being written for the user is stopped and saved.
+pub async fn block(
+    admin: CurrentAdmin,
+    path: web::Path<String>,
+    form: web::Form<BlockForm>,
+    accounts: web::Data<Accounts>,
+    chats: web::Data<ChatService>,
+    pool: web::Data<MySqlPool>,
+) -> Result<HttpResponse, AppError> {
+    let user = user(&pool, &path).await?;
+    accounts
+        .block(&user.id, Some(form.reason.clone()), &admin.0.username)
+        .await
+        .map_err(account_error)?;
+    chats.stop_all_for(&user.id).await?;
+    Ok(see_other(&format!("/admin/users/{}?done=blocked", user.id)))
+}
+
+pub async fn unblock(
+    admin: CurrentAdmin,
+    path: web::Path<String>,
+    accounts: web::Data<Accounts>,
+    pool: web::Data<MySqlPool>,
+) -> Result<HttpResponse, AppError> {
+    let user = user(&pool, &path).await?;
+    accounts
+        .unblock(&user.id, &admin.0.username)
+        .await
+        .map_err(account_error)?;
+    Ok(see_other(&format!(
+        "/admin/users/{}?done=unblocked",
+        user.id
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct QuotaForm {
+    prompts: String,
+}
+
+pub async fn quota(
+    admin: CurrentAdmin,
+    path: web::Path<String>,
+    form: web::Form<QuotaForm>,
+    accounts: web::Data<Accounts>,
+    pool: web::Data<MySqlPool>,
+) -> Result<HttpResponse, AppError> {
+    let user = user(&pool, &path).await?;
+    let prompts: u32 = form
+        .prompts
+        .trim()
+        .parse()
+        .map_err(|_| AppError::Unprocessable(Msg::new("admin-number-invalid")))?;
+    accounts
+        .set_daily_quota(&user.id, prompts, &admin.0.username)
+        .await
+        .map_err(account_error)?;
+    Ok(see_other(&format!("/admin/users/{}?done=quota", user.id)))
+}
+
+async fn user_exports(pool: &MySqlPool, user: &UserRow) -> Result<Vec<ChatExport>, AppError> {
+    let rows = chats::list_for_user(pool, &user.id, None, u32::MAX).await?;
+    Ok(rows
+        .into_iter()
+        .map(|chat| ChatExport {
+            chat,
+            username: user.username.clone(),
+        })
+        .collect())
+}
+
+pub async fn print(
+    page: Page,
+    _: CurrentAdmin,
+    path: web::Path<String>,
+    pool: web::Data<MySqlPool>,
+) -> Result<HttpResponse, AppError> {
+    let user = user(&pool, &path).await?;
+    let exports = user_exports(&pool, &user).await?;
+    exporting::print(&page, &pool, exports, user.username.clone()).await
+}
+
+pub async fn export(
+    _: CurrentAdmin,
+    path: web::Path<(String, String)>,
+    pool: web::Data<MySqlPool>,
+) -> Result<HttpResponse, AppError> {
+    let (id, format) = path.into_inner();
+    let user = user(&pool, &id).await?;
+    let exports = user_exports(&pool, &user).await?;
+    exporting::download(&pool, exports, &format, &user.username).await
+}
+
+/// The checked users of the list, all their chats, as one zip.
+pub async fn bulk_export(
+    _: CurrentAdmin,
+    form: web::Form<Vec<(String, String)>>,
+    pool: web::Data<MySqlPool>,
+) -> Result<HttpResponse, AppError> {
+    let ids: Vec<&str> = form
+        .iter()
+        .filter(|(k, _)| k == "user")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(Msg::new("admin-export-none")));
+    }
+    let mut users = Vec::new();
+    for id in ids {
+        let user = user(&pool, id).await?;
+        let exports = user_exports(&pool, &user).await?;
+        users.push((user.username, exports));
+    }
+    let file = export::zip(&pool, users)
+        .await
+        .map_err(AppError::unexpected)?;
+    let reader = tokio::fs::File::open(file.path())
+        .await
+        .map_err(AppError::unexpected)?;
+    // The file is already open; removing its name now frees the disk once the download ends.
+    drop(file);
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/zip"))
+        .insert_header((CONTENT_DISPOSITION, "attachment; filename=\"chats.zip\""))
+        .streaming(ReaderStream::new(reader)))
+}

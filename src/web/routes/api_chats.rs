@@ -1,0 +1,259 @@
+//! `/api/chats`: the JSON and SSE endpoints the chat page uses. Prompts are POSTed and answered
+//! with Server-Sent Events; everything else is plain JSON.
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::MySqlPool;
+use time::PrimitiveDateTime;
+use time::format_description::well_known::Rfc3339;
+use tracing_actix_web::RequestId;
+
+use super::chat::{MessageView, PAGE_MESSAGES, limit_view, picker};
+use crate::accounts::current::CurrentUser;
+use crate::chat::actor::Accepted;
+use crate::chat::service::{ChatService, PromptInput};
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg};
+use crate::llm::Backends;
+use crate::store::chats;
+use crate::web::page::Page;
+use crate::web::sse;
+
+const SIDEBAR_PAGE: u32 = 50;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    /// `updated_at|id` of the last chat already shown.
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    q: Option<String>,
+}
+
+fn parse_cursor(cursor: &str) -> Option<(PrimitiveDateTime, String)> {
+    let (at, id) = cursor.split_once('|')?;
+    let at = time::OffsetDateTime::parse(at, &Rfc3339).ok()?;
+    Some((PrimitiveDateTime::new(at.date(), at.time()), id.to_owned()))
+}
+
+pub async fn list(
+    user: CurrentUser,
+    query: web::Query<ListQuery>,
+    pool: web::Data<MySqlPool>,
+) -> Result<HttpResponse, AppError> {
+    let search = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let rows = match search {
+        Some(q) => chats::search_for_user(&pool, &user.0.id, q, SIDEBAR_PAGE).await?,
+        None => {
+            let cursor = query.cursor.as_deref().and_then(parse_cursor);
+            chats::list_for_user(&pool, &user.0.id, cursor, SIDEBAR_PAGE).await?
+        }
+    };
+    let next_cursor = (search.is_none() && rows.len() == SIDEBAR_PAGE as usize)
+        .then(|| {
+            rows.last().map(|c| {
+                format!(
+                    "{}|{}",
+                    c.updated_at
+                        .assume_utc()
+                        .format(&Rfc3339)
+                        .unwrap_or_default(),
+                    c.id
+                )
+            })
+        })
+        .flatten();
+    let items: Vec<_> = rows.iter().map(|c| json!({ "id": c.id, "title": c.title, "updated_at": c.updated_at.assume_utc().format(&Rfc3339).unwrap_or_default() })).collect();
+    Ok(HttpResponse::Ok().json(json!({ "chats": items, "next_cursor": next_cursor })))
+}
+
+#[derive(Deserialize)]
+pub struct PromptBody {
+    prompt: String,
+    model: String,
+}
+
+fn accepted_events(accepted: &Accepted, default_limit: u32, model: &str) -> Vec<bytes::Bytes> {
+    let limit = accepted.chat.limit(default_limit);
+    vec![sse::event(
+        "accepted",
+        &json!({
+            "user_message_id": accepted.user_message_id,
+            "answer_id": accepted.answer_id,
+            "model": model,
+            "limit": limit,
+            "remaining": limit.saturating_sub(accepted.chat.prompts),
+        }),
+    )]
+}
+
+fn request_id(id: &RequestId) -> Option<String> {
+    Some(id.to_string())
+}
+
+/// The first prompt: creates the chat, then streams its answer.
+pub async fn create(
+    page: Page,
+    user: CurrentUser,
+    body: web::Json<PromptBody>,
+    service: web::Data<ChatService>,
+    id: RequestId,
+) -> Result<HttpResponse, AppError> {
+    let input = PromptInput {
+        text: &body.prompt,
+        model: &body.model,
+        lang: page.lang,
+        request_id: request_id(&id),
+    };
+    let (chat_id, accepted) = service.start(&user.0, input).await?;
+    let mut opening = vec![sse::event(
+        "chat",
+        &json!({ "id": chat_id, "title": crate::chat::aggregate::title_from_prompt(&body.prompt), "url": format!("/c/{chat_id}") }),
+    )];
+    opening.extend(accepted_events(
+        &accepted,
+        service.default_limit().await?,
+        &body.model,
+    ));
+    Ok(sse::response(sse::answer_stream(
+        opening,
+        accepted.subscription,
+    )))
+}
+
+pub async fn send(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<String>,
+    body: web::Json<PromptBody>,
+    service: web::Data<ChatService>,
+    id: RequestId,
+) -> Result<HttpResponse, AppError> {
+    let input = PromptInput {
+        text: &body.prompt,
+        model: &body.model,
+        lang: page.lang,
+        request_id: request_id(&id),
+    };
+    let accepted = service.send(&user.0, &path, input).await?;
+    let opening = accepted_events(&accepted, service.default_limit().await?, &body.model);
+    Ok(sse::response(sse::answer_stream(
+        opening,
+        accepted.subscription,
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct RegenerateBody {
+    model: String,
+}
+
+pub async fn regenerate(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<String>,
+    body: web::Json<RegenerateBody>,
+    service: web::Data<ChatService>,
+) -> Result<HttpResponse, AppError> {
+    let accepted = service
+        .regenerate(&user.0, &path, &body.model, page.lang)
+        .await?;
+    let opening = accepted_events(&accepted, service.default_limit().await?, &body.model);
+    Ok(sse::response(sse::answer_stream(
+        opening,
+        accepted.subscription,
+    )))
+}
+
+/// Follows an answer still being written (after a reload or from another tab).
+pub async fn follow(
+    user: CurrentUser,
+    path: web::Path<String>,
+    service: web::Data<ChatService>,
+) -> Result<HttpResponse, AppError> {
+    match service.follow(&user.0, &path).await? {
+        Some((answer_id, subscription)) => {
+            let opening = vec![sse::event("following", &json!({ "answer_id": answer_id }))];
+            Ok(sse::response(sse::answer_stream(opening, subscription)))
+        }
+        None => Ok(HttpResponse::NoContent().finish()),
+    }
+}
+
+pub async fn stop(
+    user: CurrentUser,
+    path: web::Path<String>,
+    service: web::Data<ChatService>,
+) -> Result<HttpResponse, AppError> {
+    let stopped = service.stop(&user.0, &path).await?;
+    Ok(HttpResponse::Ok().json(json!({ "stopped": stopped })))
+}
+
+#[derive(Deserialize)]
+pub struct UpdateBody {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+}
+
+pub async fn update(
+    user: CurrentUser,
+    path: web::Path<String>,
+    body: web::Json<UpdateBody>,
+    service: web::Data<ChatService>,
+) -> Result<HttpResponse, AppError> {
+    if body.title.is_none() && body.model.is_none() {
+        return Err(AppError::BadRequest(Msg::new("error-bad-json")));
+    }
+    if let Some(title) = &body.title {
+        service.rename(&user.0, &path, title).await?;
+    }
+    if let Some(model) = &body.model {
+        service.change_model(&user.0, &path, model).await?;
+    }
+    let chat = service.owned(&user.0, &path).await?;
+    Ok(HttpResponse::Ok().json(json!({ "id": chat.id, "title": chat.title, "model": chat.model })))
+}
+
+pub async fn delete(
+    user: CurrentUser,
+    path: web::Path<String>,
+    service: web::Data<ChatService>,
+) -> Result<HttpResponse, AppError> {
+    service.delete(&user.0, &path).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+pub struct MessagesQuery {
+    #[serde(default)]
+    before: Option<u32>,
+}
+
+pub async fn messages(
+    user: CurrentUser,
+    path: web::Path<String>,
+    query: web::Query<MessagesQuery>,
+    pool: web::Data<MySqlPool>,
+    service: web::Data<ChatService>,
+) -> Result<HttpResponse, AppError> {
+    let chat = service.owned(&user.0, &path).await?;
+    let rows = chats::messages(&pool, &chat.id, query.before, PAGE_MESSAGES).await?;
+    let messages: Vec<MessageView> = rows.into_iter().map(MessageView::from).collect();
+    let has_more = messages.first().is_some_and(|m| m.rank > 1);
+    let limits = limit_view(Some(&chat), service.default_limit().await?);
+    Ok(HttpResponse::Ok()
+        .json(json!({ "messages": messages, "has_more": has_more, "limits": limits })))
+}
+
+pub async fn models(
+    page: Page,
+    _: CurrentUser,
+    pool: web::Data<MySqlPool>,
+    backends: web::Data<Backends>,
+) -> Result<HttpResponse, AppError> {
+    let lang: Lang = page.lang;
+    let (models, default) = picker(&pool, &backends, lang).await?;
+    Ok(HttpResponse::Ok().json(json!({ "models": models, "default": default })))
+}

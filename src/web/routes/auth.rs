@@ -1,0 +1,234 @@
+//! Sign-up, e-mail verification, login and logout pages.
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::language::local_path;
+use crate::accounts::current::{ClientIp, CurrentUser, MaybeUser};
+use crate::accounts::rate_limit::RateLimiter;
+use crate::accounts::session_store::USER_KEY;
+use crate::accounts::{AccountError, Accounts, FieldErrors, Registration};
+use crate::configuration::RateLimitSettings;
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::web::page::{Page, see_other};
+
+/// Field messages in the page's language, for `{{errors.username}}` and friends.
+pub fn translated(page: &Page, errors: &FieldErrors) -> Value {
+    Value::Object(
+        errors
+            .iter()
+            .map(|(field, msg)| ((*field).to_owned(), Value::String(page.t(msg))))
+            .collect(),
+    )
+}
+
+/// A form page again, with what went wrong: field messages or one notice at the top.
+pub fn form_failure(
+    page: &Page,
+    template: &str,
+    error: AccountError,
+    mut data: Value,
+) -> Result<HttpResponse, AppError> {
+    let (status, key, value) = match error {
+        AccountError::Fields(errors) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "errors",
+            translated(page, &errors),
+        ),
+        AccountError::Refused(msg) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "error",
+            Value::String(page.t(&msg)),
+        ),
+        AccountError::App(error) => return Err(error),
+    };
+    if let Some(object) = data.as_object_mut() {
+        object.insert(key.into(), value);
+    }
+    page.render_with_status(status, template, data)
+}
+
+/// Logs the user in on this device with a fresh session id.
+pub fn start_user_session(session: &Session, user_id: &str) -> Result<(), AppError> {
+    session.renew();
+    session
+        .insert(USER_KEY, user_id)
+        .map_err(AppError::unexpected)
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+pub async fn register_form(page: Page, user: MaybeUser) -> Result<HttpResponse, AppError> {
+    if user.0.is_some() {
+        return Ok(see_other("/"));
+    }
+    page.render(
+        "auth/register",
+        json!({ "title": page.t(&Msg::new("register-title")) }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    username: String,
+    email: String,
+    password: String,
+    password_confirm: String,
+}
+
+pub async fn register(
+    page: Page,
+    session: Session,
+    ip: ClientIp,
+    form: web::Form<RegisterForm>,
+    accounts: web::Data<Accounts>,
+    limiter: web::Data<RateLimiter>,
+    limits: web::Data<RateLimitSettings>,
+) -> Result<HttpResponse, AppError> {
+    limiter
+        .check(&format!("register:ip:{}", ip.0), limits.register_per_ip)
+        .await?;
+    let registration = Registration {
+        username: &form.username,
+        email: &form.email,
+        password: &form.password,
+        password_confirm: &form.password_confirm,
+    };
+    match accounts.register(registration, page.lang).await {
+        Ok(user) => {
+            start_user_session(&session, &user.id)?;
+            Ok(see_other("/"))
+        }
+        Err(error) => {
+            let data = json!({
+                "title": page.t(&Msg::new("register-title")),
+                "username": form.username, "email": form.email,
+            });
+            form_failure(&page, "auth/register", error, data)
+        }
+    }
+}
+
+pub async fn login_form(
+    page: Page,
+    user: MaybeUser,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    if user.0.is_some() {
+        return Ok(see_other("/"));
+    }
+    let next = query.next.as_deref().map(local_path).unwrap_or("/");
+    page.render(
+        "auth/login",
+        json!({ "title": page.t(&Msg::new("login-title")), "next": next }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    page: Page,
+    session: Session,
+    ip: ClientIp,
+    form: web::Form<LoginForm>,
+    accounts: web::Data<Accounts>,
+    limiter: web::Data<RateLimiter>,
+    limits: web::Data<RateLimitSettings>,
+) -> Result<HttpResponse, AppError> {
+    limiter
+        .check(&format!("login:ip:{}", ip.0), limits.login_per_ip)
+        .await?;
+    limiter
+        .check(
+            &format!("login:account:{}", form.login.trim().to_lowercase()),
+            limits.login_per_account,
+        )
+        .await?;
+    match accounts.login(&form.login, &form.password).await {
+        Ok(user) => {
+            start_user_session(&session, &user.id)?;
+            Ok(see_other(local_path(&form.next)))
+        }
+        Err(error) => {
+            let data = json!({ "title": page.t(&Msg::new("login-title")), "login": form.login, "next": form.next });
+            form_failure(&page, "auth/login", error, data)
+        }
+    }
+}
+
+pub async fn logout(session: Session) -> HttpResponse {
+    session.purge();
+    see_other("/login")
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    pub token: String,
+}
+
+pub async fn verify(
+    page: Page,
+    session: Session,
+    query: web::Query<TokenQuery>,
+    accounts: web::Data<Accounts>,
+) -> Result<HttpResponse, AppError> {
+    let title = page.t(&Msg::new("verify-title"));
+    match accounts.verify_email(&query.token).await {
+        Ok(user) => {
+            if session.get::<String>(USER_KEY).ok().flatten().is_none() {
+                start_user_session(&session, &user.id)?;
+            }
+            page.render("auth/verified", json!({ "title": title, "ok": true }))
+        }
+        Err(AccountError::Refused(msg)) => page.render_with_status(
+            StatusCode::BAD_REQUEST,
+            "auth/verified",
+            json!({ "title": title, "ok": false, "error": page.t(&msg) }),
+        ),
+        Err(AccountError::Fields(_)) => Err(AppError::BadRequest(Msg::new("token-invalid"))),
+        Err(AccountError::App(error)) => Err(error),
+    }
+}
+
+pub async fn resend_verification(
+    page: Page,
+    user: CurrentUser,
+    accounts: web::Data<Accounts>,
+    limiter: web::Data<RateLimiter>,
+    limits: web::Data<RateLimitSettings>,
+) -> Result<HttpResponse, AppError> {
+    limiter
+        .check(
+            &format!("resend:account:{}", user.0.id),
+            limits.resend_per_account,
+        )
+        .await?;
+    let title = page.t(&Msg::new("verify-title"));
+    match accounts.resend_verification(&user.0, page.lang).await {
+        Ok(()) => page.render(
+            "auth/verify_sent",
+            json!({ "title": title, "email": user.0.email }),
+        ),
+        Err(AccountError::Refused(msg)) => page.render_with_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            "auth/verify_sent",
+            json!({ "title": title, "email": user.0.email, "error": page.t(&msg) }),
+        ),
+        Err(AccountError::Fields(_)) => Err(AppError::BadRequest(Msg::new("error-bad-request"))),
+        Err(AccountError::App(error)) => Err(error),
+    }
+}

@@ -1,0 +1,172 @@
+//! The chat page: `/` (a new chat that exists only in the page until the first prompt) and
+//! `/c/{id}` (an existing chat, its latest messages rendered on the server).
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::MySqlPool;
+use time::format_description::well_known::Rfc3339;
+
+use super::user_json;
+use crate::accounts::current::{CurrentUser, MaybeUser};
+use crate::chat::service::ChatService;
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg};
+use crate::llm::{BackendStatus, Backends};
+use crate::render;
+use crate::store::chats::{self, ChatRow, MessageRow};
+use crate::store::site;
+use crate::store::users::UserRow;
+use crate::web::page::{Page, see_other};
+
+/// Messages shown when a chat opens; older ones load on demand.
+pub const PAGE_MESSAGES: u32 = 50;
+/// The remaining count appears near the composer from this many prompts left.
+const WARN_REMAINING: u32 = 5;
+
+#[derive(Serialize)]
+pub struct MessageView {
+    pub id: u64,
+    pub rank: u32,
+    pub role: String,
+    pub html: String,
+    pub text: String,
+    pub status: String,
+    pub model: Option<String>,
+    pub error: Option<String>,
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: Option<u32>,
+    pub latency_ms: Option<u32>,
+    pub date: String,
+}
+
+impl From<MessageRow> for MessageView {
+    fn from(row: MessageRow) -> Self {
+        // User text keeps its line breaks but no formatting; answers are Markdown.
+        let html = if row.role == "user" {
+            String::new()
+        } else {
+            render::markdown(&row.content)
+        };
+        MessageView {
+            id: row.id,
+            rank: row.rank,
+            html,
+            text: row.content,
+            role: row.role,
+            status: row.status,
+            model: row.model,
+            error: row.error,
+            prompt_tokens: row.prompt_tokens,
+            completion_tokens: row.completion_tokens,
+            latency_ms: row.latency_ms,
+            date: row.date.assume_utc().format(&Rfc3339).unwrap_or_default(),
+        }
+    }
+}
+
+/// The picker: enabled models with whether they can answer now.
+pub async fn picker(
+    pool: &MySqlPool,
+    backends: &Backends,
+    lang: Lang,
+) -> Result<(Vec<Value>, Option<String>), AppError> {
+    let models = site::models(pool).await?;
+    let default = models
+        .iter()
+        .find(|m| m.is_default && m.enabled)
+        .map(|m| m.id.clone());
+    let views = models
+        .iter()
+        .filter(|m| m.enabled)
+        .map(|m| {
+            let status = backends.status(&m.id);
+            let note = match &status {
+                BackendStatus::Ready => String::new(),
+                BackendStatus::Loading { detail } => Msg::new("model-loading")
+                    .arg("detail", detail)
+                    .translate(lang),
+                BackendStatus::Unavailable { reason } => Msg::new("model-unavailable")
+                    .arg("reason", reason)
+                    .translate(lang),
+            };
+            json!({ "id": m.id, "name": m.name, "kind": m.kind, "status": status, "note": note,
+                    "available": !matches!(status, BackendStatus::Unavailable { .. }) })
+        })
+        .collect();
+    Ok((views, default))
+}
+
+/// Limit figures for the composer.
+pub fn limit_view(chat: Option<&ChatRow>, default_limit: u32) -> Value {
+    let limit = chat.and_then(|c| c.prompt_limit).unwrap_or(default_limit);
+    let used = chat.map_or(0, |c| c.prompts);
+    let remaining = limit.saturating_sub(used);
+    json!({ "limit": limit, "used": used, "remaining": remaining, "at_limit": remaining == 0,
+            "warn": remaining > 0 && remaining <= WARN_REMAINING })
+}
+
+async fn render_chat(
+    page: &Page,
+    user: &UserRow,
+    chat: Option<&ChatRow>,
+    pool: &MySqlPool,
+    service: &ChatService,
+    backends: &Backends,
+) -> Result<HttpResponse, AppError> {
+    let (models, default_model) = picker(pool, backends, page.lang).await?;
+    let messages: Vec<MessageView> = match chat {
+        Some(chat) => chats::messages(pool, &chat.id, None, PAGE_MESSAGES)
+            .await?
+            .into_iter()
+            .map(MessageView::from)
+            .collect(),
+        None => Vec::new(),
+    };
+    let has_more = messages.first().is_some_and(|m| m.rank > 1);
+    let streaming = messages.last().is_some_and(|m| m.status == "streaming");
+    let model = chat
+        .map(|c| c.model.clone())
+        .or(default_model)
+        .unwrap_or_default();
+    let title = chat.map_or_else(|| page.t(&Msg::new("new-chat")), |c| c.title.clone());
+    page.render(
+        "chat",
+        json!({
+            "title": title,
+            "user": user_json(user),
+            "chat": chat,
+            "messages": messages,
+            "has_more": has_more,
+            "streaming": streaming,
+            "models": models,
+            "model": model,
+            "limits": limit_view(chat, service.default_limit().await?),
+            "scripts": ["/static/js/sidebar.js", "/static/js/chat.js"],
+        }),
+    )
+}
+
+pub async fn home(
+    page: Page,
+    user: MaybeUser,
+    pool: web::Data<MySqlPool>,
+    service: web::Data<ChatService>,
+    backends: web::Data<Backends>,
+) -> Result<HttpResponse, AppError> {
+    let Some(user) = user.0 else {
+        return Ok(see_other("/register"));
+    };
+    render_chat(&page, &user, None, &pool, &service, &backends).await
+}
+
+pub async fn show(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<String>,
+    pool: web::Data<MySqlPool>,
+    service: web::Data<ChatService>,
+    backends: web::Data<Backends>,
+) -> Result<HttpResponse, AppError> {
+    let chat = service.owned(&user.0, &path).await?;
+    render_chat(&page, &user.0, Some(&chat), &pool, &service, &backends).await
+}

@@ -1,0 +1,118 @@
+//! Server-Sent Events for an answer: a few opening events, then the answer's text pieces, the
+//! Markdown rendered to safe HTML every 100 ms, and a final `done`. A follower that falls behind
+//! gets the whole text again (`reset`); comments keep idle connections open.
+use std::time::{Duration, Instant};
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use bytes::Bytes;
+use futures::Stream;
+use serde_json::{Value, json};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::chat::live::{LiveEvent, Subscription};
+use crate::render;
+
+const HTML_EVERY: Duration = Duration::from_millis(100);
+const PING_EVERY: Duration = Duration::from_secs(15);
+
+pub fn event(name: &str, data: &Value) -> Bytes {
+    Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
+}
+
+struct State {
+    opening: Vec<Bytes>,
+    subscription: Subscription,
+    text: String,
+    last_html: Instant,
+    finished: bool,
+}
+
+impl State {
+    fn html_if_due(&mut self, out: &mut Vec<Bytes>) {
+        if self.last_html.elapsed() >= HTML_EVERY {
+            self.last_html = Instant::now();
+            out.push(event(
+                "html",
+                &json!({ "html": render::markdown(&self.text) }),
+            ));
+        }
+    }
+
+    fn on_event(&mut self, live: LiveEvent) -> Vec<Bytes> {
+        let mut out = Vec::new();
+        match live {
+            LiveEvent::Queued { position } => {
+                out.push(event("queued", &json!({ "position": position })))
+            }
+            LiveEvent::Delta { text } => {
+                self.text.push_str(&text);
+                out.push(event("delta", &json!({ "text": text })));
+                self.html_if_due(&mut out);
+            }
+            LiveEvent::Done(summary) => {
+                self.finished = true;
+                let mut data = serde_json::to_value(&summary).unwrap_or_default();
+                data["html"] = json!(render::markdown(&summary.text));
+                out.push(event("done", &data));
+            }
+        }
+        out
+    }
+}
+
+/// The SSE body: `opening` events first, then the live answer until it is done.
+pub fn answer_stream(
+    opening: Vec<Bytes>,
+    subscription: Subscription,
+) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
+    let text = subscription.text_so_far.clone();
+    let mut opening = opening;
+    if !text.is_empty() {
+        opening.push(event(
+            "reset",
+            &json!({ "text": text, "html": render::markdown(&text) }),
+        ));
+    }
+    let state = State {
+        opening,
+        subscription,
+        text,
+        last_html: Instant::now(),
+        finished: false,
+    };
+    futures::stream::unfold(state, |mut state| async move {
+        if !state.opening.is_empty() {
+            let chunk: Vec<Bytes> = std::mem::take(&mut state.opening);
+            return Some((Ok(Bytes::from(chunk.concat())), state));
+        }
+        if state.finished {
+            return None;
+        }
+        let received = tokio::time::timeout(PING_EVERY, state.subscription.events.recv()).await;
+        let chunk = match received {
+            Err(_) => vec![Bytes::from_static(b": ping\n\n")],
+            Ok(Ok(live)) => state.on_event(live),
+            Ok(Err(RecvError::Lagged(_))) => {
+                state.text = state.subscription.current_text();
+                vec![event(
+                    "reset",
+                    &json!({ "text": state.text, "html": render::markdown(&state.text) }),
+                )]
+            }
+            Ok(Err(RecvError::Closed)) => return None,
+        };
+        Some((Ok(Bytes::from(chunk.concat())), state))
+    })
+}
+
+pub fn response(
+    body: impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body)
+}

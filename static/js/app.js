@@ -1,0 +1,110 @@
+// Behaviour shared by every page. No inline scripts anywhere (the CSP forbids them): elements
+// opt in with data-* attributes.
+(function () {
+  "use strict";
+
+  const root = document.documentElement;
+
+  // Theme: system -> dark -> light -> system; remembered in a cookie the server also reads.
+  function effectiveTheme() {
+    const chosen = root.dataset.theme || "system";
+    if (chosen !== "system") return chosen;
+    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+  document.addEventListener("click", (event) => {
+    const toggle = event.target.closest("[data-theme-toggle]");
+    if (!toggle) return;
+    const next = effectiveTheme() === "dark" ? "light" : "dark";
+    root.dataset.theme = next;
+    document.cookie = "theme=" + next + "; path=/; max-age=31536000; samesite=lax";
+  });
+
+  // <select data-autosubmit> submits its form when changed (the language switcher).
+  document.addEventListener("change", (event) => {
+    const select = event.target.closest("select[data-autosubmit]");
+    if (select && select.form) select.form.submit();
+  });
+
+  // Menus: [data-menu-toggle="id"] opens #id; a click elsewhere or Escape closes it.
+  function closeMenus(except) {
+    document.querySelectorAll(".menu[data-open]").forEach((menu) => {
+      if (menu === except) return;
+      menu.hidden = true;
+      delete menu.dataset.open;
+      const opener = document.querySelector('[data-menu-toggle="' + menu.id + '"]');
+      if (opener) opener.setAttribute("aria-expanded", "false");
+    });
+  }
+  document.addEventListener("click", (event) => {
+    const opener = event.target.closest("[data-menu-toggle]");
+    if (opener) {
+      const menu = document.getElementById(opener.dataset.menuToggle);
+      if (!menu) return;
+      const open = menu.hidden;
+      closeMenus(menu);
+      menu.hidden = !open;
+      if (open) menu.dataset.open = "";
+      else delete menu.dataset.open;
+      opener.setAttribute("aria-expanded", String(open));
+      event.stopPropagation();
+      return;
+    }
+    if (!event.target.closest(".menu")) closeMenus(null);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeMenus(null);
+  });
+
+  // Phone layout: the sidebar is a drawer.
+  document.addEventListener("click", (event) => {
+    const app = document.querySelector(".app");
+    if (!app) return;
+    if (event.target.closest("[data-sidebar-toggle]")) {
+      app.classList.toggle("sidebar-visible");
+      return;
+    }
+    if (app.classList.contains("sidebar-visible") && !event.target.closest(".sidebar")) {
+      app.classList.remove("sidebar-visible");
+    }
+  });
+
+  // Forms with data-confirm ask first.
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+
+  // Print buttons.
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
+  // Helpers for other scripts.
+  window.CBF = {
+    csrf() {
+      const meta = document.querySelector('meta[name="csrf-token"]');
+      return meta ? meta.content : "";
+    },
+    toast(text) {
+      const toast = document.createElement("div");
+      toast.className = "toast";
+      toast.textContent = text;
+      document.body.appendChild(toast);
+      setTimeout(() => toast.remove(), 2200);
+    },
+    async copy(text) {
+      try {
+        await navigator.clipboard.writeText(text);
+        return true;
+      } catch (_) {
+        const area = document.createElement("textarea");
+        area.value = text;
+        document.body.appendChild(area);
+        area.select();
+        const ok = document.execCommand("copy");
+        area.remove();
+        return ok;
+      }
+    },
+  };
+})();

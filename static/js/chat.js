@@ -1,0 +1,450 @@
+// The chat page: send prompts, follow answers over Server-Sent Events, stop, retry,
+// regenerate, switch models. HTML inside answers always comes from the server's sanitiser;
+// everything this script writes itself goes through textContent.
+(function () {
+  "use strict";
+
+  const conversation = document.getElementById("conversation");
+  if (!conversation) return;
+  const messages = document.getElementById("messages");
+  const emptyChat = document.getElementById("empty-chat");
+  const composer = document.getElementById("composer");
+  const prompt = document.getElementById("prompt");
+  const sendButton = document.getElementById("send");
+  const stopButton = document.getElementById("stop");
+  const note = document.getElementById("composer-note");
+  const limitNotice = document.getElementById("limit-notice");
+  const limitText = document.getElementById("limit-text");
+  const modelName = document.getElementById("model-name");
+  const label = (name) => conversation.dataset["label" + name] || "";
+
+  const state = {
+    chatId: conversation.dataset.chatId || null,
+    model: conversation.dataset.model || "",
+    busy: false,
+    answer: null, // the assistant <article> being written
+  };
+
+  // ---------- small DOM helpers ----------
+  function icon(paths) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "icon");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    paths.forEach((d) => {
+      const el = document.createElementNS(ns, d.startsWith("rect") ? "rect" : "path");
+      if (d.startsWith("rect")) {
+        el.setAttribute("x", "9"); el.setAttribute("y", "9"); el.setAttribute("width", "12");
+        el.setAttribute("height", "12"); el.setAttribute("rx", "2");
+      } else {
+        el.setAttribute("d", d);
+      }
+      svg.appendChild(el);
+    });
+    return svg;
+  }
+  function iconButton(className, title, paths) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "icon-button " + className;
+    button.title = title;
+    button.setAttribute("aria-label", title);
+    button.appendChild(icon(paths));
+    return button;
+  }
+  const COPY = ["rect", "M5 15V5a2 2 0 0 1 2-2h10"];
+  const REGENERATE = ["M21 12a9 9 0 1 1-3-6.7L21 8M21 3v5h-5"];
+
+  function nearBottom() {
+    return conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 120;
+  }
+  function scrollToBottom(force) {
+    if (force || nearBottom()) conversation.scrollTop = conversation.scrollHeight;
+  }
+
+  function userMessage(text) {
+    const article = document.createElement("article");
+    article.className = "message user";
+    const body = document.createElement("div");
+    body.className = "message-body";
+    body.textContent = text;
+    const actions = document.createElement("div");
+    actions.className = "message-actions";
+    actions.appendChild(iconButton("copy-message", label("Copy"), COPY));
+    article.append(body, actions);
+    return article;
+  }
+
+  function assistantMessage() {
+    const article = document.createElement("article");
+    article.className = "message assistant";
+    article.dataset.status = "streaming";
+    const body = document.createElement("div");
+    body.className = "message-body markdown typing";
+    const actions = document.createElement("div");
+    actions.className = "message-actions";
+    const source = document.createElement("template");
+    source.className = "message-source";
+    article.append(body, actions, source);
+    return article;
+  }
+
+  function setSource(article, text) {
+    const source = article.querySelector(".message-source");
+    if (source) source.textContent = text;
+  }
+  function sourceText(article) {
+    const source = article.querySelector(".message-source");
+    if (source) return source.textContent;
+    const body = article.querySelector(".message-body");
+    return body ? body.innerText : "";
+  }
+
+  function showEmpty(show) {
+    if (emptyChat) emptyChat.hidden = !show;
+  }
+
+  // ---------- composer ----------
+  function grow() {
+    prompt.style.height = "auto";
+    prompt.style.height = Math.min(prompt.scrollHeight, 200) + "px";
+    sendButton.disabled = state.busy || prompt.value.trim() === "" || prompt.disabled;
+  }
+  function setBusy(busy) {
+    state.busy = busy;
+    prompt.readOnly = busy;
+    stopButton.hidden = !busy;
+    sendButton.hidden = busy;
+    composer.classList.toggle("busy", busy);
+    grow();
+  }
+  function setRemaining(limit, remaining) {
+    if (remaining <= 0) {
+      composer.hidden = true;
+      note.hidden = true;
+      limitNotice.hidden = false;
+      limitText.textContent = label("Limit").replace("__N__", limit);
+      return;
+    }
+    if (remaining <= 5) {
+      note.textContent = label("Remaining").replace("__N__", remaining);
+      note.classList.add("remaining");
+    } else {
+      note.textContent = note.dataset.default;
+      note.classList.remove("remaining");
+    }
+  }
+
+  prompt.addEventListener("input", grow);
+  prompt.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (!sendButton.disabled) composer.requestSubmit();
+    }
+  });
+  composer.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = prompt.value;
+    if (state.busy || text.trim() === "") return;
+    send(text);
+  });
+  stopButton.addEventListener("click", stop);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && state.busy) stop();
+    const mod = event.ctrlKey || event.metaKey;
+    if (mod && event.shiftKey && (event.key === "O" || event.key === "o")) {
+      event.preventDefault();
+      window.location.href = "/";
+    }
+  });
+
+  // ---------- talking to the server ----------
+  function headers() {
+    return { "Content-Type": "application/json", "X-CSRF-Token": window.CBF.csrf(), Accept: "text/event-stream" };
+  }
+
+  async function errorMessage(response) {
+    try {
+      const body = await response.json();
+      return body.error && body.error.message ? body.error.message : response.statusText;
+    } catch (_) {
+      return response.statusText || label("Connection");
+    }
+  }
+
+  // Reads an SSE body and calls onEvent(name, data) for each event.
+  async function readEvents(response, onEvent) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let boundary;
+      while ((boundary = buffer.indexOf("\n\n")) >= 0) {
+        const frame = buffer.slice(0, boundary);
+        buffer = buffer.slice(boundary + 2);
+        let name = "message";
+        const data = [];
+        frame.split("\n").forEach((line) => {
+          if (line.startsWith("event:")) name = line.slice(6).trim();
+          else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+        });
+        if (data.length) onEvent(name, JSON.parse(data.join("\n")));
+      }
+    }
+  }
+
+  // Applies one answer event to the article being written.
+  function answerHandler(article) {
+    const body = article.querySelector(".message-body");
+    let text = "";
+    let tail = null; // raw text appended since the last server-rendered HTML
+    return function (name, data) {
+      switch (name) {
+        case "chat":
+          state.chatId = data.id;
+          conversation.dataset.chatId = data.id;
+          history.replaceState(null, "", data.url);
+          document.title = data.title + " · ChatBot Factory";
+          if (window.CBF.sidebar) window.CBF.sidebar.upsert({ id: data.id, title: data.title, updated_at: new Date().toISOString() });
+          break;
+        case "accepted":
+          article.dataset.id = data.answer_id;
+          setRemaining(data.limit, data.remaining);
+          break;
+        case "queued":
+          body.classList.add("waiting");
+          body.textContent = label("Waiting").replace("__N__", data.position);
+          break;
+        case "delta":
+          if (body.classList.contains("waiting")) { body.classList.remove("waiting"); body.textContent = ""; }
+          text += data.text;
+          if (!tail) {
+            // Continue inside the last paragraph or list item (unless the text starts a new
+            // line) until the next rendered HTML arrives.
+            let target = body;
+            const newLine = /^[ \t]*\n/.test(data.text);
+            while (!newLine && target.lastElementChild && !/^(PRE|TABLE|HR|BR|H[1-6])$/.test(target.lastElementChild.tagName)) {
+              target = target.lastElementChild;
+            }
+            tail = document.createElement(newLine ? "div" : "span");
+            target.appendChild(tail);
+          }
+          tail.textContent += data.text;
+          scrollToBottom(false);
+          break;
+        case "html":
+        case "reset":
+          if (name === "reset") text = data.text;
+          body.classList.remove("waiting");
+          body.innerHTML = data.html; // sanitised by the server
+          tail = null;
+          scrollToBottom(false);
+          break;
+        case "done":
+          finishAnswer(article, data);
+          break;
+        default:
+          break;
+      }
+      setSource(article, text);
+    };
+  }
+
+  function finishAnswer(article, data) {
+    const body = article.querySelector(".message-body");
+    body.classList.remove("typing", "waiting");
+    body.innerHTML = data.html; // sanitised by the server
+    article.dataset.status = data.status;
+    article.dataset.id = data.answer_id;
+    setSource(article, data.text || "");
+    article.querySelectorAll(".message-status").forEach((el) => el.remove());
+    const actions = article.querySelector(".message-actions");
+    if (data.status === "failed" || data.status === "stopped") {
+      const status = document.createElement("div");
+      status.className = "message-status " + data.status;
+      const span = document.createElement("span");
+      span.textContent = data.status === "failed" ? label("Failed") + " " + (data.error || "") : label("Stopped");
+      status.appendChild(span);
+      if (data.status === "failed") {
+        const retry = document.createElement("button");
+        retry.type = "button";
+        retry.className = "link-button retry-answer";
+        retry.textContent = label("Retry");
+        status.append(" ", retry);
+        status.setAttribute("role", "alert");
+      }
+      article.insertBefore(status, actions);
+    }
+    actions.replaceChildren(iconButton("copy-message", label("Copy"), COPY), iconButton("regenerate-answer", label("Regenerate"), REGENERATE));
+    if (data.model) {
+      const meta = document.createElement("span");
+      meta.className = "message-meta";
+      let metaText = data.model;
+      if (data.completion_tokens) metaText += " · " + label("Tokens").replace("__P__", data.prompt_tokens).replace("__C__", data.completion_tokens);
+      meta.textContent = metaText;
+      actions.appendChild(meta);
+    }
+    state.answer = null;
+    setBusy(false);
+    scrollToBottom(false);
+  }
+
+  async function streamInto(article, request) {
+    state.answer = article;
+    setBusy(true);
+    const handle = answerHandler(article);
+    try {
+      const response = await request();
+      if (response.status === 204) return false;
+      if (!response.ok) {
+        finishAnswer(article, { status: "failed", error: await errorMessage(response), html: "", answer_id: article.dataset.id || "" });
+        return false;
+      }
+      await readEvents(response, handle);
+      if (state.answer === article) {
+        // The connection ended without "done": the server keeps writing; show it on reload.
+        finishAnswer(article, { status: "failed", error: label("Connection"), html: article.querySelector(".message-body").innerHTML, answer_id: article.dataset.id || "" });
+      }
+      return true;
+    } catch (error) {
+      if (state.answer === article) {
+        finishAnswer(article, { status: "failed", error: label("Connection"), html: article.querySelector(".message-body").innerHTML, answer_id: article.dataset.id || "" });
+      }
+      return false;
+    }
+  }
+
+  async function send(text) {
+    showEmpty(false);
+    const mine = userMessage(text);
+    messages.appendChild(mine);
+    const article = assistantMessage();
+    messages.appendChild(article);
+    scrollToBottom(true);
+    prompt.value = "";
+    grow();
+    const url = state.chatId ? "/api/chats/" + state.chatId + "/messages" : "/api/chats";
+    const ok = await streamInto(article, () =>
+      fetch(url, { method: "POST", headers: headers(), body: JSON.stringify({ prompt: text, model: state.model }) })
+    );
+    if (!ok && article.dataset.status === "failed" && !article.dataset.id) {
+      // Refused before it was saved (limit, verification...): give the text back.
+      mine.remove();
+      prompt.value = text;
+      grow();
+    }
+  }
+
+  async function regenerate(article) {
+    if (state.busy || !state.chatId) return;
+    const fresh = assistantMessage();
+    article.replaceWith(fresh);
+    await streamInto(fresh, () =>
+      fetch("/api/chats/" + state.chatId + "/regenerate", { method: "POST", headers: headers(), body: JSON.stringify({ model: state.model }) })
+    );
+  }
+
+  async function stop() {
+    if (!state.chatId || !state.busy) return;
+    await fetch("/api/chats/" + state.chatId + "/stop", { method: "POST", headers: headers() });
+  }
+
+  // ---------- message actions ----------
+  messages.addEventListener("click", async (event) => {
+    const copyCode = event.target.closest(".copy-code");
+    if (copyCode) {
+      const code = copyCode.closest("pre").querySelector("code");
+      if (await window.CBF.copy(code ? code.innerText : "")) {
+        copyCode.textContent = label("Copied");
+        setTimeout(() => { copyCode.textContent = label("Copy"); }, 1500);
+      }
+      return;
+    }
+    const article = event.target.closest(".message");
+    if (!article) return;
+    if (event.target.closest(".copy-message")) {
+      const text = article.classList.contains("user") ? article.querySelector(".message-body").textContent : sourceText(article);
+      if (await window.CBF.copy(text)) window.CBF.toast(label("Copied"));
+    } else if (event.target.closest(".regenerate-answer, .retry-answer")) {
+      regenerate(article);
+    }
+  });
+
+  // Translate the copy buttons the server put into code blocks.
+  function relabel(root) {
+    const text = label("Copy");
+    root.querySelectorAll(".copy-code").forEach((button) => {
+      // Only when different: each change is itself a mutation the observer sees.
+      if (button.textContent !== text && button.textContent !== label("Copied")) button.textContent = text;
+    });
+  }
+  relabel(messages);
+  new MutationObserver(() => relabel(messages)).observe(messages, { childList: true, subtree: true });
+
+  // ---------- older messages ----------
+  const loadEarlier = document.getElementById("load-earlier");
+  if (loadEarlier) {
+    loadEarlier.addEventListener("click", async () => {
+      const first = messages.querySelector(".message");
+      const before = first ? first.dataset.rank : "";
+      const response = await fetch("/api/chats/" + state.chatId + "/messages?before=" + before);
+      if (!response.ok) return;
+      const data = await response.json();
+      const height = conversation.scrollHeight;
+      const anchor = document.getElementById("load-earlier-wrap").nextSibling;
+      data.messages.forEach((m) => {
+        let article;
+        if (m.role === "user") {
+          article = userMessage(m.text);
+        } else {
+          article = assistantMessage();
+          article.querySelector(".message-body").classList.remove("typing");
+          finishAnswerStatic(article, m);
+        }
+        article.dataset.rank = m.rank;
+        article.dataset.id = m.id;
+        messages.insertBefore(article, anchor);
+      });
+      if (!data.has_more) document.getElementById("load-earlier-wrap").remove();
+      conversation.scrollTop += conversation.scrollHeight - height;
+    });
+  }
+  function finishAnswerStatic(article, m) {
+    const wasAnswer = state.answer;
+    finishAnswer(article, { status: m.status, error: m.error, html: m.html, text: m.text, model: m.model,
+      prompt_tokens: m.prompt_tokens, completion_tokens: m.completion_tokens, answer_id: m.id });
+    state.answer = wasAnswer;
+    if (wasAnswer) setBusy(true);
+  }
+
+  // ---------- model picker ----------
+  document.querySelectorAll(".model-option").forEach((option) => {
+    option.addEventListener("click", async () => {
+      if (option.disabled) return;
+      state.model = option.dataset.model;
+      document.querySelectorAll(".model-option").forEach((o) => o.setAttribute("aria-checked", String(o === option)));
+      modelName.textContent = option.dataset.name;
+      document.getElementById("model-menu").hidden = true;
+      if (state.chatId) {
+        await fetch("/api/chats/" + state.chatId, { method: "PATCH", headers: headers(), body: JSON.stringify({ model: state.model }) });
+      }
+    });
+  });
+
+  // ---------- an answer still being written when the page opened ----------
+  if (conversation.dataset.streaming === "true") {
+    const article = messages.querySelector(".message.assistant:last-of-type");
+    if (article) {
+      streamInto(article, () => fetch("/api/chats/" + state.chatId + "/stream", { headers: { Accept: "text/event-stream" } })).then((followed) => {
+        if (!followed) setTimeout(() => window.location.reload(), 3000);
+      });
+    }
+  }
+
+  grow();
+  scrollToBottom(true);
+})();

@@ -1,0 +1,502 @@
+//! Registration, verification, login, password reset, profile and blocking, through HTTP.
+use crate::helpers::{PASSWORD, client, location, spawn_app, spawn_app_with};
+
+#[actix_web::test]
+async fn visitors_are_sent_to_registration() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/register");
+    let html = app.get_html("/register").await;
+    assert!(
+        html.contains(r#"href="/login""#),
+        "a link to log in instead"
+    );
+}
+
+#[actix_web::test]
+async fn register_mails_a_single_use_verification_link() {
+    let app = spawn_app().await;
+    // Act
+    let response = app
+        .register("dilnoza", "Dilnoza@Example.com", PASSWORD)
+        .await;
+    // Assert: logged in at once, but not verified
+    assert_eq!(response.status(), 303);
+    let home = app.get_html("/").await;
+    assert!(
+        home.contains("verify your e-mail address"),
+        "the chat page says why prompts are off"
+    );
+    assert!(home.contains(r#"action="/verify/resend""#));
+    let mail = app.smtp.wait_for("dilnoza@example.com", 1).await;
+    assert!(mail.subject.contains("Confirm your e-mail"));
+    let link = app.mailed_link("dilnoza@example.com", "/verify", 1).await;
+    assert!(
+        mail.text.contains(
+            app.settings
+                .server
+                .public_url
+                .as_str()
+                .trim_end_matches('/')
+        ),
+        "host from settings"
+    );
+    let first = app.get(&link).await;
+    assert_eq!(first.status(), 200);
+    assert!(
+        first
+            .text()
+            .await
+            .unwrap()
+            .contains("Your e-mail is verified")
+    );
+    let verified: bool =
+        sqlx::query_scalar("SELECT verified FROM `user` WHERE username = 'dilnoza'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(verified);
+    let second = app.get(&link).await;
+    assert_eq!(second.status(), 400);
+    assert!(second.text().await.unwrap().contains("already been used"));
+    let events: Vec<String> = sqlx::query_scalar(
+        "SELECT event_type FROM event WHERE stream_type = 'user' ORDER BY position",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(events, vec!["UserRegistered", "EmailVerified"]);
+}
+
+#[actix_web::test]
+async fn an_expired_verification_link_is_refused_and_resend_has_a_cooldown() {
+    let app = spawn_app_with(&[("RESEND_COOLDOWN_SECS", "60")]).await;
+    app.register("bekzod", "bekzod@example.com", PASSWORD).await;
+    let link = app.mailed_link("bekzod@example.com", "/verify", 1).await;
+    app.clock.advance(time::Duration::hours(25));
+    let response = app.get(&link).await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("expired"));
+    // Resend works once, then asks to wait.
+    let resend = app.post_form("/verify/resend", &[]).await;
+    assert_eq!(resend.status(), 200);
+    let fresh = app.mailed_link("bekzod@example.com", "/verify", 2).await;
+    let again = app.post_form("/verify/resend", &[]).await;
+    assert_eq!(again.status(), 429);
+    assert!(again.text().await.unwrap().contains("seconds"));
+    assert_eq!(app.get(&fresh).await.status(), 200);
+}
+
+#[actix_web::test]
+async fn verification_can_be_switched_off() {
+    let app = spawn_app_with(&[("EMAIL_VERIFICATION", "off")]).await;
+    app.register("aziz", "aziz@example.com", PASSWORD).await;
+    let verified: bool = sqlx::query_scalar("SELECT verified FROM `user` WHERE username = 'aziz'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(verified);
+    assert!(!app.get_html("/").await.contains("verify your e-mail"));
+}
+
+#[actix_web::test]
+async fn bad_registrations_come_back_with_field_messages() {
+    let app = spawn_app().await;
+    app.register("kamola", "kamola@example.com", PASSWORD).await;
+    let other = client();
+    let cases = [
+        ("KAMOLA", "new@example.com", PASSWORD, "already taken"),
+        ("newname", "KAMOLA@example.com", PASSWORD, "already exists"),
+        ("newname", "not-an-email", PASSWORD, "valid e-mail"),
+        ("x", "x@example.com", PASSWORD, "3 to 32"),
+        ("newname", "n@example.com", "password123", "too common"),
+        ("newname", "n@example.com", "short", "at least 8"),
+    ];
+    for (username, email, password, message) in cases {
+        let response = app.register_with(&other, username, email, password).await;
+        assert_eq!(response.status(), 422, "{username} {email}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains(message),
+            "{message} not in the form for {username}/{email}"
+        );
+        assert!(
+            html.contains(&format!(r#"value="{username}""#)),
+            "entered values are kept"
+        );
+    }
+    let mismatch = app
+        .post_form_with(
+            &other,
+            "/register",
+            &[
+                ("username", "zarina"),
+                ("email", "z@example.com"),
+                ("password", PASSWORD),
+                ("password_confirm", "other"),
+            ],
+        )
+        .await;
+    assert!(mismatch.text().await.unwrap().contains("do not match"));
+}
+
+#[actix_web::test]
+async fn passwords_are_argon2id_and_long_ones_work_exactly_as_typed() {
+    let app = spawn_app().await;
+    let long = "Samarkand Bukhara Khiva Tashkent Fergana Namangan Andijan Nukus Qarshi!!";
+    let long = &long[..72.min(long.len())];
+    let long = format!("{long}{}", "z".repeat(80 - long.chars().count()));
+    assert_eq!(long.chars().count(), 80);
+    app.register("laylo", "laylo@example.com", &long).await;
+    let hash: String = sqlx::query_scalar("SELECT password FROM `user` WHERE username = 'laylo'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let device = client();
+    let truncated = app.login_with(&device, "laylo", &long[..72]).await;
+    assert_eq!(
+        truncated.status(),
+        422,
+        "the first 72 characters alone must not log in"
+    );
+    let exact = app.login_with(&device, "LAYLO@example.com", &long).await;
+    assert_eq!(exact.status(), 303, "login by e-mail, any case");
+}
+
+#[actix_web::test]
+async fn failed_logins_never_reveal_whether_the_user_exists() {
+    let app = spawn_app().await;
+    app.register("malika", "malika@example.com", PASSWORD).await;
+    let device = client();
+    let wrong_password = app
+        .login_with(&device, "malika", "wrong-password-here")
+        .await;
+    let unknown_user = app
+        .login_with(&device, "nobody-at-all", "wrong-password-here")
+        .await;
+    assert_eq!(wrong_password.status(), unknown_user.status());
+    let (a, b) = (
+        wrong_password.text().await.unwrap(),
+        unknown_user.text().await.unwrap(),
+    );
+    assert!(
+        a.contains("is not correct") && b.contains("is not correct"),
+        "{a}"
+    );
+}
+
+#[actix_web::test]
+async fn login_and_forms_need_the_csrf_token() {
+    let app = spawn_app().await;
+    let response = app
+        .api
+        .post(app.url("/login"))
+        .form(&[("login", "x"), ("password", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("expired or came from another site")
+    );
+}
+
+#[actix_web::test]
+async fn login_is_rate_limited_with_a_readable_429() {
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_LOGIN_PER_IP", "3"),
+        ("RATE_LIMIT_WINDOW_MINUTES", "1440"),
+    ])
+    .await;
+    for _ in 0..3 {
+        assert_eq!(app.login("someone", "wrong-password").await.status(), 422);
+    }
+    let limited = app.login("someone", "wrong-password").await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().get("retry-after").is_some());
+    assert!(limited.text().await.unwrap().contains("Too many attempts"));
+    // The counter lives in MySQL, so another app instance on the same database agrees.
+    let hits: u32 =
+        sqlx::query_scalar("SELECT MAX(hits) FROM rate_limit WHERE bucket LIKE 'login:ip:%'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(hits, 4);
+}
+
+#[actix_web::test]
+async fn forgot_password_answers_the_same_for_known_and_unknown_addresses() {
+    let app = spawn_app().await;
+    app.verified_user("nodira", PASSWORD).await;
+    let strip_token = |html: String| {
+        html.lines()
+            .filter(|l| !l.contains("csrf"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let visitor = client();
+    let known = app
+        .post_form_with(&visitor, "/forgot", &[("email", "nodira@example.com")])
+        .await;
+    let unknown = app
+        .post_form_with(&visitor, "/forgot", &[("email", "ghost@example.com")])
+        .await;
+    assert_eq!(known.status(), unknown.status());
+    assert_eq!(
+        strip_token(known.text().await.unwrap()),
+        strip_token(unknown.text().await.unwrap())
+    );
+    let mail = app.smtp.wait_for("nodira@example.com", 2).await;
+    assert!(mail.subject.contains("Reset"));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        app.smtp
+            .mails()
+            .iter()
+            .all(|m| !m.to.contains(&"ghost@example.com".to_owned()))
+    );
+}
+
+#[actix_web::test]
+async fn a_password_reset_works_once_and_ends_other_sessions() {
+    let app = spawn_app().await;
+    app.verified_user("otabek", PASSWORD).await;
+    let phone = client();
+    assert_eq!(
+        app.login_with(&phone, "otabek", PASSWORD).await.status(),
+        303
+    );
+    let visitor = client();
+    app.post_form_with(&visitor, "/forgot", &[("email", "otabek@example.com")])
+        .await;
+    let link = app.mailed_link("otabek@example.com", "/reset", 2).await;
+    assert!(
+        app.get_with(&visitor, &link)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"name="token""#)
+    );
+    let token = link.split("token=").nth(1).unwrap();
+    let new_password = "amber-falcon-river-42";
+    let fields = [
+        ("token", token),
+        ("password", new_password),
+        ("password_confirm", new_password),
+    ];
+    let reset = app.post_form_with(&visitor, "/reset", &fields).await;
+    assert_eq!(reset.status(), 303);
+    // The phone's session is gone; the old password no longer works; the new one does.
+    assert_eq!(
+        location(&app.get_with(&phone, "/profile").await),
+        "/login?next=%2Fprofile"
+    );
+    assert_eq!(
+        app.login_with(&client(), "otabek", PASSWORD).await.status(),
+        422
+    );
+    assert_eq!(
+        app.login_with(&client(), "otabek", new_password)
+            .await
+            .status(),
+        303
+    );
+    let again = app.post_form_with(&client(), "/reset", &fields).await;
+    assert_eq!(again.status(), 400);
+}
+
+#[actix_web::test]
+async fn an_expired_reset_link_is_refused() {
+    let app = spawn_app().await;
+    app.verified_user("sardor", PASSWORD).await;
+    app.post_form_with(&client(), "/forgot", &[("email", "sardor@example.com")])
+        .await;
+    let link = app.mailed_link("sardor@example.com", "/reset", 2).await;
+    app.clock.advance(time::Duration::minutes(61));
+    let response = app.get_with(&client(), &link).await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("expired"));
+}
+
+#[actix_web::test]
+async fn the_profile_edits_renames_and_reverifies_a_new_email() {
+    let app = spawn_app().await;
+    app.verified_user("jasur", PASSWORD).await;
+    let html = app.get_html("/profile").await;
+    assert!(html.contains("jasur@example.com") && html.contains("verified"));
+    let response = app
+        .post_form(
+            "/profile",
+            &[
+                ("username", "jasur_new"),
+                ("email", "jasur.new@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let html = app.get_html("/profile").await;
+    assert!(html.contains("jasur_new") && html.contains("not verified"));
+    let link = app.mailed_link("jasur.new@example.com", "/verify", 1).await;
+    assert_eq!(app.get(&link).await.status(), 200);
+    // Taken names are refused on edit too.
+    app.register_with(&client(), "other", "other@example.com", PASSWORD)
+        .await;
+    let taken = app
+        .post_form(
+            "/profile",
+            &[("username", "OTHER"), ("email", "jasur.new@example.com")],
+        )
+        .await;
+    assert_eq!(taken.status(), 422);
+    assert!(taken.text().await.unwrap().contains("already taken"));
+}
+
+#[actix_web::test]
+async fn changing_the_password_keeps_this_device_and_ends_the_others() {
+    let app = spawn_app().await;
+    app.verified_user("umida", PASSWORD).await;
+    let laptop = client();
+    app.login_with(&laptop, "umida", PASSWORD).await;
+    let wrong = app
+        .post_form(
+            "/profile/password",
+            &[
+                ("current_password", "nope-nope-nope"),
+                ("password", "x"),
+                ("password_confirm", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("current password is not correct")
+    );
+    let new_password = "velvet-harbor-sunrise-9";
+    let fields = [
+        ("current_password", PASSWORD),
+        ("password", new_password),
+        ("password_confirm", new_password),
+    ];
+    assert_eq!(
+        app.post_form("/profile/password", &fields).await.status(),
+        303
+    );
+    assert_eq!(
+        app.get("/profile").await.status(),
+        200,
+        "this device stays logged in"
+    );
+    assert_eq!(
+        app.get_with(&laptop, "/profile").await.status(),
+        303,
+        "the other device is logged out"
+    );
+}
+
+#[actix_web::test]
+async fn deleting_the_account_frees_the_username_and_email() {
+    let app = spawn_app().await;
+    let user_id = app.verified_user("feruza", PASSWORD).await;
+    let wrong = app
+        .post_form("/profile/delete", &[("password", "not-my-password")])
+        .await;
+    assert_eq!(wrong.status(), 422);
+    let response = app
+        .post_form("/profile/delete", &[("password", PASSWORD)])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        location(&app.get("/profile").await),
+        "/login?next=%2Fprofile"
+    );
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM `user` WHERE id = ?")
+        .bind(&user_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT event_type FROM event WHERE stream_id = ? ORDER BY sequence")
+            .bind(&user_id)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(events.last().map(String::as_str), Some("UserDeleted"));
+    assert_eq!(
+        app.register_with(&client(), "feruza", "feruza@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+}
+
+#[actix_web::test]
+async fn a_blocked_user_is_out_at_once_and_told_why_at_login() {
+    let app = spawn_app().await;
+    let user_id = app.verified_user("rustam", PASSWORD).await;
+    assert_eq!(app.get("/profile").await.status(), 200);
+    // Act: the domain function the admin panel calls.
+    app.accounts()
+        .block(&user_id, Some("Spam messages".into()), "admin")
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(
+        app.get("/profile").await.status(),
+        303,
+        "the open session is rejected on its next request"
+    );
+    let login = app.login_with(&client(), "rustam", PASSWORD).await;
+    assert_eq!(login.status(), 422);
+    assert!(
+        login
+            .text()
+            .await
+            .unwrap()
+            .contains("blocked by the administrator: Spam messages")
+    );
+    app.accounts().unblock(&user_id, "admin").await.unwrap();
+    assert_eq!(
+        app.login_with(&client(), "rustam", PASSWORD).await.status(),
+        303
+    );
+    let actor: String =
+        sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = 'UserBlocked'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(actor, "admin");
+}
+
+#[actix_web::test]
+async fn the_admin_logs_in_with_the_env_credentials_and_users_get_403() {
+    let app = spawn_app().await;
+    let visitor = app.get("/admin").await;
+    assert_eq!(location(&visitor), "/admin/login?next=%2Fadmin");
+    let wrong = app
+        .post_form(
+            "/admin/login",
+            &[("username", "admin"), ("password", "wrong")],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    let admin = app.admin_client().await;
+    let home = app.get_with(&admin, "/admin").await.text().await.unwrap();
+    assert!(
+        home.contains("admin@example.com"),
+        "the page says who is logged in"
+    );
+    app.verified_user("ordinary", PASSWORD).await;
+    assert_eq!(app.get("/admin").await.status(), 403);
+}

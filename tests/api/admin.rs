@@ -1,0 +1,465 @@
+//! The admin panel through HTTP: access rules on every route, blocking, limits, quotas,
+//! dashboard figures against the event log, print and exports.
+use std::collections::HashMap;
+use std::io::Read;
+
+use chatbot_factory::chat::events::ChatEvent;
+use chatbot_factory::web::routes::admin::routes;
+use futures::StreamExt;
+use serde_json::Value;
+
+use crate::helpers::{PASSWORD, client, location, spawn_app, spawn_app_with};
+use crate::replay::seed_random_log;
+use crate::upstream::Reply;
+
+fn concrete(path: &str, id: &str) -> String {
+    format!(
+        "/admin{}",
+        path.replace("{id}", id).replace("{format}", "md")
+    )
+}
+
+#[actix_web::test]
+async fn every_admin_route_refuses_users_and_sends_visitors_to_the_admin_login() {
+    let app = spawn_app().await;
+    let user_id = app.verified_user("nosy", PASSWORD).await;
+    let visitor = client();
+    let mut checked = 0;
+    for route in routes().into_iter().filter(|r| !r.public) {
+        let path = concrete(route.path, &user_id);
+        let method = reqwest::Method::from_bytes(route.method.as_str().as_bytes()).unwrap();
+        let as_user = app.api_send(&app.api, method.clone(), &path, None).await;
+        assert_eq!(as_user.status(), 403, "{method} {path} as a user");
+        let as_visitor = app.api_send(&visitor, method.clone(), &path, None).await;
+        assert_eq!(as_visitor.status(), 303, "{method} {path} as a visitor");
+        assert!(location(&as_visitor).starts_with("/admin/login"));
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} routes walked");
+}
+
+#[actix_web::test]
+async fn blocking_stops_the_open_stream_ends_sessions_and_shows_the_reason() {
+    let app = spawn_app().await;
+    let user_id = app.verified_user("talker", PASSWORD).await;
+    let admin = app.admin_client().await;
+    app.upstream.push(Reply::Stall {
+        chunks: vec!["Once".into(), " upon".into()],
+    });
+    let mut answer = app.start_prompt("story", "gpt-4o-mini").await;
+    answer.until(" upon").await;
+    let chat = answer.chat_id();
+    // Act
+    let blocked = app
+        .post_form_with(
+            &admin,
+            &format!("/admin/users/{user_id}/block"),
+            &[("reason", "Too many requests")],
+        )
+        .await;
+    assert_eq!(blocked.status(), 303);
+    // Assert: the stream ends with the partial answer saved as stopped...
+    let done = answer.finish().await;
+    assert_eq!(done["status"], "stopped");
+    assert_eq!(
+        app.history(&chat).await[1],
+        ("assistant".into(), "Once upon".into(), "stopped".into())
+    );
+    // ...the session is dead, and login says why.
+    assert_eq!(app.get("/api/chats").await.status(), 401);
+    let login = app.login_with(&client(), "talker", PASSWORD).await;
+    assert!(login.text().await.unwrap().contains("Too many requests"));
+    let page = app
+        .get_with(&admin, &format!("/admin/users/{user_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Too many requests") && page.contains(r#"id="unblock""#));
+    // Unblock: login works again.
+    app.post_form_with(&admin, &format!("/admin/users/{user_id}/unblock"), &[])
+        .await;
+    assert_eq!(
+        app.login_with(&client(), "talker", PASSWORD).await.status(),
+        303
+    );
+    let audit = app
+        .get_with(&admin, "/admin/audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(audit.contains("UserBlocked") && audit.contains("UserUnblocked"));
+}
+
+#[actix_web::test]
+async fn a_per_chat_override_lets_a_full_chat_continue() {
+    let app = spawn_app_with(&[("CHAT_MAX_PROMPTS", "1")]).await;
+    app.verified_user("full", PASSWORD).await;
+    let chat = app.prompt(None, "one").await.chat_id();
+    assert_eq!(app.prompt(Some(&chat), "two").await.status, 409);
+    let admin = app.admin_client().await;
+    let listed = app
+        .get_with(&admin, "/admin/chats?status=at_limit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains(&chat),
+        "the full chat is listed as at its limit"
+    );
+    app.post_form_with(
+        &admin,
+        &format!("/admin/chats/{chat}/limit"),
+        &[("limit", "3")],
+    )
+    .await;
+    assert_eq!(
+        app.prompt(Some(&chat), "two").await.done()["status"],
+        "complete"
+    );
+    let limit: Option<u32> = sqlx::query_scalar("SELECT prompt_limit FROM chat WHERE id = ?")
+        .bind(&chat)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(limit, Some(3));
+    let actor: String =
+        sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = 'ChatLimitChanged'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(actor, "admin");
+    // The site-wide default is data too.
+    app.post_form_with(&admin, "/admin/settings/limit", &[("limit", "5")])
+        .await;
+    let fresh = app.prompt(None, "new chat").await;
+    assert_eq!(fresh.first("accepted").unwrap()["limit"], 5);
+}
+
+#[actix_web::test]
+async fn a_daily_quota_refuses_the_next_prompt_with_the_reset_time() {
+    let app = spawn_app().await;
+    let user_id = app.verified_user("busy", PASSWORD).await;
+    let admin = app.admin_client().await;
+    app.post_form_with(
+        &admin,
+        &format!("/admin/users/{user_id}/quota"),
+        &[("prompts", "2")],
+    )
+    .await;
+    let chat = app.prompt(None, "one").await.chat_id();
+    app.prompt(Some(&chat), "two").await;
+    let refused = app.prompt(None, "three").await;
+    assert_eq!(refused.status, 429);
+    let message = refused.error.unwrap()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("limit of 2 messages today") && message.contains("midnight UTC"),
+        "{message}"
+    );
+    // A new day starts a new count.
+    app.clock.advance(time::Duration::days(1));
+    assert_eq!(app.prompt(None, "next day").await.status, 200);
+}
+
+/// `data-value` of each dashboard figure.
+fn figures(html: &str) -> HashMap<String, u64> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(".stat").unwrap();
+    let value = scraper::Selector::parse(".stat-value").unwrap();
+    document
+        .select(&selector)
+        .filter_map(|stat| {
+            let name = stat.value().attr("data-stat")?.to_owned();
+            let number = stat
+                .select(&value)
+                .next()?
+                .value()
+                .attr("data-value")?
+                .parse()
+                .ok()?;
+            Some((name, number))
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn dashboard_figures_match_the_event_log_and_survive_a_replay() {
+    let app = spawn_app().await;
+    seed_random_log(&app, 42, 20).await;
+    let admin = app.admin_client().await;
+    let page = app
+        .get_with(&admin, "/admin?range=90")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.matches("<svg").count() >= 4, "four charts");
+    let shown = figures(&page);
+    // Counted independently from the log.
+    let events = app.store().read_all(0, 1_000_000).await.unwrap();
+    let count = |kind: &str| events.iter().filter(|e| e.event_type == kind).count() as u64;
+    let mut tokens = (0u64, 0u64);
+    for event in events.iter().filter(|e| e.stream_type == "chat") {
+        if let Ok(
+            ChatEvent::AnswerCompleted(a)
+            | ChatEvent::AnswerStopped(a)
+            | ChatEvent::AnswerFailed(a),
+        ) = event.decode::<ChatEvent>()
+        {
+            tokens.0 += u64::from(a.prompt_tokens);
+            tokens.1 += u64::from(a.completion_tokens);
+        }
+    }
+    let blocked = count("UserBlocked") - count("UserUnblocked");
+    assert_eq!(
+        shown["users"],
+        count("UserRegistered") - count("UserDeleted")
+    );
+    assert_eq!(shown["chats"], count("ChatStarted"));
+    assert_eq!(shown["prompts"], count("UserMessageAppended"));
+    assert_eq!(shown["answers"], count("AnswerCompleted"));
+    assert_eq!(shown["failed"], count("AnswerFailed"));
+    assert_eq!(shown["stopped"], count("AnswerStopped"));
+    assert_eq!(shown["prompt_tokens"], tokens.0);
+    assert_eq!(shown["completion_tokens"], tokens.1);
+    assert_eq!(shown["blocked"], blocked);
+    chatbot_factory::events::replay::replay(&app.pool)
+        .await
+        .unwrap();
+    let again = figures(
+        &app.get_with(&admin, "/admin?range=90")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(again, shown);
+}
+
+#[actix_web::test]
+async fn print_view_and_exports_of_a_chat_and_of_a_user() {
+    let app = spawn_app().await;
+    let user_id = app.verified_user("writer", PASSWORD).await;
+    app.upstream
+        .push(Reply::text("Привет, **мир**! <script>alert(1)</script>"));
+    let chat = app.prompt(None, "Salom dunyo").await.chat_id();
+    app.prompt(Some(&chat), "second question").await;
+    app.prompt(None, "another chat").await;
+    let admin = app.admin_client().await;
+
+    let view = app
+        .get_with(&admin, &format!("/admin/chats/{chat}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        view.contains("<strong>мир</strong>") && !view.contains("<script>alert"),
+        "sanitised"
+    );
+    let print = app
+        .get_with(&admin, &format!("/admin/users/{user_id}/print"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        print.matches(r#"class="print-chat""#).count(),
+        2,
+        "one section (and page) per chat"
+    );
+    assert!(print.contains("Salom dunyo") && !print.contains(r#"class="sidebar""#));
+
+    let markdown = app
+        .get_with(&admin, &format!("/admin/chats/{chat}/export/md"))
+        .await;
+    assert!(
+        markdown.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".md")
+    );
+    let markdown = markdown.text().await.unwrap();
+    assert!(
+        markdown.contains("# Salom dunyo")
+            && markdown.contains("- User: writer")
+            && markdown.contains("second question")
+    );
+
+    let json: Value = app
+        .get_with(&admin, &format!("/admin/users/{user_id}/export/json"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let chats = json["chats"].as_array().unwrap();
+    assert_eq!(chats.len(), 2);
+    let total: usize = chats
+        .iter()
+        .map(|c| c["messages"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(total, 6);
+
+    let pdf = app
+        .get_with(&admin, &format!("/admin/chats/{chat}/export/pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    let other = app.verified_user_with(&client(), "reader", PASSWORD).await;
+    let zip = app
+        .post_form_with(
+            &admin,
+            "/admin/export",
+            &[("user", user_id.as_str()), ("user", other.as_str())],
+        )
+        .await;
+    assert_eq!(zip.headers()["content-type"], "application/zip");
+    let bytes = zip.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().unwrap().into_owned())
+        .collect();
+    assert!(
+        names.contains(&"writer/chats.md".to_owned())
+            && names.contains(&"reader/chats.json".to_owned()),
+        "{names:?}"
+    );
+    let mut text = String::new();
+    archive
+        .by_name("writer/chats.md")
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    assert!(text.contains("Salom dunyo"));
+    let empty = app.post_form_with(&admin, "/admin/export", &[]).await;
+    assert_eq!(empty.status(), 400);
+}
+
+#[actix_web::test]
+async fn a_ten_thousand_message_chat_exports_as_a_stream() {
+    let app = spawn_app().await;
+    let user_id = app.verified_user("long", PASSWORD).await;
+    let user = uuid::Uuid::parse_str(&user_id).unwrap();
+    let chat = uuid::Uuid::now_v7().to_string();
+    let mut events = vec![ChatEvent::ChatStarted {
+        user_id: user,
+        title: "Long".into(),
+        model: "gpt-4o-mini".into(),
+    }];
+    for i in 0..5000 {
+        events.push(ChatEvent::UserMessageAppended {
+            text: format!("question {i}"),
+            model: "gpt-4o-mini".into(),
+        });
+        events.push(ChatEvent::AnswerStarted {
+            model: "gpt-4o-mini".into(),
+            instance_id: uuid::Uuid::nil(),
+        });
+        events.push(ChatEvent::AnswerCompleted(
+            chatbot_factory::chat::events::AnswerRecord {
+                text: format!("answer {i}"),
+                model: "gpt-4o-mini".into(),
+                ..Default::default()
+            },
+        ));
+    }
+    for (i, batch) in events.chunks(500).enumerate() {
+        app.store()
+            .append(
+                &chat,
+                (i * 500) as u64,
+                batch,
+                &chatbot_factory::events::Metadata::system(),
+            )
+            .await
+            .unwrap();
+    }
+    let admin = app.admin_client().await;
+    let started = std::time::Instant::now();
+    let response = app
+        .get_with(&admin, &format!("/admin/chats/{chat}/export/md"))
+        .await;
+    let mut body = response.bytes_stream();
+    let (mut chunks, mut bytes, mut text) = (0, 0, String::new());
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.unwrap();
+        chunks += 1;
+        bytes += chunk.len();
+        if chunks == 1 || text.len() < 200 {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    assert!(
+        chunks >= 20,
+        "sent in pieces, not one buffer ({chunks} chunks)"
+    );
+    assert!(bytes > 300_000);
+    assert!(text.starts_with("# Long"));
+    eprintln!(
+        "10,000-message Markdown export: {bytes} bytes in {:?}",
+        started.elapsed()
+    );
+}
+
+#[actix_web::test]
+async fn models_can_be_disabled_and_the_default_changed() {
+    let app = spawn_app().await;
+    app.verified_user("picker", PASSWORD).await;
+    let admin = app.admin_client().await;
+    let refused = app
+        .post_form_with(
+            &admin,
+            "/admin/models/gpt-4o-mini",
+            &[("action", "disable")],
+        )
+        .await;
+    assert_eq!(
+        refused.status(),
+        409,
+        "the default model cannot be disabled"
+    );
+    app.post_form_with(&admin, "/admin/models/gpt-4o", &[("action", "default")])
+        .await;
+    app.post_form_with(
+        &admin,
+        "/admin/models/gpt-4o-mini",
+        &[("action", "disable")],
+    )
+    .await;
+    let models: Value = app.get("/api/models").await.json().await.unwrap();
+    assert_eq!(models["default"], "gpt-4o");
+    assert!(
+        models["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["id"] != "gpt-4o-mini")
+    );
+    assert_eq!(
+        app.prompt(None, "hi").await.status,
+        400,
+        "a disabled model takes no prompts"
+    );
+    let users = app
+        .get_with(&admin, "/admin/users?q=pick&sort=prompts&dir=asc")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(users.contains("picker"));
+    let none = app
+        .get_with(&admin, "/admin/users?q=zzz")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!none.contains("picker@example.com"));
+}

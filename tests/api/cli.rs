@@ -1,0 +1,124 @@
+//! The binary itself: first run without `.env`, an unreachable database, replay and export.
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::helpers::{server_url, spawn_app};
+use crate::replay::seed_random_log;
+
+fn run(dir: &Path, args: &[&str], database_url: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chatbot-factory"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("binary runs")
+}
+
+#[test]
+fn an_unreachable_database_gives_one_clear_paragraph_and_creates_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(dir.path(), &[], "mysql://root@127.0.0.1:1/cbf_unreachable");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("Could not reach the MySQL/MariaDB server at 127.0.0.1:1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("DATABASE_URL") && stderr.contains("mariadb"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    // A newcomer can now fix the address in the .env that was just written.
+    let env = std::fs::read_to_string(dir.path().join(".env")).expect(".env created");
+    let secret = env
+        .lines()
+        .find_map(|l| l.strip_prefix("SESSION_SECRET="))
+        .unwrap();
+    let password = env
+        .lines()
+        .find_map(|l| l.strip_prefix("ADMIN_PASSWORD="))
+        .unwrap();
+    assert!(secret.len() >= 64 && password.len() >= 16);
+    assert!(
+        stdout.contains(password),
+        "the admin login is printed once: {stdout}"
+    );
+    // The second run keeps that .env and does not print the password again.
+    let again = run(dir.path(), &[], "mysql://root@127.0.0.1:1/cbf_unreachable");
+    assert!(!String::from_utf8_lossy(&again.stdout).contains(password));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".env")).unwrap(),
+        env
+    );
+}
+
+#[test]
+fn invalid_settings_are_listed_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "SESSION_SECRET=short\nADMIN_PASSWORD=x\nCHAT_MAX_PROMPTS=lots\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &[], "postgres://nope");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("DATABASE_URL must start with mysql://"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("CHAT_MAX_PROMPTS=lots") && stderr.contains("SESSION_SECRET"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+}
+
+#[actix_web::test]
+async fn replay_verify_and_export_events_from_the_command_line() {
+    let app = spawn_app().await;
+    let events = seed_random_log(&app, 5, 4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("{}/{}", server_url(), app.db_name);
+
+    let verify = run(dir.path(), &["replay", "--verify"], &url);
+    let stdout = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        verify.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(stdout.contains("All projections are identical"), "{stdout}");
+
+    let replay = run(dir.path(), &["replay"], &url);
+    assert!(replay.status.success());
+    assert!(String::from_utf8_lossy(&replay.stdout).contains(&format!("from {events} events")));
+
+    let export = run(
+        dir.path(),
+        &["export-events", "--format", "csv", "--since", "2000-01-01"],
+        &url,
+    );
+    assert!(export.status.success());
+    let csv = String::from_utf8_lossy(&export.stdout);
+    assert_eq!(
+        csv.lines().count(),
+        events + 1,
+        "a header and one line per event"
+    );
+
+    let bad = run(dir.path(), &["export-events", "--since", "yesterday"], &url);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD"));
+}

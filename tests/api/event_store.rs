@@ -1,0 +1,215 @@
+use chatbot_factory::accounts::events::UserEvent;
+use chatbot_factory::chat::events::ChatEvent;
+use chatbot_factory::events::{AppendError, Metadata};
+use uuid::Uuid;
+
+use crate::helpers::spawn_app;
+
+fn registered(name: &str) -> UserEvent {
+    UserEvent::UserRegistered {
+        username: name.into(),
+        email: format!("{name}@example.com"),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
+        verified: true,
+    }
+}
+
+#[actix_web::test]
+async fn append_load_and_read_all_keep_order_and_positions() {
+    let app = spawn_app().await;
+    let store = app.store();
+    let user = Uuid::now_v7().to_string();
+    let first = store
+        .append(&user, 0, &[registered("alice")], &Metadata::user(&user))
+        .await
+        .unwrap();
+    let more = store
+        .append(
+            &user,
+            1,
+            &[
+                UserEvent::UserLoggedIn,
+                UserEvent::EmailVerified {
+                    email: "alice@example.com".into(),
+                },
+            ],
+            &Metadata::system(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first[0].sequence, 1);
+    assert_eq!(
+        more.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    let loaded = store.load("user", &user).await.unwrap();
+    assert_eq!(loaded.len(), 3);
+    assert_eq!(loaded[2].event_type, "EmailVerified");
+    let all = store.read_all(0, 100).await.unwrap();
+    let positions: Vec<u64> = all.iter().map(|e| e.position).collect();
+    assert!(
+        positions.windows(2).all(|w| w[1] == w[0] + 1),
+        "gapless: {positions:?}"
+    );
+    let checkpoint: u64 =
+        sqlx::query_scalar("SELECT position FROM projection_checkpoint WHERE name = 'inline'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(checkpoint, *positions.last().unwrap());
+    assert_eq!(loaded[0].metadata().actor, format!("user:{user}"));
+}
+
+#[actix_web::test]
+async fn a_stale_expected_sequence_is_a_typed_conflict() {
+    let app = spawn_app().await;
+    let store = app.store();
+    let user = Uuid::now_v7().to_string();
+    store
+        .append(&user, 0, &[registered("bob")], &Metadata::system())
+        .await
+        .unwrap();
+    let error = store
+        .append(&user, 0, &[UserEvent::UserLoggedIn], &Metadata::system())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            AppendError::Conflict {
+                expected: 0,
+                actual: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let error = store
+        .append(&user, 5, &[UserEvent::UserLoggedIn], &Metadata::system())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, AppendError::Conflict { .. }),
+        "a sequence ahead of the stream is refused too"
+    );
+    assert_eq!(store.load("user", &user).await.unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn concurrent_writers_of_one_stream_get_exactly_one_winner() {
+    let app = spawn_app().await;
+    let store = app.store();
+    let user = Uuid::now_v7().to_string();
+    store
+        .append(&user, 0, &[registered("carol")], &Metadata::system())
+        .await
+        .unwrap();
+    let attempts = (0..10).map(|_| {
+        let store = store.clone();
+        let user = user.clone();
+        async move {
+            store
+                .append(&user, 1, &[UserEvent::UserLoggedIn], &Metadata::system())
+                .await
+        }
+    });
+    let results = futures::future::join_all(attempts).await;
+    let winners = results.iter().filter(|r| r.is_ok()).count();
+    let conflicts = results
+        .iter()
+        .filter(|r| matches!(r, Err(AppendError::Conflict { .. })))
+        .count();
+    assert_eq!((winners, conflicts), (1, 9));
+}
+
+#[actix_web::test]
+async fn a_projection_refusal_stores_nothing() {
+    let app = spawn_app().await;
+    let store = app.store();
+    let (first, second) = (Uuid::now_v7().to_string(), Uuid::now_v7().to_string());
+    store
+        .append(&first, 0, &[registered("dora")], &Metadata::system())
+        .await
+        .unwrap();
+    let error = store
+        .append(&second, 0, &[registered("dora")], &Metadata::system())
+        .await
+        .unwrap_err();
+    assert_eq!(error.unique_violation(), Some("uq_user_username"));
+    assert!(store.load("user", &second).await.unwrap().is_empty());
+}
+
+#[actix_web::test]
+async fn chat_events_project_into_chat_and_chat_history_with_ranks() {
+    let app = spawn_app().await;
+    let store = app.store();
+    let user = Uuid::now_v7();
+    store
+        .append(
+            &user.to_string(),
+            0,
+            &[registered("erin")],
+            &Metadata::system(),
+        )
+        .await
+        .unwrap();
+    let chat = Uuid::now_v7().to_string();
+    let events = vec![
+        ChatEvent::ChatStarted {
+            user_id: user,
+            title: "Hello".into(),
+            model: "gpt-4o-mini".into(),
+        },
+        ChatEvent::UserMessageAppended {
+            text: "Hello".into(),
+            model: "gpt-4o-mini".into(),
+        },
+        ChatEvent::AnswerStarted {
+            model: "gpt-4o-mini".into(),
+            instance_id: Uuid::nil(),
+        },
+    ];
+    store
+        .append(&chat, 0, &events, &Metadata::user(user))
+        .await
+        .unwrap();
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM chat_history WHERE chat_id = ? AND `rank` = 2")
+            .bind(&chat)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "streaming");
+    let done = ChatEvent::AnswerCompleted(chatbot_factory::chat::events::AnswerRecord {
+        text: "Hi there".into(),
+        model: "gpt-4o-mini".into(),
+        prompt_tokens: 3,
+        completion_tokens: 2,
+        ..Default::default()
+    });
+    store
+        .append(&chat, 3, &[done], &Metadata::system())
+        .await
+        .unwrap();
+    let rows: Vec<(String, String, u32, String)> = sqlx::query_as(
+        "SELECT role, content, `rank`, status FROM chat_history WHERE chat_id = ? ORDER BY `rank`",
+    )
+    .bind(&chat)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            ("user".into(), "Hello".into(), 1, "complete".into()),
+            ("assistant".into(), "Hi there".into(), 2, "complete".into())
+        ]
+    );
+    let (prompts, tokens): (u32, u64) =
+        sqlx::query_as("SELECT prompts, completion_tokens FROM chat WHERE id = ?")
+            .bind(&chat)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((prompts, tokens), (1, 2));
+}

@@ -1,0 +1,271 @@
+//! What a new user does in a real browser: sign up, verify, chat, reload, switch model, hit the
+//! limit. Screenshots of the main states land in tests/artifacts/.
+use crate::browser::Browser;
+use crate::helpers::{PASSWORD, spawn_app_with};
+use crate::upstream::Reply;
+
+const LONG_MARKDOWN: &str = "## Plan for Samarkand\n\n1. **Registan** square in the morning\n2. Bibi-Khanym mosque\n3. Siyob bazaar for bread and dried fruit\n\n| Day | Place | Time |\n|---|---|---|\n| 1 | Registan | 3 h |\n| 2 | Shah-i-Zinda | 2 h |\n\n```python\ndef greet(name):\n    return f\"Salom, {name}!\"\n\nprint(greet(\"Samarkand\"))\n```\n\n> Tip: carry some cash for the bazaar.";
+
+#[actix_web::test]
+async fn a_new_user_signs_up_verifies_and_chats_in_the_browser() {
+    let app = spawn_app_with(&[("CHAT_MAX_PROMPTS", "3")]).await;
+    let browser = Browser::start(1280, 900).await;
+
+    // Sign up.
+    browser.goto(&app.url("/")).await;
+    browser.find("form[action='/register']").await;
+    browser.screenshot("01-register").await;
+    browser.fill("#username", "nilufar").await;
+    browser.fill("#email", "nilufar@example.com").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.fill("#password_confirm", PASSWORD).await;
+    browser
+        .click("form[action='/register'] button[type=submit]")
+        .await;
+    browser.find(".verify-notice").await;
+    browser.screenshot("02-chat-unverified").await;
+
+    // Verify with the mailed link.
+    let link = app.mailed_link("nilufar@example.com", "/verify", 1).await;
+    browser.goto(&app.url(&link)).await;
+    assert!(browser.html().await.contains("Your e-mail is verified"));
+    browser.goto(&app.url("/")).await;
+    browser.find("#prompt").await;
+    browser.screenshot("03-empty-chat").await;
+
+    // Send a prompt and watch it stream.
+    app.upstream.push(Reply::slow(LONG_MARKDOWN, 60));
+    browser.fill("#prompt", "Plan my day in Samarkand").await;
+    browser.click("#send").await;
+    browser
+        .wait_until(
+            "document.querySelector('#stop') && !document.querySelector('#stop').hidden",
+            "the stop button",
+        )
+        .await;
+    browser
+        .wait_until(
+            "document.querySelector('.message.assistant .message-body').textContent.length > 20",
+            "tokens arriving",
+        )
+        .await;
+    browser.screenshot("04-streaming").await;
+    browser
+        .wait_until(
+            "document.querySelector('.message.assistant').dataset.status === 'complete'",
+            "the answer to finish",
+        )
+        .await;
+    assert!(
+        browser.url().await.contains("/c/"),
+        "the URL became the chat's"
+    );
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('.message.assistant table').length;")
+            .await,
+        1
+    );
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('.message.assistant pre .copy-code').length;")
+            .await,
+        1
+    );
+    assert!(browser.eval("return document.querySelectorAll('.message.assistant pre code .hl-keyword, .message.assistant pre code [class*=hl-]').length;").await.as_u64().unwrap() > 0);
+    browser.screenshot("05-markdown-answer").await;
+
+    // Reload: the chat is in the sidebar and the conversation is intact.
+    let chat_url = browser.url().await;
+    browser.goto(&chat_url).await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#chat-list .chat-item').length === 1",
+            "the sidebar entry",
+        )
+        .await;
+    assert!(
+        browser
+            .text("#chat-list .chat-item a")
+            .await
+            .starts_with("Plan my day")
+    );
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('.message').length;")
+            .await,
+        2
+    );
+
+    // Switch the model and send an answer that tries to run script.
+    browser.click("#model-button").await;
+    browser.click(".model-option[data-model='gpt-4o']").await;
+    assert_eq!(browser.text("#model-name").await, "gpt-4o");
+    app.upstream.push(Reply::text(
+        "Look <img src=x onerror=\"window.__xss=1\"> and [click](javascript:window.__xss=2)",
+    ));
+    browser.fill("#prompt", "show me html").await;
+    browser.click("#send").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('.message.assistant[data-status=complete]').length === 2",
+            "the second answer",
+        )
+        .await;
+    assert_eq!(app.upstream.requests().last().unwrap()["model"], "gpt-4o");
+    assert!(
+        browser
+            .eval("return window.__xss === undefined;")
+            .await
+            .as_bool()
+            .unwrap(),
+        "no script ran"
+    );
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('.message img').length;")
+            .await,
+        0
+    );
+    let links = browser.eval("return Array.from(document.querySelectorAll('.message a')).map(a => a.getAttribute('href') || '').join(' ');").await;
+    assert!(!links.as_str().unwrap().contains("javascript:"), "{links}");
+
+    // The third prompt reaches the limit: the composer turns into the notice.
+    browser.fill("#prompt", "last one").await;
+    browser.click("#send").await;
+    browser
+        .wait_until(
+            "!document.querySelector('#limit-notice').hidden",
+            "the limit notice",
+        )
+        .await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('.message.assistant[data-status=complete]').length === 3",
+            "the third answer",
+        )
+        .await;
+    assert!(
+        browser
+            .text("#limit-notice")
+            .await
+            .contains("limit of 3 messages")
+    );
+    browser.screenshot("06-limit-reached").await;
+
+    // Dark theme and phone width.
+    browser
+        .eval("document.documentElement.dataset.theme = 'dark'; return true;")
+        .await;
+    browser.screenshot("07-dark").await;
+    browser.resize(390, 844).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await; // the drawer slides away
+    browser.screenshot("08-mobile").await;
+    browser.click(".sidebar-open").await;
+    browser
+        .wait_until(
+            "document.querySelector('.app').classList.contains('sidebar-visible')",
+            "the drawer",
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    browser.screenshot("09-mobile-sidebar").await;
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn logging_in_and_out_and_the_profile_in_the_browser() {
+    let app = spawn_app_with(&[]).await;
+    app.verified_user_with(&crate::helpers::client(), "temur", PASSWORD)
+        .await;
+    let browser = Browser::start(1280, 900).await;
+    browser.goto(&app.url("/login")).await;
+    browser.fill("#login", "temur").await;
+    browser.fill("#password", "wrong password").await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    assert!(browser.text(".notice.error").await.contains("not correct"));
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.find("#prompt").await;
+    browser.goto(&app.url("/profile")).await;
+    assert!(browser.html().await.contains("temur@example.com"));
+    browser.screenshot("10-profile").await;
+    // Russian from the switcher, remembered.
+    browser.click(".profile-button").await;
+    browser.eval("const s = document.querySelector('#language-select-menu'); s.value = 'ru'; s.dispatchEvent(new Event('change', {bubbles: true})); return true;").await;
+    browser
+        .wait_until("document.documentElement.lang === 'ru'", "the Russian page")
+        .await;
+    assert!(browser.html().await.contains("Ваш профиль"));
+    browser.screenshot("11-profile-ru").await;
+    browser.click(".profile-button").await;
+    browser.click("form[action='/logout'] button").await;
+    browser.find("form[action='/login']").await;
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn the_admin_runs_the_place_from_the_browser() {
+    let app = spawn_app_with(&[]).await;
+    let user_id = app.verified_user("zafar", PASSWORD).await;
+    app.upstream.push(Reply::text(LONG_MARKDOWN));
+    let chat = app.prompt(None, "Plan a day in Samarkand").await.chat_id();
+    app.prompt(Some(&chat), "And in Bukhara?").await;
+    crate::replay::seed_random_log(&app, 9, 8).await;
+    let browser = Browser::start(1280, 900).await;
+
+    // Log in with the .env credentials and look at the dashboard.
+    browser.goto(&app.url("/admin")).await;
+    browser.fill("#username", "admin").await;
+    browser.fill("#password", "admin-password-for-tests").await;
+    browser
+        .click("form[action='/admin/login'] button[type=submit]")
+        .await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('.chart svg').length === 4",
+            "the dashboard charts",
+        )
+        .await;
+    browser.screenshot("20-admin-dashboard").await;
+
+    // Find the user, block and unblock.
+    browser.goto(&app.url("/admin/users?q=zafar")).await;
+    browser.find("#users-table").await;
+    browser.screenshot("21-admin-users").await;
+    browser
+        .click(&format!("a[href='/admin/users/{user_id}']"))
+        .await;
+    browser.fill("#reason", "Testing the block").await;
+    browser
+        .eval("window.confirm = () => true; return true;")
+        .await;
+    browser.click("#block").await;
+    browser.find("#unblock").await;
+    assert!(browser.html().await.contains("Testing the block"));
+    browser.click("#unblock").await;
+    browser.find("#block").await;
+
+    // Open the chat read-only, then its print view.
+    browser
+        .goto(&app.url(&format!("/admin/chats/{chat}")))
+        .await;
+    browser.find(".admin-messages table").await;
+    browser.screenshot("22-admin-chat").await;
+    browser
+        .goto(&app.url(&format!("/admin/users/{user_id}/print")))
+        .await;
+    browser.find(".print-chat").await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('.sidebar').length;")
+            .await,
+        0
+    );
+    browser.screenshot("23-admin-print").await;
+    browser.close().await;
+}
