@@ -108,6 +108,7 @@ impl Application {
             instance_id,
             backends: backends.clone(),
             system_prompt: settings.llm.system_prompt.clone(),
+            model_titles: settings.chat.model_titles,
         });
         let mailer = Mailer::new(&settings.email, &settings.server.files_dir)?;
         let accounts = Accounts::new(

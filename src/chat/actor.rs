@@ -32,6 +32,8 @@ pub struct ChatDeps {
     pub instance_id: Uuid,
     pub backends: Backends,
     pub system_prompt: String,
+    /// Whether an upstream model improves a chat's title after the first answer.
+    pub model_titles: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

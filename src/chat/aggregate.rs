@@ -26,6 +26,7 @@ pub struct AnswerInProgress {
 pub struct Chat {
     pub owner: Option<Uuid>,
     pub title: String,
+    pub title_source: TitleSource,
     pub model: String,
     /// The conversation as the model sees it (discarded answers removed).
     pub messages: Vec<Message>,
@@ -158,7 +159,10 @@ impl Chat {
                     self.messages.remove(last);
                 }
             }
-            ChatEvent::ChatRenamed { title, .. } => self.title = title.clone(),
+            ChatEvent::ChatRenamed { title, source } => {
+                self.title = title.clone();
+                self.title_source = *source;
+            }
             ChatEvent::ChatModelChanged { model } => self.model = model.clone(),
             ChatEvent::ChatLimitChanged { limit } => self.limit_override = *limit,
             ChatEvent::ChatDeleted => self.deleted = true,
@@ -247,6 +251,11 @@ impl Chat {
                 events.push(ChatEvent::AnswerStarted { model, instance_id });
                 Ok(events)
             }
+            // A title the model suggests never replaces one the user chose.
+            ChatCommand::Rename {
+                source: TitleSource::Model,
+                ..
+            } if self.title_source == TitleSource::User => Ok(Vec::new()),
             ChatCommand::Rename { title, source } => {
                 Ok(vec![ChatEvent::ChatRenamed { title, source }])
             }

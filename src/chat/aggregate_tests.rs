@@ -139,3 +139,35 @@ fn a_deleted_chat_takes_no_commands() {
         Err(ChatRuleError::NotFound)
     );
 }
+
+#[test]
+fn a_title_from_the_model_replaces_the_prompts_but_never_the_users() {
+    let rename = |title: &str, source| ChatCommand::Rename {
+        title: title.into(),
+        source,
+    };
+    let chat = given(&started());
+    assert_eq!(
+        chat.handle(rename("Greetings", TitleSource::Model)),
+        Ok(vec![ChatEvent::ChatRenamed {
+            title: "Greetings".into(),
+            source: TitleSource::Model
+        }])
+    );
+    let mut events = started();
+    events.push(ChatEvent::ChatRenamed {
+        title: "Mine".into(),
+        source: TitleSource::User,
+    });
+    let chat = given(&events);
+    assert_eq!(chat.title_source, TitleSource::User);
+    assert_eq!(
+        chat.handle(rename("Greetings", TitleSource::Model)),
+        Ok(vec![])
+    );
+    assert_eq!(
+        chat.handle(rename("Better", TitleSource::User))
+            .map(|e| e.len()),
+        Ok(1)
+    );
+}

@@ -56,9 +56,10 @@ pub struct AnswerRecord {
     pub ttft_ms: Option<u64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TitleSource {
+    #[default]
     Prompt,
     Model,
     User,

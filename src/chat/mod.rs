@@ -7,6 +7,7 @@ pub mod live;
 pub mod recovery;
 pub mod registry;
 pub mod service;
+mod title;
 mod turn;
 
 pub use registry::Chats;

@@ -9,11 +9,12 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::actor::{ChatActor, ChatError, Live, Pending, execute};
+use super::actor::{ChatActor, ChatError, Execute, Live, Pending, execute};
 use super::aggregate::{AnswerOutcome, Chat, ChatCommand, Role as ChatRole};
 use super::answer::{self, Ending, Written};
-use super::events::AnswerRecord;
+use super::events::{AnswerRecord, TitleSource};
 use super::live::{AnswerSummary, Hub, LiveEvent, Subscription};
+use super::title;
 use crate::events::{EventStore, Metadata, RecordedEvent};
 use crate::i18n::Lang;
 use crate::llm::{ChatMessage, ChatRequest, Role};
@@ -223,6 +224,9 @@ impl Handler<AnswerWritten> for ChatActor {
             if let Err(error) = &saved {
                 tracing::error!(%chat_id, %error, "An answer could not be saved");
             }
+            if saved.is_ok() && status == "complete" {
+                actor.improve_title(ctx, &record.model);
+            }
             live.hub.announce(LiveEvent::Done(AnswerSummary {
                 answer_id: live.answer_id,
                 status: if saved.is_ok() { status } else { "failed" },
@@ -235,6 +239,42 @@ impl Handler<AnswerWritten> for ChatActor {
             }));
             actor.pump(ctx);
         }));
+    }
+}
+
+impl ChatActor {
+    /// After the first answer of a chat titled from its prompt, asks the upstream model for a
+    /// better title in the background; it arrives as an ordinary rename (the user's own title
+    /// always wins, see the aggregate).
+    fn improve_title(&self, ctx: &mut Context<Self>, model: &str) {
+        let Some(chat) = self.chat.as_ref().filter(|_| self.deps.model_titles) else {
+            return;
+        };
+        let first_exchange = chat.messages.len() == 2 && chat.title_source == TitleSource::Prompt;
+        let Some(backend) = self
+            .deps
+            .backends
+            .upstream_for(model)
+            .filter(|_| first_exchange)
+        else {
+            return;
+        };
+        let (prompt, answer) = (chat.messages[0].text.clone(), chat.messages[1].text.clone());
+        let (addr, model, chat_id) = (ctx.address(), model.to_owned(), self.chat_id);
+        actix::spawn(async move {
+            let Some(title) = title::suggest(backend.as_ref(), &model, &prompt, &answer).await
+            else {
+                tracing::info!(%chat_id, "The model wrote no usable title");
+                return;
+            };
+            addr.do_send(Execute {
+                command: ChatCommand::Rename {
+                    title,
+                    source: TitleSource::Model,
+                },
+                metadata: Metadata::system(),
+            });
+        });
     }
 }
 

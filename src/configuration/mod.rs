@@ -87,6 +87,8 @@ pub struct ChatSettings {
     pub default_max_prompts: u32,
     pub prompt_max_chars: usize,
     pub actor_idle_secs: u64,
+    /// After a chat's first answer, an upstream model writes it a better title.
+    pub model_titles: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

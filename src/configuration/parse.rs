@@ -87,6 +87,7 @@ impl Settings {
                 default_max_prompts: p.parse("CHAT_MAX_PROMPTS", 50),
                 prompt_max_chars: p.parse("PROMPT_MAX_CHARS", 32_000),
                 actor_idle_secs: p.parse("CHAT_ACTOR_IDLE_SECS", 300),
+                model_titles: p.switch("CHAT_MODEL_TITLES", true),
             },
             email: email_settings(&mut p),
             session: SessionSettings {

@@ -143,6 +143,15 @@ impl Backends {
             .ok_or_else(|| LlmError::Unavailable("no OPENAI_API_KEY is set".into()))
     }
 
+    /// The upstream (OpenAI-compatible) backend when it is the one that answers `model_id`;
+    /// `None` for the local model and other registered backends.
+    pub fn upstream_for(&self, model_id: &str) -> Option<Arc<dyn ChatBackend>> {
+        if self.by_model.contains_key(model_id) || model_id.contains(':') {
+            return None;
+        }
+        self.upstream.clone()
+    }
+
     pub fn status(&self, model_id: &str) -> BackendStatus {
         match self.for_model(model_id) {
             Ok(backend) => backend.status(),

@@ -210,6 +210,7 @@
           history.replaceState(null, "", data.url);
           document.title = data.title + " · ChatBot Factory";
           if (window.CBF.sidebar) window.CBF.sidebar.upsert({ id: data.id, title: data.title, updated_at: new Date().toISOString() });
+          state.titleFromPrompt = data.title;
           break;
         case "accepted":
           article.dataset.id = data.answer_id;
@@ -291,6 +292,28 @@
     state.answer = null;
     setBusy(false);
     scrollToBottom(false);
+    if (state.titleFromPrompt && data.status === "complete") watchTitle(state.chatId, state.titleFromPrompt);
+    state.titleFromPrompt = null;
+  }
+
+  // After a new chat's first answer the server may ask the model for a better title: look for
+  // it a few times and show it in the sidebar and the tab.
+  function watchTitle(chatId, oldTitle) {
+    let tries = 0;
+    const look = async () => {
+      tries += 1;
+      try {
+        const response = await fetch("/api/chats", { headers: { Accept: "application/json" } });
+        const chat = response.ok ? ((await response.json()).chats || []).find((c) => c.id === chatId) : null;
+        if (chat && chat.title !== oldTitle) {
+          if (state.chatId === chatId) document.title = chat.title + " · ChatBot Factory";
+          if (window.CBF.sidebar) window.CBF.sidebar.upsert(chat);
+          return;
+        }
+      } catch (e) { /* offline for a moment: try again */ }
+      if (tries < 4) setTimeout(look, 1500 * tries);
+    };
+    setTimeout(look, 1200);
   }
 
   async function streamInto(article, request) {

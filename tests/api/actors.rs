@@ -17,6 +17,7 @@ fn registry(app: &TestApp, idle: Duration) -> Chats {
         instance_id: Uuid::now_v7(),
         backends: Default::default(),
         system_prompt: "test".into(),
+        model_titles: false,
     })
 }
 

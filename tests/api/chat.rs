@@ -577,6 +577,7 @@ async fn an_answer_left_streaming_by_a_dead_instance_is_saved_as_failed() {
         instance_id: uuid::Uuid::now_v7(),
         backends: Default::default(),
         system_prompt: "x".into(),
+        model_titles: false,
     });
     let clock: chatbot_factory::clock::SharedClock = app.clock.clone();
     let fresh = chatbot_factory::chat::recovery::beat_and_recover(

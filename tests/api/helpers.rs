@@ -56,6 +56,8 @@ pub fn test_settings(
         ("RATE_LIMIT_FORGOT_PER_ACCOUNT".into(), "1000".into()),
         ("RATE_LIMIT_RESEND_PER_ACCOUNT".into(), "1000".into()),
         ("RESEND_COOLDOWN_SECS".into(), "0".into()),
+        // Tests that count upstream requests expect one per answer; titles have their own tests.
+        ("CHAT_MODEL_TITLES".into(), "off".into()),
         ("RUST_LOG".into(), "warn".into()),
     ]);
     for (key, value) in overrides {

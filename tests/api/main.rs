@@ -16,4 +16,5 @@ mod i18n;
 mod local_model;
 mod replay;
 mod sessions;
+mod titles;
 mod ui;

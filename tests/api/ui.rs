@@ -8,7 +8,7 @@ const LONG_MARKDOWN: &str = "## Plan for Samarkand\n\n1. **Registan** square in 
 
 #[actix_web::test]
 async fn a_new_user_signs_up_verifies_and_chats_in_the_browser() {
-    let app = spawn_app_with(&[("CHAT_MAX_PROMPTS", "3")]).await;
+    let app = spawn_app_with(&[("CHAT_MAX_PROMPTS", "3"), ("CHAT_MODEL_TITLES", "on")]).await;
     let browser = Browser::start(1280, 900).await;
 
     // Sign up.
@@ -35,6 +35,7 @@ async fn a_new_user_signs_up_verifies_and_chats_in_the_browser() {
 
     // Send a prompt and watch it stream.
     app.upstream.push(Reply::slow(LONG_MARKDOWN, 60));
+    app.upstream.push(Reply::text("A day in Samarkand")); // the model's title
     browser.fill("#prompt", "Plan my day in Samarkand").await;
     browser.click("#send").await;
     browser
@@ -74,6 +75,13 @@ async fn a_new_user_signs_up_verifies_and_chats_in_the_browser() {
     );
     assert!(browser.eval("return document.querySelectorAll('.message.assistant pre code .hl-keyword, .message.assistant pre code [class*=hl-]').length;").await.as_u64().unwrap() > 0);
     browser.screenshot("05-markdown-answer").await;
+    browser
+        .wait_until(
+            "document.querySelector('#chat-list .chat-item a').textContent.includes('A day in Samarkand') \
+             && document.title.startsWith('A day in Samarkand')",
+            "the model's title in the sidebar and the tab, without a reload",
+        )
+        .await;
 
     // Reload: the chat is in the sidebar and the conversation is intact.
     let chat_url = browser.url().await;
@@ -88,7 +96,7 @@ async fn a_new_user_signs_up_verifies_and_chats_in_the_browser() {
         browser
             .text("#chat-list .chat-item a")
             .await
-            .starts_with("Plan my day")
+            .starts_with("A day in Samarkand")
     );
     assert_eq!(
         browser

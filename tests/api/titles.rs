@@ -1,0 +1,110 @@
+//! Titles written by the model after a chat's first answer (`CHAT_MODEL_TITLES`).
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
+use crate::upstream::Reply;
+
+async fn title_of(app: &TestApp, chat: &str) -> (String, String) {
+    sqlx::query_as("SELECT title, title_source FROM chat WHERE id = ?")
+        .bind(chat)
+        .fetch_one(&app.pool)
+        .await
+        .expect("the chat's row")
+}
+
+/// Waits until the upstream has received `n` requests.
+async fn requests_reach(app: &TestApp, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.upstream.requests().len() < n {
+        assert!(Instant::now() < deadline, "the upstream got {n} requests");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[actix_web::test]
+async fn the_model_gives_a_new_chat_a_better_title_after_the_first_answer() {
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "on")]).await;
+    app.verified_user("sardor", PASSWORD).await;
+    app.upstream
+        .push(Reply::text("Paris is the capital of France."));
+    app.upstream.push(Reply::text("\"Capital of France\"."));
+    let prompt = "hey, quick one: which city is the capital of France?";
+    let answer = app.prompt(None, prompt).await;
+    assert_eq!(answer.done()["status"], "complete");
+    let chat = answer.chat_id();
+    assert_eq!(
+        title_of(&app, &chat).await.1,
+        "prompt",
+        "the prompt's title comes first"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while title_of(&app, &chat).await.1 != "model" {
+        assert!(Instant::now() < deadline, "the model's title arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(title_of(&app, &chat).await.0, "Capital of France");
+    let asked = &app.upstream.requests()[1];
+    let messages = asked["messages"].as_array().unwrap();
+    assert!(messages[0]["content"].as_str().unwrap().contains("title"));
+    assert_eq!(messages[1]["content"], prompt);
+    assert_eq!(messages[2]["content"], "Paris is the capital of France.");
+    let sidebar: serde_json::Value = app.get("/api/chats").await.json().await.unwrap();
+    assert_eq!(sidebar["chats"][0]["title"], "Capital of France");
+
+    // Only the first answer earns a title.
+    app.prompt(Some(&chat), "and of Italy?").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.upstream.requests().len(), 3);
+}
+
+#[actix_web::test]
+async fn a_title_the_user_chose_is_never_replaced_and_a_failed_title_changes_nothing() {
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "on")]).await;
+    app.verified_user("gulnora", PASSWORD).await;
+    // The user renames the chat while the model is still writing its title.
+    app.upstream
+        .push(Reply::text("Samsa are baked in a tandoor."));
+    app.upstream.push(Reply::slow("Baking samsa at home", 200));
+    let chat = app.prompt(None, "how are samsa baked?").await.chat_id();
+    requests_reach(&app, 2).await;
+    let renamed = app
+        .api_send(
+            &app.api,
+            Method::PATCH,
+            &format!("/api/chats/{chat}"),
+            Some(json!({ "title": "My samsa notes" })),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    tokio::time::sleep(Duration::from_millis(1500)).await; // the slow title has been written
+    assert_eq!(
+        title_of(&app, &chat).await,
+        ("My samsa notes".into(), "user".into())
+    );
+    let renames = app
+        .event_types(&chat)
+        .await
+        .into_iter()
+        .filter(|t| t == "ChatRenamed")
+        .count();
+    assert_eq!(renames, 1, "no event for the ignored suggestion");
+
+    // The upstream refuses the title request: the prompt's title stays.
+    app.upstream.push(Reply::text("Plov needs rice."));
+    app.upstream.push(Reply::error(
+        400,
+        "invalid_request_error",
+        "no titles today",
+    ));
+    let chat = app.prompt(None, "what does plov need?").await.chat_id();
+    requests_reach(&app, 4).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        title_of(&app, &chat).await,
+        ("what does plov need?".into(), "prompt".into())
+    );
+}
