@@ -7,7 +7,7 @@ use chatbot_factory::chat::events::TitleSource;
 use chatbot_factory::events::Metadata;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, eventually, spawn_app};
 
 fn registry(app: &TestApp, idle: Duration) -> Chats {
     Chats::start(ChatDeps {
@@ -119,14 +119,10 @@ async fn idle_chat_actors_stop_and_restart_on_demand() {
         .unwrap();
     assert_eq!(chats.running().await.unwrap(), 1);
     // Idle for 300 ms, checked every 300 ms: gone well within a few seconds even on a busy box.
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while chats.running().await.unwrap() > 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the idle actor stopped"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("the idle actor to stop", || async {
+        chats.running().await.unwrap() == 0
+    })
+    .await;
     let snapshot = chats.send(chat, Snapshot).await.unwrap().unwrap();
     assert_eq!(
         snapshot.sequence, 3,

@@ -4,7 +4,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, client, parse_sse, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, client, eventually, parse_sse, spawn_app, spawn_app_with};
 use crate::upstream::Reply;
 
 fn roles_and_contents(request: &Value) -> Vec<(String, String)> {
@@ -456,15 +456,10 @@ async fn reopening_a_chat_follows_an_answer_still_being_written() {
         "the text so far comes first"
     );
     // Once settled there is nothing left to follow (the live entry goes just after `done`).
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let status = app.get(&format!("/api/chats/{chat}/stream")).await.status();
-        if status == 204 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "still {status}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("nothing left to follow", || async {
+        app.get(&format!("/api/chats/{chat}/stream")).await.status() == 204
+    })
+    .await;
 }
 
 #[actix_web::test]

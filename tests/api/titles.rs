@@ -1,10 +1,10 @@
 //! Titles written by the model after a chat's first answer (`CHAT_MODEL_TITLES`).
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, eventually, spawn_app_with};
 use crate::upstream::Reply;
 
 async fn title_of(app: &TestApp, chat: &str) -> (String, String) {
@@ -17,11 +17,10 @@ async fn title_of(app: &TestApp, chat: &str) -> (String, String) {
 
 /// Waits until the upstream has received `n` requests.
 async fn requests_reach(app: &TestApp, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while app.upstream.requests().len() < n {
-        assert!(Instant::now() < deadline, "the upstream got {n} requests");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the upstream's requests", || async {
+        app.upstream.requests().len() >= n
+    })
+    .await;
 }
 
 #[actix_web::test]
@@ -41,11 +40,10 @@ async fn the_model_gives_a_new_chat_a_better_title_after_the_first_answer() {
         "the prompt's title comes first"
     );
 
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while title_of(&app, &chat).await.1 != "model" {
-        assert!(Instant::now() < deadline, "the model's title arrived");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the model's title", || async {
+        title_of(&app, &chat).await.1 == "model"
+    })
+    .await;
     assert_eq!(title_of(&app, &chat).await.0, "Capital of France");
     let asked = &app.upstream.requests()[1];
     let messages = asked["messages"].as_array().unwrap();
