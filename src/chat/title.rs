@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn a_long_title_is_cut_at_a_word() {
-        let title = clean(&"word ".repeat(30)).unwrap();
+        let title = clean(&"word ".repeat(30)).expect("a title");
         assert!(title.chars().count() <= 60, "{title}");
         assert!(title.ends_with("word"));
     }
