@@ -15,6 +15,7 @@ mod foundation;
 mod i18n;
 mod local_model;
 mod replay;
+mod robustness;
 mod sessions;
 mod titles;
 mod ui;
