@@ -247,16 +247,12 @@ impl ChatActor {
     /// better title in the background; it arrives as an ordinary rename (the user's own title
     /// always wins, see the aggregate).
     fn improve_title(&self, ctx: &mut Context<Self>, model: &str) {
-        let Some(chat) = self.chat.as_ref().filter(|_| self.deps.model_titles) else {
-            return;
-        };
+        let Some(chat) = &self.chat else { return };
         let first_exchange = chat.messages.len() == 2 && chat.title_source == TitleSource::Prompt;
-        let Some(backend) = self
-            .deps
-            .backends
-            .upstream_for(model)
-            .filter(|_| first_exchange)
-        else {
+        if !self.deps.model_titles || !first_exchange {
+            return;
+        }
+        let Some(backend) = self.deps.backends.upstream_for(model) else {
             return;
         };
         let (prompt, answer) = (chat.messages[0].text.clone(), chat.messages[1].text.clone());
