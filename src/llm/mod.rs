@@ -146,10 +146,9 @@ impl Backends {
     /// The upstream (OpenAI-compatible) backend when it is the one that answers `model_id`;
     /// `None` for the local model and other registered backends.
     pub fn upstream_for(&self, model_id: &str) -> Option<Arc<dyn ChatBackend>> {
-        if self.by_model.contains_key(model_id) || model_id.contains(':') {
-            return None;
-        }
-        self.upstream.clone()
+        let backend = self.for_model(model_id).ok()?;
+        let upstream = self.upstream.as_ref()?;
+        Arc::ptr_eq(&backend, upstream).then_some(backend)
     }
 
     pub fn status(&self, model_id: &str) -> BackendStatus {

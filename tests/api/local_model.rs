@@ -229,14 +229,11 @@ async fn weights_that_cannot_be_fetched_leave_the_model_unavailable_with_the_rea
     use chatbot_factory::llm::local::LocalBackend;
     use chatbot_factory::llm::{BackendStatus, ChatBackend, ChatRequest, LlmError};
     let backend = LocalBackend::start(std::path::PathBuf::from("/proc/no-such-cache/models"));
-    let mut status = backend.status();
-    for _ in 0..100 {
-        if matches!(status, BackendStatus::Unavailable { .. }) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        status = backend.status();
-    }
+    crate::helpers::eventually("the fetch to fail", || async {
+        matches!(backend.status(), BackendStatus::Unavailable { .. })
+    })
+    .await;
+    let status = backend.status();
     let BackendStatus::Unavailable { reason } = status else {
         panic!("still {status:?}")
     };
