@@ -120,13 +120,13 @@ async fn run_replay(settings: &Settings, verify: bool) -> Result<ExitCode, Strin
         .await
         .map_err(|e| e.to_string())?;
     if !verify {
-        let applied = replay::replay(&pool)
+        let applied = replay::replay(&pool, &crate::projections())
             .await
             .map_err(|e| format!("Replay failed: {e}"))?;
         println!("Rebuilt every projection from {applied} events.");
         return Ok(ExitCode::SUCCESS);
     }
-    let report = replay::verify(&settings.database, &pool)
+    let report = replay::verify(&settings.database, &pool, &crate::projections())
         .await
         .map_err(|e| format!("Verify failed: {e}"))?;
     println!(

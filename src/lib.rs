@@ -1,6 +1,7 @@
 //! ChatBot Factory: a self-hosted ChatGPT-style platform. See docs/ARCHITECTURE.md.
 pub mod accounts;
 pub mod admin;
+pub mod catalog;
 pub mod chat;
 pub mod cli;
 pub mod clock;
@@ -12,9 +13,27 @@ pub mod events;
 pub mod i18n;
 pub mod llm;
 pub mod mail;
+pub mod pdf_models;
+pub mod registry;
 pub mod render;
 pub mod site;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod usage;
 pub mod web;
+
+use events::Projections;
+
+/// Every feature's projections, in the order they run for each event (usage reads the chat row
+/// the chat projection wrote).
+pub fn projections() -> Projections {
+    Projections::new(vec![
+        Box::new(accounts::projection::UserProjection),
+        Box::new(chat::projection::ChatProjection),
+        Box::new(site::projection::SiteProjection),
+        Box::new(pdf_models::projection::ModelProjection),
+        Box::new(usage::UsageProjection),
+        Box::new(admin::audit::AuditProjection),
+    ])
+}

@@ -15,6 +15,7 @@ use crate::accounts::current::TrustProxy;
 use crate::accounts::rate_limit::RateLimiter;
 use crate::accounts::session_store::MySqlSessionStore;
 use crate::accounts::{self, AccountRules, Accounts};
+use crate::catalog::Catalog;
 use crate::chat::Chats;
 use crate::chat::actor::ChatDeps;
 use crate::chat::service::ChatService;
@@ -46,6 +47,8 @@ pub enum StartupError {
     Admin(#[from] accounts::admin::SeedError),
     #[error("Could not seed the site settings: {0}")]
     Site(#[from] site::SiteError),
+    #[error("Could not load the model catalog: {0}")]
+    Catalog(#[from] crate::catalog::CatalogError),
     #[error("Could not load the templates: {0}")]
     Templates(#[from] Box<handlebars::TemplateError>),
     #[error("The e-mail settings are not usable: {0}")]
@@ -73,6 +76,9 @@ fn backends(settings: &Settings) -> Result<Backends, StartupError> {
     Ok(backends)
 }
 
+/// How soon a catalog change made on another instance reaches this one.
+const CATALOG_FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -89,7 +95,7 @@ impl Application {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let pool = database::prepare(&settings.database).await?;
         accounts::admin::seed(&pool, &settings.admin, &clock).await?;
-        let store = EventStore::new(pool.clone(), clock.clone());
+        let store = EventStore::new(pool.clone(), clock.clone(), crate::projections());
         site::seed(&store, &settings).await?;
         let templates = Templates::load().map_err(Box::new)?;
         let address = settings.server.bind_addr.clone();
@@ -99,14 +105,15 @@ impl Application {
         };
         let listener = TcpListener::bind(&settings.server.bind_addr).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
-        let backends = backends(&settings)?;
+        let catalog = Catalog::load(store.clone(), backends(&settings)?).await?;
+        catalog.follow(CATALOG_FOLLOW_INTERVAL);
         let instance_id = Uuid::now_v7();
         let chats = Chats::start(ChatDeps {
-            store: store.clone(),
+            repository: crate::events::Repository::new(store.clone()),
             clock: clock.clone(),
             idle_timeout: Duration::from_secs(settings.chat.actor_idle_secs),
             instance_id,
-            backends: backends.clone(),
+            catalog: catalog.clone(),
             system_prompt: settings.llm.system_prompt.clone(),
             model_titles: settings.chat.model_titles,
         });
@@ -128,13 +135,14 @@ impl Application {
         let chat_service = ChatService::new(
             pool.clone(),
             chats.clone(),
+            catalog.clone(),
             clock.clone(),
             settings.chat.prompt_max_chars,
             settings.chat.default_max_prompts,
         );
         let parts = Parts {
             chat_service,
-            backends,
+            catalog,
             settings,
             pool: pool.clone(),
             store,
@@ -173,7 +181,7 @@ struct Parts {
     accounts: Accounts,
     limiter: RateLimiter,
     chat_service: ChatService,
-    backends: Backends,
+    catalog: Catalog,
 }
 
 /// Hourly clean-up of expired sessions and old rate-limit windows.
@@ -285,7 +293,7 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .app_data(web::Data::new(parts.accounts.clone()))
             .app_data(web::Data::new(parts.limiter.clone()))
             .app_data(web::Data::new(parts.chat_service.clone()))
-            .app_data(web::Data::new(parts.backends.clone()))
+            .app_data(web::Data::new(parts.catalog.clone()))
             .app_data(web::Data::new(parts.settings.rate_limits.clone()))
             .app_data(web::Data::new(TrustProxy(
                 parts.settings.server.trust_proxy,

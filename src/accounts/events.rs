@@ -3,7 +3,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::events::DomainEvent;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The variant name is the stored `event_type` (serde's tag and strum derive it alike).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(tag = "type")]
 pub enum UserEvent {
     UserRegistered {
@@ -44,16 +45,6 @@ impl DomainEvent for UserEvent {
     const STREAM_TYPE: &'static str = "user";
 
     fn event_type(&self) -> &'static str {
-        match self {
-            UserEvent::UserRegistered { .. } => "UserRegistered",
-            UserEvent::EmailVerified { .. } => "EmailVerified",
-            UserEvent::PasswordChanged { .. } => "PasswordChanged",
-            UserEvent::ProfileUpdated { .. } => "ProfileUpdated",
-            UserEvent::UserLoggedIn => "UserLoggedIn",
-            UserEvent::UserBlocked { .. } => "UserBlocked",
-            UserEvent::UserUnblocked => "UserUnblocked",
-            UserEvent::DailyQuotaChanged { .. } => "DailyQuotaChanged",
-            UserEvent::UserDeleted => "UserDeleted",
-        }
+        self.into()
     }
 }

@@ -2,7 +2,7 @@
 //! password and an unknown account look the same, and take the same time.
 use secrecy::SecretString;
 
-use super::events::UserEvent;
+use super::aggregate::UserCommand;
 use super::password;
 use super::service::{AccountError, Accounts};
 use crate::events::Metadata;
@@ -20,17 +20,9 @@ impl Accounts {
             Some(user) if valid => user,
             _ => return Err(AccountError::Refused(Msg::new("login-invalid"))),
         };
-        if user.blocked {
-            let msg = match &user.block_reason {
-                Some(reason) => Msg::new("login-blocked-reason").arg("reason", reason),
-                None => Msg::new("login-blocked"),
-            };
-            return Err(AccountError::Refused(msg));
-        }
-        self.change_user(&user.id, Metadata::user(&user.id), |_| {
-            Ok(vec![UserEvent::UserLoggedIn])
-        })
-        .await?;
+        // The aggregate refuses a blocked account (with the admin's reason).
+        self.change_user(&user.id, Metadata::user(&user.id), UserCommand::RecordLogin)
+            .await?;
         Ok(user)
     }
 

@@ -1,6 +1,7 @@
 //! Accounts: users (event-sourced in the `user` stream), their device sessions and e-mail
 //! tokens, and the main admin (seeded from `.env`).
 pub mod admin;
+pub mod aggregate;
 pub mod current;
 pub mod events;
 mod login;
@@ -8,6 +9,7 @@ mod moderation;
 pub mod password;
 mod passwords;
 mod profile;
+pub mod projection;
 pub mod rate_limit;
 mod registration;
 mod service;

@@ -1,6 +1,6 @@
 //! Admin decisions about a user: block (with an optional reason shown at login), unblock, and
 //! the daily prompt quota. Blocking ends the user's sessions at once.
-use super::events::UserEvent;
+use super::aggregate::UserCommand;
 use super::service::{AccountError, Accounts};
 use crate::events::Metadata;
 use crate::store::sessions;
@@ -13,18 +13,11 @@ impl Accounts {
         reason: Option<String>,
         admin: &str,
     ) -> Result<(), AccountError> {
-        let reason = reason
-            .map(|r| r.trim().chars().take(500).collect::<String>())
-            .filter(|r| !r.is_empty());
-        self.change_user(user_id, Metadata::admin(admin), |user| {
-            Ok(if user.blocked {
-                Vec::new()
-            } else {
-                vec![UserEvent::UserBlocked {
-                    reason: reason.clone(),
-                }]
-            })
-        })
+        self.change_user(
+            user_id,
+            Metadata::admin(admin),
+            UserCommand::Block { reason },
+        )
         .await?;
         sessions::delete_for_user(&self.pool, user_id).await?;
         Ok(())
@@ -32,14 +25,8 @@ impl Accounts {
 
     #[tracing::instrument(name = "Unblocking a user", skip(self))]
     pub async fn unblock(&self, user_id: &str, admin: &str) -> Result<(), AccountError> {
-        self.change_user(user_id, Metadata::admin(admin), |user| {
-            Ok(if user.blocked {
-                vec![UserEvent::UserUnblocked]
-            } else {
-                Vec::new()
-            })
-        })
-        .await?;
+        self.change_user(user_id, Metadata::admin(admin), UserCommand::Unblock)
+            .await?;
         Ok(())
     }
 
@@ -49,14 +36,9 @@ impl Accounts {
         prompts: u32,
         admin: &str,
     ) -> Result<(), AccountError> {
-        self.change_user(user_id, Metadata::admin(admin), |user| {
-            Ok(if user.daily_prompt_quota == prompts {
-                Vec::new()
-            } else {
-                vec![UserEvent::DailyQuotaChanged { prompts }]
-            })
-        })
-        .await?;
+        let command = UserCommand::SetDailyQuota { prompts };
+        self.change_user(user_id, Metadata::admin(admin), command)
+            .await?;
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! every other session of the user.
 use secrecy::SecretString;
 
-use super::events::UserEvent;
+use super::aggregate::UserCommand;
 use super::password;
 use super::service::{AccountError, Accounts, FieldErrors};
 use super::tokens::{self, Purpose};
@@ -82,13 +82,12 @@ impl Accounts {
             .await
             .map_err(token_error)?;
         let hash = password::hash(password.secret()).await?;
-        self.change_user(&user.id, Metadata::user(&user.id), |_| {
-            Ok(vec![UserEvent::PasswordChanged {
-                password_hash: hash.clone(),
-                reset: true,
-            }])
-        })
-        .await?;
+        let command = UserCommand::ChangePassword {
+            password_hash: hash,
+            reset: true,
+        };
+        self.change_user(&user.id, Metadata::user(&user.id), command)
+            .await?;
         token_rows::revoke_unused(
             &self.pool,
             &user.id,
@@ -123,13 +122,12 @@ impl Accounts {
         }
         let password = parse_new_password(new, confirm, user)?;
         let hash = password::hash(password.secret()).await?;
-        self.change_user(&user.id, Metadata::user(&user.id), |_| {
-            Ok(vec![UserEvent::PasswordChanged {
-                password_hash: hash.clone(),
-                reset: false,
-            }])
-        })
-        .await?;
+        let command = UserCommand::ChangePassword {
+            password_hash: hash,
+            reset: false,
+        };
+        self.change_user(&user.id, Metadata::user(&user.id), command)
+            .await?;
         sessions::delete_for_user(&self.pool, &user.id).await?;
         Ok(())
     }

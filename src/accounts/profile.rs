@@ -1,7 +1,7 @@
 //! Editing and deleting one's own account.
 use secrecy::SecretString;
 
-use super::events::UserEvent;
+use super::aggregate::UserCommand;
 use super::password;
 use super::service::{AccountError, Accounts, FieldErrors};
 use crate::domain::{EmailAddress, Username};
@@ -32,27 +32,13 @@ impl Accounts {
         };
         self.ensure_free(username.as_str(), email.as_str(), Some(&user.id))
             .await?;
-        let verification_required = self.rules.verification_required;
+        let command = UserCommand::UpdateProfile {
+            username: username.as_str().to_owned(),
+            email: email.as_str().to_owned(),
+            verification_required: self.rules.verification_required,
+        };
         let recorded = self
-            .change_user(&user.id, Metadata::user(&user.id), |current| {
-                let new_name =
-                    (current.username != username.as_str()).then(|| username.as_str().to_owned());
-                let new_email =
-                    (current.email != email.as_str()).then(|| email.as_str().to_owned());
-                if new_name.is_none() && new_email.is_none() {
-                    return Ok(Vec::new());
-                }
-                let verified = if new_email.is_some() {
-                    !verification_required
-                } else {
-                    current.verified
-                };
-                Ok(vec![UserEvent::ProfileUpdated {
-                    username: new_name,
-                    email: new_email,
-                    verified,
-                }])
-            })
+            .change_user(&user.id, Metadata::user(&user.id), command)
             .await?;
         let updated = users::find(&self.pool, &user.id)
             .await?
@@ -88,10 +74,8 @@ impl Accounts {
     /// Records the deletion (the username and e-mail become free) and ends every session.
     #[tracing::instrument(name = "Deleting an account", skip_all)]
     pub async fn finish_deletion(&self, user: &UserRow) -> Result<(), AccountError> {
-        self.change_user(&user.id, Metadata::user(&user.id), |_| {
-            Ok(vec![UserEvent::UserDeleted])
-        })
-        .await?;
+        self.change_user(&user.id, Metadata::user(&user.id), UserCommand::Delete)
+            .await?;
         sessions::delete_for_user(&self.pool, &user.id).await?;
         token_rows::delete_for_user(&self.pool, &user.id).await?;
         Ok(())

@@ -1,5 +1,5 @@
 //! Signing up and proving the e-mail address.
-use super::events::UserEvent;
+use super::aggregate::UserCommand;
 use super::password;
 use super::service::{AccountError, Accounts, FieldErrors};
 use super::tokens::{self, Purpose};
@@ -46,13 +46,13 @@ impl Accounts {
             .await?;
         let password_hash = password::hash(password.secret()).await?;
         let verified = !self.rules.verification_required;
-        let event = UserEvent::UserRegistered {
+        let command = UserCommand::Register {
             username: username.as_str().to_owned(),
             email: email.as_str().to_owned(),
             password_hash,
             verified,
         };
-        let id = self.create_user(event).await?.to_string();
+        let id = self.create_user(command).await?.to_string();
         if !verified {
             self.send_verification(&id, username.as_str(), email.as_str(), lang)
                 .await?;
@@ -75,20 +75,11 @@ impl Accounts {
                     .map(AccountError::Refused)
                     .unwrap_or_else(|| AccountError::App(crate::error::AppError::unexpected(e)))
             })?;
-        let email = row.email.clone();
-        self.change_user(&row.user_id, Metadata::user(&row.user_id), |user| {
-            if user.email != email {
-                return Err(AccountError::Refused(Msg::new("token-invalid")));
-            }
-            Ok(if user.verified {
-                Vec::new()
-            } else {
-                vec![UserEvent::EmailVerified {
-                    email: email.clone(),
-                }]
-            })
-        })
-        .await?;
+        let command = UserCommand::VerifyEmail {
+            email: row.email.clone(),
+        };
+        self.change_user(&row.user_id, Metadata::user(&row.user_id), command)
+            .await?;
         let user = users::find(&self.pool, &row.user_id).await?;
         user.ok_or(AccountError::Refused(Msg::new("token-invalid")))
     }

@@ -1,6 +1,6 @@
 //! `Accounts`: the dependencies every account use case shares, and the one way to change a
-//! user: read the projection, decide events, append them after the user's last sequence
-//! (retrying when another request changed the same user in between).
+//! user: a `UserCommand` through the repository (the user aggregate decides, conflicts are
+//! decided again).
 use std::collections::BTreeMap;
 
 use sqlx::MySqlPool;
@@ -8,12 +8,14 @@ use time::Duration;
 use url::Url;
 use uuid::Uuid;
 
-use super::events::UserEvent;
+use super::aggregate::{User, UserCommand, UserRuleError};
 use super::tokens::{self, Purpose};
 use crate::clock::SharedClock;
 use crate::configuration::Settings;
 use crate::error::AppError;
-use crate::events::{AppendError, EventStore, Metadata, RecordedEvent};
+use crate::events::{
+    AppendError, EventStore, Metadata, RecordedEvent, Repository, RepositoryError,
+};
 use crate::i18n::{Lang, Msg};
 use crate::mail::{Email, Mailer};
 use crate::store::users::{self, UserRow};
@@ -74,13 +76,11 @@ impl AccountRules {
 #[derive(Clone)]
 pub struct Accounts {
     pub(super) pool: MySqlPool,
-    pub(super) store: EventStore,
+    pub(super) users: Repository<User>,
     pub(super) clock: SharedClock,
     pub(super) mailer: Mailer,
     pub(super) rules: AccountRules,
 }
-
-const MAX_ATTEMPTS: usize = 4;
 
 impl Accounts {
     pub fn new(
@@ -92,7 +92,7 @@ impl Accounts {
     ) -> Self {
         Accounts {
             pool,
-            store,
+            users: Repository::new(store),
             clock,
             mailer,
             rules,
@@ -107,46 +107,26 @@ impl Accounts {
         users::find(&self.pool, user_id).await
     }
 
-    /// Appends the events `decide` returns for the user's current state.
-    pub async fn change_user<F>(
+    /// Decides `command` for the user and appends what the aggregate decided.
+    pub async fn change_user(
         &self,
         user_id: &str,
         metadata: Metadata,
-        decide: F,
-    ) -> Result<Vec<RecordedEvent>, AccountError>
-    where
-        F: Fn(&UserRow) -> Result<Vec<UserEvent>, AccountError>,
-    {
-        for _ in 0..MAX_ATTEMPTS {
-            let user = users::find(&self.pool, user_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let events = decide(&user)?;
-            if events.is_empty() {
-                return Ok(Vec::new());
-            }
-            match self
-                .store
-                .append(user_id, user.version, &events, &metadata)
-                .await
-            {
-                Ok(recorded) => return Ok(recorded),
-                Err(AppendError::Conflict { .. }) => continue,
-                Err(error) => return Err(unique_to_fields(error)),
-            }
-        }
-        Err(AccountError::App(AppError::Conflict(Msg::new(
-            "error-busy-retry",
-        ))))
+        command: UserCommand,
+    ) -> Result<Vec<RecordedEvent>, AccountError> {
+        let (_, recorded) = self
+            .users
+            .execute(user_id, command, &metadata)
+            .await
+            .map_err(user_error)?;
+        Ok(recorded)
     }
 
     /// Starts a new user stream.
-    pub async fn create_user(&self, event: UserEvent) -> Result<Uuid, AccountError> {
+    pub async fn create_user(&self, command: UserCommand) -> Result<Uuid, AccountError> {
         let id = Uuid::now_v7();
-        self.store
-            .append(&id.to_string(), 0, &[event], &Metadata::user(id))
-            .await
-            .map_err(unique_to_fields)?;
+        self.change_user(&id.to_string(), Metadata::user(id), command)
+            .await?;
         Ok(id)
     }
 
@@ -216,6 +196,26 @@ impl Accounts {
                 tracing::error!(%error, "E-mail could not be sent");
             }
         });
+    }
+}
+
+fn user_error(error: RepositoryError<UserRuleError>) -> AccountError {
+    match error {
+        RepositoryError::Rule(UserRuleError::NotFound) => AccountError::App(AppError::NotFound),
+        RepositoryError::Rule(UserRuleError::AddressChanged) => {
+            AccountError::Refused(Msg::new("token-invalid"))
+        }
+        RepositoryError::Rule(UserRuleError::Blocked { reason }) => {
+            AccountError::Refused(match reason {
+                Some(reason) => Msg::new("login-blocked-reason").arg("reason", reason),
+                None => Msg::new("login-blocked"),
+            })
+        }
+        RepositoryError::Contention { .. } => {
+            AccountError::App(AppError::Conflict(Msg::new("error-busy-retry")))
+        }
+        RepositoryError::Store(error) => unique_to_fields(error),
+        other => AccountError::App(AppError::unexpected(other)),
     }
 }
 

@@ -1,4 +1,5 @@
 //! The admin panel's use cases: dashboard figures and charts, limits, model catalog, exports.
+pub mod audit;
 pub mod charts;
 pub mod export;
 pub mod pdf;

@@ -13,24 +13,25 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::aggregate::{Chat, ChatCommand, ChatRuleError};
-use super::events::ChatEvent;
 use super::live::{Hub, Subscription};
-use super::registry::{ChatRegistry, ChatStopped};
-pub use super::turn::{Accepted, PromptKind, SubmitPrompt};
+pub use super::messages::{Accepted, Execute, Follow, PromptKind, Snapshot, Stop, SubmitPrompt};
+use crate::catalog::Catalog;
 use crate::clock::SharedClock;
-use crate::events::{AppendError, DomainEvent, EventStore, Metadata, RecordedEvent};
+use crate::events::{AppendError, Metadata, RecordedEvent, Repository, RepositoryError};
 use crate::i18n::Lang;
-use crate::llm::Backends;
+use crate::registry::{Registered, Stopped};
 
 /// Everything a chat actor needs, cheap to clone for each new actor.
 #[derive(Clone)]
 pub struct ChatDeps {
-    pub store: EventStore,
+    /// The one write path for chats; shared, so its conflict count covers every chat actor.
+    pub repository: Repository<Chat>,
     pub clock: SharedClock,
     pub idle_timeout: Duration,
     /// Identifies this process in `AnswerStarted`, so abandoned streams can be recognised.
     pub instance_id: Uuid,
-    pub backends: Backends,
+    /// Which models exist and which backend answers each.
+    pub catalog: Catalog,
     pub system_prompt: String,
     /// Whether an upstream model improves a chat's title after the first answer.
     pub model_titles: bool,
@@ -43,16 +44,27 @@ pub enum ChatError {
     #[error("the chat kept changing under us; giving up after {0} attempts")]
     TooMuchContention(u32),
     #[error(transparent)]
-    Store(#[from] AppendError),
+    Store(AppendError),
     #[error("could not load the chat: {0}")]
-    Load(#[from] sqlx::Error),
+    Load(sqlx::Error),
     #[error("a stored chat event cannot be read: {0}")]
-    Decode(#[from] serde_json::Error),
+    Decode(serde_json::Error),
     #[error("the chat's actor is gone: {0}")]
     Mailbox(#[from] MailboxError),
 }
 
-const MAX_ATTEMPTS: u32 = 12;
+impl From<RepositoryError<ChatRuleError>> for ChatError {
+    fn from(error: RepositoryError<ChatRuleError>) -> Self {
+        match error {
+            RepositoryError::Rule(rule) => ChatError::Rule(rule),
+            RepositoryError::Contention { attempts, .. } => ChatError::TooMuchContention(attempts),
+            RepositoryError::Store(error) => ChatError::Store(error),
+            RepositoryError::Load(error) => ChatError::Load(error),
+            RepositoryError::Decode(error) => ChatError::Decode(error),
+        }
+    }
+}
+
 const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 /// The answer being written now.
@@ -71,7 +83,7 @@ pub(super) struct Pending {
 pub struct ChatActor {
     pub(super) chat_id: Uuid,
     pub(super) deps: ChatDeps,
-    registry: Addr<ChatRegistry>,
+    registry: Recipient<Stopped<ChatActor>>,
     /// `None` until loaded, and again after a failure that leaves the state in doubt.
     pub(super) chat: Option<Chat>,
     pub(super) last_active: Instant,
@@ -81,7 +93,7 @@ pub struct ChatActor {
 }
 
 impl ChatActor {
-    pub fn new(chat_id: Uuid, deps: ChatDeps, registry: Addr<ChatRegistry>) -> Self {
+    pub fn new(chat_id: Uuid, deps: ChatDeps, registry: Recipient<Stopped<ChatActor>>) -> Self {
         ChatActor {
             chat_id,
             deps,
@@ -115,89 +127,35 @@ impl Actor for ChatActor {
     }
 
     fn stopped(&mut self, ctx: &mut Self::Context) {
-        self.registry.do_send(ChatStopped {
-            chat_id: self.chat_id,
+        self.registry.do_send(Stopped {
+            id: self.chat_id,
             addr: ctx.address(),
         });
     }
 }
 
-/// Loads the chat's stream and folds it into the aggregate.
-pub async fn load_chat(store: &EventStore, chat_id: Uuid) -> Result<Chat, ChatError> {
-    let events = store
-        .load(ChatEvent::STREAM_TYPE, &chat_id.to_string())
-        .await?;
-    let mut chat = Chat::default();
-    for event in &events {
-        chat.apply(&event.decode::<ChatEvent>()?);
+impl Registered for ChatActor {
+    type Id = Uuid;
+    type Deps = ChatDeps;
+
+    fn for_id(chat_id: Uuid, deps: ChatDeps, registry: Recipient<Stopped<Self>>) -> Self {
+        ChatActor::new(chat_id, deps, registry)
     }
-    Ok(chat)
 }
 
-/// Applies the events written since `chat.sequence` (by another instance).
-async fn catch_up(store: &EventStore, chat_id: Uuid, mut chat: Chat) -> Result<Chat, ChatError> {
-    for event in store
-        .load_after(ChatEvent::STREAM_TYPE, &chat_id.to_string(), chat.sequence)
-        .await?
-    {
-        chat.apply(&event.decode::<ChatEvent>()?);
-    }
-    Ok(chat)
-}
-
-/// Decides and appends one command; after a conflict it catches up with the other writer's
-/// events, waits a little (with jitter, so two writers do not collide forever) and decides again.
+/// Decides and appends one command through the repository (which catches up and decides again
+/// after a conflict with another instance).
 pub(super) async fn execute(
-    store: EventStore,
+    repository: Repository<Chat>,
     chat_id: Uuid,
-    mut chat: Option<Chat>,
+    chat: Option<Chat>,
     command: ChatCommand,
     metadata: Metadata,
 ) -> (Option<Chat>, Result<Vec<RecordedEvent>, ChatError>) {
-    let mut stale = false;
-    for attempt in 0..MAX_ATTEMPTS {
-        let loaded = match (chat.take(), stale) {
-            (Some(chat), false) => Ok(chat),
-            (Some(chat), true) => catch_up(&store, chat_id, chat).await,
-            (None, _) => load_chat(&store, chat_id).await,
-        };
-        let mut current = match loaded {
-            Ok(chat) => chat,
-            Err(e) => return (None, Err(e)),
-        };
-        let events = match current.handle(command.clone()) {
-            Ok(events) => events,
-            Err(rule) => return (Some(current), Err(rule.into())),
-        };
-        match store
-            .append(&chat_id.to_string(), current.sequence, &events, &metadata)
-            .await
-        {
-            Ok(recorded) => {
-                for event in &events {
-                    current.apply(event);
-                }
-                return (Some(current), Ok(recorded));
-            }
-            Err(AppendError::Conflict { .. }) => {
-                tracing::info!(%chat_id, attempt, "Chat changed elsewhere; catching up and retrying");
-                chat = Some(current);
-                stale = true;
-                let jitter = rand::random_range(5..30 * (u64::from(attempt) + 1));
-                tokio::time::sleep(Duration::from_millis(jitter)).await;
-            }
-            Err(e) => return (None, Err(e.into())),
-        }
-    }
-    (None, Err(ChatError::TooMuchContention(MAX_ATTEMPTS)))
-}
-
-/// Runs one command against the chat; the reply carries the recorded events.
-#[derive(Clone, Message)]
-#[rtype(result = "Result<Vec<RecordedEvent>, ChatError>")]
-pub struct Execute {
-    pub command: ChatCommand,
-    pub metadata: Metadata,
+    let (chat, result) = repository
+        .execute_on(&chat_id.to_string(), chat, command, &metadata)
+        .await;
+    (chat, result.map_err(ChatError::from))
 }
 
 impl Handler<Execute> for ChatActor {
@@ -211,7 +169,7 @@ impl Handler<Execute> for ChatActor {
             live.cancel.cancel();
         }
         let work = execute(
-            self.deps.store.clone(),
+            self.deps.repository.clone(),
             self.chat_id,
             self.chat.take(),
             msg.command,
@@ -227,22 +185,17 @@ impl Handler<Execute> for ChatActor {
     }
 }
 
-/// The chat's current state (loaded if needed).
-#[derive(Clone, Message)]
-#[rtype(result = "Result<Chat, ChatError>")]
-pub struct Snapshot;
-
 impl Handler<Snapshot> for ChatActor {
     type Result = AtomicResponse<Self, Result<Chat, ChatError>>;
 
     fn handle(&mut self, _: Snapshot, _: &mut Self::Context) -> Self::Result {
         self.last_active = Instant::now();
         let cached = self.chat.clone();
-        let (store, chat_id) = (self.deps.store.clone(), self.chat_id);
+        let (repository, chat_id) = (self.deps.repository.clone(), self.chat_id);
         let work = async move {
             match cached {
                 Some(chat) => Ok(chat),
-                None => load_chat(&store, chat_id).await,
+                None => Ok(repository.load(&chat_id.to_string()).await?),
             }
         };
         AtomicResponse::new(Box::pin(work.into_actor(self).map(|result, actor, _| {
@@ -253,11 +206,6 @@ impl Handler<Snapshot> for ChatActor {
         })))
     }
 }
-
-/// Stops the answer being written (it is saved as stopped). `true` if there was one.
-#[derive(Clone, Message)]
-#[rtype(result = "bool")]
-pub struct Stop;
 
 impl Handler<Stop> for ChatActor {
     type Result = bool;
@@ -273,11 +221,6 @@ impl Handler<Stop> for ChatActor {
         }
     }
 }
-
-/// Follows the answer being written, if any: its id, the text so far and what comes next.
-#[derive(Clone, Message)]
-#[rtype(result = "Option<(u64, Subscription)>")]
-pub struct Follow;
 
 impl Handler<Follow> for ChatActor {
     type Result = Option<(u64, Subscription)>;

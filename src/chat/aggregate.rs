@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use super::events::{AnswerRecord, ChatEvent, TitleSource};
+use crate::events::Aggregate;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -111,12 +112,12 @@ pub fn title_from_prompt(prompt: &str) -> String {
     }
 }
 
-impl Chat {
-    pub fn exists(&self) -> bool {
-        self.sequence > 0 && !self.deleted
-    }
+impl Aggregate for Chat {
+    type Event = ChatEvent;
+    type Command = ChatCommand;
+    type Error = ChatRuleError;
 
-    pub fn apply(&mut self, event: &ChatEvent) {
+    fn apply(&mut self, event: &ChatEvent) {
         self.sequence += 1;
         match event {
             ChatEvent::ChatStarted {
@@ -169,20 +170,11 @@ impl Chat {
         }
     }
 
-    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a ChatEvent>) -> Chat {
-        let mut chat = Chat::default();
-        for event in events {
-            chat.apply(event);
-        }
-        chat
+    fn sequence(&self) -> u64 {
+        self.sequence
     }
 
-    /// The prompt limit in force: the admin's override or the global default.
-    pub fn limit(&self, default_limit: u32) -> u32 {
-        self.limit_override.unwrap_or(default_limit)
-    }
-
-    pub fn handle(&self, command: ChatCommand) -> Result<Vec<ChatEvent>, ChatRuleError> {
+    fn handle(&self, command: ChatCommand) -> Result<Vec<ChatEvent>, ChatRuleError> {
         if let ChatCommand::Start {
             owner,
             prompt,
@@ -263,6 +255,17 @@ impl Chat {
             ChatCommand::SetLimit { limit } => Ok(vec![ChatEvent::ChatLimitChanged { limit }]),
             ChatCommand::Delete => Ok(vec![ChatEvent::ChatDeleted]),
         }
+    }
+}
+
+impl Chat {
+    pub fn exists(&self) -> bool {
+        self.sequence > 0 && !self.deleted
+    }
+
+    /// The prompt limit in force: the admin's override or the global default.
+    pub fn limit(&self, default_limit: u32) -> u32 {
+        self.limit_override.unwrap_or(default_limit)
     }
 
     fn ensure_idle(&self) -> Result<(), ChatRuleError> {

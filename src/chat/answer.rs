@@ -68,6 +68,13 @@ pub async fn write(
                 Some(Ok(StreamItem::Queued(position))) => {
                     hub.announce(LiveEvent::Queued { position })
                 }
+                Some(Ok(StreamItem::Sources(sources))) => {
+                    hub.announce(LiveEvent::Sources {
+                        model: record.model.clone(),
+                        sources: sources.clone(),
+                    });
+                    record.sources = sources;
+                }
                 Some(Ok(StreamItem::Delta(text))) => {
                     record.ttft_ms.get_or_insert(millis(started.elapsed()));
                     record.text.push_str(&text);

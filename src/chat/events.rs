@@ -3,8 +3,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::events::DomainEvent;
+use crate::llm::Source;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The variant name is the stored `event_type` (serde's tag and strum derive it alike).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(tag = "type")]
 pub enum ChatEvent {
     ChatStarted {
@@ -54,6 +56,12 @@ pub struct AnswerRecord {
     pub latency_ms: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttft_ms: Option<u64>,
+    /// The passages a PDF model was shown (what an analyst needs to judge the answer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    /// Which version of a PDF model's instructions answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions_version: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,18 +87,6 @@ impl DomainEvent for ChatEvent {
     const STREAM_TYPE: &'static str = "chat";
 
     fn event_type(&self) -> &'static str {
-        match self {
-            ChatEvent::ChatStarted { .. } => "ChatStarted",
-            ChatEvent::UserMessageAppended { .. } => "UserMessageAppended",
-            ChatEvent::AnswerStarted { .. } => "AnswerStarted",
-            ChatEvent::AnswerCompleted(_) => "AnswerCompleted",
-            ChatEvent::AnswerStopped(_) => "AnswerStopped",
-            ChatEvent::AnswerFailed(_) => "AnswerFailed",
-            ChatEvent::AnswerDiscarded => "AnswerDiscarded",
-            ChatEvent::ChatRenamed { .. } => "ChatRenamed",
-            ChatEvent::ChatModelChanged { .. } => "ChatModelChanged",
-            ChatEvent::ChatLimitChanged { .. } => "ChatLimitChanged",
-            ChatEvent::ChatDeleted => "ChatDeleted",
-        }
+        self.into()
     }
 }

@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use crate::llm::Source;
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum LiveEvent {
@@ -12,6 +14,8 @@ pub enum LiveEvent {
     Queued { position: usize },
     /// A text piece of the answer.
     Delta { text: String },
+    /// The passages a PDF model cites as `[Sn]`.
+    Sources { model: String, sources: Vec<Source> },
     /// The answer ended (saved as `status`).
     Done(AnswerSummary),
 }
@@ -26,6 +30,7 @@ pub struct AnswerSummary {
     pub finish_reason: Option<String>,
     pub error: Option<String>,
     pub text: String,
+    pub sources: Vec<Source>,
 }
 
 #[derive(Clone)]

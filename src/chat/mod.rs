@@ -4,10 +4,21 @@ pub mod aggregate;
 mod answer;
 pub mod events;
 pub mod live;
+mod messages;
+pub mod projection;
 pub mod recovery;
-pub mod registry;
 pub mod service;
 mod title;
 mod turn;
 
-pub use registry::Chats;
+use crate::registry::Actors;
+
+/// The chat actors of this process: one per open chat, started on demand.
+pub type Chats = Actors<actor::ChatActor>;
+
+impl Actors<actor::ChatActor> {
+    /// How many chat writes lost a race with another writer and were decided again.
+    pub fn conflicts(&self) -> u64 {
+        self.deps().repository.conflicts()
+    }
+}

@@ -10,19 +10,21 @@ use super::actor::{
 use super::aggregate::{ChatCommand, ChatRuleError};
 use super::events::TitleSource;
 use super::live::Subscription;
+use crate::catalog::Catalog;
 use crate::clock::SharedClock;
 use crate::domain::{ChatTitle, Prompt};
 use crate::error::AppError;
 use crate::events::Metadata;
 use crate::i18n::{Lang, Msg};
 use crate::store::chats::{self, ChatRow};
+use crate::store::stats;
 use crate::store::users::UserRow;
-use crate::store::{site, stats};
 
 #[derive(Clone)]
 pub struct ChatService {
     pool: MySqlPool,
     chats: Chats,
+    catalog: Catalog,
     clock: SharedClock,
     prompt_max_chars: usize,
     fallback_limit: u32,
@@ -59,6 +61,7 @@ impl ChatService {
     pub fn new(
         pool: MySqlPool,
         chats: Chats,
+        catalog: Catalog,
         clock: SharedClock,
         prompt_max_chars: usize,
         fallback_limit: u32,
@@ -66,6 +69,7 @@ impl ChatService {
         ChatService {
             pool,
             chats,
+            catalog,
             clock,
             prompt_max_chars,
             fallback_limit,
@@ -107,8 +111,19 @@ impl ChatService {
         Uuid::parse_str(chat_id).map_err(|_| AppError::NotFound)
     }
 
+    /// The site-wide prompts-per-chat limit, as the catalog knows it.
     pub async fn default_limit(&self) -> Result<u32, AppError> {
-        Ok(site::default_prompt_limit(&self.pool, self.fallback_limit).await?)
+        Ok(self.catalog.default_limit().unwrap_or(self.fallback_limit))
+    }
+
+    /// Refuses a model the picker does not offer (unknown or disabled).
+    fn check_model(&self, model: &str) -> Result<(), AppError> {
+        match self.catalog.enabled_model(model) {
+            Some(_) => Ok(()),
+            None => Err(AppError::BadRequest(
+                Msg::new("llm-unknown-model").arg("model", model),
+            )),
+        }
     }
 
     async fn check_prompt(
@@ -120,14 +135,7 @@ impl ChatService {
             return Err(AppError::Forbidden(Msg::new("chat-verify-first")));
         }
         self.check_quota(user).await?;
-        if site::enabled_model(&self.pool, input.model)
-            .await?
-            .is_none()
-        {
-            return Err(AppError::BadRequest(
-                Msg::new("llm-unknown-model").arg("model", input.model),
-            ));
-        }
+        self.check_model(input.model)?;
         Prompt::parse(input.text, self.prompt_max_chars).map_err(AppError::Unprocessable)
     }
 
@@ -279,11 +287,7 @@ impl ChatService {
         chat_id: &str,
         model: &str,
     ) -> Result<(), AppError> {
-        if site::enabled_model(&self.pool, model).await?.is_none() {
-            return Err(AppError::BadRequest(
-                Msg::new("llm-unknown-model").arg("model", model),
-            ));
-        }
+        self.check_model(model)?;
         self.execute(
             user,
             chat_id,

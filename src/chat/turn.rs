@@ -9,42 +9,15 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::actor::{ChatActor, ChatError, Execute, Live, Pending, execute};
+use super::actor::{ChatActor, ChatError, Live, Pending, execute};
 use super::aggregate::{AnswerOutcome, Chat, ChatCommand, Role as ChatRole};
 use super::answer::{self, Ending, Written};
 use super::events::{AnswerRecord, TitleSource};
-use super::live::{AnswerSummary, Hub, LiveEvent, Subscription};
+use super::live::{AnswerSummary, Hub, LiveEvent};
+use super::messages::{Accepted, AnswerWritten, Execute, PromptKind, SubmitPrompt};
 use super::title;
-use crate::events::{EventStore, Metadata, RecordedEvent};
-use crate::i18n::Lang;
+use crate::events::{Metadata, RecordedEvent, Repository};
 use crate::llm::{ChatMessage, ChatRequest, Role};
-
-/// Which kind of prompt: the first of a new chat, a follow-up, or "regenerate the last answer".
-#[derive(Clone, Debug)]
-pub enum PromptKind {
-    Start { owner: Uuid },
-    Follow { default_limit: u32 },
-    Regenerate,
-}
-
-/// A prompt (or a regeneration) for this chat. Waits its turn behind an answer in progress.
-#[derive(Clone, Debug, Message)]
-#[rtype(result = "Result<Accepted, ChatError>")]
-pub struct SubmitPrompt {
-    pub kind: PromptKind,
-    pub text: String,
-    pub model: String,
-    pub lang: Lang,
-    pub metadata: Metadata,
-}
-
-/// The prompt is saved and its answer has started.
-pub struct Accepted {
-    pub user_message_id: Option<u64>,
-    pub answer_id: u64,
-    pub chat: Chat,
-    pub subscription: Subscription,
-}
 
 impl Handler<SubmitPrompt> for ChatActor {
     type Result = ResponseFuture<Result<Accepted, ChatError>>;
@@ -95,7 +68,7 @@ impl ChatActor {
             },
         };
         let work = execute(
-            self.deps.store.clone(),
+            self.deps.repository.clone(),
             self.chat_id,
             self.chat.take(),
             command,
@@ -163,7 +136,7 @@ impl ChatActor {
         let hub = Hub::default();
         let cancel = CancellationToken::new();
         let subscription = hub.subscribe();
-        let backend = self.deps.backends.for_model(&prompt.model);
+        let backend = self.deps.catalog.backend_for(&prompt.model);
         let (task_hub, task_cancel, model) = (hub.clone(), cancel.clone(), prompt.model.clone());
         let addr = ctx.address();
         actix::spawn(async move {
@@ -195,11 +168,6 @@ impl ChatActor {
     }
 }
 
-/// Sent by the answer task when it ends.
-#[derive(Message)]
-#[rtype(result = "()")]
-struct AnswerWritten(Written);
-
 impl Handler<AnswerWritten> for ChatActor {
     type Result = ();
 
@@ -214,10 +182,10 @@ impl Handler<AnswerWritten> for ChatActor {
                 ("failed", AnswerOutcome::Failed(record.clone()))
             }
         };
-        let store = self.deps.store.clone();
+        let repository = self.deps.repository.clone();
         let (chat_id, chat) = (self.chat_id, self.chat.take());
         let command = ChatCommand::FinishAnswer(outcome);
-        let work = save_answer(store, chat_id, chat, command);
+        let work = save_answer(repository, chat_id, chat, command);
         ctx.wait(work.into_actor(self).map(move |(chat, saved), actor, ctx| {
             actor.chat = chat;
             actor.last_active = Instant::now();
@@ -236,6 +204,7 @@ impl Handler<AnswerWritten> for ChatActor {
                 finish_reason: record.finish_reason,
                 error: record.error,
                 text: record.text,
+                sources: record.sources,
             }));
             actor.pump(ctx);
         }));
@@ -252,7 +221,7 @@ impl ChatActor {
         if !self.deps.model_titles || !first_exchange {
             return;
         }
-        let Some(backend) = self.deps.backends.upstream_for(model) else {
+        let Some(backend) = self.deps.catalog.upstream_for(model) else {
             return;
         };
         let (prompt, answer) = (chat.messages[0].text.clone(), chat.messages[1].text.clone());
@@ -276,7 +245,7 @@ impl ChatActor {
 
 /// Saving an answer must survive a short database outage: retry a few times.
 async fn save_answer(
-    store: EventStore,
+    repository: Repository<Chat>,
     chat_id: Uuid,
     mut chat: Option<Chat>,
     command: ChatCommand,
@@ -284,7 +253,7 @@ async fn save_answer(
     let mut last = Ok(());
     for attempt in 0..5u64 {
         let (state, result) = execute(
-            store.clone(),
+            repository.clone(),
             chat_id,
             chat.take(),
             command.clone(),

@@ -1,12 +1,14 @@
 //! Domain types parsed at the edge: once built, a value is proof that it is valid.
 mod chat_title;
 mod email;
+mod ids;
 mod password;
 mod prompt;
 mod username;
 
 pub use chat_title::ChatTitle;
 pub use email::EmailAddress;
+pub use ids::{ChatId, ModelRef, PdfModelId, UserId};
 pub use password::NewPassword;
 pub use prompt::Prompt;
 pub use username::Username;

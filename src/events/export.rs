@@ -8,7 +8,6 @@ use time::PrimitiveDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::RecordedEvent;
-use super::projections::audit_redacted;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -59,7 +58,7 @@ fn to_row(event: &RecordedEvent) -> ExportRow<'_> {
         event_version: event.event_version,
         actor: metadata.actor,
         request_id: metadata.request_id.unwrap_or_default(),
-        payload: audit_redacted(&event.payload.0).to_string(),
+        payload: event.redacted_payload().to_string(),
     }
 }
 

@@ -1,9 +1,13 @@
-//! The event log and its projections (see docs/ARCHITECTURE.md).
+//! The event log and its projections (see docs/ARCHITECTURE.md). This module knows no feature:
+//! features bring their aggregates and register their projections.
+mod aggregate;
 pub mod export;
 mod model;
-pub mod projections;
+mod projection;
 pub mod replay;
 mod store;
 
+pub use aggregate::{Aggregate, Executed, MAX_ATTEMPTS, Repository, RepositoryError};
 pub use model::{DomainEvent, Metadata, RecordedEvent};
+pub use projection::{Projection, ProjectionError, Projections, unique_key};
 pub use store::{AppendError, EventStore, read_all};

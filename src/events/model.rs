@@ -4,15 +4,23 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::PrimitiveDateTime;
 
-/// A past-tense fact of one stream type. Variant names are the `event_type`; never rename one:
-/// add a new variant or bump `event_version` and upcast when reading.
+/// A past-tense fact of one stream type. The variant name is the `event_type`, stored once: serde's
+/// `tag = "type"` and `strum::IntoStaticStr` both derive it, so implement `event_type` as
+/// `self.into()`. Never rename a variant: add a new one, or bump `event_version` and teach
+/// `upcast` to turn the old payload into the new shape.
 pub trait DomainEvent: Serialize + DeserializeOwned + Send + Sync {
     const STREAM_TYPE: &'static str;
 
     fn event_type(&self) -> &'static str;
 
+    /// The payload version written today.
     fn event_version(&self) -> u32 {
         1
+    }
+
+    /// Brings a stored payload of an older `version` up to today's shape before decoding.
+    fn upcast(_event_type: &str, _version: u32, payload: Value) -> Value {
+        payload
     }
 }
 
@@ -74,7 +82,20 @@ pub struct RecordedEvent {
 impl RecordedEvent {
     /// The payload as the domain event of its stream type.
     pub fn decode<E: DomainEvent>(&self) -> Result<E, serde_json::Error> {
-        serde_json::from_value(self.payload.0.clone())
+        let payload = E::upcast(&self.event_type, self.event_version, self.payload.0.clone());
+        serde_json::from_value(payload)
+    }
+
+    /// The payload without its type tag and with password hashes masked (audit log, exports).
+    pub fn redacted_payload(&self) -> Value {
+        let mut payload = self.payload.0.clone();
+        if let Some(object) = payload.as_object_mut() {
+            object.remove("type");
+            if object.contains_key("password_hash") {
+                object.insert("password_hash".into(), Value::String("[redacted]".into()));
+            }
+        }
+        payload
     }
 
     pub fn metadata(&self) -> Metadata {

@@ -5,7 +5,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::mysql::MySqlPool;
 use sqlx::{MySqlConnection, Row};
 
-use super::projections::{self, ProjectionError, TABLES};
+use super::projection::{ProjectionError, Projections};
 use super::store::{CHECKPOINT, set_checkpoint};
 use crate::configuration::DatabaseSettings;
 use crate::database::{self, DatabaseError};
@@ -48,24 +48,28 @@ impl VerifyReport {
 
 /// Clears every projection and re-applies the whole log, in one transaction: readers see the
 /// old tables until the new ones are complete, and appends wait on the checkpoint lock.
-pub async fn replay(pool: &MySqlPool) -> Result<u64, ReplayError> {
+pub async fn replay(pool: &MySqlPool, projections: &Projections) -> Result<u64, ReplayError> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
         .bind(CHECKPOINT)
         .execute(&mut *tx)
         .await?;
-    for (table, _) in TABLES {
+    for (table, _) in projections.tables() {
         sqlx::query(AssertSqlSafe(format!("DELETE FROM `{table}`")))
             .execute(&mut *tx)
             .await?;
     }
-    let applied = apply_log(pool, &mut tx).await?;
+    let applied = apply_log(pool, projections, &mut tx).await?;
     tx.commit().await?;
     Ok(applied)
 }
 
 /// Reads the log from `source` in batches and applies it to the projections behind `target`.
-async fn apply_log(source: &MySqlPool, target: &mut MySqlConnection) -> Result<u64, ReplayError> {
+async fn apply_log(
+    source: &MySqlPool,
+    projections: &Projections,
+    target: &mut MySqlConnection,
+) -> Result<u64, ReplayError> {
     let mut position = 0;
     let mut applied = 0;
     loop {
@@ -73,7 +77,7 @@ async fn apply_log(source: &MySqlPool, target: &mut MySqlConnection) -> Result<u
         let Some(last) = events.last() else { break };
         position = last.position;
         for event in &events {
-            projections::apply(target, event).await?;
+            projections.apply(target, event).await?;
         }
         applied += events.len() as u64;
     }
@@ -85,6 +89,7 @@ async fn apply_log(source: &MySqlPool, target: &mut MySqlConnection) -> Result<u
 pub async fn verify(
     settings: &DatabaseSettings,
     live: &MySqlPool,
+    projections: &Projections,
 ) -> Result<VerifyReport, ReplayError> {
     let url = settings.url.expose_secret();
     let live_db: String = sqlx::query_scalar("SELECT DATABASE()")
@@ -95,7 +100,7 @@ pub async fn verify(
         crate::configuration::random_string(8).to_lowercase()
     );
     let scratch = database::create_migrated(url, &scratch_db).await?;
-    let result = rebuild_and_compare(live, &scratch, &live_db, &scratch_db).await;
+    let result = rebuild_and_compare(live, projections, &scratch, &live_db, &scratch_db).await;
     scratch.close().await;
     database::drop_database(url, &scratch_db).await?;
     result
@@ -103,12 +108,13 @@ pub async fn verify(
 
 async fn rebuild_and_compare(
     live: &MySqlPool,
+    projections: &Projections,
     scratch: &MySqlPool,
     live_db: &str,
     scratch_db: &str,
 ) -> Result<VerifyReport, ReplayError> {
     let mut tx = scratch.begin().await?;
-    let events = match apply_log(live, &mut tx).await {
+    let events = match apply_log(live, projections, &mut tx).await {
         Ok(events) => events,
         Err(error) => {
             let _ = tx.rollback().await;
@@ -117,7 +123,7 @@ async fn rebuild_and_compare(
     };
     tx.commit().await?;
     let mut tables = Vec::new();
-    for (table, key) in TABLES {
+    for (table, key) in projections.tables() {
         tables.push(compare_table(live, live_db, scratch_db, table, key).await?);
     }
     Ok(VerifyReport { events, tables })

@@ -9,7 +9,7 @@ use sqlx::mysql::MySqlPool;
 use sqlx::{MySqlConnection, Row};
 
 use super::model::{DomainEvent, Metadata, RecordedEvent};
-use super::projections::{self, ProjectionError};
+use super::projection::{ProjectionError, Projections, unique_key};
 use crate::clock::SharedClock;
 
 #[derive(Debug, thiserror::Error)]
@@ -51,11 +51,20 @@ const EVENT_COLUMNS: &str = "position, stream_type, stream_id, sequence, event_t
 pub struct EventStore {
     pool: MySqlPool,
     clock: SharedClock,
+    projections: Projections,
 }
 
 impl EventStore {
-    pub fn new(pool: MySqlPool, clock: SharedClock) -> Self {
-        EventStore { pool, clock }
+    pub fn new(pool: MySqlPool, clock: SharedClock, projections: Projections) -> Self {
+        EventStore {
+            pool,
+            clock,
+            projections,
+        }
+    }
+
+    pub fn projections(&self) -> &Projections {
+        &self.projections
     }
 
     pub fn pool(&self) -> &MySqlPool {
@@ -74,6 +83,7 @@ impl EventStore {
         let mut tx = self.pool.begin().await?;
         match Self::append_in(
             &mut tx,
+            &self.projections,
             self.clock.now_utc(),
             stream_id,
             expected_sequence,
@@ -129,10 +139,10 @@ impl EventStore {
         .await
     }
 
-    /// Up to `limit` events after global position `from_position`, for catch-up readers.
     /// The body of `append`, inside the caller's transaction.
     async fn append_in<E: DomainEvent>(
         tx: &mut MySqlConnection,
+        projections: &Projections,
         recorded_at: time::PrimitiveDateTime,
         stream_id: &str,
         expected_sequence: u64,
@@ -169,12 +179,33 @@ impl EventStore {
             insert_event(tx, event)
                 .await
                 .map_err(|e| conflict_or(e, event))?;
-            projections::apply(tx, event).await?;
+            projections.apply(tx, event).await?;
         }
         set_checkpoint(tx, CHECKPOINT, position + recorded.len() as u64).await?;
         Ok(recorded)
     }
 
+    /// Up to `limit` events of the given stream types after global position `from_position`,
+    /// in position order: a catch-up reader that follows only what it folds.
+    pub async fn read_types(
+        &self,
+        stream_types: &[&str],
+        from_position: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+        let mut query = sqlx::QueryBuilder::new(format!(
+            "SELECT {EVENT_COLUMNS} FROM event WHERE position > "
+        ));
+        query.push_bind(from_position).push(" AND stream_type IN (");
+        let mut types = query.separated(", ");
+        for stream_type in stream_types {
+            types.push_bind(*stream_type);
+        }
+        query.push(") ORDER BY position LIMIT ").push_bind(limit);
+        query.build_query_as().fetch_all(&self.pool).await
+    }
+
+    /// Up to `limit` events after global position `from_position`, for catch-up readers.
     pub async fn read_all(
         &self,
         from_position: u64,
@@ -258,7 +289,7 @@ async fn insert_event(
 
 /// A duplicate `(stream, sequence)` means another writer got there first.
 fn conflict_or(error: sqlx::Error, event: &RecordedEvent) -> AppendError {
-    match projections::unique_key(&error) {
+    match unique_key(&error) {
         Some(key) if key == "uq_event_stream_sequence" => AppendError::Conflict {
             stream_type: event.stream_type.clone(),
             stream_id: event.stream_id.clone(),

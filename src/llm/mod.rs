@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use futures::Stream;
 use futures::future::BoxFuture;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::domain::ModelRef;
 use crate::i18n::Msg;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -36,11 +37,26 @@ pub struct ChatRequest {
     pub messages: Vec<ChatMessage>,
 }
 
+/// A passage a retrieval-backed model (a PDF model) was shown, numbered as it cites it (`[S1]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    /// The `n` of `[Sn]`.
+    pub label: u32,
+    /// The chunk's place in the model's table.
+    pub chunk: u32,
+    /// 1-based page of the PDF.
+    pub page: u32,
+    /// The fused retrieval score (higher is closer).
+    pub score: f32,
+}
+
 /// What a backend streams: text pieces, then (at most once) the usage and the finish reason.
-/// A shared backend (the local model) may first say where the request waits in its queue.
+/// A shared backend (the local model) may first say where the request waits in its queue; a
+/// retrieval-backed one first says which passages it put before the question.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StreamItem {
     Queued(usize),
+    Sources(Vec<Source>),
     Delta(String),
     Usage {
         prompt_tokens: u32,
@@ -135,12 +151,13 @@ impl Backends {
         if let Some(backend) = self.by_model.get(model_id) {
             return Ok(backend.clone());
         }
-        if model_id.contains(':') {
-            return Err(LlmError::UnknownModel(model_id.to_owned()));
+        match ModelRef::parse(model_id) {
+            Some(ModelRef::Upstream(_)) => self
+                .upstream
+                .clone()
+                .ok_or_else(|| LlmError::Unavailable("no OPENAI_API_KEY is set".into())),
+            _ => Err(LlmError::UnknownModel(model_id.to_owned())),
         }
-        self.upstream
-            .clone()
-            .ok_or_else(|| LlmError::Unavailable("no OPENAI_API_KEY is set".into()))
     }
 
     /// The upstream (OpenAI-compatible) backend when it is the one that answers `model_id`;

@@ -10,6 +10,9 @@ use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
+use crate::domain::ModelRef;
+use crate::llm::Source;
+
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
 
 static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
@@ -69,6 +72,46 @@ pub fn markdown(text: &str) -> String {
     let mut unsafe_html = String::new();
     html::push_html(&mut unsafe_html, events.into_iter());
     SANITIZER.clean(&unsafe_html).to_string()
+}
+
+/// An answer as HTML. A PDF model's `[Sn]` citations become links that open its PDF at the cited
+/// page (`/models/{id}/source.pdf#page=N`); everything else renders as `markdown` does.
+pub fn answer(text: &str, model: &str, sources: &[Source]) -> String {
+    match ModelRef::parse(model) {
+        Some(ModelRef::Pdf(id)) if !sources.is_empty() => {
+            markdown(&link_citations(text, &id.to_string(), sources))
+        }
+        _ => markdown(text),
+    }
+}
+
+/// Replaces each `[Sn]` whose `n` is a known source with a Markdown link to its page.
+fn link_citations(text: &str, model_id: &str, sources: &[Source]) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(start) = rest.find("[S") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let label = after[..digits].parse::<u32>().ok();
+        let source = label.and_then(|n| sources.iter().find(|s| s.label == n));
+        match source {
+            Some(source) if after[digits..].starts_with(']') => {
+                out.push_str(&format!(
+                    "[\\[S{n}, p. {page}\\]](/models/{model_id}/source.pdf#page={page})",
+                    n = source.label,
+                    page = source.page
+                ));
+                rest = &after[digits + 1..];
+            }
+            _ => {
+                out.push_str("[S");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn escape(text: &str) -> String {
@@ -138,6 +181,27 @@ mod tests {
             html.contains("&lt;img src=x onerror=alert(1)&gt;"),
             "raw HTML is shown as text: {html}"
         );
+    }
+
+    #[test]
+    fn citations_of_a_pdf_model_link_to_their_pages() {
+        let sources = [Source {
+            label: 2,
+            chunk: 9,
+            page: 12,
+            score: 0.5,
+        }];
+        let model = "pdf:0192f3e4-7b1c-7d2e-8f00-000000000001";
+        let html = answer("Tax is 12% [S2]. Unknown [S7] stays.", model, &sources);
+        assert!(
+            html.contains(
+                "href=\"/models/0192f3e4-7b1c-7d2e-8f00-000000000001/source.pdf#page=12\""
+            ),
+            "{html}"
+        );
+        assert!(html.contains("[S2, p. 12]"), "{html}");
+        assert!(html.contains("[S7]"), "{html}");
+        assert_eq!(answer("[S2]", "gpt-4o", &sources), markdown("[S2]"));
     }
 
     #[test]

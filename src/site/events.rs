@@ -6,7 +6,8 @@ use crate::events::DomainEvent;
 
 pub const SITE_STREAM_ID: &str = "global";
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The variant name is the stored `event_type` (serde's tag and strum derive it alike).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(tag = "type")]
 pub enum SiteEvent {
     DefaultPromptLimitChanged {
@@ -50,12 +51,6 @@ impl DomainEvent for SiteEvent {
     const STREAM_TYPE: &'static str = "site";
 
     fn event_type(&self) -> &'static str {
-        match self {
-            SiteEvent::DefaultPromptLimitChanged { .. } => "DefaultPromptLimitChanged",
-            SiteEvent::ModelAdded { .. } => "ModelAdded",
-            SiteEvent::ModelEnabled { .. } => "ModelEnabled",
-            SiteEvent::ModelDisabled { .. } => "ModelDisabled",
-            SiteEvent::DefaultModelChosen { .. } => "DefaultModelChosen",
-        }
+        self.into()
     }
 }

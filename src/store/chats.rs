@@ -85,10 +85,22 @@ pub struct MessageRow {
     pub error: Option<String>,
     pub latency_ms: Option<u32>,
     pub ttft_ms: Option<u32>,
+    /// JSON list of `llm::Source` (PDF models' answers only).
+    pub sources: Option<String>,
+}
+
+impl MessageRow {
+    /// The passages the answer cites (empty unless a PDF model wrote it).
+    pub fn sources(&self) -> Vec<crate::llm::Source> {
+        self.sources
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default()
+    }
 }
 
 const MESSAGE_COLUMNS: &str = "id, role, content, date, `rank`, status, model, prompt_tokens, \
-    completion_tokens, error, latency_ms, ttft_ms";
+    completion_tokens, error, latency_ms, ttft_ms, sources";
 
 /// The last `limit` messages before `before_rank` (all the latest when `None`), oldest first.
 pub async fn messages(

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::chat::live::{LiveEvent, Subscription};
+use crate::llm::Source;
 use crate::render;
 
 const HTML_EVERY: Duration = Duration::from_millis(100);
@@ -24,6 +25,9 @@ struct State {
     opening: Vec<Bytes>,
     subscription: Subscription,
     text: String,
+    /// A PDF model's cited passages, once it said which (for citation links).
+    model: String,
+    sources: Vec<Source>,
     last_html: Instant,
     finished: bool,
 }
@@ -34,7 +38,7 @@ impl State {
             self.last_html = Instant::now();
             out.push(event(
                 "html",
-                &json!({ "html": render::markdown(&self.text) }),
+                &json!({ "html": render::answer(&self.text, &self.model, &self.sources) }),
             ));
         }
     }
@@ -45,6 +49,11 @@ impl State {
             LiveEvent::Queued { position } => {
                 out.push(event("queued", &json!({ "position": position })))
             }
+            LiveEvent::Sources { model, sources } => {
+                out.push(event("sources", &json!({ "sources": sources })));
+                self.model = model;
+                self.sources = sources;
+            }
             LiveEvent::Delta { text } => {
                 self.text.push_str(&text);
                 out.push(event("delta", &json!({ "text": text })));
@@ -53,7 +62,11 @@ impl State {
             LiveEvent::Done(summary) => {
                 self.finished = true;
                 let mut data = serde_json::to_value(&summary).unwrap_or_default();
-                data["html"] = json!(render::markdown(&summary.text));
+                data["html"] = json!(render::answer(
+                    &summary.text,
+                    &summary.model,
+                    &summary.sources
+                ));
                 out.push(event("done", &data));
             }
         }
@@ -78,6 +91,8 @@ pub fn answer_stream(
         opening,
         subscription,
         text,
+        model: String::new(),
+        sources: Vec::new(),
         last_html: Instant::now(),
         finished: false,
     };

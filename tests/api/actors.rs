@@ -1,21 +1,25 @@
 use std::time::Duration;
 
+use chatbot_factory::catalog::Catalog;
 use chatbot_factory::chat::Chats;
 use chatbot_factory::chat::actor::{ChatDeps, Execute, Snapshot};
 use chatbot_factory::chat::aggregate::ChatCommand;
 use chatbot_factory::chat::events::TitleSource;
-use chatbot_factory::events::Metadata;
+use chatbot_factory::events::{Metadata, Repository};
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, eventually, spawn_app};
 
-fn registry(app: &TestApp, idle: Duration) -> Chats {
+async fn registry(app: &TestApp, idle: Duration) -> Chats {
+    let catalog = Catalog::load(app.store(), Default::default())
+        .await
+        .expect("the catalog loads");
     Chats::start(ChatDeps {
-        store: app.store(),
+        repository: Repository::new(app.store()),
         clock: app.clock.clone(),
         idle_timeout: idle,
         instance_id: Uuid::now_v7(),
-        backends: Default::default(),
+        catalog,
         system_prompt: "test".into(),
         model_titles: false,
     })
@@ -56,7 +60,7 @@ async fn sequences(app: &TestApp, chat: Uuid) -> Vec<u64> {
 #[actix_web::test]
 async fn twenty_concurrent_commands_to_one_chat_are_serialised() {
     let app = spawn_app().await;
-    let chats = registry(&app, Duration::from_secs(60));
+    let chats = registry(&app, Duration::from_secs(60)).await;
     let chat = Uuid::now_v7();
     chats
         .send(chat, start(Uuid::now_v7()))
@@ -68,14 +72,20 @@ async fn twenty_concurrent_commands_to_one_chat_are_serialised() {
         result.expect("delivered").expect("applied");
     }
     assert_eq!(sequences(&app, chat).await, (1..=23).collect::<Vec<u64>>());
+    // Gapless sequences alone would also come from retries; one actor means none was needed.
+    assert_eq!(
+        chats.conflicts(),
+        0,
+        "the actor wrote one command at a time, never racing itself"
+    );
 }
 
 #[actix_web::test]
 async fn two_registries_on_one_database_detect_conflicts_and_retry() {
     let app = spawn_app().await;
     let (first, second) = (
-        registry(&app, Duration::from_secs(60)),
-        registry(&app, Duration::from_secs(60)),
+        registry(&app, Duration::from_secs(60)).await,
+        registry(&app, Duration::from_secs(60)).await,
     );
     let chat = Uuid::now_v7();
     first
@@ -93,6 +103,7 @@ async fn two_registries_on_one_database_detect_conflicts_and_retry() {
         recorded[0].sequence, 5,
         "the retried write landed after the other instance's"
     );
+    assert_eq!(second.conflicts(), 1, "the stale write conflicted once");
     // And under load from both sides nothing is lost or duplicated.
     let sends = (0..20).map(|i| {
         if i % 2 == 0 {
@@ -110,7 +121,7 @@ async fn two_registries_on_one_database_detect_conflicts_and_retry() {
 #[actix_web::test]
 async fn idle_chat_actors_stop_and_restart_on_demand() {
     let app = spawn_app().await;
-    let chats = registry(&app, Duration::from_millis(300));
+    let chats = registry(&app, Duration::from_millis(300)).await;
     let chat = Uuid::now_v7();
     chats
         .send(chat, start(Uuid::now_v7()))

@@ -228,7 +228,7 @@ async fn dashboard_figures_match_the_event_log_and_survive_a_replay() {
     assert_eq!(shown["prompt_tokens"], tokens.0);
     assert_eq!(shown["completion_tokens"], tokens.1);
     assert_eq!(shown["blocked"], blocked);
-    chatbot_factory::events::replay::replay(&app.pool)
+    chatbot_factory::events::replay::replay(&app.pool, &chatbot_factory::projections())
         .await
         .unwrap();
     let again = figures(
@@ -417,7 +417,7 @@ async fn models_can_be_disabled_and_the_default_changed() {
     let refused = app
         .post_form_with(
             &admin,
-            "/admin/models/gpt-4o-mini",
+            "/admin/settings/models/gpt-4o-mini",
             &[("action", "disable")],
         )
         .await;
@@ -426,11 +426,15 @@ async fn models_can_be_disabled_and_the_default_changed() {
         409,
         "the default model cannot be disabled"
     );
-    app.post_form_with(&admin, "/admin/models/gpt-4o", &[("action", "default")])
-        .await;
     app.post_form_with(
         &admin,
-        "/admin/models/gpt-4o-mini",
+        "/admin/settings/models/gpt-4o",
+        &[("action", "default")],
+    )
+    .await;
+    app.post_form_with(
+        &admin,
+        "/admin/settings/models/gpt-4o-mini",
         &[("action", "disable")],
     )
     .await;

@@ -531,9 +531,13 @@ async fn projections_stay_identical_to_a_replay_after_chatting() {
     app.upstream
         .push(Reply::error(400, "context_length_exceeded", "x"));
     app.prompt(Some(&chat), "third").await;
-    let report = chatbot_factory::events::replay::verify(&app.settings.database, &app.pool)
-        .await
-        .unwrap();
+    let report = chatbot_factory::events::replay::verify(
+        &app.settings.database,
+        &app.pool,
+        &chatbot_factory::projections(),
+    )
+    .await
+    .unwrap();
     assert!(report.identical(), "{report:#?}");
 }
 
@@ -566,11 +570,13 @@ async fn an_answer_left_streaming_by_a_dead_instance_is_saved_as_failed() {
         .await
         .unwrap();
     let chats = chatbot_factory::chat::Chats::start(chatbot_factory::chat::actor::ChatDeps {
-        store: app.store(),
+        repository: chatbot_factory::events::Repository::new(app.store()),
         clock: app.clock.clone(),
         idle_timeout: Duration::from_secs(60),
         instance_id: uuid::Uuid::now_v7(),
-        backends: Default::default(),
+        catalog: chatbot_factory::catalog::Catalog::load(app.store(), Default::default())
+            .await
+            .unwrap(),
         system_prompt: "x".into(),
         model_titles: false,
     });

@@ -102,7 +102,11 @@ async fn replay_verify_and_export_events_from_the_command_line() {
     assert!(stdout.contains("All projections are identical"), "{stdout}");
 
     let replay = run(dir.path(), &["replay"], &url);
-    assert!(replay.status.success());
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
     assert!(String::from_utf8_lossy(&replay.stdout).contains(&format!("from {events} events")));
 
     let export = run(

@@ -126,7 +126,11 @@ impl TestApp {
     }
 
     pub fn store(&self) -> EventStore {
-        EventStore::new(self.pool.clone(), self.clock.clone())
+        EventStore::new(
+            self.pool.clone(),
+            self.clock.clone(),
+            chatbot_factory::projections(),
+        )
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -4,6 +4,8 @@ use chatbot_factory::chat::events::{AnswerRecord, ChatEvent, TitleSource};
 use chatbot_factory::events::export::{self, ExportFormat};
 use chatbot_factory::events::replay;
 use chatbot_factory::events::{EventStore, Metadata};
+use chatbot_factory::llm::Source;
+use chatbot_factory::pdf_models::events::{ModelEvent, SourceFile};
 use chatbot_factory::site::events::SiteEvent;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -50,7 +52,60 @@ fn answer(rng: &mut StdRng, model: &str) -> AnswerRecord {
         error: None,
         latency_ms: rng.random_range(10..5000),
         ttft_ms: Some(rng.random_range(5..500)),
+        sources: (0..rng.random_range(0..3))
+            .map(|label| Source {
+                label: label + 1,
+                chunk: rng.random_range(0..100),
+                page: rng.random_range(1..40),
+                score: rng.random_range(0.0..1.0),
+            })
+            .collect(),
+        instructions_version: rng.random_bool(0.3).then_some(1),
     }
+}
+
+/// A PDF model's life, cut short at a random point.
+async fn random_pdf_model(store: &EventStore, rng: &mut StdRng) {
+    let mut model = Stream::new();
+    let created = ModelEvent::ModelCreated {
+        name: format!("Handbook {}", rng.random::<u16>()),
+        description: "Rules of the house".into(),
+        instructions: "Be brief.".into(),
+        base_model: "gpt-4o-mini".into(),
+        file: SourceFile {
+            path: format!("models/{}/source.pdf", model.id),
+            sha256: "0".repeat(64),
+            bytes: rng.random_range(1_000..9_000_000),
+            original_name: "handbook.pdf".into(),
+        },
+    };
+    let mut events = vec![created, ModelEvent::IngestionStarted];
+    if rng.random_bool(0.25) {
+        events.push(ModelEvent::IngestionFailed {
+            code: "no_text".into(),
+            detail: "scanned".into(),
+        });
+    } else {
+        events.push(ModelEvent::IngestionCompleted {
+            pages: rng.random_range(1..300),
+            chunks: rng.random_range(1..900),
+            embedder: "local:all-minilm-l6-v2".into(),
+            dimension: 384,
+            table: format!("model_{}", model.id.replace('-', "")),
+        });
+        events.push(ModelEvent::ModelLaunched);
+        match rng.random_range(0..4) {
+            0 => events.push(ModelEvent::ModelUnlaunched),
+            1 => events.push(ModelEvent::ModelEdited {
+                name: None,
+                description: Some("Edited".into()),
+                instructions: Some("Answer in Uzbek.".into()),
+            }),
+            2 => events.push(ModelEvent::ModelDeleted),
+            _ => {}
+        }
+    }
+    append(store, &mut model, events, Metadata::admin("admin")).await;
 }
 
 /// Users register, chat, get blocked, rename and delete chats, over several days.
@@ -69,6 +124,9 @@ pub async fn seed_random_log(app: &TestApp, seed: u64, users: usize) -> usize {
         Metadata::admin("admin"),
     )
     .await;
+    for _ in 0..users.div_ceil(3) {
+        random_pdf_model(&store, &mut rng).await;
+    }
     for u in 0..users {
         let mut user = Stream::new();
         let user_id = Uuid::parse_str(&user.id).unwrap();
@@ -202,9 +260,13 @@ async fn verify_finds_projections_identical_to_a_rebuild_from_the_log() {
     let app = spawn_app().await;
     let events = seed_random_log(&app, 7, 25).await;
     assert!(events >= 200, "only {events} events");
-    let report = replay::verify(&app.settings.database, &app.pool)
-        .await
-        .expect("verify runs");
+    let report = replay::verify(
+        &app.settings.database,
+        &app.pool,
+        &chatbot_factory::projections(),
+    )
+    .await
+    .expect("verify runs");
     assert!(report.identical(), "{report:#?}");
     assert_eq!(report.events as usize, events);
     let rows = |name: &str| {
@@ -230,9 +292,13 @@ async fn verify_notices_a_tampered_projection_and_replay_repairs_it() {
         .execute(&app.pool)
         .await
         .unwrap();
-    let report = replay::verify(&app.settings.database, &app.pool)
-        .await
-        .unwrap();
+    let report = replay::verify(
+        &app.settings.database,
+        &app.pool,
+        &chatbot_factory::projections(),
+    )
+    .await
+    .unwrap();
     assert!(!report.identical());
     let chat = report.tables.iter().find(|t| t.table == "chat").unwrap();
     assert!(
@@ -246,10 +312,16 @@ async fn verify_notices_a_tampered_projection_and_replay_repairs_it() {
         .unwrap();
     assert_eq!(history.live_rows + 1, history.rebuilt_rows);
 
-    replay::replay(&app.pool).await.expect("replay");
-    let report = replay::verify(&app.settings.database, &app.pool)
+    replay::replay(&app.pool, &chatbot_factory::projections())
         .await
-        .unwrap();
+        .expect("replay");
+    let report = replay::verify(
+        &app.settings.database,
+        &app.pool,
+        &chatbot_factory::projections(),
+    )
+    .await
+    .unwrap();
     assert!(report.identical(), "{report:#?}");
 }
 

@@ -144,7 +144,10 @@ async fn malformed_forms_and_admin_requests_get_a_page_with_a_4xx() {
         ),
         (format!("/admin/chats/{chat}/limit"), vec![("limit", "-5")]),
         ("/admin/settings/limit".to_owned(), vec![("limit", "")]),
-        ("/admin/models/%20".to_owned(), vec![("action", "explode")]),
+        (
+            "/admin/settings/models/%20".to_owned(),
+            vec![("action", "explode")],
+        ),
         ("/admin/export".to_owned(), vec![("format", "exe")]),
     ] {
         let response = app.post_form_with(&admin, &path, &fields).await;

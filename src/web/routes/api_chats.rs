@@ -10,11 +10,11 @@ use tracing_actix_web::RequestId;
 
 use super::chat::{MessageView, PAGE_MESSAGES, limit_view, picker};
 use crate::accounts::current::CurrentUser;
+use crate::catalog::Catalog;
 use crate::chat::actor::Accepted;
 use crate::chat::service::{ChatService, PromptInput};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
-use crate::llm::Backends;
 use crate::store::chats;
 use crate::web::page::Page;
 use crate::web::sse;
@@ -250,10 +250,9 @@ pub async fn messages(
 pub async fn models(
     page: Page,
     _: CurrentUser,
-    pool: web::Data<MySqlPool>,
-    backends: web::Data<Backends>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let lang: Lang = page.lang;
-    let (models, default) = picker(&pool, &backends, lang).await?;
+    let (models, default) = picker(&catalog, lang);
     Ok(HttpResponse::Ok().json(json!({ "models": models, "default": default })))
 }

@@ -8,13 +8,13 @@ use time::format_description::well_known::Rfc3339;
 
 use super::user_json;
 use crate::accounts::current::{CurrentUser, MaybeUser};
+use crate::catalog::Catalog;
 use crate::chat::service::ChatService;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
-use crate::llm::{BackendStatus, Backends};
+use crate::llm::BackendStatus;
 use crate::render;
 use crate::store::chats::{self, ChatRow, MessageRow};
-use crate::store::site;
 use crate::store::users::UserRow;
 use crate::web::page::{Page, see_other};
 
@@ -37,15 +37,17 @@ pub struct MessageView {
     pub completion_tokens: Option<u32>,
     pub latency_ms: Option<u32>,
     pub date: String,
+    pub sources: Vec<crate::llm::Source>,
 }
 
 impl From<MessageRow> for MessageView {
     fn from(row: MessageRow) -> Self {
         // User text keeps its line breaks but no formatting; answers are Markdown.
+        let sources = row.sources();
         let html = if row.role == "user" {
             String::new()
         } else {
-            render::markdown(&row.content)
+            render::answer(&row.content, row.model.as_deref().unwrap_or(""), &sources)
         };
         MessageView {
             id: row.id,
@@ -60,26 +62,22 @@ impl From<MessageRow> for MessageView {
             completion_tokens: row.completion_tokens,
             latency_ms: row.latency_ms,
             date: row.date.assume_utc().format(&Rfc3339).unwrap_or_default(),
+            sources,
         }
     }
 }
 
-/// The picker: enabled models with whether they can answer now.
-pub async fn picker(
-    pool: &MySqlPool,
-    backends: &Backends,
-    lang: Lang,
-) -> Result<(Vec<Value>, Option<String>), AppError> {
-    let models = site::models(pool).await?;
-    let default = models
-        .iter()
-        .find(|m| m.is_default && m.enabled)
-        .map(|m| m.id.clone());
+/// The picker: enabled models (from the catalog) with whether they can answer now.
+pub fn picker(catalog: &Catalog, lang: Lang) -> (Vec<Value>, Option<String>) {
+    let models = catalog.models();
+    let default = catalog
+        .default_model()
+        .filter(|id| catalog.enabled_model(id).is_some());
     let views = models
         .iter()
         .filter(|m| m.enabled)
         .map(|m| {
-            let status = backends.status(&m.id);
+            let status = catalog.status(&m.id);
             let note = match &status {
                 BackendStatus::Ready => String::new(),
                 BackendStatus::Loading { detail } => Msg::new("model-loading")
@@ -89,11 +87,11 @@ pub async fn picker(
                     .arg("reason", reason)
                     .translate(lang),
             };
-            json!({ "id": m.id, "name": m.name, "kind": m.kind, "status": status, "note": note,
-                    "available": !matches!(status, BackendStatus::Unavailable { .. }) })
+            json!({ "id": m.id, "name": m.name, "description": m.description, "kind": m.kind.as_str(), "status": status,
+                    "note": note, "available": !matches!(status, BackendStatus::Unavailable { .. }) })
         })
         .collect();
-    Ok((views, default))
+    (views, default)
 }
 
 /// Limit figures for the composer.
@@ -111,9 +109,9 @@ async fn render_chat(
     chat: Option<&ChatRow>,
     pool: &MySqlPool,
     service: &ChatService,
-    backends: &Backends,
+    catalog: &Catalog,
 ) -> Result<HttpResponse, AppError> {
-    let (models, default_model) = picker(pool, backends, page.lang).await?;
+    let (models, default_model) = picker(catalog, page.lang);
     let messages: Vec<MessageView> = match chat {
         Some(chat) => chats::messages(pool, &chat.id, None, PAGE_MESSAGES)
             .await?
@@ -151,12 +149,12 @@ pub async fn home(
     user: MaybeUser,
     pool: web::Data<MySqlPool>,
     service: web::Data<ChatService>,
-    backends: web::Data<Backends>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let Some(user) = user.0 else {
         return Ok(see_other("/register"));
     };
-    render_chat(&page, &user, None, &pool, &service, &backends).await
+    render_chat(&page, &user, None, &pool, &service, &catalog).await
 }
 
 pub async fn show(
@@ -165,8 +163,8 @@ pub async fn show(
     path: web::Path<String>,
     pool: web::Data<MySqlPool>,
     service: web::Data<ChatService>,
-    backends: web::Data<Backends>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let chat = service.owned(&user.0, &path).await?;
-    render_chat(&page, &user.0, Some(&chat), &pool, &service, &backends).await
+    render_chat(&page, &user.0, Some(&chat), &pool, &service, &catalog).await
 }

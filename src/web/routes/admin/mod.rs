@@ -93,7 +93,7 @@ pub fn routes() -> Vec<AdminRoute> {
         route(Method::POST, "/settings/limit", || {
             web::post().to(settings::default_limit)
         }),
-        route(Method::POST, "/models/{id}", || {
+        route(Method::POST, "/settings/models/{id}", || {
             web::post().to(settings::model)
         }),
         route(Method::GET, "/audit", || web::get().to(audit::list)),

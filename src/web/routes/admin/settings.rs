@@ -5,12 +5,12 @@ use serde_json::json;
 use sqlx::MySqlPool;
 
 use crate::accounts::current::CurrentAdmin;
+use crate::catalog::Catalog;
 use crate::chat::service::ChatService;
 use crate::error::AppError;
 use crate::events::{EventStore, Metadata};
 use crate::i18n::Msg;
-use crate::llm::Backends;
-use crate::site::{self, events::SiteEvent};
+use crate::site::{self, aggregate::SiteCommand};
 use crate::store::site as site_store;
 use crate::web::page::{Page, see_other};
 
@@ -19,12 +19,13 @@ pub async fn show(
     admin: CurrentAdmin,
     pool: web::Data<MySqlPool>,
     service: web::Data<ChatService>,
-    backends: web::Data<Backends>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let models: Vec<_> = site_store::models(&pool)
         .await?
         .into_iter()
-        .map(|m| json!({ "model": m, "status": backends.status(&m.id) }))
+        .filter(|m| m.kind != "pdf") // PDF models have their own page
+        .map(|m| json!({ "model": m, "status": catalog.status(&m.id) }))
         .collect();
     let data = json!({ "default_limit": service.default_limit().await?, "models": models });
     super::render(
@@ -46,18 +47,16 @@ pub async fn default_limit(
     admin: CurrentAdmin,
     form: web::Form<LimitForm>,
     store: web::Data<EventStore>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let limit: u32 = form
         .limit
         .trim()
         .parse()
-        .ok()
-        .filter(|l| *l > 0)
-        .ok_or(AppError::Unprocessable(Msg::new("admin-number-invalid")))?;
-    let event = SiteEvent::DefaultPromptLimitChanged { limit };
-    site::change(&store, event, Metadata::admin(&admin.0.username))
-        .await
-        .map_err(AppError::unexpected)?;
+        .map_err(|_| AppError::Unprocessable(Msg::new("admin-number-invalid")))?;
+    let command = SiteCommand::SetDefaultLimit { limit };
+    site::change(&store, command, Metadata::admin(&admin.0.username)).await?;
+    refresh(&catalog).await;
     Ok(see_other("/admin/settings"))
 }
 
@@ -70,29 +69,24 @@ pub async fn model(
     admin: CurrentAdmin,
     path: web::Path<String>,
     form: web::Form<ModelForm>,
-    pool: web::Data<MySqlPool>,
     store: web::Data<EventStore>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
-    let models = site_store::models(&pool).await?;
-    let model = models
-        .iter()
-        .find(|m| m.id == *path)
-        .ok_or(AppError::NotFound)?;
-    let id = model.id.clone();
-    let event = match form.action.as_str() {
-        "enable" => SiteEvent::ModelEnabled { id },
-        "disable" if model.is_default => {
-            return Err(AppError::Conflict(Msg::new("admin-model-default-disable")));
-        }
-        "disable" => SiteEvent::ModelDisabled { id },
-        "default" if !model.enabled => {
-            return Err(AppError::Conflict(Msg::new("admin-model-enable-first")));
-        }
-        "default" => SiteEvent::DefaultModelChosen { id },
+    let id = path.into_inner();
+    let command = match form.action.as_str() {
+        "enable" => SiteCommand::EnableModel { id },
+        "disable" => SiteCommand::DisableModel { id },
+        "default" => SiteCommand::ChooseDefaultModel { id },
         _ => return Err(AppError::BadRequest(Msg::new("error-bad-request"))),
     };
-    site::change(&store, event, Metadata::admin(&admin.0.username))
-        .await
-        .map_err(AppError::unexpected)?;
+    site::change(&store, command, Metadata::admin(&admin.0.username)).await?;
+    refresh(&catalog).await;
     Ok(see_other("/admin/settings"))
+}
+
+/// This instance sees its own change at once (the others within the follow interval).
+async fn refresh(catalog: &Catalog) {
+    if let Err(error) = catalog.catch_up().await {
+        tracing::warn!(%error, "The catalog will pick the change up on its next round");
+    }
 }

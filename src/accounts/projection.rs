@@ -1,12 +1,37 @@
-//! `user` from the `user` stream.
+//! `user` from the `user` stream (its usage counters come from `chat::projection`).
+use futures::future::BoxFuture;
 use sqlx::AssertSqlSafe;
 use sqlx::MySqlConnection;
 
-use super::stats::{self, Counter};
-use crate::accounts::events::UserEvent;
-use crate::events::RecordedEvent;
+use super::events::UserEvent;
+use crate::events::{Projection, ProjectionError, RecordedEvent};
 
-pub async fn apply(
+pub struct UserProjection;
+
+impl Projection for UserProjection {
+    fn name(&self) -> &'static str {
+        "user"
+    }
+
+    fn tables(&self) -> &'static [(&'static str, &'static str)] {
+        &[("user", "id")]
+    }
+
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut MySqlConnection,
+        event: &'a RecordedEvent,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        Box::pin(async move {
+            if let Some(payload) = event.decode_for::<UserEvent>()? {
+                apply(conn, event, &payload).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+async fn apply(
     conn: &mut MySqlConnection,
     event: &RecordedEvent,
     payload: &UserEvent,
@@ -34,7 +59,6 @@ pub async fn apply(
             .bind(version)
             .execute(&mut *conn)
             .await?;
-            stats::bump(conn, event.recorded_at.date(), Counter::NewUsers).await?;
         }
         UserEvent::EmailVerified { .. } => {
             update(conn, "verified = TRUE", id, version).await?;

@@ -1,10 +1,36 @@
 //! `setting` and `model` from the `site` stream.
+use futures::future::BoxFuture;
 use sqlx::MySqlConnection;
 
-use crate::events::RecordedEvent;
-use crate::site::events::SiteEvent;
+use super::events::SiteEvent;
+use crate::events::{Projection, ProjectionError, RecordedEvent};
 
-pub async fn apply(
+pub struct SiteProjection;
+
+impl Projection for SiteProjection {
+    fn name(&self) -> &'static str {
+        "site"
+    }
+
+    fn tables(&self) -> &'static [(&'static str, &'static str)] {
+        &[("setting", "name"), ("model", "id")]
+    }
+
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut MySqlConnection,
+        event: &'a RecordedEvent,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        Box::pin(async move {
+            if let Some(payload) = event.decode_for::<SiteEvent>()? {
+                apply(conn, event, &payload).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+async fn apply(
     conn: &mut MySqlConnection,
     event: &RecordedEvent,
     payload: &SiteEvent,

@@ -6,7 +6,7 @@ use time::Date;
 
 /// Columns of `daily_stats` that events increment.
 #[derive(Clone, Copy, Debug)]
-pub enum Counter {
+pub(super) enum Counter {
     NewUsers,
     ActiveUsers,
     Chats,
@@ -30,7 +30,7 @@ impl Counter {
     }
 }
 
-pub async fn bump(
+pub(super) async fn bump(
     conn: &mut MySqlConnection,
     day: Date,
     counter: Counter,
@@ -46,7 +46,7 @@ pub async fn bump(
     Ok(())
 }
 
-pub async fn add_tokens(
+pub(super) async fn add_tokens(
     conn: &mut MySqlConnection,
     day: Date,
     prompt: u32,
@@ -66,7 +66,7 @@ pub async fn add_tokens(
 }
 
 /// Counts a prompt for the user's day; the first one of the day makes the user active.
-pub async fn user_prompt(
+pub(super) async fn user_prompt(
     conn: &mut MySqlConnection,
     day: Date,
     user_id: &str,
@@ -97,7 +97,7 @@ pub async fn user_prompt(
     Ok(())
 }
 
-pub async fn user_tokens(
+pub(super) async fn user_tokens(
     conn: &mut MySqlConnection,
     day: Date,
     user_id: &str,
@@ -120,15 +120,15 @@ pub async fn user_tokens(
 }
 
 /// One model's prompts (`answers = 0`) or answers with their tokens.
-pub struct ModelUsage<'a> {
-    pub model: &'a str,
-    pub prompts: u32,
-    pub answers: u32,
-    pub prompt_tokens: u32,
-    pub completion_tokens: u32,
+pub(super) struct ModelUsage<'a> {
+    pub(super) model: &'a str,
+    pub(super) prompts: u32,
+    pub(super) answers: u32,
+    pub(super) prompt_tokens: u32,
+    pub(super) completion_tokens: u32,
 }
 
-pub async fn model_usage(
+pub(super) async fn model_usage(
     conn: &mut MySqlConnection,
     day: Date,
     usage: ModelUsage<'_>,

@@ -1,16 +1,49 @@
-//! `chat` and `chat_history` (plus usage counters) from the `chat` stream.
+//! `chat` and `chat_history` from the `chat` stream, plus the user's own counters (`user.chats`,
+//! `prompts`, tokens, `last_active`). Daily usage is `usage::UsageProjection`'s.
+use futures::future::BoxFuture;
 use sqlx::MySqlConnection;
 
-use super::stats::{self, Counter, ModelUsage};
-use crate::chat::events::{AnswerRecord, ChatEvent};
-use crate::events::RecordedEvent;
+use super::events::{AnswerRecord, ChatEvent};
+use crate::events::{Projection, ProjectionError, RecordedEvent};
+
+pub struct ChatProjection;
+
+impl Projection for ChatProjection {
+    fn name(&self) -> &'static str {
+        "chat"
+    }
+
+    fn tables(&self) -> &'static [(&'static str, &'static str)] {
+        &[("chat_history", "id"), ("chat", "id")]
+    }
+
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut MySqlConnection,
+        event: &'a RecordedEvent,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        Box::pin(async move {
+            if let Some(payload) = event.decode_for::<ChatEvent>()? {
+                apply(conn, event, &payload).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The owner of a chat (its row exists from `ChatStarted` until `ChatDeleted`).
+pub async fn owner(conn: &mut MySqlConnection, chat_id: &str) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM chat WHERE id = ?")
+        .bind(chat_id)
+        .fetch_one(conn)
+        .await
+}
 
 pub async fn apply(
     conn: &mut MySqlConnection,
     event: &RecordedEvent,
     payload: &ChatEvent,
 ) -> Result<(), sqlx::Error> {
-    let day = event.recorded_at.date();
     let chat_id = event.stream_id.as_str();
     match payload {
         ChatEvent::ChatStarted {
@@ -35,7 +68,6 @@ pub async fn apply(
                 .bind(user_id.to_string())
                 .execute(&mut *conn)
                 .await?;
-            stats::bump(conn, day, Counter::Chats).await?;
         }
         ChatEvent::UserMessageAppended { text, model } => {
             insert_message(conn, event, "user", text, "complete", Some(model), None).await?;
@@ -53,16 +85,6 @@ pub async fn apply(
                 .bind(&user_id)
                 .execute(&mut *conn)
                 .await?;
-            stats::bump(conn, day, Counter::Prompts).await?;
-            stats::user_prompt(conn, day, &user_id).await?;
-            let usage = ModelUsage {
-                model,
-                prompts: 1,
-                answers: 0,
-                prompt_tokens: 0,
-                completion_tokens: 0,
-            };
-            stats::model_usage(conn, day, usage).await?;
         }
         ChatEvent::AnswerStarted { model, instance_id } => {
             let instance = instance_id.to_string();
@@ -79,14 +101,10 @@ pub async fn apply(
             touch(conn, event).await?;
         }
         ChatEvent::AnswerCompleted(answer) => {
-            finish_answer(conn, event, answer, "complete", Counter::Answers).await?
+            finish_answer(conn, event, answer, "complete").await?
         }
-        ChatEvent::AnswerStopped(answer) => {
-            finish_answer(conn, event, answer, "stopped", Counter::StoppedAnswers).await?
-        }
-        ChatEvent::AnswerFailed(answer) => {
-            finish_answer(conn, event, answer, "failed", Counter::FailedAnswers).await?
-        }
+        ChatEvent::AnswerStopped(answer) => finish_answer(conn, event, answer, "stopped").await?,
+        ChatEvent::AnswerFailed(answer) => finish_answer(conn, event, answer, "failed").await?,
         ChatEvent::AnswerDiscarded => {
             sqlx::query(
                 "DELETE FROM chat_history WHERE chat_id = ? AND role = 'assistant' ORDER BY `rank` DESC LIMIT 1",
@@ -140,13 +158,6 @@ pub async fn apply(
     Ok(())
 }
 
-async fn owner(conn: &mut MySqlConnection, chat_id: &str) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT user_id FROM chat WHERE id = ?")
-        .bind(chat_id)
-        .fetch_one(conn)
-        .await
-}
-
 /// Any activity moves the chat up in the sidebar and advances its version.
 async fn touch(conn: &mut MySqlConnection, event: &RecordedEvent) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE chat SET updated_at = ?, version = ? WHERE id = ?")
@@ -196,13 +207,11 @@ async fn finish_answer(
     event: &RecordedEvent,
     answer: &AnswerRecord,
     status: &str,
-    counter: Counter,
 ) -> Result<(), sqlx::Error> {
-    let day = event.recorded_at.date();
     sqlx::query(
         "UPDATE chat_history SET content = ?, status = ?, model = ?, prompt_tokens = ?, \
          completion_tokens = ?, finish_reason = ?, error = ?, latency_ms = ?, ttft_ms = ?, \
-         instance_id = NULL WHERE chat_id = ? AND status = 'streaming'",
+         sources = ?, instance_id = NULL WHERE chat_id = ? AND status = 'streaming'",
     )
     .bind(&answer.text)
     .bind(status)
@@ -213,6 +222,7 @@ async fn finish_answer(
     .bind(answer.error.as_deref().map(|e| truncate(e, 500)))
     .bind(answer.latency_ms)
     .bind(answer.ttft_ms)
+    .bind(sources_json(&answer.sources))
     .bind(&event.stream_id)
     .execute(&mut *conn)
     .await?;
@@ -235,19 +245,16 @@ async fn finish_answer(
     .bind(prompt)
     .bind(completion)
     .bind(&user_id)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    stats::bump(conn, day, counter).await?;
-    stats::add_tokens(conn, day, prompt, completion).await?;
-    stats::user_tokens(conn, day, &user_id, prompt, completion).await?;
-    let usage = ModelUsage {
-        model: &answer.model,
-        prompts: 0,
-        answers: 1,
-        prompt_tokens: prompt,
-        completion_tokens: completion,
-    };
-    stats::model_usage(conn, day, usage).await
+    Ok(())
+}
+
+fn sources_json(sources: &[crate::llm::Source]) -> Option<String> {
+    if sources.is_empty() {
+        return None;
+    }
+    serde_json::to_string(sources).ok()
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {

@@ -1,0 +1,221 @@
+//! The model catalog every part reads: which models the picker offers, the default model and
+//! the default prompt limit (the site aggregate's state), and which backend answers each model.
+//! It lives in memory and follows the event log: a catch-up reader folds every catalog event
+//! after the last position it saw, so a change made on another instance arrives here too (within
+//! `follow`'s interval), and this instance's own writes are folded at once (`catch_up`).
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
+use crate::domain::ModelRef;
+use crate::events::{Aggregate, DomainEvent, EventStore, RecordedEvent};
+use crate::llm::{BackendStatus, Backends, ChatBackend, LlmError};
+use crate::pdf_models::aggregate::{PdfModel, Status};
+use crate::pdf_models::events::ModelEvent;
+use crate::site::aggregate::{CatalogModel, Site};
+use crate::site::events::{ModelKind, SiteEvent};
+
+/// The stream types the catalog folds (bots join here).
+const STREAM_TYPES: &[&str] = &[SiteEvent::STREAM_TYPE, ModelEvent::STREAM_TYPE];
+const BATCH: u32 = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("could not read the catalog's events: {0}")]
+    Read(#[from] sqlx::Error),
+    #[error("a catalog event cannot be read: {0}")]
+    Decode(#[from] serde_json::Error),
+}
+
+#[derive(Clone, Default)]
+struct Folded {
+    site: Site,
+    /// PDF models by id, deleted ones included (old chats still name them).
+    pdf: BTreeMap<Uuid, PdfModel>,
+    position: u64,
+}
+
+impl Folded {
+    fn apply(&mut self, event: &RecordedEvent) -> Result<(), CatalogError> {
+        match event.stream_type.as_str() {
+            SiteEvent::STREAM_TYPE => self.site.apply(&event.decode::<SiteEvent>()?),
+            ModelEvent::STREAM_TYPE => {
+                if let Ok(id) = Uuid::parse_str(&event.stream_id) {
+                    let model = self.pdf.entry(id).or_default();
+                    model.apply(&event.decode::<ModelEvent>()?);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn pdf_model(&self, model_id: &str) -> Option<&PdfModel> {
+        match ModelRef::parse(model_id)? {
+            ModelRef::Pdf(id) => self.pdf.get(&id.as_uuid()),
+            _ => None,
+        }
+    }
+}
+
+fn pdf_entry(id: &Uuid, model: &PdfModel) -> CatalogModel {
+    CatalogModel {
+        id: format!("{}{id}", ModelRef::PDF_PREFIX),
+        name: model.name.clone(),
+        description: model.description.clone(),
+        kind: ModelKind::Pdf,
+        enabled: model.launched,
+    }
+}
+
+#[derive(Clone)]
+pub struct Catalog {
+    store: EventStore,
+    backends: Backends,
+    state: Arc<RwLock<Folded>>,
+    /// One catch-up at a time, so an event is never folded twice.
+    reading: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Catalog {
+    /// A catalog folded up to the log's current end.
+    pub async fn load(store: EventStore, backends: Backends) -> Result<Catalog, CatalogError> {
+        let catalog = Catalog {
+            store,
+            backends,
+            state: Arc::default(),
+            reading: Arc::default(),
+        };
+        catalog.catch_up().await?;
+        Ok(catalog)
+    }
+
+    /// Folds the catalog events written since the last call (by any instance).
+    pub async fn catch_up(&self) -> Result<usize, CatalogError> {
+        let _reading = self.reading.lock().await;
+        let mut folded = 0;
+        loop {
+            let after = self.read().position;
+            let events = self.store.read_types(STREAM_TYPES, after, BATCH).await?;
+            let Some(last) = events.last().map(|e| e.position) else {
+                return Ok(folded);
+            };
+            let mut next = self.read().clone();
+            for event in &events {
+                next.apply(event)?;
+            }
+            next.position = last;
+            folded += events.len();
+            *self
+                .state
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = next;
+        }
+    }
+
+    /// Follows the log in the background, every `every`.
+    pub fn follow(&self, every: Duration) {
+        let catalog = self.clone();
+        actix_web::rt::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if let Err(error) = catalog.catch_up().await {
+                    tracing::warn!(%error, "The model catalog could not catch up; retrying");
+                }
+            }
+        });
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Folded> {
+        self.state
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The last log position folded (for tests and diagnostics).
+    pub fn position(&self) -> u64 {
+        self.read().position
+    }
+
+    /// Every model in the catalog: the site's in the order they were added, then the PDF
+    /// models that exist (enabled = launched).
+    pub fn models(&self) -> Vec<CatalogModel> {
+        let folded = self.read();
+        let mut models = folded.site.models.clone();
+        models.extend(
+            folded
+                .pdf
+                .iter()
+                .filter(|(_, model)| model.exists())
+                .map(|(id, model)| pdf_entry(id, model)),
+        );
+        models
+    }
+
+    /// The model if the picker offers it.
+    pub fn enabled_model(&self, id: &str) -> Option<CatalogModel> {
+        let folded = self.read();
+        if let Some(model) = folded.site.enabled_model(id) {
+            return Some(model.clone());
+        }
+        let model = folded.pdf_model(id).filter(|m| m.exists() && m.launched)?;
+        Some(CatalogModel {
+            id: id.to_owned(),
+            name: model.name.clone(),
+            description: model.description.clone(),
+            kind: ModelKind::Pdf,
+            enabled: true,
+        })
+    }
+
+    /// A PDF model's state as the log describes it (deleted ones included).
+    pub fn pdf_model(&self, id: &str) -> Option<PdfModel> {
+        self.read().pdf_model(id).cloned()
+    }
+
+    /// The display name of any model id (also a deleted PDF model's), for old chats.
+    pub fn name_of(&self, id: &str) -> Option<String> {
+        let folded = self.read();
+        if let Some(model) = folded.site.model(id) {
+            return Some(model.name.clone());
+        }
+        folded.pdf_model(id).map(|m| m.name.clone())
+    }
+
+    pub fn default_model(&self) -> Option<String> {
+        self.read().site.default_model.clone()
+    }
+
+    pub fn default_limit(&self) -> Option<u32> {
+        self.read().site.default_limit
+    }
+
+    pub fn backend_for(&self, model_id: &str) -> Result<Arc<dyn ChatBackend>, LlmError> {
+        self.backends.for_model(model_id)
+    }
+
+    /// The OpenAI-compatible backend when it is the one that answers `model_id`.
+    pub fn upstream_for(&self, model_id: &str) -> Option<Arc<dyn ChatBackend>> {
+        self.backends.upstream_for(model_id)
+    }
+
+    pub fn status(&self, model_id: &str) -> BackendStatus {
+        if let Some(model) = self.read().pdf_model(model_id) {
+            return match model.status {
+                Status::Ready if model.launched => self.backends.status(&model.base_model),
+                Status::New | Status::Ingesting => BackendStatus::Loading {
+                    detail: "reading the PDF".into(),
+                },
+                _ => BackendStatus::Unavailable {
+                    reason: "the model is not launched".into(),
+                },
+            };
+        }
+        self.backends.status(model_id)
+    }
+}

@@ -1,0 +1,65 @@
+//! Every message `ChatActor` answers, in one place (handlers: `actor.rs` and `turn.rs`).
+use actix::prelude::*;
+use uuid::Uuid;
+
+use super::actor::ChatError;
+use super::aggregate::{Chat, ChatCommand};
+use super::answer::Written;
+use super::live::Subscription;
+use crate::events::{Metadata, RecordedEvent};
+use crate::i18n::Lang;
+
+/// Runs one command against the chat; the reply carries the recorded events.
+#[derive(Clone, Message)]
+#[rtype(result = "Result<Vec<RecordedEvent>, ChatError>")]
+pub struct Execute {
+    pub command: ChatCommand,
+    pub metadata: Metadata,
+}
+
+/// The chat's current state (loaded if needed).
+#[derive(Clone, Message)]
+#[rtype(result = "Result<Chat, ChatError>")]
+pub struct Snapshot;
+
+/// Stops the answer being written (it is saved as stopped). `true` if there was one.
+#[derive(Clone, Message)]
+#[rtype(result = "bool")]
+pub struct Stop;
+
+/// Follows the answer being written, if any: its id, the text so far and what comes next.
+#[derive(Clone, Message)]
+#[rtype(result = "Option<(u64, Subscription)>")]
+pub struct Follow;
+
+/// Which kind of prompt: the first of a new chat, a follow-up, or "regenerate the last answer".
+#[derive(Clone, Debug)]
+pub enum PromptKind {
+    Start { owner: Uuid },
+    Follow { default_limit: u32 },
+    Regenerate,
+}
+
+/// A prompt (or a regeneration) for this chat. Waits its turn behind an answer in progress.
+#[derive(Clone, Debug, Message)]
+#[rtype(result = "Result<Accepted, ChatError>")]
+pub struct SubmitPrompt {
+    pub kind: PromptKind,
+    pub text: String,
+    pub model: String,
+    pub lang: Lang,
+    pub metadata: Metadata,
+}
+
+/// The prompt is saved and its answer has started.
+pub struct Accepted {
+    pub user_message_id: Option<u64>,
+    pub answer_id: u64,
+    pub chat: Chat,
+    pub subscription: Subscription,
+}
+
+/// Sent by the answer task when it ends.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(super) struct AnswerWritten(pub(super) Written);

@@ -1,0 +1,151 @@
+//! Typed ids, parsed at the edge: a path segment that is not a valid id never reaches a use case
+//! (actix answers 404 when `web::Path<ChatId>` does not parse), and a chat id cannot be passed
+//! where a user id is expected.
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A new, time-ordered id.
+            pub fn new() -> Self {
+                $name(Uuid::now_v7())
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                Uuid::parse_str(raw.trim()).ok().map($name)
+            }
+
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::new()
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> Self {
+                $name(id)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+
+            fn from_str(raw: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(raw).map($name)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// A chat (`chat/<id>` stream).
+    ChatId
+);
+uuid_id!(
+    /// An account (`user/<id>` stream).
+    UserId
+);
+uuid_id!(
+    /// A PDF model (`model/<id>` stream).
+    PdfModelId
+);
+
+/// A model a chat can use, as stored in events and sent by the picker. Upstream ids are whatever
+/// the OpenAI-compatible server calls its models (they may contain `:`, e.g. fine-tunes); ours
+/// carry a prefix.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ModelRef {
+    /// Answered by the OpenAI-compatible server.
+    Upstream(String),
+    /// The embedded offline model (`local:<name>`).
+    Local(String),
+    /// A PDF model (`pdf:<uuid>`).
+    Pdf(PdfModelId),
+}
+
+impl ModelRef {
+    pub const LOCAL_PREFIX: &'static str = "local:";
+    pub const PDF_PREFIX: &'static str = "pdf:";
+
+    /// `None` for an empty id or one of our prefixes with a malformed rest.
+    pub fn parse(raw: &str) -> Option<ModelRef> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        if let Some(name) = raw.strip_prefix(Self::LOCAL_PREFIX) {
+            return (!name.is_empty()).then(|| ModelRef::Local(name.to_owned()));
+        }
+        if let Some(id) = raw.strip_prefix(Self::PDF_PREFIX) {
+            return PdfModelId::parse(id).map(ModelRef::Pdf);
+        }
+        Some(ModelRef::Upstream(raw.to_owned()))
+    }
+
+    pub fn is_upstream(&self) -> bool {
+        matches!(self, ModelRef::Upstream(_))
+    }
+}
+
+impl fmt::Display for ModelRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelRef::Upstream(id) => f.write_str(id),
+            ModelRef::Local(name) => write!(f, "{}{name}", Self::LOCAL_PREFIX),
+            ModelRef::Pdf(id) => write!(f, "{}{id}", Self::PDF_PREFIX),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_refs_round_trip_and_keep_colons_in_upstream_ids() {
+        for raw in [
+            "gpt-4o-mini",
+            "ft:gpt-4o-mini:acme::abc123",
+            "local:qwen2.5-coder-0.5b",
+            "pdf:0192f3e4-7b1c-7d2e-8f00-000000000001",
+        ] {
+            assert_eq!(ModelRef::parse(raw).unwrap().to_string(), raw);
+        }
+        assert!(
+            ModelRef::parse("ft:gpt-4o-mini:acme::abc123")
+                .unwrap()
+                .is_upstream()
+        );
+        assert_eq!(ModelRef::parse("pdf:not-a-uuid"), None);
+        assert_eq!(ModelRef::parse("local:"), None);
+        assert_eq!(ModelRef::parse("  "), None);
+    }
+
+    #[test]
+    fn ids_parse_only_uuids() {
+        assert!(ChatId::parse("0192f3e4-7b1c-7d2e-8f00-000000000001").is_some());
+        assert!(ChatId::parse("../etc/passwd").is_none());
+        let id = UserId::new();
+        assert_eq!(UserId::parse(&id.to_string()), Some(id));
+    }
+}

@@ -1,0 +1,166 @@
+//! Given/when/then tests of the PDF model aggregate's rules.
+use super::*;
+
+fn given(events: &[ModelEvent]) -> PdfModel {
+    PdfModel::from_events(events)
+}
+
+fn created() -> Vec<ModelEvent> {
+    vec![ModelEvent::ModelCreated {
+        name: "Tax code".into(),
+        description: "The 2026 tax code".into(),
+        instructions: String::new(),
+        base_model: "gpt-4o-mini".into(),
+        file: SourceFile {
+            path: "models/x/source.pdf".into(),
+            sha256: "ab".into(),
+            bytes: 10,
+            original_name: "tax.pdf".into(),
+        },
+    }]
+}
+
+fn ready() -> Vec<ModelEvent> {
+    let mut events = created();
+    events.push(ModelEvent::IngestionStarted);
+    events.push(ModelEvent::IngestionCompleted {
+        pages: 3,
+        chunks: 7,
+        embedder: "minilm".into(),
+        dimension: 384,
+        table: "model_x".into(),
+    });
+    events
+}
+
+fn and(mut events: Vec<ModelEvent>, more: ModelEvent) -> Vec<ModelEvent> {
+    events.push(more);
+    events
+}
+
+#[test]
+fn only_a_ready_model_can_be_launched() {
+    assert_eq!(
+        given(&created()).handle(ModelCommand::Launch),
+        Err(ModelRuleError::NotReady)
+    );
+    let ingesting = and(created(), ModelEvent::IngestionStarted);
+    assert_eq!(
+        given(&ingesting).handle(ModelCommand::Launch),
+        Err(ModelRuleError::NotReady)
+    );
+    let failed = and(
+        ingesting,
+        ModelEvent::IngestionFailed {
+            code: "no_text".into(),
+            detail: "scanned".into(),
+        },
+    );
+    assert_eq!(
+        given(&failed).handle(ModelCommand::Launch),
+        Err(ModelRuleError::NotReady)
+    );
+    assert_eq!(
+        given(&ready()).handle(ModelCommand::Launch),
+        Ok(vec![ModelEvent::ModelLaunched])
+    );
+    let launched = and(ready(), ModelEvent::ModelLaunched);
+    assert!(given(&launched).answerable());
+    assert_eq!(given(&launched).handle(ModelCommand::Launch), Ok(vec![]));
+}
+
+#[test]
+fn ingestion_results_need_a_running_ingestion() {
+    let index = Index {
+        pages: 1,
+        chunks: 1,
+        embedder: "e".into(),
+        dimension: 3,
+        table: "t".into(),
+    };
+    assert_eq!(
+        given(&created()).handle(ModelCommand::CompleteIngestion(index.clone())),
+        Err(ModelRuleError::NotIngesting)
+    );
+    let ingesting = and(created(), ModelEvent::IngestionStarted);
+    let events = given(&ingesting)
+        .handle(ModelCommand::CompleteIngestion(index))
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    let fail = ModelCommand::FailIngestion {
+        code: "x".into(),
+        detail: "y".into(),
+    };
+    assert_eq!(
+        given(&ready()).handle(fail),
+        Err(ModelRuleError::NotIngesting)
+    );
+}
+
+#[test]
+fn a_ready_model_can_be_ingested_again_and_is_not_answerable_meanwhile() {
+    let launched = and(ready(), ModelEvent::ModelLaunched);
+    let events = given(&launched)
+        .handle(ModelCommand::StartIngestion)
+        .unwrap();
+    let again = and(launched, events[0].clone());
+    let model = given(&again);
+    assert_eq!(model.status, Status::Ingesting);
+    assert!(model.launched && !model.answerable());
+}
+
+#[test]
+fn editing_records_only_changes_and_versions_the_instructions() {
+    let model = given(&ready());
+    let same = ModelCommand::Edit {
+        name: "Tax code".into(),
+        description: "The 2026 tax code".into(),
+        instructions: String::new(),
+    };
+    assert_eq!(model.handle(same), Ok(vec![]));
+    let events = model
+        .handle(ModelCommand::Edit {
+            name: "Tax code".into(),
+            description: "The 2026 tax code".into(),
+            instructions: "Answer in Uzbek.".into(),
+        })
+        .unwrap();
+    assert_eq!(
+        events,
+        vec![ModelEvent::ModelEdited {
+            name: None,
+            description: None,
+            instructions: Some("Answer in Uzbek.".into()),
+        }]
+    );
+    let edited = given(&and(ready(), events[0].clone()));
+    assert_eq!(edited.instructions_version, 2);
+}
+
+#[test]
+fn a_deleted_model_refuses_everything_and_is_not_launched() {
+    let deleted = and(
+        and(ready(), ModelEvent::ModelLaunched),
+        ModelEvent::ModelDeleted,
+    );
+    let model = given(&deleted);
+    assert!(!model.launched && !model.exists());
+    for command in [
+        ModelCommand::Launch,
+        ModelCommand::Delete,
+        ModelCommand::StartIngestion,
+    ] {
+        assert_eq!(model.handle(command), Err(ModelRuleError::NotFound));
+    }
+}
+
+#[test]
+fn event_type_names_are_the_serde_tags() {
+    for event in and(ready(), ModelEvent::ModelLaunched) {
+        let payload = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            payload["type"],
+            crate::events::DomainEvent::event_type(&event)
+        );
+    }
+}

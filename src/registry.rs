@@ -1,0 +1,141 @@
+//! A registry of actors keyed by id (one per chat today, one per PDF model next): an actor is
+//! started on demand, stops itself when idle and is then forgotten. Every message for one id
+//! goes through its actor, so messages to one aggregate are handled one at a time, in order.
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::time::Duration;
+
+use actix::dev::ToEnvelope;
+use actix::prelude::*;
+
+/// An actor the registry can host.
+pub trait Registered: Actor<Context = Context<Self>> {
+    type Id: Copy + Eq + Hash + Debug + Send + Unpin + 'static;
+    /// What every new actor gets (cheap to clone).
+    type Deps: Clone + Unpin + 'static;
+
+    /// A new actor for `id`; it must send `Stopped` to `registry` when it stops.
+    fn for_id(id: Self::Id, deps: Self::Deps, registry: Recipient<Stopped<Self>>) -> Self;
+}
+
+pub struct Registry<A: Registered> {
+    deps: A::Deps,
+    running: HashMap<A::Id, Addr<A>>,
+}
+
+impl<A: Registered> Actor for Registry<A> {
+    type Context = Context<Self>;
+}
+
+/// The actor for an id, started if it is not running.
+pub struct Get<A: Registered>(pub A::Id);
+
+impl<A: Registered> Message for Get<A> {
+    type Result = Addr<A>;
+}
+
+/// Sent by a hosted actor that stops.
+pub struct Stopped<A: Registered> {
+    pub id: A::Id,
+    pub addr: Addr<A>,
+}
+
+impl<A: Registered> Message for Stopped<A> {
+    type Result = ();
+}
+
+/// How many actors are running (for tests and the admin dashboard).
+pub struct Running;
+
+impl Message for Running {
+    type Result = usize;
+}
+
+impl<A: Registered> Handler<Get<A>> for Registry<A> {
+    type Result = MessageResult<Get<A>>;
+
+    fn handle(&mut self, Get(id): Get<A>, ctx: &mut Self::Context) -> Self::Result {
+        if let Some(addr) = self.running.get(&id).filter(|addr| addr.connected()) {
+            return MessageResult(addr.clone());
+        }
+        let addr = A::for_id(id, self.deps.clone(), ctx.address().recipient()).start();
+        self.running.insert(id, addr.clone());
+        MessageResult(addr)
+    }
+}
+
+impl<A: Registered> Handler<Stopped<A>> for Registry<A> {
+    type Result = ();
+
+    fn handle(&mut self, msg: Stopped<A>, _: &mut Self::Context) {
+        if self.running.get(&msg.id) == Some(&msg.addr) {
+            self.running.remove(&msg.id);
+        }
+    }
+}
+
+impl<A: Registered> Handler<Running> for Registry<A> {
+    type Result = usize;
+
+    fn handle(&mut self, _: Running, _: &mut Self::Context) -> usize {
+        self.running
+            .values()
+            .filter(|addr| addr.connected())
+            .count()
+    }
+}
+
+/// The handle the rest of the app keeps: delivers a message to an id's actor.
+pub struct Actors<A: Registered> {
+    registry: Addr<Registry<A>>,
+    deps: A::Deps,
+}
+
+impl<A: Registered> Clone for Actors<A> {
+    fn clone(&self) -> Self {
+        Actors {
+            registry: self.registry.clone(),
+            deps: self.deps.clone(),
+        }
+    }
+}
+
+impl<A: Registered> Actors<A> {
+    pub fn start(deps: A::Deps) -> Self {
+        let registry = Registry {
+            deps: deps.clone(),
+            running: HashMap::new(),
+        }
+        .start();
+        Actors { registry, deps }
+    }
+
+    pub fn deps(&self) -> &A::Deps {
+        &self.deps
+    }
+
+    /// Delivers `msg`; if the actor stopped (idle) in between, a fresh one gets it.
+    pub async fn send<M>(&self, id: A::Id, msg: M) -> Result<M::Result, MailboxError>
+    where
+        M: Message + Clone + Send + 'static,
+        M::Result: Send,
+        A: Handler<M>,
+        A::Context: ToEnvelope<A, M>,
+    {
+        let mut last_error = MailboxError::Closed;
+        for _ in 0..5 {
+            let addr = self.registry.send(Get::<A>(id)).await?;
+            match addr.send(msg.clone()).await {
+                Ok(result) => return Ok(result),
+                Err(error) => last_error = error,
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Err(last_error)
+    }
+
+    pub async fn running(&self) -> Result<usize, MailboxError> {
+        self.registry.send(Running).await
+    }
+}

@@ -1,0 +1,99 @@
+//! Usage statistics: what the admin dashboard charts, aggregated per UTC day from the `user` and
+//! `chat` streams (`daily_stats`, `daily_user_activity`, `daily_model_stats`).
+mod counters;
+
+use futures::future::BoxFuture;
+use sqlx::MySqlConnection;
+
+use crate::accounts::events::UserEvent;
+use crate::chat::events::{AnswerRecord, ChatEvent};
+use crate::chat::projection::owner;
+use crate::events::{Projection, ProjectionError, RecordedEvent};
+use counters::{Counter, ModelUsage};
+
+/// Registered after `ChatProjection`: it reads a chat's owner from the `chat` row.
+pub struct UsageProjection;
+
+impl Projection for UsageProjection {
+    fn name(&self) -> &'static str {
+        "usage"
+    }
+
+    fn tables(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("daily_stats", "day"),
+            ("daily_user_activity", "day, user_id"),
+            ("daily_model_stats", "day, model"),
+        ]
+    }
+
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut MySqlConnection,
+        event: &'a RecordedEvent,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        Box::pin(async move {
+            if let Some(UserEvent::UserRegistered { .. }) = event.decode_for::<UserEvent>()? {
+                counters::bump(conn, event.recorded_at.date(), Counter::NewUsers).await?;
+            }
+            if let Some(payload) = event.decode_for::<ChatEvent>()? {
+                chat_usage(conn, event, &payload).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+async fn chat_usage(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+    payload: &ChatEvent,
+) -> Result<(), sqlx::Error> {
+    let day = event.recorded_at.date();
+    match payload {
+        ChatEvent::ChatStarted { .. } => counters::bump(conn, day, Counter::Chats).await,
+        ChatEvent::UserMessageAppended { model, .. } => {
+            let user_id = owner(conn, &event.stream_id).await?;
+            counters::bump(conn, day, Counter::Prompts).await?;
+            counters::user_prompt(conn, day, &user_id).await?;
+            let usage = ModelUsage {
+                model,
+                prompts: 1,
+                answers: 0,
+                prompt_tokens: 0,
+                completion_tokens: 0,
+            };
+            counters::model_usage(conn, day, usage).await
+        }
+        ChatEvent::AnswerCompleted(answer) => answered(conn, event, answer, Counter::Answers).await,
+        ChatEvent::AnswerStopped(answer) => {
+            answered(conn, event, answer, Counter::StoppedAnswers).await
+        }
+        ChatEvent::AnswerFailed(answer) => {
+            answered(conn, event, answer, Counter::FailedAnswers).await
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn answered(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+    answer: &AnswerRecord,
+    counter: Counter,
+) -> Result<(), sqlx::Error> {
+    let day = event.recorded_at.date();
+    let user_id = owner(conn, &event.stream_id).await?;
+    let (prompt, completion) = (answer.prompt_tokens, answer.completion_tokens);
+    counters::bump(conn, day, counter).await?;
+    counters::add_tokens(conn, day, prompt, completion).await?;
+    counters::user_tokens(conn, day, &user_id, prompt, completion).await?;
+    let usage = ModelUsage {
+        model: &answer.model,
+        prompts: 0,
+        answers: 1,
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+    };
+    counters::model_usage(conn, day, usage).await
+}
