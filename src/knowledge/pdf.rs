@@ -256,8 +256,11 @@ fn load_error(error: lopdf::Error) -> PdfError {
 }
 
 /// Below this many visible characters per page on average, the PDF is taken for a scan (a
-/// scan may still carry a page number or a stamp as text).
-const MIN_CHARS_PER_PAGE: usize = 40;
+/// scan may still carry a page number or a stamp as text). Low, so that a short note is not
+/// taken for one.
+const MIN_CHARS_PER_PAGE: usize = 20;
+/// Fewer undecodable characters than this are not worth a verdict.
+const MIN_GARBAGE: usize = 20;
 /// Over this share of undecodable characters, the text is taken for garbage.
 const MAX_GARBAGE_SHARE: f64 = 0.1;
 
@@ -290,7 +293,7 @@ impl TextStats {
         if self.failed_pages >= pages {
             return Err(PdfError::Malformed("no page could be read".into()));
         }
-        if bad >= MIN_CHARS_PER_PAGE && bad as f64 > MAX_GARBAGE_SHARE * chars as f64 {
+        if bad >= MIN_GARBAGE && bad as f64 > MAX_GARBAGE_SHARE * chars as f64 {
             return Err(PdfError::Garbled { bad, chars });
         }
         if chars - bad < MIN_CHARS_PER_PAGE.saturating_mul(pages as usize) {

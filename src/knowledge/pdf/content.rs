@@ -3,25 +3,20 @@
 //! lopdf's `extract_text` ignores text positioning (`Td`, `Tm`, kerning), so the lines of a
 //! PDF from ghostscript or groff run together ("documentationabout") and a word hyphenated at
 //! a line end is never seen as such. Here the pen is followed as a PDF viewer would (text
-//! and graphics matrices, glyph widths, character and word spacing) to recover the line
-//! breaks, the paragraph gaps and the word gaps that are drawn as space rather than written
-//! as a space character. Form XObjects are followed too. Columns are not detected: text
-//! comes in the order it is drawn.
+//! and graphics matrices, glyph widths, character and word spacing), and every glyph is
+//! handed to [`PageLines`] with where it starts and ends, which recovers the line breaks,
+//! paragraph gaps and the word gaps drawn as space rather than written as a space
+//! character. Form XObjects are followed too. Columns are not detected: lines come in the
+//! order they are drawn.
 use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use super::fonts::FontCache;
-use super::lines::{Line, assemble};
+use super::lines::{PageLines, Pen};
 use super::matrix::Matrix;
 
 /// Decompressed content allowed for one page (all its streams and forms together).
 pub(super) const MAX_CONTENT_BYTES: usize = 64 << 20;
-/// A gap between two pieces of text on one line wider than this share of the font size is a
-/// word space (a space is 0.25–0.33 of it; kerning and letter spacing stay well under 0.1).
-const WORD_GAP: f32 = 0.15;
-/// A move across the line direction over this share of the font size starts a new line
-/// (a superscript moves about a third of it).
-const NEW_LINE: f32 = 0.5;
 const MAX_FORM_DEPTH: u32 = 8;
 /// Forms drawn per page (a form drawn from a form drawn from a form can multiply).
 const MAX_FORMS: u32 = 1_000;
@@ -38,7 +33,7 @@ pub(super) fn page_text<'a>(
     let mut walker = Walker::new(doc, fonts);
     walker.content_budget = MAX_CONTENT_BYTES.saturating_sub(content.len());
     walker.run(&content, &resources, 0);
-    Ok(assemble(walker.finish()))
+    Ok(walker.page.text())
 }
 
 /// The fonts and XObjects a content stream can name.
@@ -96,15 +91,6 @@ struct GraphicsState {
     font_size: f32,
 }
 
-/// Where the last glyph ended, in user space, with the text direction and size there.
-#[derive(Clone, Copy)]
-struct Pen {
-    x: f32,
-    y: f32,
-    direction: (f32, f32),
-    size: f32,
-}
-
 struct Walker<'a, 'f> {
     doc: &'a Document,
     fonts: &'f mut FontCache<'a>,
@@ -112,9 +98,7 @@ struct Walker<'a, 'f> {
     saved: Vec<GraphicsState>,
     text_matrix: Matrix,
     line_matrix: Matrix,
-    pen: Option<Pen>,
-    lines: Vec<Line>,
-    current: Line,
+    page: PageLines,
     forms_drawn: u32,
     /// Decompressed bytes the page's forms may still use.
     content_budget: usize,
@@ -137,21 +121,10 @@ impl<'a, 'f> Walker<'a, 'f> {
             saved: Vec::new(),
             text_matrix: Matrix::IDENTITY,
             line_matrix: Matrix::IDENTITY,
-            pen: None,
-            lines: Vec::new(),
-            current: Line {
-                text: String::new(),
-                drop: 0.0,
-                size: 0.0,
-            },
+            page: PageLines::new(),
             forms_drawn: 0,
             content_budget: 0,
         }
-    }
-
-    fn finish(mut self) -> Vec<Line> {
-        self.lines.push(self.current);
-        self.lines
     }
 
     fn run(&mut self, content: &[u8], resources: &Resources<'a>, depth: u32) {
@@ -266,79 +239,21 @@ impl<'a, 'f> Walker<'a, 'f> {
     }
 
     fn show(&mut self, bytes: &[u8]) {
-        let Some(font) = self.state.font else {
+        let Some(font) = self.state.font.and_then(|i| self.fonts.get(i)) else {
             return;
         };
-        let size = self.state.font_size;
-        let scale = self.state.horizontal_scale;
-        self.separate_from_pen();
-        let Some(font) = self.fonts.get(font) else {
-            return;
-        };
-        let codes: Vec<&[u8]> = font.codes(bytes).collect();
-        for (i, code) in codes.iter().enumerate() {
-            font.decode(code, &mut self.current.text);
+        let (size, scale) = (self.state.font_size, self.state.horizontal_scale);
+        for code in font.codes(bytes) {
+            let start = pen_at(self.text_matrix, &self.state);
+            let width = font.advance(code) * size * scale;
+            self.text_matrix = Matrix::translate(width, 0.0).then(self.text_matrix);
+            let end = pen_at(self.text_matrix, &self.state);
+            self.page.glyph(&start, &end, |out| font.decode(code, out));
             let mut spacing = self.state.char_spacing;
             if font.is_word_space(code) {
                 spacing += self.state.word_spacing;
             }
-            // Letter spacing wide enough to be a word gap (ghostscript draws justified
-            // text this way: "(,r)" with 6 points of Tc for ", r").
-            let last = i + 1 == codes.len();
-            if !last && spacing * scale > WORD_GAP * size.abs() {
-                push_space(&mut self.current.text);
-            }
-            let advance = (font.advance(code) * size + spacing) * scale;
-            self.text_matrix = Matrix::translate(advance, 0.0).then(self.text_matrix);
-        }
-        self.pen = Some(self.pen_here());
-    }
-
-    /// The text rendering position and direction, in user space.
-    fn pen_here(&self) -> Pen {
-        let m = self.text_matrix.then(self.state.ctm);
-        let [a, b, c, d, _, _] = m.0;
-        let (x, y) = m.origin();
-        let across = c.hypot(d);
-        let along = a.hypot(b);
-        let direction = if along > f32::EPSILON {
-            (a / along, b / along)
-        } else {
-            (1.0, 0.0)
-        };
-        Pen {
-            x,
-            y,
-            direction,
-            size: (self.state.font_size * across).abs(),
-        }
-    }
-
-    /// Starts a new line, or adds a word space, when the text about to be shown does not
-    /// continue where the previous text ended.
-    fn separate_from_pen(&mut self) {
-        let here = self.pen_here();
-        let Some(previous) = self.pen else {
-            self.current.size = here.size;
-            return;
-        };
-        let size = previous.size.max(here.size);
-        if size <= f32::EPSILON {
-            return;
-        }
-        let (dx, dy) = (here.x - previous.x, here.y - previous.y);
-        let (ux, uy) = previous.direction;
-        let along = dx * ux + dy * uy;
-        let up = dy * ux - dx * uy;
-        if up.abs() > NEW_LINE * size {
-            let next = Line {
-                text: String::new(),
-                drop: -up / size,
-                size: here.size,
-            };
-            self.lines.push(std::mem::replace(&mut self.current, next));
-        } else if along > WORD_GAP * size || along < -size {
-            push_space(&mut self.current.text);
+            self.text_matrix = Matrix::translate(spacing * scale, 0.0).then(self.text_matrix);
         }
     }
 
@@ -383,8 +298,21 @@ impl<'a, 'f> Walker<'a, 'f> {
     }
 }
 
-fn push_space(text: &mut String) {
-    if !text.is_empty() && !text.ends_with(char::is_whitespace) {
-        text.push(' ');
+/// Where text drawn now starts, in user space.
+fn pen_at(text_matrix: Matrix, state: &GraphicsState) -> Pen {
+    let m = text_matrix.then(state.ctm);
+    let [a, b, c, d, _, _] = m.0;
+    let (x, y) = m.origin();
+    let along = a.hypot(b);
+    let direction = if along > f32::EPSILON {
+        (a / along, b / along)
+    } else {
+        (1.0, 0.0)
+    };
+    Pen {
+        x,
+        y,
+        direction,
+        size: (state.font_size * c.hypot(d)).abs(),
     }
 }

@@ -64,6 +64,22 @@ async fn cyrillic_and_uzbek_latin_survive_normalised() {
 }
 
 #[tokio::test]
+async fn characters_drawn_from_a_fallback_font_stay_in_their_words() {
+    // C059 has no ʻ: LibreOffice draws each one from another font after the rest of the
+    // line. Read in drawing order, "qoʻllanma" came out as "qo llanma … ʻ".
+    let pages = extract("fallback-font.pdf").await.expect("readable");
+
+    assert!(
+        pages[0]
+            .text
+            .contains("Ushbu qoʻllanma Ipak yoʻli kutubxonasining oʻqish")
+    );
+    assert!(pages[1].text.contains("Gʻarbiy derazadan bogʻ koʻrinadi"));
+    assert_eq!(pages_with(&pages, "Margʻilon shahrida"), [3]);
+    assert!(pages.iter().all(|p| !p.text.contains(" ʻ")), "{pages:?}");
+}
+
+#[tokio::test]
 async fn visual_lines_are_joined_into_sentences() {
     let pages = extract("multilingual.pdf").await.expect("readable");
 
@@ -199,6 +215,8 @@ fn text_stats_tell_scans_and_garbage_from_text() {
     };
     assert_eq!(verdict(&SENTENCE.repeat(2), 1), Ok(()));
     assert_eq!(verdict("Page 1", 1), Err("no_text"));
+    let short_note = "This PDF file is encrypted and can't be opened.";
+    assert_eq!(verdict(short_note, 1), Ok(()));
     assert_eq!(verdict(&SENTENCE.repeat(2), 10), Err("no_text"));
     let mostly_replacement = "\u{FFFD}".repeat(60) + SENTENCE;
     assert_eq!(verdict(&mostly_replacement, 1), Err("garbled"));
