@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod i18n;
+pub mod knowledge;
 pub mod llm;
 pub mod mail;
 pub mod pdf_models;

@@ -280,3 +280,15 @@ admin-model-default-disable = The default model cannot be disabled; choose anoth
 admin-model-enable-first = Enable the model before making it the default.
 admin-number-invalid = Please enter a whole number.
 chat-daily-quota = You reached your limit of { $limit } messages today. It resets at midnight UTC, in { $hours } h { $minutes } min.
+
+# PDF models: why an uploaded PDF cannot be used
+pdf-unreadable = The uploaded file could not be read. Please upload it again.
+pdf-too-large = The file is too large ({ $size } MB); the limit is { $max } MB.
+pdf-not-pdf = This file is not a PDF.
+pdf-malformed = The PDF is damaged or incomplete and cannot be read. Try exporting or saving it again.
+pdf-encrypted = The PDF is protected by a password. Remove the password and upload it again.
+pdf-no-pages = The PDF has no pages.
+pdf-too-many-pages = The PDF has { $pages } pages; at most { $max } are allowed.
+pdf-no-text = The PDF has no text layer: it seems to be scanned. Text recognition (OCR) is not supported; please upload a PDF whose text can be selected.
+pdf-garbled = The text of this PDF cannot be decoded (its fonts have no character map). Export the PDF again, or from another program.
+pdf-timeout = Reading the PDF took too long (over { $seconds } seconds). Try a smaller file.

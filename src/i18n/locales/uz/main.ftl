@@ -280,3 +280,15 @@ admin-model-default-disable = Standart modelni o‘chirib bo‘lmaydi; avval bos
 admin-model-enable-first = Standart qilishdan oldin modelni yoqing.
 admin-number-invalid = Iltimos, butun son kiriting.
 chat-daily-quota = Siz bugungi { $limit } ta xabar chegarangizga yetdingiz. U UTC bo‘yicha yarim tunda, { $hours } soat { $minutes } daqiqadan so‘ng yangilanadi.
+
+# PDF models: why an uploaded PDF cannot be used
+pdf-unreadable = Yuklangan faylni o‘qib bo‘lmadi. Uni qaytadan yuklang.
+pdf-too-large = Fayl juda katta ({ $size } MB); ruxsat etilgan hajm { $max } MB.
+pdf-not-pdf = Bu fayl PDF emas.
+pdf-malformed = PDF fayl shikastlangan yoki to‘liq yuklanmagan, uni o‘qib bo‘lmaydi. Uni qaytadan eksport qilib yoki saqlab ko‘ring.
+pdf-encrypted = PDF fayl parol bilan himoyalangan. Parolni olib tashlang va faylni qaytadan yuklang.
+pdf-no-pages = PDF faylda birorta ham sahifa yo‘q.
+pdf-too-many-pages = PDF faylda { $pages } ta sahifa bor; ko‘pi bilan { $max } ta sahifaga ruxsat beriladi.
+pdf-no-text = PDF faylda matn qatlami yo‘q: u skanerlangan hujjatga o‘xshaydi. Matnni tanib olish (OCR) qo‘llab-quvvatlanmaydi; matnini belgilab olish mumkin bo‘lgan PDF yuklang.
+pdf-garbled = Bu PDF fayldagi matnni o‘qib bo‘lmaydi (shriftlarida belgilar jadvali yo‘q). PDF faylni qaytadan yoki boshqa dasturdan eksport qiling.
+pdf-timeout = PDF faylni o‘qish juda uzoq davom etdi ({ $seconds } soniyadan ortiq). Kichikroq fayl yuklab ko‘ring.

@@ -1,0 +1,10 @@
+//! Knowledge for PDF models: an uploaded PDF becomes page-tagged text chunks
+//! ([`pdf::extract_pages`] → [`chunk::chunk_pages`]), which are embedded and searched so that
+//! answers can cite their pages.
+pub mod chunk;
+pub mod pdf;
+pub mod text;
+
+pub use chunk::{Chunk, ChunkConfig, chunk_pages};
+pub use pdf::{PageText, PdfError, PdfLimits, extract_pages, extract_pages_from_bytes};
+pub use text::normalize;
