@@ -500,20 +500,14 @@ impl TestApp {
 
     /// Waits until the chat's last message is no longer being written.
     pub async fn settled(&self, chat_id: &str) -> Vec<(String, String, String)> {
-        for _ in 0..200 {
-            let history = self.history(chat_id).await;
-            if history
+        eventually(&format!("chat {chat_id} to settle"), || async {
+            self.history(chat_id)
+                .await
                 .last()
                 .is_some_and(|(_, _, status)| status != "streaming")
-            {
-                return history;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!(
-            "chat {chat_id} never settled: {:?}",
-            self.history(chat_id).await
-        );
+        })
+        .await;
+        self.history(chat_id).await
     }
 }
 

@@ -135,10 +135,6 @@ async fn malformed_forms_and_admin_requests_get_a_page_with_a_4xx() {
     let user = app.user_id("former").await;
     for (path, fields) in [
         (
-            format!("/admin/users/{user}/quota"),
-            vec![("quota", "lots")],
-        ),
-        (
             format!("/admin/users/{}/block", uuid::Uuid::now_v7()),
             vec![("reason", "x")],
         ),
@@ -153,6 +149,25 @@ async fn malformed_forms_and_admin_requests_get_a_page_with_a_4xx() {
         let response = app.post_form_with(&admin, &path, &fields).await;
         assert_refused_clearly(&format!("POST {path} {fields:?}"), response).await;
     }
+    // The quota form's field is `prompts`: a number is taken, a word is refused and says why.
+    let quota = format!("/admin/users/{user}/quota");
+    let taken = app
+        .post_form_with(&admin, &quota, &[("prompts", "5")])
+        .await;
+    assert_eq!(taken.status(), 303, "a number is a quota");
+    let refused = app
+        .post_form_with(&admin, &quota, &[("prompts", "lots")])
+        .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("<html"), "{page}");
+    assert!(page.contains("Please enter a whole number."), "{page}");
+    let kept: u32 = sqlx::query_scalar("SELECT daily_prompt_quota FROM `user` WHERE id = ?")
+        .bind(&user)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 5, "a refused quota changes nothing");
     for path in [
         "/admin/users/not-a-uuid".to_owned(),
         format!("/admin/chats/{chat}/export/exe"),

@@ -1,6 +1,4 @@
 //! Titles written by the model after a chat's first answer (`CHAT_MODEL_TITLES`).
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::json;
 
@@ -21,6 +19,36 @@ async fn requests_reach(app: &TestApp, n: usize) {
         app.upstream.requests().len() >= n
     })
     .await;
+}
+
+/// Waits until the upstream has answered `n` requests in full.
+async fn answered_reach(app: &TestApp, n: usize) {
+    eventually("the upstream's answers", || async {
+        app.upstream.answered() >= n
+    })
+    .await;
+}
+
+/// What each upstream request asked for, in order.
+fn asked_for(app: &TestApp) -> Vec<&'static str> {
+    app.upstream.requests().iter().map(kind).collect()
+}
+
+/// Only a title request ends with the model's own answer (an answer's ends with a prompt).
+fn kind(request: &serde_json::Value) -> &'static str {
+    match request["messages"].as_array().and_then(|m| m.last()) {
+        Some(last) if last["role"] == "assistant" => "title",
+        _ => "answer",
+    }
+}
+
+/// Sends another prompt to `chat` and reads its answer to the end. The chat's actor handles
+/// messages one at a time, in order, and the prompt reaches it only after a few round trips:
+/// when its answer is done, whatever the app sent the chat before (the title the model just
+/// finished writing) has been handled and saved.
+async fn after_everything_sent_to(app: &TestApp, chat: &str) {
+    let answer = app.prompt(Some(chat), "one more thing").await;
+    assert_eq!(answer.done()["status"], "complete");
 }
 
 #[actix_web::test]
@@ -53,10 +81,14 @@ async fn the_model_gives_a_new_chat_a_better_title_after_the_first_answer() {
     let sidebar: serde_json::Value = app.get("/api/chats").await.json().await.unwrap();
     assert_eq!(sidebar["chats"][0]["title"], "Capital of France");
 
-    // Only the first answer earns a title.
-    app.prompt(Some(&chat), "and of Italy?").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(app.upstream.requests().len(), 3);
+    // Only the first answer earns a title. A title would be asked for as soon as the second
+    // answer is saved, so its request would reach the upstream before that of a third answer
+    // prompted after the second one was done.
+    let second = app.prompt(Some(&chat), "and of Italy?").await;
+    assert_eq!(second.done()["status"], "complete");
+    after_everything_sent_to(&app, &chat).await;
+    assert_eq!(asked_for(&app), ["answer", "title", "answer", "answer"]);
+    assert_eq!(title_of(&app, &chat).await.0, "Capital of France");
 }
 
 #[actix_web::test]
@@ -78,7 +110,11 @@ async fn a_title_the_user_chose_is_never_replaced_and_a_failed_title_changes_not
         )
         .await;
     assert_eq!(renamed.status(), 200);
-    tokio::time::sleep(Duration::from_millis(1500)).await; // the slow title has been written
+    assert!(app.upstream.answered() < 2, "renamed before the title came");
+    // The model's title reaches the app in full, then the chat handles it (and ignores it).
+    answered_reach(&app, 2).await;
+    after_everything_sent_to(&app, &chat).await;
+    assert_eq!(asked_for(&app), ["answer", "title", "answer"]);
     assert_eq!(
         title_of(&app, &chat).await,
         ("My samsa notes".into(), "user".into())
@@ -99,8 +135,13 @@ async fn a_title_the_user_chose_is_never_replaced_and_a_failed_title_changes_not
         "no titles today",
     ));
     let chat = app.prompt(None, "what does plov need?").await.chat_id();
-    requests_reach(&app, 4).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    answered_reach(&app, 5).await;
+    after_everything_sent_to(&app, &chat).await;
+    assert_eq!(
+        asked_for(&app)[3..],
+        ["answer", "title", "answer"],
+        "the refused title is not asked for again"
+    );
     assert_eq!(
         title_of(&app, &chat).await,
         ("what does plov need?".into(), "prompt".into())

@@ -59,6 +59,8 @@ struct State {
     requests: Vec<Value>,
     script: VecDeque<Reply>,
     default_delay_ms: u64,
+    /// Chat-completion requests whose whole answer has been handed to the connection.
+    answered: usize,
 }
 
 #[derive(Clone)]
@@ -110,6 +112,12 @@ impl TestUpstream {
     /// Every chat-completion request body received so far.
     pub fn requests(&self) -> Vec<Value> {
         self.state.lock().expect("lock").requests.clone()
+    }
+
+    /// How many chat-completion requests have been answered in full: an error or a whole
+    /// response, a stream up to its `[DONE]` (broken and stalled streams never count).
+    pub fn answered(&self) -> usize {
+        self.state.lock().expect("lock").answered
     }
 }
 
@@ -191,6 +199,7 @@ async fn chat_completions(
         (state.script.pop_front(), state.default_delay_ms)
     };
     if !authorized(&req) {
+        state.lock().expect("lock").answered += 1;
         return error_response(401, "invalid_api_key", "Incorrect API key provided.");
     }
     let model = body["model"].as_str().unwrap_or("unknown").to_owned();
@@ -203,7 +212,10 @@ async fn chat_completions(
             status,
             code,
             message,
-        } => return error_response(status, &code, &message),
+        } => {
+            state.lock().expect("lock").answered += 1;
+            return error_response(status, &code, &message);
+        }
         Reply::Text { chunks, delay_ms } => (chunks, delay_ms, Ending::Done),
         Reply::BreakAfter { chunks } => (chunks, 0, Ending::Break),
         Reply::Stall { chunks } => (chunks, 0, Ending::Stall),
@@ -214,6 +226,7 @@ async fn chat_completions(
         "total_tokens": prompt_tokens(&body) + chunks.len()
     });
     if !body["stream"].as_bool().unwrap_or(false) {
+        state.lock().expect("lock").answered += 1;
         return HttpResponse::Ok().json(json!({
             "id": "chatcmpl-test", "object": "chat.completion", "created": 1_700_000_000, "model": model,
             "choices": [{ "index": 0, "message": { "role": "assistant", "content": chunks.concat() }, "finish_reason": "stop" }],
@@ -232,6 +245,7 @@ async fn chat_completions(
             delay_ms,
             ending,
             include_usage.then_some(usage),
+            state.into_inner(),
         ))
 }
 
@@ -248,6 +262,7 @@ fn sse_stream(
     delay_ms: u64,
     ending: Ending,
     usage: Option<Value>,
+    state: Arc<Mutex<State>>,
 ) -> impl futures::Stream<Item = Result<Bytes, actix_web::Error>> {
     let first = chunk(&model, json!({ "role": "assistant", "content": "" }), None);
     let pieces = chunks.into_iter().map({
@@ -285,7 +300,8 @@ fn sse_stream(
                     "connection broken",
                 ));
             }
-            Ending::Done => {}
+            // Polled only after `[DONE]` has been queued for the connection.
+            Ending::Done => state.lock().expect("lock").answered += 1,
         }
         Ok(Bytes::new())
     });

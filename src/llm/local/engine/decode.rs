@@ -3,6 +3,8 @@
 //! Split out of [`super::LocalChatModel`] so the loop borrows the model
 //! mutably and the tokenizer immutably without fighting the borrow checker,
 //! and so the stop rules (end-of-turn, length, cancel) live in one place.
+//!
+//! Adapted from candle 0.11 `quantized-qwen2-instruct` example (MIT OR Apache-2.0), see NOTICE.md.
 
 use std::ops::ControlFlow;
 

@@ -13,6 +13,8 @@
 //! 4. Grouped-query attention reads each K/V head once instead of copying
 //!    the cache per query head (`repeat_kv`): +18% decode speed at ~900
 //!    tokens of context.
+//!
+//! Adapted from candle 0.11 `models/quantized_qwen2.rs` (MIT OR Apache-2.0), see NOTICE.md.
 
 use std::io::{Read, Seek};
 

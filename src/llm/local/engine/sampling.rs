@@ -5,6 +5,8 @@
 //! config: top-k 20 then top-p 0.8 at the caller's temperature, after a mild
 //! repeat penalty (1.1 over the last 64 tokens) that keeps a 0.5B model from
 //! looping.
+//!
+//! Adapted from candle 0.11 `quantized-qwen2-instruct` example (MIT OR Apache-2.0), see NOTICE.md.
 
 use candle_core::{DType, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};

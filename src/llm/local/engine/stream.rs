@@ -6,6 +6,8 @@
 //! recent tokens and only emit the new suffix once it no longer ends in
 //! U+FFFD, so every chunk is valid text and the chunks concatenate to the
 //! full decode.
+//!
+//! Adapted from candle 0.11 `token_output_stream.rs` (MIT OR Apache-2.0), see NOTICE.md.
 
 use tokenizers::Tokenizer;
 
