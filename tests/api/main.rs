@@ -19,3 +19,4 @@ mod robustness;
 mod sessions;
 mod titles;
 mod ui;
+mod uploads;
