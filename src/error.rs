@@ -26,6 +26,9 @@ pub enum AppError {
     Conflict(Msg),
     #[error("invalid input: {}", .0.id)]
     Unprocessable(Msg),
+    /// A body (an upload, say) over its limit: 413.
+    #[error("too large: {}", .0.id)]
+    TooLarge(Msg),
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
     /// A usage quota is used up (with when it resets, in the message).
@@ -47,6 +50,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::Unprocessable(_) => "invalid_input",
+            AppError::TooLarge(_) => "too_large",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::QuotaExceeded(_) => "quota_exceeded",
             AppError::Unavailable(_) => "unavailable",
@@ -61,6 +65,7 @@ impl AppError {
             | AppError::Forbidden(msg)
             | AppError::Conflict(msg)
             | AppError::Unprocessable(msg)
+            | AppError::TooLarge(msg)
             | AppError::QuotaExceeded(msg)
             | AppError::Unavailable(msg) => msg.clone(),
             AppError::Unauthorized => Msg::new("error-unauthorized"),
@@ -92,6 +97,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } | AppError::QuotaExceeded(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -123,7 +129,7 @@ pub fn error_body(error: &AppError, lang: Lang) -> serde_json::Value {
 pub fn from_status(status: StatusCode) -> AppError {
     match status {
         StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => AppError::NotFound,
-        StatusCode::PAYLOAD_TOO_LARGE => AppError::BadRequest(Msg::new("error-too-large")),
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(Msg::new("error-too-large")),
         StatusCode::UNAUTHORIZED => AppError::Unauthorized,
         StatusCode::FORBIDDEN => AppError::Forbidden(Msg::new("error-forbidden")),
         StatusCode::TOO_MANY_REQUESTS => AppError::RateLimited {

@@ -39,6 +39,8 @@ pub struct ServerSettings {
     pub session_secret: SecretString,
     pub files_dir: PathBuf,
     pub max_body_bytes: usize,
+    /// The body limit of PDF uploads (MODEL_PDF_MAX_MB); every other route keeps `max_body_bytes`.
+    pub model_pdf_max_bytes: u64,
     pub trust_proxy: bool,
     pub log_filter: String,
     pub log_json: bool,
@@ -179,6 +181,22 @@ mod tests {
         assert!(settings.email.smtp.is_none());
         assert!(settings.llm.local_model_enabled());
         assert_eq!(settings.database_name().as_deref(), Some("cbf"));
+        assert_eq!(settings.server.model_pdf_max_bytes, 50 * 1024 * 1024);
+    }
+
+    #[test]
+    fn the_pdf_upload_limit_is_given_in_whole_megabytes() {
+        let mut values = minimal();
+        values.insert("MODEL_PDF_MAX_MB".into(), "8".into());
+        let settings = Settings::from_map(&values).expect("valid");
+        assert_eq!(settings.server.model_pdf_max_bytes, 8 * 1024 * 1024);
+        for bad in ["0", "1.5", "-3", "many", "99999999999999"] {
+            values.insert("MODEL_PDF_MAX_MB".into(), bad.into());
+            let Err(SettingsError::Invalid(errors)) = Settings::from_map(&values) else {
+                panic!("MODEL_PDF_MAX_MB={bad} accepted");
+            };
+            assert!(errors[0].starts_with("MODEL_PDF_MAX_MB"), "{errors:?}");
+        }
     }
 
     #[test]
@@ -233,6 +251,7 @@ mod tests {
             "SMTP_FROM",
             "EMAIL_VERIFICATION",
             "FILES_DIR",
+            "MODEL_PDF_MAX_MB",
         ] {
             assert!(
                 keys.iter().any(|k| k == key),

@@ -136,10 +136,24 @@ fn server_settings(p: &mut Parser) -> ServerSettings {
         session_secret: p.required("SESSION_SECRET").into(),
         files_dir: PathBuf::from(p.text("FILES_DIR", "files")),
         max_body_bytes: p.parse::<usize>("MAX_BODY_KB", 256) * 1024,
+        model_pdf_max_bytes: model_pdf_max_bytes(p),
         trust_proxy: p.switch("TRUST_PROXY", false),
         log_filter: p.text("RUST_LOG", "info,sqlx=warn"),
         log_json: p.text("LOG_FORMAT", "pretty").eq_ignore_ascii_case("json"),
     }
+}
+
+/// Whole megabytes, at least 1 and at most 1 TiB (which also keeps the byte count in range).
+fn model_pdf_max_bytes(p: &mut Parser) -> u64 {
+    const MB: u64 = 1024 * 1024;
+    let megabytes: u64 = p.parse("MODEL_PDF_MAX_MB", 50);
+    if !(1..=1024 * 1024).contains(&megabytes) {
+        p.errors.push(format!(
+            "MODEL_PDF_MAX_MB={megabytes} must be between 1 and 1048576"
+        ));
+        return 50 * MB;
+    }
+    megabytes * MB
 }
 
 fn llm_settings(p: &mut Parser) -> LlmSettings {

@@ -1,6 +1,7 @@
 //! CSRF protection for every state-changing request: a double-submit token (cookie + form
 //! field `csrf` or header `X-CSRF-Token`) plus Fetch-Metadata / Origin checks. GET never
-//! changes state, so it only hands out the token.
+//! changes state, so it only hands out the token. In a `multipart/form-data` post (uploads) the
+//! `csrf` field must be the first part: only that much of the body is read (see `multipart`).
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -15,6 +16,8 @@ use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
 use crate::i18n::Msg;
+
+mod multipart;
 
 pub const HEADER: &str = "x-csrf-token";
 pub const FIELD: &str = "csrf";
@@ -94,6 +97,9 @@ async fn submitted_token(
         .map(|(_, v)| v.into_owned());
     if from_query.is_some() {
         return Ok(from_query);
+    }
+    if multipart::is_multipart_form(req) {
+        return Ok(multipart::first_part_token(req, FIELD).await);
     }
     if req.content_type() != mime::APPLICATION_WWW_FORM_URLENCODED.essence_str() {
         return Ok(None);

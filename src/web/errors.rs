@@ -63,6 +63,7 @@ fn describe(error: &AppError) -> Described {
         AppError::NotFound => AppError::NotFound,
         AppError::Conflict(m) => AppError::Conflict(m.clone()),
         AppError::Unprocessable(m) => AppError::Unprocessable(m.clone()),
+        AppError::TooLarge(m) => AppError::TooLarge(m.clone()),
         AppError::RateLimited { retry_after_secs } => AppError::RateLimited {
             retry_after_secs: *retry_after_secs,
         },

@@ -7,3 +7,4 @@ pub mod routes;
 pub mod security;
 pub mod sse;
 pub mod templates;
+pub mod upload;

@@ -19,4 +19,5 @@ mod robustness;
 mod sessions;
 mod titles;
 mod ui;
+mod uploads;
 mod write_path;

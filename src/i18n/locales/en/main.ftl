@@ -14,6 +14,7 @@ error-bad-request = The request could not be understood.
 error-bad-form = The form could not be read. Reload the page and try again.
 error-bad-json = The request body is not valid JSON of the expected shape.
 error-too-large = The request is too large.
+error-upload-too-large = The file is too large: uploads may be at most { $mb } MB.
 error-rate-limited = Too many attempts. Please wait { $minutes } minute(s) and try again.
 error-internal = Something went wrong on our side. Please try again in a moment.
 error-retry-later = You can try again later.

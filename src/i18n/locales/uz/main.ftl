@@ -14,6 +14,7 @@ error-bad-request = So‘rovni tushunib bo‘lmadi.
 error-bad-form = Shaklni o‘qib bo‘lmadi. Sahifani yangilab, qayta urinib ko‘ring.
 error-bad-json = So‘rov tanasi kutilgan ko‘rinishdagi JSON emas.
 error-too-large = So‘rov juda katta.
+error-upload-too-large = Fayl juda katta: ko‘pi bilan { $mb } MB yuklash mumkin.
 error-rate-limited = Urinishlar juda ko‘p. { $minutes } daqiqa kutib, qayta urinib ko‘ring.
 error-internal = Bizda nimadir noto‘g‘ri ketdi. Birozdan so‘ng qayta urinib ko‘ring.
 error-retry-later = Keyinroq qayta urinib ko‘rishingiz mumkin.
