@@ -196,7 +196,21 @@ impl Catalog {
     }
 
     pub fn backend_for(&self, model_id: &str) -> Result<Arc<dyn ChatBackend>, LlmError> {
+        if let Some(ModelRef::Pdf(_)) = ModelRef::parse(model_id) {
+            // Retrieval (the model's actor and its LanceDB table) is not built yet.
+            return Err(LlmError::Unavailable("PDF models cannot answer yet".into()));
+        }
         self.backends.for_model(model_id)
+    }
+
+    /// Every PDF model that is not deleted, by id (for starting their actors).
+    pub fn live_pdf_models(&self) -> Vec<Uuid> {
+        self.read()
+            .pdf
+            .iter()
+            .filter(|(_, model)| model.exists())
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     /// The OpenAI-compatible backend when it is the one that answers `model_id`.

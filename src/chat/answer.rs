@@ -68,7 +68,11 @@ pub async fn write(
                 Some(Ok(StreamItem::Queued(position))) => {
                     hub.announce(LiveEvent::Queued { position })
                 }
-                Some(Ok(StreamItem::Sources(sources))) => {
+                Some(Ok(StreamItem::Sources {
+                    sources,
+                    instructions_version,
+                })) => {
+                    record.instructions_version = Some(instructions_version);
                     hub.announce(LiveEvent::Sources {
                         model: record.model.clone(),
                         sources: sources.clone(),

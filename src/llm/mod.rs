@@ -56,7 +56,11 @@ pub struct Source {
 #[derive(Clone, Debug, PartialEq)]
 pub enum StreamItem {
     Queued(usize),
-    Sources(Vec<Source>),
+    Sources {
+        sources: Vec<Source>,
+        /// The version of the model's instructions that answers.
+        instructions_version: u32,
+    },
     Delta(String),
     Usage {
         prompt_tokens: u32,
