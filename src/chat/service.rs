@@ -12,7 +12,7 @@ use super::events::TitleSource;
 use super::live::Subscription;
 use crate::catalog::Catalog;
 use crate::clock::SharedClock;
-use crate::domain::{ChatTitle, Prompt};
+use crate::domain::{ChatId, ChatTitle, Prompt};
 use crate::error::AppError;
 use crate::events::Metadata;
 use crate::i18n::{Lang, Msg};
@@ -100,8 +100,8 @@ impl ChatService {
     }
 
     /// The chat, if it exists and belongs to `user`; otherwise 404 (never "forbidden").
-    pub async fn owned(&self, user: &UserRow, chat_id: &str) -> Result<ChatRow, AppError> {
-        let chat = chats::find(&self.pool, chat_id)
+    pub async fn owned(&self, user: &UserRow, chat_id: ChatId) -> Result<ChatRow, AppError> {
+        let chat = chats::find(&self.pool, &chat_id.to_string())
             .await?
             .filter(|chat| chat.user_id == user.id);
         chat.ok_or(AppError::NotFound)
@@ -157,10 +157,10 @@ impl ChatService {
         &self,
         user: &UserRow,
         input: PromptInput<'_>,
-    ) -> Result<(Uuid, Accepted), AppError> {
+    ) -> Result<(ChatId, Accepted), AppError> {
         let prompt = self.check_prompt(user, &input).await?;
         let owner = Self::parse_id(&user.id)?;
-        let chat_id = Uuid::now_v7();
+        let chat_id = ChatId::new();
         let submit = SubmitPrompt {
             kind: PromptKind::Start { owner },
             text: prompt.into_inner(),
@@ -168,16 +168,16 @@ impl ChatService {
             lang: input.lang,
             metadata: Self::metadata(user, input.request_id),
         };
-        Ok((chat_id, self.submit(chat_id, submit).await?))
+        Ok((chat_id, self.submit(chat_id.as_uuid(), submit).await?))
     }
 
     pub async fn send(
         &self,
         user: &UserRow,
-        chat_id: &str,
+        chat_id: ChatId,
         input: PromptInput<'_>,
     ) -> Result<Accepted, AppError> {
-        let chat = self.owned(user, chat_id).await?;
+        self.owned(user, chat_id).await?;
         let prompt = self.check_prompt(user, &input).await?;
         let submit = SubmitPrompt {
             kind: PromptKind::Follow {
@@ -188,18 +188,18 @@ impl ChatService {
             lang: input.lang,
             metadata: Self::metadata(user, input.request_id),
         };
-        self.submit(Self::parse_id(&chat.id)?, submit).await
+        self.submit(chat_id.as_uuid(), submit).await
     }
 
     /// Replaces the last answer (also "Retry" after a failure).
     pub async fn regenerate(
         &self,
         user: &UserRow,
-        chat_id: &str,
+        chat_id: ChatId,
         model: &str,
         lang: Lang,
     ) -> Result<Accepted, AppError> {
-        let chat = self.owned(user, chat_id).await?;
+        self.owned(user, chat_id).await?;
         let input = PromptInput {
             text: "regenerate",
             model,
@@ -214,13 +214,13 @@ impl ChatService {
             lang,
             metadata: Self::metadata(user, None),
         };
-        self.submit(Self::parse_id(&chat.id)?, submit).await
+        self.submit(chat_id.as_uuid(), submit).await
     }
 
-    pub async fn stop(&self, user: &UserRow, chat_id: &str) -> Result<bool, AppError> {
-        let chat = self.owned(user, chat_id).await?;
+    pub async fn stop(&self, user: &UserRow, chat_id: ChatId) -> Result<bool, AppError> {
+        self.owned(user, chat_id).await?;
         self.chats
-            .send(Self::parse_id(&chat.id)?, Stop)
+            .send(chat_id.as_uuid(), Stop)
             .await
             .map_err(AppError::unexpected)
     }
@@ -241,11 +241,11 @@ impl ChatService {
     pub async fn follow(
         &self,
         user: &UserRow,
-        chat_id: &str,
+        chat_id: ChatId,
     ) -> Result<Option<(u64, Subscription)>, AppError> {
-        let chat = self.owned(user, chat_id).await?;
+        self.owned(user, chat_id).await?;
         self.chats
-            .send(Self::parse_id(&chat.id)?, Follow)
+            .send(chat_id.as_uuid(), Follow)
             .await
             .map_err(AppError::unexpected)
     }
@@ -253,22 +253,27 @@ impl ChatService {
     async fn execute(
         &self,
         user: &UserRow,
-        chat_id: &str,
+        chat_id: ChatId,
         command: ChatCommand,
     ) -> Result<(), AppError> {
-        let chat = self.owned(user, chat_id).await?;
+        self.owned(user, chat_id).await?;
         let execute = Execute {
             command,
             metadata: Self::metadata(user, None),
         };
         self.chats
-            .send(Self::parse_id(&chat.id)?, execute)
+            .send(chat_id.as_uuid(), execute)
             .await
             .map_err(AppError::unexpected)??;
         Ok(())
     }
 
-    pub async fn rename(&self, user: &UserRow, chat_id: &str, title: &str) -> Result<(), AppError> {
+    pub async fn rename(
+        &self,
+        user: &UserRow,
+        chat_id: ChatId,
+        title: &str,
+    ) -> Result<(), AppError> {
         let title = ChatTitle::parse(title).map_err(AppError::Unprocessable)?;
         self.execute(
             user,
@@ -284,7 +289,7 @@ impl ChatService {
     pub async fn change_model(
         &self,
         user: &UserRow,
-        chat_id: &str,
+        chat_id: ChatId,
         model: &str,
     ) -> Result<(), AppError> {
         self.check_model(model)?;
@@ -298,14 +303,16 @@ impl ChatService {
         .await
     }
 
-    pub async fn delete(&self, user: &UserRow, chat_id: &str) -> Result<(), AppError> {
+    pub async fn delete(&self, user: &UserRow, chat_id: ChatId) -> Result<(), AppError> {
         self.execute(user, chat_id, ChatCommand::Delete).await
     }
 
     /// Deletes every chat of a user (account deletion).
     pub async fn delete_all_for(&self, user: &UserRow) -> Result<(), AppError> {
         for chat_id in chats::ids_for_user(&self.pool, &user.id).await? {
-            self.execute(user, &chat_id, ChatCommand::Delete).await?;
+            if let Some(chat_id) = ChatId::parse(&chat_id) {
+                self.execute(user, chat_id, ChatCommand::Delete).await?;
+            }
         }
         Ok(())
     }

@@ -13,6 +13,7 @@ use crate::accounts::current::CurrentUser;
 use crate::catalog::Catalog;
 use crate::chat::actor::Accepted;
 use crate::chat::service::{ChatService, PromptInput};
+use crate::domain::ChatId;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::store::chats;
@@ -124,7 +125,7 @@ pub async fn create(
 pub async fn send(
     page: Page,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ChatId>,
     body: web::Json<PromptBody>,
     service: web::Data<ChatService>,
     id: RequestId,
@@ -135,7 +136,7 @@ pub async fn send(
         lang: page.lang,
         request_id: request_id(&id),
     };
-    let accepted = service.send(&user.0, &path, input).await?;
+    let accepted = service.send(&user.0, *path, input).await?;
     let opening = accepted_events(&accepted, service.default_limit().await?, &body.model);
     Ok(sse::response(sse::answer_stream(
         opening,
@@ -151,12 +152,12 @@ pub struct RegenerateBody {
 pub async fn regenerate(
     page: Page,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ChatId>,
     body: web::Json<RegenerateBody>,
     service: web::Data<ChatService>,
 ) -> Result<HttpResponse, AppError> {
     let accepted = service
-        .regenerate(&user.0, &path, &body.model, page.lang)
+        .regenerate(&user.0, *path, &body.model, page.lang)
         .await?;
     let opening = accepted_events(&accepted, service.default_limit().await?, &body.model);
     Ok(sse::response(sse::answer_stream(
@@ -168,10 +169,10 @@ pub async fn regenerate(
 /// Follows an answer still being written (after a reload or from another tab).
 pub async fn follow(
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ChatId>,
     service: web::Data<ChatService>,
 ) -> Result<HttpResponse, AppError> {
-    match service.follow(&user.0, &path).await? {
+    match service.follow(&user.0, *path).await? {
         Some((answer_id, subscription)) => {
             let opening = vec![sse::event("following", &json!({ "answer_id": answer_id }))];
             Ok(sse::response(sse::answer_stream(opening, subscription)))
@@ -182,10 +183,10 @@ pub async fn follow(
 
 pub async fn stop(
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ChatId>,
     service: web::Data<ChatService>,
 ) -> Result<HttpResponse, AppError> {
-    let stopped = service.stop(&user.0, &path).await?;
+    let stopped = service.stop(&user.0, *path).await?;
     Ok(HttpResponse::Ok().json(json!({ "stopped": stopped })))
 }
 
@@ -199,7 +200,7 @@ pub struct UpdateBody {
 
 pub async fn update(
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ChatId>,
     body: web::Json<UpdateBody>,
     service: web::Data<ChatService>,
 ) -> Result<HttpResponse, AppError> {
@@ -207,21 +208,21 @@ pub async fn update(
         return Err(AppError::BadRequest(Msg::new("error-bad-json")));
     }
     if let Some(title) = &body.title {
-        service.rename(&user.0, &path, title).await?;
+        service.rename(&user.0, *path, title).await?;
     }
     if let Some(model) = &body.model {
-        service.change_model(&user.0, &path, model).await?;
+        service.change_model(&user.0, *path, model).await?;
     }
-    let chat = service.owned(&user.0, &path).await?;
+    let chat = service.owned(&user.0, *path).await?;
     Ok(HttpResponse::Ok().json(json!({ "id": chat.id, "title": chat.title, "model": chat.model })))
 }
 
 pub async fn delete(
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ChatId>,
     service: web::Data<ChatService>,
 ) -> Result<HttpResponse, AppError> {
-    service.delete(&user.0, &path).await?;
+    service.delete(&user.0, *path).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -233,12 +234,12 @@ pub struct MessagesQuery {
 
 pub async fn messages(
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ChatId>,
     query: web::Query<MessagesQuery>,
     pool: web::Data<MySqlPool>,
     service: web::Data<ChatService>,
 ) -> Result<HttpResponse, AppError> {
-    let chat = service.owned(&user.0, &path).await?;
+    let chat = service.owned(&user.0, *path).await?;
     let rows = chats::messages(&pool, &chat.id, query.before, PAGE_MESSAGES).await?;
     let messages: Vec<MessageView> = rows.into_iter().map(MessageView::from).collect();
     let has_more = messages.first().is_some_and(|m| m.rank > 1);

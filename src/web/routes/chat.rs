@@ -10,6 +10,7 @@ use super::user_json;
 use crate::accounts::current::{CurrentUser, MaybeUser};
 use crate::catalog::Catalog;
 use crate::chat::service::ChatService;
+use crate::domain::ChatId;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::llm::BackendStatus;
@@ -160,11 +161,11 @@ pub async fn home(
 pub async fn show(
     page: Page,
     user: CurrentUser,
-    path: web::Path<String>,
+    path: web::Path<ChatId>,
     pool: web::Data<MySqlPool>,
     service: web::Data<ChatService>,
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
-    let chat = service.owned(&user.0, &path).await?;
+    let chat = service.owned(&user.0, *path).await?;
     render_chat(&page, &user.0, Some(&chat), &pool, &service, &catalog).await
 }
