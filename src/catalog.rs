@@ -3,7 +3,7 @@
 //! It lives in memory and follows the event log: a catch-up reader folds every catalog event
 //! after the last position it saw, so a change made on another instance arrives here too (within
 //! `follow`'s interval), and this instance's own writes are folded at once (`catch_up`).
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use std::collections::BTreeMap;
@@ -13,7 +13,10 @@ use uuid::Uuid;
 use crate::domain::ModelRef;
 use crate::events::{Aggregate, DomainEvent, EventStore, RecordedEvent};
 use crate::llm::{BackendStatus, Backends, ChatBackend, LlmError};
+use crate::registry::Actors;
+use crate::pdf_models::actor::ModelActor;
 use crate::pdf_models::aggregate::{PdfModel, Status};
+use crate::pdf_models::backend::PdfBackend;
 use crate::pdf_models::events::ModelEvent;
 use crate::site::aggregate::{CatalogModel, Site};
 use crate::site::events::{ModelKind, SiteEvent};
@@ -35,6 +38,8 @@ struct Folded {
     site: Site,
     /// PDF models by id, deleted ones included (old chats still name them).
     pdf: BTreeMap<Uuid, PdfModel>,
+    /// When each PDF model was created and last launched (for the admin's list).
+    pdf_dates: BTreeMap<Uuid, ModelDates>,
     position: u64,
 }
 
@@ -44,8 +49,15 @@ impl Folded {
             SiteEvent::STREAM_TYPE => self.site.apply(&event.decode::<SiteEvent>()?),
             ModelEvent::STREAM_TYPE => {
                 if let Ok(id) = Uuid::parse_str(&event.stream_id) {
-                    let model = self.pdf.entry(id).or_default();
-                    model.apply(&event.decode::<ModelEvent>()?);
+                    let payload = event.decode::<ModelEvent>()?;
+                    let dates = self.pdf_dates.entry(id).or_insert(ModelDates {
+                        created: event.recorded_at,
+                        launched: None,
+                    });
+                    if matches!(payload, ModelEvent::ModelLaunched) {
+                        dates.launched = Some(event.recorded_at);
+                    }
+                    self.pdf.entry(id).or_default().apply(&payload);
                 }
             }
             _ => {}
@@ -59,6 +71,15 @@ impl Folded {
             _ => None,
         }
     }
+}
+
+/// When a PDF model was created and last launched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ModelDates {
+    #[serde(serialize_with = "crate::store::iso::serialize")]
+    pub created: time::PrimitiveDateTime,
+    #[serde(serialize_with = "crate::store::iso::option::serialize")]
+    pub launched: Option<time::PrimitiveDateTime>,
 }
 
 fn pdf_entry(id: &Uuid, model: &PdfModel) -> CatalogModel {
@@ -78,6 +99,9 @@ pub struct Catalog {
     state: Arc<RwLock<Folded>>,
     /// One catch-up at a time, so an event is never folded twice.
     reading: Arc<tokio::sync::Mutex<()>>,
+    /// The PDF models' actors (they search their tables); attached once at start-up, since
+    /// the actors themselves tell the catalog about their changes.
+    pdf_actors: Arc<OnceLock<Actors<ModelActor>>>,
 }
 
 impl Catalog {
@@ -88,6 +112,7 @@ impl Catalog {
             backends,
             state: Arc::default(),
             reading: Arc::default(),
+            pdf_actors: Arc::default(),
         };
         catalog.catch_up().await?;
         Ok(catalog)
@@ -195,12 +220,45 @@ impl Catalog {
         self.read().site.default_limit
     }
 
+    /// Lets PDF models answer (their actors search their tables).
+    pub fn attach_pdf_models(&self, actors: Actors<ModelActor>) {
+        let _ = self.pdf_actors.set(actors);
+    }
+
+    /// Who answers `model_id`: a PDF model retrieves from its table, then its base model
+    /// answers; any other id goes to its backend. A PDF model that is not launched and ready
+    /// (unlaunched, deleted, re-ingesting) is unavailable, so its old chats are read-only.
     pub fn backend_for(&self, model_id: &str) -> Result<Arc<dyn ChatBackend>, LlmError> {
-        if let Some(ModelRef::Pdf(_)) = ModelRef::parse(model_id) {
-            // Retrieval (the model's actor and its LanceDB table) is not built yet.
-            return Err(LlmError::Unavailable("PDF models cannot answer yet".into()));
-        }
-        self.backends.for_model(model_id)
+        let Some(ModelRef::Pdf(id)) = ModelRef::parse(model_id) else {
+            return self.backends.for_model(model_id);
+        };
+        let unavailable = |why: &str| LlmError::Unavailable(why.into());
+        let model = self
+            .pdf_model(model_id)
+            .filter(PdfModel::answerable)
+            .ok_or_else(|| unavailable("the PDF model is not launched"))?;
+        let actors = self
+            .pdf_actors
+            .get()
+            .ok_or_else(|| unavailable("PDF models are not running"))?;
+        let base = self.backends.for_model(&model.base_model)?;
+        Ok(Arc::new(PdfBackend {
+            id: id.as_uuid(),
+            model,
+            base,
+            actors: actors.clone(),
+        }))
+    }
+
+    /// Every PDF model that is not deleted, oldest first, with its dates.
+    pub fn pdf_models(&self) -> Vec<(Uuid, PdfModel, Option<ModelDates>)> {
+        let folded = self.read();
+        folded
+            .pdf
+            .iter()
+            .filter(|(_, model)| model.exists())
+            .map(|(id, model)| (*id, model.clone(), folded.pdf_dates.get(id).copied()))
+            .collect()
     }
 
     /// Every PDF model that is not deleted, by id (for starting their actors).

@@ -16,6 +16,9 @@ use crate::accounts::rate_limit::RateLimiter;
 use crate::accounts::session_store::MySqlSessionStore;
 use crate::accounts::{self, AccountRules, Accounts};
 use crate::catalog::Catalog;
+use crate::knowledge::vectors::VectorStore;
+use crate::pdf_models::{Knowledge, ModelDeps, PdfModels};
+use crate::web::upload::UploadLimit;
 use crate::chat::Chats;
 use crate::chat::actor::ChatDeps;
 use crate::chat::service::ChatService;
@@ -31,7 +34,9 @@ use crate::llm::{Backends, ChatBackend};
 use crate::mail::{MailError, Mailer};
 use crate::site;
 use crate::web::csrf::{self, CsrfConfig};
-use crate::web::routes::{admin, api_chats, auth, chat, health, language, password, profile};
+use crate::web::routes::{
+    admin, api_chats, auth, chat, health, language, models, password, profile,
+};
 use crate::web::templates::Templates;
 use crate::web::{assets, errors, security};
 use actix_session::SessionMiddleware;
@@ -49,6 +54,8 @@ pub enum StartupError {
     Site(#[from] site::SiteError),
     #[error("Could not load the model catalog: {0}")]
     Catalog(#[from] crate::catalog::CatalogError),
+    #[error("Could not open the PDF models' vectors (LANCEDB_DIR): {0}")]
+    Vectors(#[from] crate::knowledge::vectors::VectorError),
     #[error("Could not load the templates: {0}")]
     Templates(#[from] Box<handlebars::TemplateError>),
     #[error("The e-mail settings are not usable: {0}")]
@@ -107,6 +114,12 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
         let catalog = Catalog::load(store.clone(), backends(&settings)?).await?;
         catalog.follow(CATALOG_FOLLOW_INTERVAL);
+        let vectors = VectorStore::open(&settings.knowledge.lancedb_dir).await?;
+        let pdf_models = PdfModels::start(ModelDeps {
+            repository: crate::events::Repository::new(store.clone()),
+            knowledge: Knowledge::new(&settings, vectors),
+            catalog: catalog.clone(),
+        });
         let instance_id = Uuid::now_v7();
         let chats = Chats::start(ChatDeps {
             repository: crate::events::Repository::new(store.clone()),
@@ -142,6 +155,7 @@ impl Application {
         );
         let parts = Parts {
             chat_service,
+            pdf_models,
             catalog,
             settings,
             pool: pool.clone(),
@@ -182,6 +196,7 @@ struct Parts {
     limiter: RateLimiter,
     chat_service: ChatService,
     catalog: Catalog,
+    pdf_models: PdfModels,
 }
 
 /// Hourly clean-up of expired sessions and old rate-limit windows.
@@ -294,6 +309,7 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .app_data(web::Data::new(parts.limiter.clone()))
             .app_data(web::Data::new(parts.chat_service.clone()))
             .app_data(web::Data::new(parts.catalog.clone()))
+            .app_data(web::Data::new(parts.pdf_models.clone()))
             .app_data(web::Data::new(parts.settings.rate_limits.clone()))
             .app_data(web::Data::new(TrustProxy(
                 parts.settings.server.trust_proxy,
@@ -325,7 +341,13 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
                         web::post().to(profile::change_password),
                     )
                     .route("/profile/delete", web::post().to(profile::delete))
-                    .service(admin::scope())
+                    .route(
+                        "/models/{id}/source.pdf",
+                        web::get().to(models::source_pdf),
+                    )
+                    .service(admin::scope(UploadLimit::new(
+                        parts.settings.server.model_pdf_max_bytes,
+                    )))
                     .default_service(web::to(not_found)),
             )
             .default_service(web::to(not_found))

@@ -25,6 +25,20 @@ pub struct Settings {
     pub email: EmailSettings,
     pub session: SessionSettings,
     pub rate_limits: RateLimitSettings,
+    pub knowledge: KnowledgeSettings,
+}
+
+/// Where PDF models keep their vectors and how their PDFs are read and embedded.
+#[derive(Clone, Debug)]
+pub struct KnowledgeSettings {
+    /// LANCEDB_DIR (default `FILES_DIR/lancedb`): one `<table>.lance` folder per model.
+    pub lancedb_dir: PathBuf,
+    /// MODEL_PDF_MAX_PAGES: a longer PDF is refused with a clear reason.
+    pub max_pages: u32,
+    /// EMBEDDING_MODEL: an OpenAI embedding model; unset means the local MiniLM (offline).
+    pub embedding_model: Option<String>,
+    /// EMBEDDING_DIMENSION: the dimension asked of the OpenAI embedding model.
+    pub embedding_dimension: usize,
 }
 
 #[derive(Clone, Debug)]

@@ -1,7 +1,7 @@
 //! Turning the raw key/value pairs into `Settings`, collecting every problem at once.
 use std::collections::HashMap;
 use std::fmt::Display;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -72,11 +72,14 @@ impl Settings {
             p.errors
                 .push("DATABASE_URL must start with mysql://".into());
         }
+        let server = server_settings(&mut p);
+        let knowledge = knowledge_settings(&mut p, &server.files_dir);
         let settings = Settings {
             database: DatabaseSettings {
                 url: database_url.into(),
             },
-            server: server_settings(&mut p),
+            server,
+            knowledge,
             admin: AdminSettings {
                 username: p.text("ADMIN_USERNAME", "admin"),
                 password: p.required("ADMIN_PASSWORD").into(),
@@ -154,6 +157,24 @@ fn model_pdf_max_bytes(p: &mut Parser) -> u64 {
         return 50 * MB;
     }
     megabytes * MB
+}
+
+fn knowledge_settings(p: &mut Parser, files_dir: &Path) -> KnowledgeSettings {
+    let lancedb_dir = p
+        .optional("LANCEDB_DIR")
+        .map(|dir| expand_home(&dir))
+        .unwrap_or_else(|| files_dir.join("lancedb"));
+    let max_pages: u32 = p.parse("MODEL_PDF_MAX_PAGES", 2_000);
+    if max_pages == 0 {
+        p.errors
+            .push("MODEL_PDF_MAX_PAGES must be at least 1".into());
+    }
+    KnowledgeSettings {
+        lancedb_dir,
+        max_pages: max_pages.max(1),
+        embedding_model: p.optional("EMBEDDING_MODEL"),
+        embedding_dimension: p.parse("EMBEDDING_DIMENSION", 1536),
+    }
 }
 
 fn llm_settings(p: &mut Parser) -> LlmSettings {

@@ -4,6 +4,7 @@
 pub mod chunk;
 pub mod pdf;
 pub mod text;
+pub mod vectors;
 
 pub use chunk::{Chunk, ChunkConfig, chunk_pages};
 pub use pdf::{PageText, PdfError, PdfLimits, extract_pages, extract_pages_from_bytes};

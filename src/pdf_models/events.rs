@@ -48,7 +48,7 @@ pub enum ModelEvent {
 }
 
 /// The uploaded PDF, stored as `FILES_DIR/models/<id>/source.pdf`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceFile {
     /// Relative to `FILES_DIR`.
     pub path: String,

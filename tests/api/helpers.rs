@@ -32,6 +32,14 @@ pub fn test_settings(
 ) -> Settings {
     let mut values: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), format!("{}/{db_name}", server_url())),
+        // Each app keeps its PDFs and LanceDB tables in a folder of its own.
+        (
+            "FILES_DIR".into(),
+            std::env::temp_dir()
+                .join(format!("cbf-files-{db_name}"))
+                .to_string_lossy()
+                .into_owned(),
+        ),
         ("BIND_ADDR".into(), "127.0.0.1:0".into()),
         ("PUBLIC_URL".into(), "http://127.0.0.1:0".into()),
         ("SESSION_SECRET".into(), "s".repeat(64)),

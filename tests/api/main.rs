@@ -14,6 +14,8 @@ mod event_store;
 mod foundation;
 mod i18n;
 mod local_model;
+mod pdf_models;
+mod pdf_ui;
 mod replay;
 mod robustness;
 mod sessions;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod chat;
 pub mod health;
 pub mod language;
+pub mod models;
 pub mod password;
 pub mod profile;
 

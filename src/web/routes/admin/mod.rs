@@ -6,6 +6,7 @@ pub mod chats;
 pub mod dashboard;
 mod exporting;
 pub mod login;
+pub mod models;
 pub mod settings;
 pub mod users;
 
@@ -18,6 +19,7 @@ use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::store::admins::AdminRow;
 use crate::web::page::Page;
+use crate::web::upload::UploadLimit;
 
 pub struct AdminRoute {
     pub method: Method,
@@ -97,13 +99,42 @@ pub fn routes() -> Vec<AdminRoute> {
             web::post().to(settings::model)
         }),
         route(Method::GET, "/audit", || web::get().to(audit::list)),
+        route(Method::GET, "/models", || web::get().to(models::list)),
+        route(Method::POST, "/models", || web::post().to(models::create)),
+        route(Method::GET, "/models/status", || {
+            web::get().to(models::status)
+        }),
+        route(Method::GET, "/models/new", || web::get().to(models::new_form)),
+        route(Method::GET, "/models/{id}", || web::get().to(models::show)),
+        route(Method::POST, "/models/{id}", || web::post().to(models::edit)),
+        route(Method::POST, "/models/{id}/launch", || {
+            web::post().to(models::launch)
+        }),
+        route(Method::POST, "/models/{id}/unlaunch", || {
+            web::post().to(models::unlaunch)
+        }),
+        route(Method::POST, "/models/{id}/reingest", || {
+            web::post().to(models::reingest)
+        }),
+        route(Method::GET, "/models/{id}/delete", || {
+            web::get().to(models::confirm_delete)
+        }),
+        route(Method::POST, "/models/{id}/delete", || {
+            web::post().to(models::delete)
+        }),
+        route(Method::GET, "/models/{id}/source.pdf", || {
+            web::get().to(models::source_pdf)
+        }),
     ]
 }
 
-pub fn scope() -> Scope {
-    routes().into_iter().fold(web::scope("/admin"), |scope, r| {
-        scope.route(r.path, (r.route)())
-    })
+/// The admin area; `upload` is the limit of its one upload route (a PDF model's file).
+pub fn scope(upload: UploadLimit) -> Scope {
+    routes()
+        .into_iter()
+        .fold(web::scope("/admin").app_data(upload), |scope, r| {
+            scope.route(r.path, (r.route)())
+        })
 }
 
 #[derive(Serialize)]
@@ -125,6 +156,7 @@ pub fn render(
     let items = [
         ("users", "/admin/users", "admin-nav-users"),
         ("chats", "/admin/chats", "admin-nav-chats"),
+        ("models", "/admin/models", "admin-nav-pdf-models"),
         ("settings", "/admin/settings", "admin-nav-settings"),
         ("audit", "/admin/audit", "admin-nav-audit"),
     ];

@@ -1,0 +1,388 @@
+//! The vectors of PDF models: one LanceDB table per model under `LANCEDB_DIR`, rows
+//! `(id, page, chunk, text, vector)` with a full-text index on `text`. Retrieval is hybrid:
+//! cosine nearest neighbours and BM25 over the same rows, fused by LanceDB's reciprocal-rank
+//! fusion; when the text side cannot run (a question of stop words only) the vector side alone
+//! answers.
+//!
+//! LanceDB does its work (encoding, index builds, scans) on the tokio runtime that polls it. It
+//! gets a runtime of its own here, so a long index build never stalls the web workers' threads
+//! and its calls never depend on which runtime (actix's single-threaded one, a test's) asks.
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use arrow_array::types::Float32Type;
+use arrow_array::{
+    Array, FixedSizeListArray, Float32Array, RecordBatch, StringArray, UInt32Array, UInt64Array,
+};
+use arrow_schema::{DataType, Field, Schema};
+use futures::TryStreamExt;
+use lance_index::scalar::FullTextSearchQuery;
+use lancedb::database::CreateTableMode;
+use lancedb::index::Index;
+use lancedb::index::scalar::FtsIndexBuilder;
+use lancedb::query::{ExecutableQuery, QueryBase, QueryExecutionOptions, Select};
+use lancedb::{Connection, DistanceType};
+
+/// Threads of the runtime LanceDB runs on (one process-wide runtime, whatever the number of
+/// stores: tests start many apps in one process).
+const LANCE_THREADS: usize = 2;
+
+/// One passage of a model's PDF with its embedding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChunkRow {
+    pub id: u64,
+    pub page: u32,
+    pub chunk: u32,
+    pub text: String,
+    pub vector: Vec<f32>,
+}
+
+/// A passage found for a question; `score` is the fused relevance (higher is closer).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub id: u64,
+    pub page: u32,
+    pub chunk: u32,
+    pub text: String,
+    pub score: f32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VectorError {
+    #[error("LanceDB: {0}")]
+    Lance(#[from] lancedb::Error),
+    #[error("Arrow: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
+    #[error("the vector store's folder: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("a vector has {found} dimensions, the table {expected}")]
+    Dimension { expected: usize, found: usize },
+    #[error("a result lacks the column {0}")]
+    Column(&'static str),
+    #[error("the vector store's runtime stopped: {0}")]
+    Runtime(String),
+}
+
+/// The folder of LanceDB tables, shared by every model actor.
+#[derive(Clone)]
+pub struct VectorStore {
+    db: Connection,
+    dir: Arc<PathBuf>,
+}
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(LANCE_THREADS)
+            .thread_name("lancedb")
+            .enable_all()
+            .build()
+            .expect("the LanceDB runtime starts")
+    })
+}
+
+/// Runs `work` on LanceDB's runtime and waits for it from any runtime.
+async fn on_lance<T, F>(work: F) -> Result<T, VectorError>
+where
+    F: Future<Output = Result<T, VectorError>> + Send + 'static,
+    T: Send + 'static,
+{
+    runtime()
+        .spawn(work)
+        .await
+        .map_err(|e| VectorError::Runtime(e.to_string()))?
+}
+
+impl VectorStore {
+    /// Opens (creating if needed) the folder of tables.
+    pub async fn open(dir: &Path) -> Result<Self, VectorError> {
+        tokio::fs::create_dir_all(dir).await?;
+        let uri = dir.to_string_lossy().into_owned();
+        let db = on_lance(async move { Ok(lancedb::connect(&uri).execute().await?) }).await?;
+        Ok(VectorStore {
+            db,
+            dir: Arc::new(dir.to_path_buf()),
+        })
+    }
+
+    /// The folder a table lives in (`<dir>/<name>.lance`).
+    pub fn table_dir(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.lance"))
+    }
+
+    /// Writes `rows` as the table `name` (replacing any older one) and builds its full-text
+    /// index; the table is complete when this returns.
+    pub async fn create_table(
+        &self,
+        name: &str,
+        rows: Vec<ChunkRow>,
+        dimension: usize,
+    ) -> Result<(), VectorError> {
+        let batch = to_batch(rows, dimension)?;
+        let (db, name) = (self.db.clone(), name.to_owned());
+        on_lance(async move {
+            let table = db
+                .create_table(name, batch)
+                .mode(CreateTableMode::Overwrite)
+                .execute()
+                .await?;
+            table
+                .create_index(&["text"], Index::FTS(FtsIndexBuilder::default()))
+                .execute()
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The rows of a table, or `None` when there is no such table.
+    pub async fn row_count(&self, name: &str) -> Result<Option<usize>, VectorError> {
+        let (db, name) = (self.db.clone(), name.to_owned());
+        on_lance(async move {
+            match db.open_table(name).execute().await {
+                Ok(table) => Ok(Some(table.count_rows(None).await?)),
+                Err(lancedb::Error::TableNotFound { .. }) => Ok(None),
+                Err(error) => Err(error.into()),
+            }
+        })
+        .await
+    }
+
+    /// Drops a table and its folder; a table that is already gone is fine.
+    pub async fn drop_table(&self, name: &str) -> Result<(), VectorError> {
+        let (db, owned) = (self.db.clone(), name.to_owned());
+        on_lance(async move {
+            match db.drop_table(&owned, &[]).await {
+                Ok(()) | Err(lancedb::Error::TableNotFound { .. }) => Ok(()),
+                Err(error) => Err(error.into()),
+            }
+        })
+        .await?;
+        // A table cut short before its first commit is only a folder LanceDB does not know.
+        match tokio::fs::remove_dir_all(self.table_dir(name)).await {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The `keep` passages closest to a question: `candidates` from each side, fused.
+    pub async fn hybrid_search(
+        &self,
+        name: &str,
+        text: &str,
+        vector: &[f32],
+        candidates: usize,
+        keep: usize,
+    ) -> Result<Vec<Hit>, VectorError> {
+        let (db, name, text, vector) = (
+            self.db.clone(),
+            name.to_owned(),
+            text.to_owned(),
+            vector.to_vec(),
+        );
+        on_lance(async move {
+            let table = db.open_table(name).execute().await?;
+            let columns = Select::columns(&["id", "page", "chunk", "text"]);
+            let hybrid = async {
+                let stream = table
+                    .query()
+                    .full_text_search(FullTextSearchQuery::new(text.clone()))
+                    .select(columns.clone())
+                    .nearest_to(vector.as_slice())?
+                    .distance_type(DistanceType::Cosine)
+                    .limit(candidates)
+                    .execute_hybrid(QueryExecutionOptions::default())
+                    .await?;
+                stream.try_collect::<Vec<_>>().await
+            };
+            let (batches, score) = match hybrid.await {
+                Ok(batches) => (batches, Score::Relevance),
+                Err(error) => {
+                    tracing::debug!(%error, "Full-text search could not run; vectors alone answer");
+                    let stream = table
+                        .query()
+                        .select(columns)
+                        .nearest_to(vector.as_slice())?
+                        .distance_type(DistanceType::Cosine)
+                        .limit(candidates)
+                        .execute()
+                        .await?;
+                    (stream.try_collect::<Vec<_>>().await?, Score::Distance)
+                }
+            };
+            let mut hits = Vec::new();
+            for batch in &batches {
+                hits.extend(hits_of(batch, score)?);
+            }
+            hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+            hits.truncate(keep);
+            Ok(hits)
+        })
+        .await
+    }
+}
+
+/// Which column ranks the rows of a result.
+#[derive(Clone, Copy)]
+enum Score {
+    /// `_relevance_score` of the fused list (higher is better).
+    Relevance,
+    /// `_distance` of a cosine search (lower is better; reported as `1 - distance`).
+    Distance,
+}
+
+fn schema(dimension: usize) -> Arc<Schema> {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::UInt64, false),
+        Field::new("page", DataType::UInt32, false),
+        Field::new("chunk", DataType::UInt32, false),
+        Field::new("text", DataType::Utf8, false),
+        Field::new(
+            "vector",
+            DataType::FixedSizeList(
+                Arc::new(Field::new("item", DataType::Float32, true)),
+                dimension as i32,
+            ),
+            false,
+        ),
+    ]))
+}
+
+fn to_batch(rows: Vec<ChunkRow>, dimension: usize) -> Result<RecordBatch, VectorError> {
+    if let Some(row) = rows.iter().find(|r| r.vector.len() != dimension) {
+        return Err(VectorError::Dimension {
+            expected: dimension,
+            found: row.vector.len(),
+        });
+    }
+    let ids = UInt64Array::from_iter_values(rows.iter().map(|r| r.id));
+    let pages = UInt32Array::from_iter_values(rows.iter().map(|r| r.page));
+    let chunks = UInt32Array::from_iter_values(rows.iter().map(|r| r.chunk));
+    let texts = StringArray::from_iter_values(rows.iter().map(|r| r.text.as_str()));
+    let vectors = FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
+        rows.iter()
+            .map(|r| Some(r.vector.iter().copied().map(Some).collect::<Vec<_>>())),
+        dimension as i32,
+    );
+    Ok(RecordBatch::try_new(
+        schema(dimension),
+        vec![
+            Arc::new(ids),
+            Arc::new(pages),
+            Arc::new(chunks),
+            Arc::new(texts),
+            Arc::new(vectors),
+        ],
+    )?)
+}
+
+fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &'static str) -> Result<&'a T, VectorError> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .ok_or(VectorError::Column(name))
+}
+
+fn hits_of(batch: &RecordBatch, score: Score) -> Result<Vec<Hit>, VectorError> {
+    let ids = column::<UInt64Array>(batch, "id")?;
+    let pages = column::<UInt32Array>(batch, "page")?;
+    let chunks = column::<UInt32Array>(batch, "chunk")?;
+    let texts = column::<StringArray>(batch, "text")?;
+    let scores: Vec<f32> = match score {
+        Score::Relevance => column::<Float32Array>(batch, "_relevance_score")?
+            .iter()
+            .map(|s| s.unwrap_or_default())
+            .collect(),
+        Score::Distance => column::<Float32Array>(batch, "_distance")?
+            .iter()
+            .map(|d| 1.0 - d.unwrap_or(1.0))
+            .collect(),
+    };
+    Ok((0..batch.num_rows())
+        .filter(|&i| ids.is_valid(i))
+        .map(|i| Hit {
+            id: ids.value(i),
+            page: pages.value(i),
+            chunk: chunks.value(i),
+            text: texts.value(i).to_owned(),
+            score: scores[i],
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: u64, page: u32, text: &str, vector: [f32; 3]) -> ChunkRow {
+        ChunkRow {
+            id,
+            page,
+            chunk: id as u32,
+            text: text.into(),
+            vector: vector.to_vec(),
+        }
+    }
+
+    fn rows() -> Vec<ChunkRow> {
+        vec![
+            row(0, 1, "The value added tax rate is twelve percent.", [1.0, 0.0, 0.0]),
+            row(1, 2, "Samarkand is a city on the Silk Road.", [0.0, 1.0, 0.0]),
+            row(2, 3, "Plov is cooked in a kazan over a fire.", [0.0, 0.0, 1.0]),
+        ]
+    }
+
+    #[tokio::test]
+    async fn a_table_is_written_searched_counted_and_dropped_with_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = VectorStore::open(dir.path()).await.unwrap();
+        assert_eq!(store.row_count("model_a").await.unwrap(), None);
+        store.create_table("model_a", rows(), 3).await.unwrap();
+        assert_eq!(store.row_count("model_a").await.unwrap(), Some(3));
+        assert!(store.table_dir("model_a").is_dir());
+
+        // The words and the vector agree: the Silk Road passage comes first.
+        let hits = store
+            .hybrid_search("model_a", "Silk Road city", &[0.1, 0.9, 0.0], 20, 2)
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 2);
+        assert_eq!((hits[0].id, hits[0].page), (1, 2));
+        assert!(hits[0].score > hits[1].score);
+
+        // Only stop words: the text side finds nothing, the vector still does.
+        let hits = store
+            .hybrid_search("model_a", "the of a", &[0.0, 0.0, 1.0], 20, 1)
+            .await
+            .unwrap();
+        assert_eq!(hits[0].page, 3);
+
+        store.drop_table("model_a").await.unwrap();
+        assert!(!store.table_dir("model_a").exists());
+        assert_eq!(store.row_count("model_a").await.unwrap(), None);
+        // Dropping again is not an error (a deletion retried after a crash).
+        store.drop_table("model_a").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_vector_of_the_wrong_size_is_refused_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = VectorStore::open(dir.path()).await.unwrap();
+        let error = store.create_table("model_b", rows(), 4).await.unwrap_err();
+        assert!(matches!(error, VectorError::Dimension { expected: 4, found: 3 }));
+        assert_eq!(store.row_count("model_b").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_table_written_again_replaces_the_old_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = VectorStore::open(dir.path()).await.unwrap();
+        store.create_table("model_c", rows(), 3).await.unwrap();
+        store
+            .create_table("model_c", rows().into_iter().take(1).collect(), 3)
+            .await
+            .unwrap();
+        assert_eq!(store.row_count("model_c").await.unwrap(), Some(1));
+    }
+}

@@ -1,0 +1,386 @@
+//! `ModelActor`: one per PDF model, the single writer of its stream in this process and the
+//! owner of its LanceDB table. On start it loads the model and settles what the log says is
+//! unfinished: a model never ingested (or cut short by a crash) is ingested, a ready model whose
+//! table is missing or short is ingested again from its PDF (the log and the file are the truth,
+//! the table is derived), and a deleted model's leftovers are removed.
+use std::sync::{Arc, Mutex};
+
+use actix::prelude::*;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::aggregate::{ModelCommand, ModelRuleError, PdfModel, Status};
+use super::ingest::{self, Failure, SharedProgress};
+pub use super::messages::{Delete, Execute, GetProgress, Ingest, Progress, Search, Snapshot};
+use super::runtime::Knowledge;
+use crate::catalog::Catalog;
+use crate::events::{Metadata, RecordedEvent, Repository, RepositoryError};
+use crate::knowledge::vectors::{Hit, VectorError};
+use crate::llm::LlmError;
+use crate::registry::{Registered, Stopped};
+
+/// Candidates each retrieval leg returns before fusion.
+const CANDIDATES: usize = 20;
+
+#[derive(Clone)]
+pub struct ModelDeps {
+    pub repository: Repository<PdfModel>,
+    pub knowledge: Knowledge,
+    /// Told about every change at once (other instances follow the log).
+    pub catalog: Catalog,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Write(#[from] RepositoryError<ModelRuleError>),
+    #[error("the model cannot answer now")]
+    NotAnswerable,
+    #[error(transparent)]
+    Vectors(#[from] VectorError),
+    #[error(transparent)]
+    Embedder(#[from] LlmError),
+    #[error("could not remove the model's files: {0}")]
+    Files(#[from] std::io::Error),
+    #[error("the model's actor is gone: {0}")]
+    Mailbox(#[from] MailboxError),
+}
+
+impl ModelError {
+    pub fn rule(&self) -> Option<&ModelRuleError> {
+        match self {
+            ModelError::Write(error) => error.rule(),
+            _ => None,
+        }
+    }
+}
+
+struct Running {
+    cancel: CancellationToken,
+    progress: SharedProgress,
+}
+
+pub struct ModelActor {
+    id: Uuid,
+    deps: ModelDeps,
+    registry: Recipient<Stopped<ModelActor>>,
+    model: Option<PdfModel>,
+    ingestion: Option<Running>,
+}
+
+impl Actor for ModelActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.notify(Settle);
+    }
+
+    fn stopped(&mut self, ctx: &mut Self::Context) {
+        if let Some(running) = &self.ingestion {
+            running.cancel.cancel();
+        }
+        self.registry.do_send(Stopped {
+            id: self.id,
+            addr: ctx.address(),
+        });
+    }
+}
+
+impl Registered for ModelActor {
+    type Id = Uuid;
+    type Deps = ModelDeps;
+
+    fn for_id(id: Uuid, deps: ModelDeps, registry: Recipient<Stopped<Self>>) -> Self {
+        ModelActor {
+            id,
+            deps,
+            registry,
+            model: None,
+            ingestion: None,
+        }
+    }
+}
+
+impl ModelActor {
+    fn stream_id(&self) -> String {
+        self.id.to_string()
+    }
+
+    /// Decides and appends through the repository with the cached state.
+    fn execute(
+        &mut self,
+        command: ModelCommand,
+        metadata: Metadata,
+    ) -> impl ActorFuture<Self, Output = Result<Vec<RecordedEvent>, ModelError>> + use<> {
+        let (repository, catalog, id, cached) = (
+            self.deps.repository.clone(),
+            self.deps.catalog.clone(),
+            self.stream_id(),
+            self.model.take(),
+        );
+        async move {
+            let (model, result) = repository.execute_on(&id, cached, command, &metadata).await;
+            if matches!(&result, Ok(events) if !events.is_empty())
+                && let Err(error) = catalog.catch_up().await
+            {
+                tracing::warn!(%error, "The catalog will pick the model's change up on its next round");
+            }
+            (model, result)
+        }
+        .into_actor(self)
+            .map(|(model, result), actor, _| {
+                actor.model = model;
+                result.map_err(ModelError::from)
+            })
+    }
+
+    /// Starts the ingestion task (the `IngestionStarted` event is already recorded).
+    fn spawn_ingestion(&mut self, ctx: &mut Context<Self>) {
+        let running = Running {
+            cancel: CancellationToken::new(),
+            progress: Arc::new(Mutex::new(Progress::default())),
+        };
+        let work = ingest::run(
+            self.deps.knowledge.clone(),
+            self.id,
+            running.progress.clone(),
+            running.cancel.clone(),
+        );
+        self.ingestion = Some(running);
+        let addr = ctx.address();
+        actix::spawn(async move {
+            let outcome = work.await;
+            addr.do_send(IngestionEnded(outcome));
+        });
+    }
+}
+
+/// Looks at what the log says and finishes what a previous run left.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Settle;
+
+impl Handler<Settle> for ModelActor {
+    type Result = AtomicResponse<Self, ()>;
+
+    fn handle(&mut self, _: Settle, _: &mut Self::Context) -> Self::Result {
+        let (repository, knowledge, id) = (
+            self.deps.repository.clone(),
+            self.deps.knowledge.clone(),
+            self.id,
+        );
+        let work = async move {
+            let model = repository.load(&id.to_string()).await?;
+            let table_ok = match &model.index {
+                Some(index) if model.status == Status::Ready => {
+                    let rows = knowledge.vectors.row_count(&index.table).await?;
+                    // A table built by another embedder cannot answer this one's queries.
+                    rows == Some(index.chunks as usize) && index.embedder == knowledge.embedder_id()
+                }
+                _ => true,
+            };
+            Ok::<_, ModelError>((model, table_ok))
+        };
+        AtomicResponse::new(Box::pin(work.into_actor(self).map(
+            |loaded, actor, ctx| match loaded {
+                Err(error) => tracing::error!(id = %actor.id, %error, "A PDF model could not be loaded"),
+                Ok((model, table_ok)) => {
+                    let needs_ingestion = match model.status {
+                        Status::New | Status::Ingesting => true,
+                        Status::Ready => !table_ok,
+                        Status::Failed | Status::Deleted => false,
+                    };
+                    let deleted = model.status == Status::Deleted;
+                    actor.model = Some(model);
+                    if deleted {
+                        ctx.notify(Cleanup);
+                    } else if needs_ingestion {
+                        tracing::warn!(id = %actor.id, "Ingesting a PDF model the log says is unfinished");
+                        ctx.notify(Ingest {
+                            metadata: Metadata::system(),
+                        });
+                    }
+                }
+            },
+        )))
+    }
+}
+
+impl Handler<Execute> for ModelActor {
+    type Result = AtomicResponse<Self, Result<Vec<RecordedEvent>, ModelError>>;
+
+    fn handle(&mut self, msg: Execute, _: &mut Self::Context) -> Self::Result {
+        AtomicResponse::new(Box::pin(self.execute(msg.command, msg.metadata)))
+    }
+}
+
+impl Handler<Ingest> for ModelActor {
+    type Result = AtomicResponse<Self, Result<(), ModelError>>;
+
+    fn handle(&mut self, msg: Ingest, _: &mut Self::Context) -> Self::Result {
+        if self.ingestion.is_some() {
+            return AtomicResponse::new(Box::pin(fut::ready(Ok(()))));
+        }
+        let work = self
+            .execute(ModelCommand::StartIngestion, msg.metadata)
+            .map(|started, actor, ctx| {
+                started?;
+                actor.spawn_ingestion(ctx);
+                Ok(())
+            });
+        AtomicResponse::new(Box::pin(work))
+    }
+}
+
+/// Sent by the ingestion task when it ends.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct IngestionEnded(Result<super::aggregate::Index, Failure>);
+
+impl Handler<IngestionEnded> for ModelActor {
+    type Result = AtomicResponse<Self, ()>;
+
+    fn handle(&mut self, IngestionEnded(outcome): IngestionEnded, _: &mut Self::Context) -> Self::Result {
+        self.ingestion = None;
+        let command = match outcome {
+            Ok(index) => ModelCommand::CompleteIngestion(index),
+            // A deletion stopped it: the deletion records what happened.
+            Err(failure) if failure.code == "cancelled" => {
+                return AtomicResponse::new(Box::pin(fut::ready(())));
+            }
+            Err(Failure { code, detail }) => {
+                tracing::warn!(id = %self.id, %code, %detail, "A PDF could not be ingested");
+                ModelCommand::FailIngestion { code, detail }
+            }
+        };
+        let id = self.id;
+        let work = self
+            .execute(command, Metadata::system())
+            .map(move |result, _, _| {
+                if let Err(error) = result {
+                    tracing::error!(%id, %error, "The end of an ingestion could not be recorded");
+                }
+            });
+        AtomicResponse::new(Box::pin(work))
+    }
+}
+
+impl Handler<Delete> for ModelActor {
+    type Result = AtomicResponse<Self, Result<(), ModelError>>;
+
+    fn handle(&mut self, msg: Delete, _: &mut Self::Context) -> Self::Result {
+        if let Some(running) = self.ingestion.take() {
+            running.cancel.cancel();
+        }
+        let work = self
+            .execute(ModelCommand::Delete, msg.metadata)
+            .map(|result, _, ctx| {
+                result?;
+                ctx.notify(Cleanup);
+                Ok(())
+            });
+        AtomicResponse::new(Box::pin(work))
+    }
+}
+
+/// Removes a deleted model's table and PDF folder (again after a crash), then stops.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Cleanup;
+
+impl Handler<Cleanup> for ModelActor {
+    type Result = AtomicResponse<Self, ()>;
+
+    fn handle(&mut self, _: Cleanup, _: &mut Self::Context) -> Self::Result {
+        let (knowledge, id) = (self.deps.knowledge.clone(), self.id);
+        let work = async move {
+            knowledge
+                .vectors
+                .drop_table(&Knowledge::table_name(id))
+                .await?;
+            match tokio::fs::remove_dir_all(knowledge.folder(id)).await {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error)?,
+                _ => Ok::<(), ModelError>(()),
+            }
+        };
+        AtomicResponse::new(Box::pin(work.into_actor(self).map(
+            |result, actor, ctx| {
+                match result {
+                    Ok(()) => tracing::info!(id = %actor.id, "A deleted model's table and PDF are gone"),
+                    Err(error) => tracing::error!(id = %actor.id, %error, "A deleted model's files could not be removed"),
+                }
+                ctx.stop();
+            },
+        )))
+    }
+}
+
+impl Handler<Snapshot> for ModelActor {
+    type Result = AtomicResponse<Self, Result<PdfModel, ModelError>>;
+
+    fn handle(&mut self, _: Snapshot, _: &mut Self::Context) -> Self::Result {
+        let (repository, id, cached) = (
+            self.deps.repository.clone(),
+            self.stream_id(),
+            self.model.clone(),
+        );
+        let work = async move {
+            match cached {
+                Some(model) => Ok(model),
+                None => Ok(repository.load(&id).await?),
+            }
+        };
+        AtomicResponse::new(Box::pin(work.into_actor(self).map(|result, actor, _| {
+            if let Ok(model) = &result {
+                actor.model = Some(model.clone());
+            }
+            result
+        })))
+    }
+}
+
+impl Handler<GetProgress> for ModelActor {
+    type Result = Option<Progress>;
+
+    fn handle(&mut self, _: GetProgress, _: &mut Self::Context) -> Option<Progress> {
+        let running = self.ingestion.as_ref()?;
+        Some(
+            running
+                .progress
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        )
+    }
+}
+
+impl Handler<Search> for ModelActor {
+    type Result = ResponseFuture<Result<Vec<Hit>, ModelError>>;
+
+    fn handle(&mut self, msg: Search, _: &mut Self::Context) -> Self::Result {
+        let table = self
+            .model
+            .as_ref()
+            .filter(|m| m.status == Status::Ready)
+            .and_then(|m| m.index.as_ref())
+            .map(|index| index.table.clone());
+        let knowledge = self.deps.knowledge.clone();
+        Box::pin(async move {
+            let table = table.ok_or(ModelError::NotAnswerable)?;
+            let embedder = knowledge.embedder().await?;
+            let mut vectors = embedder.embed(vec![msg.query.clone()]).await?;
+            let vector = vectors.pop().ok_or(ModelError::NotAnswerable)?;
+            let hits = knowledge
+                .vectors
+                .hybrid_search(&table, &msg.query, &vector, CANDIDATES, msg.keep)
+                .await?;
+            Ok(hits)
+        })
+    }
+}
+
+/// Models that exist in the log (not deleted) get their actor at start-up.
+pub fn is_live(model: &PdfModel) -> bool {
+    model.exists()
+}
+

@@ -1,0 +1,162 @@
+//! A PDF model answering: retrieve the passages closest to the question (the model's actor
+//! searches its table), put them numbered `[S1] (p. 12) …` into a system message with the
+//! model's instructions, and let the base model answer the whole conversation, citing `[S#]`.
+//! The stream first says which passages were shown, so the answer's event records them.
+use std::sync::Arc;
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use uuid::Uuid;
+
+use super::actor::{ModelActor, Search};
+use super::aggregate::PdfModel;
+use crate::knowledge::vectors::Hit;
+use crate::llm::{
+    ChatBackend, ChatMessage, ChatRequest, LlmError, Role, Source, StreamItem, TokenStream,
+};
+use crate::registry::Actors;
+
+/// Passages put before the question.
+const KEEP: usize = 6;
+
+pub struct PdfBackend {
+    pub id: Uuid,
+    pub model: PdfModel,
+    pub base: Arc<dyn ChatBackend>,
+    pub actors: Actors<ModelActor>,
+}
+
+impl ChatBackend for PdfBackend {
+    fn stream(&self, request: ChatRequest) -> BoxFuture<'static, Result<TokenStream, LlmError>> {
+        let (id, model, base, actors) = (
+            self.id,
+            self.model.clone(),
+            self.base.clone(),
+            self.actors.clone(),
+        );
+        Box::pin(async move {
+            let query = search_query(&request.messages);
+            let hits = actors
+                .send(id, Search { query, keep: KEEP })
+                .await
+                .map_err(|e| LlmError::Unavailable(e.to_string()))?
+                .map_err(|e| LlmError::Unavailable(e.to_string()))?;
+            let sources: Vec<Source> = hits
+                .iter()
+                .enumerate()
+                .map(|(i, hit)| Source {
+                    label: i as u32 + 1,
+                    chunk: hit.chunk,
+                    page: hit.page,
+                    score: hit.score,
+                })
+                .collect();
+            let grounded = grounded_request(request, &model, &hits);
+            let answer = base.stream(grounded).await?;
+            let head = futures::stream::once(async move {
+                Ok(StreamItem::Sources {
+                    sources,
+                    instructions_version: model.instructions_version,
+                })
+            });
+            Ok(Box::pin(head.chain(answer)) as TokenStream)
+        })
+    }
+}
+
+/// The question, and for a follow-up also the previous user turn (it names what "it" is).
+fn search_query(messages: &[ChatMessage]) -> String {
+    let mut users = messages.iter().rev().filter(|m| m.role == Role::User);
+    let question = users.next().map(|m| m.content.as_str()).unwrap_or_default();
+    match users.next() {
+        Some(previous) => format!("{}\n{question}", previous.content),
+        None => question.to_owned(),
+    }
+}
+
+/// The conversation for the base model: the site's system prompt, then the document's passages
+/// and rules, then every turn.
+fn grounded_request(mut request: ChatRequest, model: &PdfModel, hits: &[Hit]) -> ChatRequest {
+    let mut context = format!(
+        "You answer questions about the document \"{}\" using only the numbered passages below. \
+         Cite the passages you use as [S1], [S2], … right after the sentence they support. \
+         If the passages do not contain the answer, say that the document does not say, and do \
+         not invent one. Answer in the language of the question.\n",
+        model.name
+    );
+    if !model.instructions.trim().is_empty() {
+        context.push_str("\nInstructions from the document's owner:\n");
+        context.push_str(model.instructions.trim());
+        context.push('\n');
+    }
+    if hits.is_empty() {
+        context.push_str("\nNo passage of the document matches this question.\n");
+    } else {
+        context.push_str("\nPassages:\n");
+        for (i, hit) in hits.iter().enumerate() {
+            context.push_str(&format!("[S{}] (p. {}) {}\n", i + 1, hit.page, hit.text.trim()));
+        }
+    }
+    let at = usize::from(request.messages.first().is_some_and(|m| m.role == Role::System));
+    request.messages.insert(
+        at,
+        ChatMessage {
+            role: Role::System,
+            content: context,
+        },
+    );
+    request.model = model.base_model.clone();
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(role: Role, content: &str) -> ChatMessage {
+        ChatMessage {
+            role,
+            content: content.into(),
+        }
+    }
+
+    #[test]
+    fn a_follow_up_searches_with_the_previous_question_too() {
+        let messages = [
+            message(Role::System, "be nice"),
+            message(Role::User, "What is the VAT rate?"),
+            message(Role::Assistant, "12% [S1]"),
+            message(Role::User, "Since when?"),
+        ];
+        assert_eq!(search_query(&messages), "What is the VAT rate?\nSince when?");
+        assert_eq!(search_query(&messages[..2]), "What is the VAT rate?");
+    }
+
+    #[test]
+    fn passages_go_after_the_site_prompt_numbered_with_pages() {
+        let model = PdfModel {
+            name: "Tax code".into(),
+            instructions: "Answer briefly.".into(),
+            base_model: "gpt-4o-mini".into(),
+            ..Default::default()
+        };
+        let hits = [Hit {
+            id: 4,
+            page: 12,
+            chunk: 4,
+            text: "VAT is 12 percent.".into(),
+            score: 0.03,
+        }];
+        let request = ChatRequest {
+            model: "pdf:x".into(),
+            messages: vec![message(Role::System, "site"), message(Role::User, "VAT?")],
+        };
+        let grounded = grounded_request(request, &model, &hits);
+        assert_eq!(grounded.model, "gpt-4o-mini");
+        assert_eq!(grounded.messages[0].content, "site");
+        let context = &grounded.messages[1].content;
+        assert!(context.contains("[S1] (p. 12) VAT is 12 percent."), "{context}");
+        assert!(context.contains("Answer briefly."));
+        assert_eq!(grounded.messages[2].content, "VAT?");
+    }
+}

@@ -1,0 +1,127 @@
+//! Ingestion: the PDF on disk → page texts (lopdf, blocking pool) → chunks → vectors (the
+//! embedder, in batches) → a fresh LanceDB table with its full-text index. The table is ready
+//! only when this returns `Ok`; on any failure it is dropped, so a half table is never served.
+use std::sync::{Arc, Mutex};
+
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::aggregate::Index;
+use super::messages::Progress;
+use super::runtime::Knowledge;
+use crate::knowledge::vectors::ChunkRow;
+use crate::knowledge::{ChunkConfig, chunk_pages, extract_pages};
+
+/// Texts embedded per call.
+const EMBED_BATCH: usize = 32;
+
+/// Why ingestion stopped: a stable code (translated as `pdf-<code>`) and detail for the admin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    pub code: String,
+    pub detail: String,
+}
+
+impl Failure {
+    fn new(code: &str, detail: impl ToString) -> Self {
+        Failure {
+            code: code.to_owned(),
+            detail: detail.to_string(),
+        }
+    }
+
+    pub fn cancelled() -> Self {
+        Failure::new("cancelled", "the ingestion was stopped")
+    }
+}
+
+pub type SharedProgress = Arc<Mutex<Progress>>;
+
+fn report(progress: &SharedProgress, stage: &'static str, done: usize, total: usize) {
+    let mut progress = progress.lock().unwrap_or_else(|p| p.into_inner());
+    *progress = Progress {
+        stage,
+        done: done as u32,
+        total: total as u32,
+    };
+}
+
+pub async fn run(
+    knowledge: Knowledge,
+    id: Uuid,
+    progress: SharedProgress,
+    cancel: CancellationToken,
+) -> Result<Index, Failure> {
+    let table = Knowledge::table_name(id);
+    let result = build(&knowledge, id, &table, &progress, &cancel).await;
+    if result.is_err()
+        && let Err(error) = knowledge.vectors.drop_table(&table).await
+    {
+        tracing::warn!(%id, %error, "Could not drop the table of a failed ingestion");
+    }
+    result
+}
+
+async fn build(
+    knowledge: &Knowledge,
+    id: Uuid,
+    table: &str,
+    progress: &SharedProgress,
+    cancel: &CancellationToken,
+) -> Result<Index, Failure> {
+    report(progress, "reading", 0, 0);
+    let path = knowledge.source_path(id);
+    let pages = extract_pages(&path, knowledge.limits)
+        .await
+        .map_err(|e| Failure::new(e.code(), e))?;
+    let page_count = pages.len();
+    let chunks = tokio::task::spawn_blocking(move || chunk_pages(&pages, ChunkConfig::default()))
+        .await
+        .map_err(|e| Failure::new("internal", e))?;
+    if chunks.is_empty() {
+        return Err(Failure::new("no_text", "no page has text"));
+    }
+    let embedder = knowledge
+        .embedder()
+        .await
+        .map_err(|e| Failure::new("embedder", e))?;
+    let total = chunks.len();
+    let mut rows = Vec::with_capacity(total);
+    for batch in chunks.chunks(EMBED_BATCH) {
+        if cancel.is_cancelled() {
+            return Err(Failure::cancelled());
+        }
+        report(progress, "embedding", rows.len(), total);
+        let texts = batch.iter().map(|c| c.text.clone()).collect();
+        let vectors = embedder
+            .embed(texts)
+            .await
+            .map_err(|e| Failure::new("embedder", e))?;
+        for (chunk, vector) in batch.iter().zip(vectors) {
+            rows.push(ChunkRow {
+                id: u64::from(chunk.index),
+                page: chunk.page,
+                chunk: chunk.index,
+                text: chunk.text.clone(),
+                vector,
+            });
+        }
+    }
+    if cancel.is_cancelled() {
+        return Err(Failure::cancelled());
+    }
+    report(progress, "indexing", total, total);
+    let dimension = embedder.dimension();
+    knowledge
+        .vectors
+        .create_table(table, rows, dimension)
+        .await
+        .map_err(|e| Failure::new("vectors", e))?;
+    Ok(Index {
+        pages: page_count as u32,
+        chunks: total as u32,
+        embedder: knowledge.embedder_id(),
+        dimension: dimension as u32,
+        table: table.to_owned(),
+    })
+}

@@ -1,0 +1,55 @@
+//! Every message `ModelActor` answers, in one place (handlers: `actor.rs`).
+use actix::prelude::*;
+
+use super::actor::ModelError;
+use super::aggregate::{ModelCommand, PdfModel};
+use crate::events::{Metadata, RecordedEvent};
+use crate::knowledge::vectors::Hit;
+
+/// Runs one command against the model (create, launch, unlaunch, edit).
+#[derive(Clone, Message)]
+#[rtype(result = "Result<Vec<RecordedEvent>, ModelError>")]
+pub struct Execute {
+    pub command: ModelCommand,
+    pub metadata: Metadata,
+}
+
+/// Reads the PDF into a fresh table (again, if it was ready). Returns at once; see `Progress`.
+#[derive(Clone, Message)]
+#[rtype(result = "Result<(), ModelError>")]
+pub struct Ingest {
+    pub metadata: Metadata,
+}
+
+/// Stops an ingestion, records the deletion, drops the table and removes the PDF's folder.
+#[derive(Clone, Message)]
+#[rtype(result = "Result<(), ModelError>")]
+pub struct Delete {
+    pub metadata: Metadata,
+}
+
+/// The model's state (loaded if needed).
+#[derive(Clone, Message)]
+#[rtype(result = "Result<PdfModel, ModelError>")]
+pub struct Snapshot;
+
+/// How far the running ingestion is (transient: not an event).
+#[derive(Clone, Message)]
+#[rtype(result = "Option<Progress>")]
+pub struct GetProgress;
+
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Progress {
+    /// `reading`, `embedding` or `indexing`.
+    pub stage: &'static str,
+    pub done: u32,
+    pub total: u32,
+}
+
+/// The passages closest to a question: vector and full-text search fused (RRF).
+#[derive(Clone, Message)]
+#[rtype(result = "Result<Vec<Hit>, ModelError>")]
+pub struct Search {
+    pub query: String,
+    pub keep: usize,
+}

@@ -1,0 +1,117 @@
+//! What every model actor shares: where PDFs and vectors live, the embedder (loaded on first
+//! use: the local MiniLM is fetched once with pip) and the limits of an upload.
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use crate::configuration::Settings;
+use crate::knowledge::PdfLimits;
+use crate::knowledge::vectors::VectorStore;
+use crate::llm::LlmError;
+use crate::llm::embed::{Embedder, OpenAiEmbedder};
+use crate::llm::local::LocalEmbeddings;
+use crate::llm::openai::OpenAiBackend;
+
+/// Which embedder makes the vectors (stored with each model: queries must use the same one).
+#[derive(Clone)]
+enum EmbedderSource {
+    Local { cache_dir: PathBuf },
+    OpenAi { backend: Arc<OpenAiBackend>, model: String, dimension: usize },
+}
+
+#[derive(Clone)]
+pub struct Knowledge {
+    files_dir: PathBuf,
+    pub vectors: VectorStore,
+    source: EmbedderSource,
+    embedder: Arc<OnceCell<Arc<dyn Embedder>>>,
+    pub limits: PdfLimits,
+}
+
+impl Knowledge {
+    pub fn new(settings: &Settings, vectors: VectorStore) -> Self {
+        let openai = settings.knowledge.embedding_model.as_ref().and_then(|model| {
+            let backend = OpenAiBackend::from_settings(&settings.llm)?.ok()?;
+            Some(EmbedderSource::OpenAi {
+                backend: Arc::new(backend),
+                model: model.clone(),
+                dimension: settings.knowledge.embedding_dimension,
+            })
+        });
+        let source = openai.unwrap_or_else(|| EmbedderSource::Local {
+            cache_dir: settings.llm.model_cache_dir.clone(),
+        });
+        Knowledge {
+            files_dir: settings.server.files_dir.clone(),
+            vectors,
+            source,
+            embedder: Arc::default(),
+            limits: PdfLimits {
+                max_pages: settings.knowledge.max_pages,
+                max_bytes: settings.server.model_pdf_max_bytes,
+                ..PdfLimits::default()
+            },
+        }
+    }
+
+    /// Names the embedder in `IngestionCompleted`.
+    pub fn embedder_id(&self) -> String {
+        match &self.source {
+            EmbedderSource::Local { .. } => "local:all-minilm-l6-v2".into(),
+            EmbedderSource::OpenAi { model, .. } => format!("openai:{model}"),
+        }
+    }
+
+    /// The embedder, loaded on first use (never on the async runtime's threads).
+    pub async fn embedder(&self) -> Result<Arc<dyn Embedder>, LlmError> {
+        let source = self.source.clone();
+        let embedder = self
+            .embedder
+            .get_or_try_init(|| async move {
+                match source {
+                    EmbedderSource::Local { cache_dir } => {
+                        let loaded = crate::telemetry::spawn_blocking_with_tracing(move || {
+                            LocalEmbeddings::load(&cache_dir)
+                        })
+                        .await
+                        .map_err(|e| LlmError::Unavailable(e.to_string()))?
+                        .map_err(|e| LlmError::Unavailable(e.to_string()))?;
+                        Ok::<Arc<dyn Embedder>, LlmError>(Arc::new(loaded))
+                    }
+                    EmbedderSource::OpenAi {
+                        backend,
+                        model,
+                        dimension,
+                    } => Ok(Arc::new(OpenAiEmbedder::new(
+                        backend.client().clone(),
+                        &model,
+                        dimension,
+                    )) as Arc<dyn Embedder>),
+                }
+            })
+            .await?;
+        Ok(embedder.clone())
+    }
+
+    /// `FILES_DIR/models/<id>`: the model's own folder.
+    pub fn folder(&self, id: Uuid) -> PathBuf {
+        self.files_dir.join("models").join(id.to_string())
+    }
+
+    /// `FILES_DIR/models/<id>/source.pdf` (never a name the browser chose).
+    pub fn source_path(&self, id: Uuid) -> PathBuf {
+        self.folder(id).join("source.pdf")
+    }
+
+    /// The path stored in `ModelCreated`, relative to `FILES_DIR`.
+    pub fn relative_source_path(id: Uuid) -> String {
+        format!("models/{id}/source.pdf")
+    }
+
+    /// The LanceDB table of a model.
+    pub fn table_name(id: Uuid) -> String {
+        format!("model_{}", id.simple())
+    }
+}

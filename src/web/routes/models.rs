@@ -1,0 +1,51 @@
+//! `/models/{id}/source.pdf`: the PDF a launched model answers from, for logged-in users (the
+//! citation links of its answers open it at a page). An unlaunched or deleted model's PDF is a 404.
+use actix_web::{HttpResponse, web};
+
+use crate::accounts::current::CurrentUser;
+use crate::domain::PdfModelId;
+use crate::error::AppError;
+use crate::pdf_models::PdfModels;
+
+pub async fn source_pdf(
+    _user: CurrentUser,
+    id: web::Path<PdfModelId>,
+    models: web::Data<PdfModels>,
+) -> Result<HttpResponse, AppError> {
+    let (path, name) = models
+        .source_pdf(id.into_inner(), false)
+        .ok_or(AppError::NotFound)?;
+    send_pdf(&path, &name).await
+}
+
+/// Streams a PDF from disk, shown in the browser (`inline`) under its uploaded name.
+pub async fn send_pdf(path: &std::path::Path, name: &str) -> Result<HttpResponse, AppError> {
+    let file = match tokio::fs::File::open(path).await {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(AppError::NotFound);
+        }
+        Err(error) => return Err(AppError::unexpected(error)),
+    };
+    let length = file
+        .metadata()
+        .await
+        .map_err(AppError::unexpected)?
+        .len();
+    let disposition = actix_web::http::header::ContentDisposition {
+        disposition: actix_web::http::header::DispositionType::Inline,
+        parameters: vec![actix_web::http::header::DispositionParam::FilenameExt(
+            actix_web::http::header::ExtendedValue {
+                charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.as_bytes().to_vec(),
+            },
+        )],
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(disposition)
+        .insert_header(("Cache-Control", "private, max-age=300"))
+        .no_chunking(length)
+        .streaming(tokio_util::io::ReaderStream::new(file)))
+}

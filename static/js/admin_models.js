@@ -1,0 +1,40 @@
+// PDF models (admin): while a model is being read, its progress bar follows the server's
+// `/admin/models/status`; when a model's status changes, the page reloads to show its new state.
+(function () {
+  "use strict";
+  const live = document.querySelector("[data-models-live]");
+  if (!live) return;
+  const known = new Map();
+  document.querySelectorAll("[data-model][data-status]").forEach((el) => {
+    known.set(el.dataset.model, el.dataset.status);
+  });
+  async function tick() {
+    let body;
+    try {
+      const response = await fetch("/admin/models/status", { headers: { Accept: "application/json" } });
+      if (!response.ok) return schedule(3000);
+      body = await response.json();
+    } catch (_) {
+      return schedule(3000);
+    }
+    for (const model of body.models) {
+      const before = known.get(model.id);
+      if (before !== undefined && before !== model.status) {
+        window.location.reload();
+        return;
+      }
+      const row = document.querySelector(`[data-model="${model.id}"]`);
+      const bar = row && row.querySelector(".ingest-progress");
+      const text = row && row.querySelector(".progress-text");
+      if (bar && model.progress && model.progress.total > 0) {
+        bar.value = Math.round((model.progress.done * 100) / model.progress.total);
+        if (text) text.textContent = `${model.progress.done} / ${model.progress.total}`;
+      }
+    }
+    schedule(1000);
+  }
+  function schedule(ms) {
+    window.setTimeout(tick, ms);
+  }
+  schedule(1000);
+})();
