@@ -13,11 +13,11 @@ use uuid::Uuid;
 use crate::domain::ModelRef;
 use crate::events::{Aggregate, DomainEvent, EventStore, RecordedEvent};
 use crate::llm::{BackendStatus, Backends, ChatBackend, LlmError};
-use crate::registry::Actors;
 use crate::pdf_models::actor::ModelActor;
 use crate::pdf_models::aggregate::{PdfModel, Status};
 use crate::pdf_models::backend::PdfBackend;
 use crate::pdf_models::events::ModelEvent;
+use crate::registry::Actors;
 use crate::site::aggregate::{CatalogModel, Site};
 use crate::site::events::{ModelKind, SiteEvent};
 

@@ -16,9 +16,6 @@ use crate::accounts::rate_limit::RateLimiter;
 use crate::accounts::session_store::MySqlSessionStore;
 use crate::accounts::{self, AccountRules, Accounts};
 use crate::catalog::Catalog;
-use crate::knowledge::vectors::VectorStore;
-use crate::pdf_models::{Knowledge, ModelDeps, PdfModels};
-use crate::web::upload::UploadLimit;
 use crate::chat::Chats;
 use crate::chat::actor::ChatDeps;
 use crate::chat::service::ChatService;
@@ -28,16 +25,19 @@ use crate::database::{self, DatabaseError};
 use crate::error::AppError;
 use crate::events::EventStore;
 use crate::i18n::Msg;
+use crate::knowledge::vectors::VectorStore;
 use crate::llm::local::LocalBackend;
 use crate::llm::openai::OpenAiBackend;
 use crate::llm::{Backends, ChatBackend};
 use crate::mail::{MailError, Mailer};
+use crate::pdf_models::{Knowledge, ModelDeps, PdfModels};
 use crate::site;
 use crate::web::csrf::{self, CsrfConfig};
 use crate::web::routes::{
     admin, api_chats, auth, chat, health, language, models, password, profile,
 };
 use crate::web::templates::Templates;
+use crate::web::upload::UploadLimit;
 use crate::web::{assets, errors, security};
 use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
@@ -341,10 +341,7 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
                         web::post().to(profile::change_password),
                     )
                     .route("/profile/delete", web::post().to(profile::delete))
-                    .route(
-                        "/models/{id}/source.pdf",
-                        web::get().to(models::source_pdf),
-                    )
+                    .route("/models/{id}/source.pdf", web::get().to(models::source_pdf))
                     .service(admin::scope(UploadLimit::new(
                         parts.settings.server.model_pdf_max_bytes,
                     )))

@@ -277,7 +277,10 @@ fn to_batch(rows: Vec<ChunkRow>, dimension: usize) -> Result<RecordBatch, Vector
     )?)
 }
 
-fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &'static str) -> Result<&'a T, VectorError> {
+fn column<'a, T: 'static>(
+    batch: &'a RecordBatch,
+    name: &'static str,
+) -> Result<&'a T, VectorError> {
     batch
         .column_by_name(name)
         .and_then(|c| c.as_any().downcast_ref::<T>())
@@ -327,9 +330,24 @@ mod tests {
 
     fn rows() -> Vec<ChunkRow> {
         vec![
-            row(0, 1, "The value added tax rate is twelve percent.", [1.0, 0.0, 0.0]),
-            row(1, 2, "Samarkand is a city on the Silk Road.", [0.0, 1.0, 0.0]),
-            row(2, 3, "Plov is cooked in a kazan over a fire.", [0.0, 0.0, 1.0]),
+            row(
+                0,
+                1,
+                "The value added tax rate is twelve percent.",
+                [1.0, 0.0, 0.0],
+            ),
+            row(
+                1,
+                2,
+                "Samarkand is a city on the Silk Road.",
+                [0.0, 1.0, 0.0],
+            ),
+            row(
+                2,
+                3,
+                "Plov is cooked in a kazan over a fire.",
+                [0.0, 0.0, 1.0],
+            ),
         ]
     }
 
@@ -370,7 +388,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = VectorStore::open(dir.path()).await.unwrap();
         let error = store.create_table("model_b", rows(), 4).await.unwrap_err();
-        assert!(matches!(error, VectorError::Dimension { expected: 4, found: 3 }));
+        assert!(matches!(
+            error,
+            VectorError::Dimension {
+                expected: 4,
+                found: 3
+            }
+        ));
         assert_eq!(store.row_count("model_b").await.unwrap(), None);
     }
 

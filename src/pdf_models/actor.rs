@@ -102,6 +102,18 @@ impl Registered for ModelActor {
 }
 
 impl ModelActor {
+    /// Keeps the newer of the cached state and one just loaded (a load that started before
+    /// this actor's own write must not bring the older state back).
+    fn adopt(&mut self, loaded: PdfModel) -> PdfModel {
+        match &self.model {
+            Some(cached) if cached.sequence >= loaded.sequence => cached.clone(),
+            _ => {
+                self.model = Some(loaded.clone());
+                loaded
+            }
+        }
+    }
+
     fn stream_id(&self) -> String {
         self.id.to_string()
     }
@@ -184,18 +196,20 @@ impl Handler<Settle> for ModelActor {
         AtomicResponse::new(Box::pin(work.into_actor(self).map(
             |loaded, actor, ctx| match loaded {
                 Err(error) => tracing::error!(id = %actor.id, %error, "A PDF model could not be loaded"),
+                // Not created yet: the actor was started by the creation itself.
+                Ok((model, _)) if model.sequence == 0 => {}
                 Ok((model, table_ok)) => {
-                    let needs_ingestion = match model.status {
+                    let needs_ingestion = actor.ingestion.is_none() && match model.status {
                         Status::New | Status::Ingesting => true,
                         Status::Ready => !table_ok,
                         Status::Failed | Status::Deleted => false,
                     };
                     let deleted = model.status == Status::Deleted;
-                    actor.model = Some(model);
+                    actor.adopt(model);
                     if deleted {
                         ctx.notify(Cleanup);
                     } else if needs_ingestion {
-                        tracing::warn!(id = %actor.id, "Ingesting a PDF model the log says is unfinished");
+                        tracing::warn!(id = %actor.id, "Reading a PDF model again: the log says it is unfinished, or its table is missing or short");
                         ctx.notify(Ingest {
                             metadata: Metadata::system(),
                         });
@@ -240,7 +254,11 @@ struct IngestionEnded(Result<super::aggregate::Index, Failure>);
 impl Handler<IngestionEnded> for ModelActor {
     type Result = AtomicResponse<Self, ()>;
 
-    fn handle(&mut self, IngestionEnded(outcome): IngestionEnded, _: &mut Self::Context) -> Self::Result {
+    fn handle(
+        &mut self,
+        IngestionEnded(outcome): IngestionEnded,
+        _: &mut Self::Context,
+    ) -> Self::Result {
         self.ingestion = None;
         let command = match outcome {
             Ok(index) => ModelCommand::CompleteIngestion(index),
@@ -330,12 +348,12 @@ impl Handler<Snapshot> for ModelActor {
                 None => Ok(repository.load(&id).await?),
             }
         };
-        AtomicResponse::new(Box::pin(work.into_actor(self).map(|result, actor, _| {
-            if let Ok(model) = &result {
-                actor.model = Some(model.clone());
-            }
-            result
-        })))
+        AtomicResponse::new(Box::pin(work.into_actor(self).map(
+            |result, actor, _| match result {
+                Ok(model) => Ok(actor.adopt(model)),
+                Err(error) => Err(error),
+            },
+        )))
     }
 }
 
@@ -383,4 +401,3 @@ impl Handler<Search> for ModelActor {
 pub fn is_live(model: &PdfModel) -> bool {
     model.exists()
 }
-

@@ -94,10 +94,17 @@ fn grounded_request(mut request: ChatRequest, model: &PdfModel, hits: &[Hit]) ->
     } else {
         context.push_str("\nPassages:\n");
         for (i, hit) in hits.iter().enumerate() {
-            context.push_str(&format!("[S{}] (p. {}) {}\n", i + 1, hit.page, hit.text.trim()));
+            // One line per passage: its own line breaks are layout, not meaning.
+            let text = hit.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            context.push_str(&format!("[S{}] (p. {}) {text}\n", i + 1, hit.page));
         }
     }
-    let at = usize::from(request.messages.first().is_some_and(|m| m.role == Role::System));
+    let at = usize::from(
+        request
+            .messages
+            .first()
+            .is_some_and(|m| m.role == Role::System),
+    );
     request.messages.insert(
         at,
         ChatMessage {
@@ -128,7 +135,10 @@ mod tests {
             message(Role::Assistant, "12% [S1]"),
             message(Role::User, "Since when?"),
         ];
-        assert_eq!(search_query(&messages), "What is the VAT rate?\nSince when?");
+        assert_eq!(
+            search_query(&messages),
+            "What is the VAT rate?\nSince when?"
+        );
         assert_eq!(search_query(&messages[..2]), "What is the VAT rate?");
     }
 
@@ -155,7 +165,10 @@ mod tests {
         assert_eq!(grounded.model, "gpt-4o-mini");
         assert_eq!(grounded.messages[0].content, "site");
         let context = &grounded.messages[1].content;
-        assert!(context.contains("[S1] (p. 12) VAT is 12 percent."), "{context}");
+        assert!(
+            context.contains("[S1] (p. 12) VAT is 12 percent."),
+            "{context}"
+        );
         assert!(context.contains("Answer briefly."));
         assert_eq!(grounded.messages[2].content, "VAT?");
     }

@@ -17,8 +17,14 @@ use crate::llm::openai::OpenAiBackend;
 /// Which embedder makes the vectors (stored with each model: queries must use the same one).
 #[derive(Clone)]
 enum EmbedderSource {
-    Local { cache_dir: PathBuf },
-    OpenAi { backend: Arc<OpenAiBackend>, model: String, dimension: usize },
+    Local {
+        cache_dir: PathBuf,
+    },
+    OpenAi {
+        backend: Arc<OpenAiBackend>,
+        model: String,
+        dimension: usize,
+    },
 }
 
 #[derive(Clone)]
@@ -32,14 +38,18 @@ pub struct Knowledge {
 
 impl Knowledge {
     pub fn new(settings: &Settings, vectors: VectorStore) -> Self {
-        let openai = settings.knowledge.embedding_model.as_ref().and_then(|model| {
-            let backend = OpenAiBackend::from_settings(&settings.llm)?.ok()?;
-            Some(EmbedderSource::OpenAi {
-                backend: Arc::new(backend),
-                model: model.clone(),
-                dimension: settings.knowledge.embedding_dimension,
-            })
-        });
+        let openai = settings
+            .knowledge
+            .embedding_model
+            .as_ref()
+            .and_then(|model| {
+                let backend = OpenAiBackend::from_settings(&settings.llm)?.ok()?;
+                Some(EmbedderSource::OpenAi {
+                    backend: Arc::new(backend),
+                    model: model.clone(),
+                    dimension: settings.knowledge.embedding_dimension,
+                })
+            });
         let source = openai.unwrap_or_else(|| EmbedderSource::Local {
             cache_dir: settings.llm.model_cache_dir.clone(),
         });

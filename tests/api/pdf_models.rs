@@ -90,7 +90,10 @@ impl TestApp {
             if let Some(row) = row.filter(|row| row["status"] == status) {
                 return row;
             }
-            assert!(Instant::now() < deadline, "model {id} never became {status}: {feed}");
+            assert!(
+                Instant::now() < deadline,
+                "model {id} never became {status}: {feed}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -122,52 +125,8 @@ impl TestApp {
     }
 }
 
-fn table_folder(app: &TestApp, id: &str) -> PathBuf {
-    app.lancedb_dir()
-        .join(format!("model_{}.lance", id.replace('-', "")))
-}
-
-#[actix_web::test]
-async fn a_pdf_becomes_a_model_users_pick_and_its_answers_cite_the_page() {
-    let app = pdf_app().await;
-    app.verified_user("dilnoza", PASSWORD).await;
-    let admin = app.admin_client().await;
-    // Create: the PDF is stored under the model's id, never under the browser's name.
-    let id = app.create_model(&admin, "Archive guide", "multilingual.pdf").await;
-    let stored = app.model_folder(&id).join("source.pdf");
-    assert_eq!(
-        std::fs::read(&stored).unwrap(),
-        std::fs::read(fixture("multilingual.pdf")).unwrap()
-    );
-    let ready = app.model_reaches(&admin, &id, "ready").await;
-    assert_eq!(ready["launched"], false);
-    let (status, table, pages) = app.model_row(&id).await;
-    assert_eq!((status.as_str(), pages), ("ready", Some(3)));
-    assert_eq!(table.as_deref(), Some(format!("model_{}", id.replace('-', "")).as_str()));
-    assert!(table_folder(&app, &id).is_dir(), "the LanceDB table exists");
-    let page = app.get_with(&admin, &format!("/admin/models/{id}")).await;
-    let html = page.text().await.unwrap();
-    assert!(html.contains("Archive guide") && html.contains(r#"id="launch""#), "{html}");
-    // Not launched: not in the picker, and its PDF is not served to users.
-    let model = format!("pdf:{id}");
-    assert!(!app.picker_ids().await.contains(&model));
-    assert_eq!(app.get(&format!("/models/{id}/source.pdf")).await.status(), 404);
-
-    // Launch: users see it and ask a question whose answer is only on page 3.
-    let launched = app
-        .post_form_with(&admin, &format!("/admin/models/{id}/launch"), &[])
-        .await;
-    assert_eq!(launched.status(), 303);
-    assert!(app.picker_ids().await.contains(&model));
-    app.upstream
-        .push(Reply::text("The archive key lies under the blue stone [S1]."));
-    let answer = app
-        .prompt_with(&app.api, None, "Where is the archive key hidden?", &model)
-        .await;
-    assert_eq!(answer.status, 200, "{:?}", answer.error);
-    let chat = answer.chat_id();
-    // The base model was shown numbered passages with pages, the page-3 fact first, and the
-    // admin's instructions.
+/// The system prompt the upstream last received, and its first passage's line.
+fn first_passage(app: &TestApp) -> (String, String) {
     let request = app.upstream.requests().last().cloned().unwrap();
     assert_eq!(request["model"], "gpt-4o-mini");
     let system: String = request["messages"]
@@ -180,15 +139,82 @@ async fn a_pdf_becomes_a_model_users_pick_and_its_answers_cite_the_page() {
     let first = system
         .lines()
         .find(|l| l.starts_with("[S1]"))
-        .expect("a first passage");
+        .expect("a first passage")
+        .to_owned();
+    (system, first)
+}
+
+fn table_folder(app: &TestApp, id: &str) -> PathBuf {
+    app.lancedb_dir()
+        .join(format!("model_{}.lance", id.replace('-', "")))
+}
+
+#[actix_web::test]
+async fn a_pdf_becomes_a_model_users_pick_and_its_answers_cite_the_page() {
+    let app = pdf_app().await;
+    app.verified_user("dilnoza", PASSWORD).await;
+    let admin = app.admin_client().await;
+    // Create: the PDF is stored under the model's id, never under the browser's name.
+    let id = app
+        .create_model(&admin, "Archive guide", "multilingual.pdf")
+        .await;
+    let stored = app.model_folder(&id).join("source.pdf");
+    assert_eq!(
+        std::fs::read(&stored).unwrap(),
+        std::fs::read(fixture("multilingual.pdf")).unwrap()
+    );
+    let ready = app.model_reaches(&admin, &id, "ready").await;
+    assert_eq!(ready["launched"], false);
+    let (status, table, pages) = app.model_row(&id).await;
+    assert_eq!((status.as_str(), pages), ("ready", Some(3)));
+    assert_eq!(
+        table.as_deref(),
+        Some(format!("model_{}", id.replace('-', "")).as_str())
+    );
+    assert!(table_folder(&app, &id).is_dir(), "the LanceDB table exists");
+    let page = app.get_with(&admin, &format!("/admin/models/{id}")).await;
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Archive guide") && html.contains(r#"id="launch""#),
+        "{html}"
+    );
+    // Not launched: not in the picker, and its PDF is not served to users.
+    let model = format!("pdf:{id}");
+    assert!(!app.picker_ids().await.contains(&model));
+    assert_eq!(
+        app.get(&format!("/models/{id}/source.pdf")).await.status(),
+        404
+    );
+
+    // Launch: users see it and ask (in Russian) a question whose answer is only on page 3.
+    let launched = app
+        .post_form_with(&admin, &format!("/admin/models/{id}/launch"), &[])
+        .await;
+    assert_eq!(launched.status(), 303);
+    assert!(app.picker_ids().await.contains(&model));
+    app.upstream.push(Reply::text(
+        "The archive key lies under the blue stone [S1].",
+    ));
+    let answer = app
+        .prompt_with(&app.api, None, "Where is the archive key hidden?", &model)
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.error);
+    let chat = answer.chat_id();
+    // The base model was shown numbered passages with pages, the page-3 fact first, and the
+    // admin's instructions.
+    let (system, first) = first_passage(&app);
     assert!(first.starts_with("[S1] (p. 3)"), "{system}");
-    assert!(first.to_lowercase().contains("blue stone"), "{first}");
+    assert!(first.contains("под синим камнем"), "{first}");
     assert!(system.contains("Answer in one sentence."));
     // The citation links to page 3 of the model's PDF, live and on the saved page.
     let link = format!("/models/{id}/source.pdf#page=3");
     let sources = answer.first("sources").expect("a sources event");
     assert_eq!(sources["sources"][0]["page"], 3);
-    assert!(answer.done()["html"].as_str().unwrap().contains(&link), "{:?}", answer.done());
+    assert!(
+        answer.done()["html"].as_str().unwrap().contains(&link),
+        "{:?}",
+        answer.done()
+    );
     let chat_page = app.get_html(&format!("/c/{chat}")).await;
     assert!(chat_page.contains(&link), "{chat_page}");
     let pdf = app.get(&format!("/models/{id}/source.pdf")).await;
@@ -203,32 +229,60 @@ async fn a_pdf_becomes_a_model_users_pick_and_its_answers_cite_the_page() {
         .send()
         .await
         .unwrap();
-    assert!(!visitor.status().is_success(), "visitors do not get the PDF");
+    assert!(
+        !visitor.status().is_success(),
+        "visitors do not get the PDF"
+    );
 
     // Unlaunch: gone from the picker, the PDF is not served, the chat is read-only.
     app.post_form_with(&admin, &format!("/admin/models/{id}/unlaunch"), &[])
         .await;
     assert!(!app.picker_ids().await.contains(&model));
-    assert_eq!(app.get(&format!("/models/{id}/source.pdf")).await.status(), 404);
+    assert_eq!(
+        app.get(&format!("/models/{id}/source.pdf")).await.status(),
+        404
+    );
     let refused = app
         .prompt_with(&app.api, Some(&chat), "And the festival?", &model)
         .await;
     assert_ne!(refused.status, 200);
-    // Relaunch: the chat goes on, the follow-up's search also carries the first question.
+    // Relaunch: the chat goes on; a question about page 2 is answered from page 2.
     app.post_form_with(&admin, &format!("/admin/models/{id}/launch"), &[])
         .await;
-    app.upstream.push(Reply::text("Yes [S1]."));
+    app.upstream.push(Reply::text("Bodomcha [S1]."));
     let again = app
-        .prompt_with(&app.api, Some(&chat), "Is it really there?", &model)
+        .prompt_with(
+            &app.api,
+            Some(&chat),
+            "What is the name of the lighthouse keeper's cat?",
+            &model,
+        )
         .await;
     assert_eq!(again.status, 200, "{:?}", again.error);
+    let (system, first) = first_passage(&app);
+    assert!(
+        first.starts_with("[S1] (p. 2)") && first.contains("Bodomcha"),
+        "{system}"
+    );
+    assert!(
+        again.done()["html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/models/{id}/source.pdf#page=2"))
+    );
 
     // Delete (after the confirmation page): the table folder and the PDF are gone, the picker
     // does not list it, the old chat stays readable.
     let confirm = app
         .get_with(&admin, &format!("/admin/models/{id}/delete"))
         .await;
-    assert!(confirm.text().await.unwrap().contains(r#"id="confirm-delete""#));
+    assert!(
+        confirm
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"id="confirm-delete""#)
+    );
     let deleted = app
         .post_form_with(&admin, &format!("/admin/models/{id}/delete"), &[])
         .await;
@@ -243,7 +297,9 @@ async fn a_pdf_becomes_a_model_users_pick_and_its_answers_cite_the_page() {
     assert_eq!(old_chat.status(), 200);
     assert!(old_chat.text().await.unwrap().contains("blue stone"));
     assert_eq!(
-        app.get_with(&admin, &format!("/admin/models/{id}")).await.status(),
+        app.get_with(&admin, &format!("/admin/models/{id}"))
+            .await
+            .status(),
         404
     );
     // The projections are exactly what the log rebuilds.
@@ -263,11 +319,15 @@ async fn bad_pdfs_fail_with_a_translated_reason_and_leave_no_table() {
     let admin = app.admin_client().await;
     // Not a PDF at all: refused at once (422), nothing stored, no model recorded.
     let bytes = std::fs::read(fixture("not-a-pdf.pdf")).unwrap();
-    let refused = app.upload_model(&admin, "Notes", "not-a-pdf.pdf", bytes).await;
+    let refused = app
+        .upload_model(&admin, "Notes", "not-a-pdf.pdf", bytes)
+        .await;
     assert_eq!(refused.status(), 422);
     assert!(refused.text().await.unwrap().contains("not a PDF"));
     let models_dir = app.settings.server.files_dir.join("models");
-    let leftovers = std::fs::read_dir(&models_dir).map(|d| d.count()).unwrap_or(0);
+    let leftovers = std::fs::read_dir(&models_dir)
+        .map(|d| d.count())
+        .unwrap_or(0);
     assert_eq!(leftovers, 0, "a refused upload leaves no folder");
     // PDFs that only reading reveals: the model fails with its reason, in the admin's language.
     let cases = [
@@ -285,8 +345,14 @@ async fn bad_pdfs_fail_with_a_translated_reason_and_leave_no_table() {
             .text()
             .await
             .unwrap();
-        assert!(page.contains(r#"id="model-failure""#) && page.contains(words), "{file}: {page}");
-        assert!(!page.contains(r#"id="launch""#), "a failed model cannot be launched");
+        assert!(
+            page.contains(r#"id="model-failure""#) && page.contains(words),
+            "{file}: {page}"
+        );
+        assert!(
+            !page.contains(r#"id="launch""#),
+            "a failed model cannot be launched"
+        );
         assert!(!table_folder(&app, &id).exists(), "{file} left a table");
         // Launching anyway is refused with a reason.
         let launch = app
@@ -356,7 +422,9 @@ async fn users_get_no_admin_model_pages_and_no_pdf_of_an_unknown_model() {
     assert_eq!(app.get("/admin/models/new").await.status(), 403);
     let unknown = uuid::Uuid::now_v7();
     assert_eq!(
-        app.get(&format!("/models/{unknown}/source.pdf")).await.status(),
+        app.get(&format!("/models/{unknown}/source.pdf"))
+            .await
+            .status(),
         404
     );
     assert_eq!(app.get("/models/not-an-id/source.pdf").await.status(), 404);

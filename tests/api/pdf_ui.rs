@@ -60,8 +60,9 @@ async fn the_admin_makes_a_pdf_model_and_a_user_chats_with_it_in_the_browser() {
     assert!(browser.text(&option).await.contains("town archive"));
     browser.screenshot("43-picker-with-pdf-model").await;
     browser.click(&option).await;
-    app.upstream
-        .push(Reply::text("The archive key lies under the blue stone [S1]."));
+    app.upstream.push(Reply::text(
+        "The archive key lies under the blue stone [S1].",
+    ));
     browser
         .fill("#prompt", "Where is the archive key hidden?")
         .await;
@@ -93,7 +94,9 @@ async fn the_admin_makes_a_pdf_model_and_a_user_chats_with_it_in_the_browser() {
     assert!(browser.html().await.contains("blue stone"));
     assert_eq!(
         browser
-            .eval(&format!("return document.querySelectorAll(\"{option}\").length;"))
+            .eval(&format!(
+                "return document.querySelectorAll(\"{option}\").length;"
+            ))
             .await,
         0
     );

@@ -27,11 +27,7 @@ pub async fn send_pdf(path: &std::path::Path, name: &str) -> Result<HttpResponse
         }
         Err(error) => return Err(AppError::unexpected(error)),
     };
-    let length = file
-        .metadata()
-        .await
-        .map_err(AppError::unexpected)?
-        .len();
+    let length = file.metadata().await.map_err(AppError::unexpected)?.len();
     let disposition = actix_web::http::header::ContentDisposition {
         disposition: actix_web::http::header::DispositionType::Inline,
         parameters: vec![actix_web::http::header::DispositionParam::FilenameExt(

@@ -104,9 +104,13 @@ pub fn routes() -> Vec<AdminRoute> {
         route(Method::GET, "/models/status", || {
             web::get().to(models::status)
         }),
-        route(Method::GET, "/models/new", || web::get().to(models::new_form)),
+        route(Method::GET, "/models/new", || {
+            web::get().to(models::new_form)
+        }),
         route(Method::GET, "/models/{id}", || web::get().to(models::show)),
-        route(Method::POST, "/models/{id}", || web::post().to(models::edit)),
+        route(Method::POST, "/models/{id}", || {
+            web::post().to(models::edit)
+        }),
         route(Method::POST, "/models/{id}/launch", || {
             web::post().to(models::launch)
         }),

@@ -12,12 +12,12 @@ use crate::domain::PdfModelId;
 use crate::error::AppError;
 use crate::events::Metadata;
 use crate::i18n::Msg;
+use crate::pdf_models::PdfModels;
 use crate::pdf_models::events::SourceFile;
 use crate::pdf_models::runtime::Knowledge;
 use crate::pdf_models::service::{
     DESCRIPTION_MAX_CHARS, INSTRUCTIONS_MAX_CHARS, ModelDetails, ModelSummary, NAME_MAX_CHARS,
 };
-use crate::pdf_models::PdfModels;
 use crate::web::page::{Page, see_other};
 use crate::web::upload::{SavedFile, Upload, UploadError};
 
@@ -185,7 +185,8 @@ pub async fn create(
         let details =
             ModelDetails::parse(&entered.name, &entered.description, &entered.instructions)?;
         let base_model = models.check_base_model(&entered.base_model)?;
-        let file = file.ok_or_else(|| AppError::Unprocessable(Msg::new("admin-model-pdf-required")))?;
+        let file =
+            file.ok_or_else(|| AppError::Unprocessable(Msg::new("admin-model-pdf-required")))?;
         models
             .create(id, details, base_model, file, metadata(&admin))
             .await
@@ -197,7 +198,9 @@ pub async fn create(
             remove_folder(&knowledge, id).await;
             let status = error.status_code();
             match error {
-                AppError::Unprocessable(msg) | AppError::BadRequest(msg) | AppError::TooLarge(msg) => {
+                AppError::Unprocessable(msg)
+                | AppError::BadRequest(msg)
+                | AppError::TooLarge(msg) => {
                     render_form(&page, &admin, &models, &entered, Some((status, msg)))
                 }
                 other => Err(other),
