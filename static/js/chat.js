@@ -284,7 +284,9 @@
     if (data.model) {
       const meta = document.createElement("span");
       meta.className = "message-meta";
-      let metaText = data.model;
+      // The picker knows the model's display name (a PDF model's id means nothing to a reader).
+      const option = document.querySelector(`.model-option[data-model="${CSS.escape(data.model)}"]`);
+      let metaText = (option && option.dataset.name) || data.model;
       if (data.completion_tokens) metaText += " · " + label("Tokens").replace("__P__", data.prompt_tokens).replace("__C__", data.completion_tokens);
       meta.textContent = metaText;
       actions.appendChild(meta);

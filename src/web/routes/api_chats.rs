@@ -238,10 +238,14 @@ pub async fn messages(
     query: web::Query<MessagesQuery>,
     pool: web::Data<MySqlPool>,
     service: web::Data<ChatService>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let chat = service.owned(&user.0, *path).await?;
     let rows = chats::messages(&pool, &chat.id, query.before, PAGE_MESSAGES).await?;
-    let messages: Vec<MessageView> = rows.into_iter().map(MessageView::from).collect();
+    let messages: Vec<MessageView> = rows
+        .into_iter()
+        .map(|row| MessageView::from(row).named(&catalog))
+        .collect();
     let has_more = messages.first().is_some_and(|m| m.rank > 1);
     let limits = limit_view(Some(&chat), service.default_limit().await?);
     Ok(HttpResponse::Ok()

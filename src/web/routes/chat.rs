@@ -33,12 +33,22 @@ pub struct MessageView {
     pub text: String,
     pub status: String,
     pub model: Option<String>,
+    /// The model's display name (a PDF model's id means nothing to a reader).
+    pub model_name: Option<String>,
     pub error: Option<String>,
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
     pub latency_ms: Option<u32>,
     pub date: String,
     pub sources: Vec<crate::llm::Source>,
+}
+
+impl MessageView {
+    /// Adds the model's display name from the catalog (deleted PDF models keep theirs).
+    pub fn named(mut self, catalog: &Catalog) -> Self {
+        self.model_name = self.model.as_deref().and_then(|m| catalog.name_of(m));
+        self
+    }
 }
 
 impl From<MessageRow> for MessageView {
@@ -58,6 +68,7 @@ impl From<MessageRow> for MessageView {
             role: row.role,
             status: row.status,
             model: row.model,
+            model_name: None,
             error: row.error,
             prompt_tokens: row.prompt_tokens,
             completion_tokens: row.completion_tokens,
@@ -117,7 +128,7 @@ async fn render_chat(
         Some(chat) => chats::messages(pool, &chat.id, None, PAGE_MESSAGES)
             .await?
             .into_iter()
-            .map(MessageView::from)
+            .map(|row| MessageView::from(row).named(catalog))
             .collect(),
         None => Vec::new(),
     };

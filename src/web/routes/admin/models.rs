@@ -49,8 +49,18 @@ fn view(page: &Page, model: &ModelSummary) -> Value {
         "failed": model.status == "failed",
         "reason": reason,
         "percent": percent,
-        "pdf_mb": format!("{:.1}", model.pdf_bytes as f64 / (1024.0 * 1024.0)),
+        "pdf_size": human_size(model.pdf_bytes),
     })
+}
+
+/// `36 KB`, `4.2 MB`.
+fn human_size(bytes: u64) -> String {
+    const MB: f64 = 1024.0 * 1024.0;
+    if (bytes as f64) < MB {
+        format!("{} KB", bytes.div_ceil(1024))
+    } else {
+        format!("{:.1} MB", bytes as f64 / MB)
+    }
 }
 
 fn status_message_id(status: &str) -> &'static str {
