@@ -115,11 +115,13 @@ impl Application {
         let catalog = Catalog::load(store.clone(), backends(&settings)?).await?;
         catalog.follow(CATALOG_FOLLOW_INTERVAL);
         let vectors = VectorStore::open(&settings.knowledge.lancedb_dir).await?;
-        let pdf_models = PdfModels::start(ModelDeps {
-            repository: crate::events::Repository::new(store.clone()),
-            knowledge: Knowledge::new(&settings, vectors),
-            catalog: catalog.clone(),
-        });
+        let pdf_models = PdfModels::start(
+            ModelDeps {
+                repository: crate::events::Repository::new(store.clone()),
+                knowledge: Knowledge::new(&settings, vectors),
+            },
+            catalog.clone(),
+        );
         let instance_id = Uuid::now_v7();
         let chats = Chats::start(ChatDeps {
             repository: crate::events::Repository::new(store.clone()),

@@ -13,7 +13,6 @@ use super::aggregate::{ModelCommand, ModelRuleError, PdfModel, Status};
 use super::ingest::{self, Failure, SharedProgress};
 pub use super::messages::{Delete, Execute, GetProgress, Ingest, Progress, Search, Snapshot};
 use super::runtime::Knowledge;
-use crate::catalog::Catalog;
 use crate::events::{Metadata, RecordedEvent, Repository, RepositoryError};
 use crate::knowledge::vectors::{Hit, VectorError};
 use crate::llm::LlmError;
@@ -22,12 +21,13 @@ use crate::registry::{Registered, Stopped};
 /// Candidates each retrieval leg returns before fusion.
 const CANDIDATES: usize = 20;
 
+/// What every model actor shares. Not the catalog: it holds the actors (a cycle would keep
+/// both, and the database pool, alive forever); the catalog follows the log instead, and
+/// `PdfModels` folds the changes it asks for at once.
 #[derive(Clone)]
 pub struct ModelDeps {
     pub repository: Repository<PdfModel>,
     pub knowledge: Knowledge,
-    /// Told about every change at once (other instances follow the log).
-    pub catalog: Catalog,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,22 +124,13 @@ impl ModelActor {
         command: ModelCommand,
         metadata: Metadata,
     ) -> impl ActorFuture<Self, Output = Result<Vec<RecordedEvent>, ModelError>> + use<> {
-        let (repository, catalog, id, cached) = (
+        let (repository, id, cached) = (
             self.deps.repository.clone(),
-            self.deps.catalog.clone(),
             self.stream_id(),
             self.model.take(),
         );
-        async move {
-            let (model, result) = repository.execute_on(&id, cached, command, &metadata).await;
-            if matches!(&result, Ok(events) if !events.is_empty())
-                && let Err(error) = catalog.catch_up().await
-            {
-                tracing::warn!(%error, "The catalog will pick the model's change up on its next round");
-            }
-            (model, result)
-        }
-        .into_actor(self)
+        async move { repository.execute_on(&id, cached, command, &metadata).await }
+            .into_actor(self)
             .map(|(model, result), actor, _| {
                 actor.model = model;
                 result.map_err(ModelError::from)

@@ -115,8 +115,7 @@ pub struct PdfModels {
 impl PdfModels {
     /// Starts the registry, lets the catalog's PDF models answer, and starts an actor for every
     /// model that is not deleted (each settles what a previous run left unfinished).
-    pub fn start(deps: ModelDeps) -> Self {
-        let catalog = deps.catalog.clone();
+    pub fn start(deps: ModelDeps, catalog: Catalog) -> Self {
         let actors = Actors::<super::ModelActor>::start(deps);
         catalog.attach_pdf_models(actors.clone());
         for id in catalog.live_pdf_models() {
@@ -307,10 +306,16 @@ impl PdfModels {
         T: Send + 'static,
         super::ModelActor: actix::Handler<M>,
     {
-        self.actors
+        let result = self
+            .actors
             .send(id.as_uuid(), msg)
             .await
             .map_err(ModelError::from)?
-            .map_err(AppError::from)
+            .map_err(AppError::from);
+        // This instance shows its own change at once (the others follow the log).
+        if let Err(error) = self.catalog.catch_up().await {
+            tracing::warn!(%error, "The catalog will pick the model's change up on its next round");
+        }
+        result
     }
 }

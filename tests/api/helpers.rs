@@ -324,6 +324,8 @@ pub fn location(response: &reqwest::Response) -> String {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // The app's own folder of PDFs and LanceDB tables.
+        let _ = std::fs::remove_dir_all(&self.settings.server.files_dir);
         let name = self.db_name.clone();
         // Dropping needs async I/O; do it on a separate thread with its own runtime (open
         // idle connections of the app's pool do not block DROP DATABASE).
