@@ -64,13 +64,19 @@ impl ChatBackend for PdfBackend {
     }
 }
 
-/// The question, and for a follow-up also the previous user turn (it names what "it" is).
+/// A question this short leans on the previous one ("Since when?", "And in Bukhara?").
+const SHORT_FOLLOW_UP_WORDS: usize = 6;
+
+/// The question; a short follow-up also carries the previous user turn (it names what "it"
+/// is), while a longer question stands alone (a change of topic must not search the old one).
 fn search_query(messages: &[ChatMessage]) -> String {
     let mut users = messages.iter().rev().filter(|m| m.role == Role::User);
     let question = users.next().map(|m| m.content.as_str()).unwrap_or_default();
     match users.next() {
-        Some(previous) => format!("{}\n{question}", previous.content),
-        None => question.to_owned(),
+        Some(previous) if question.split_whitespace().count() < SHORT_FOLLOW_UP_WORDS => {
+            format!("{}\n{question}", previous.content)
+        }
+        _ => question.to_owned(),
     }
 }
 
@@ -128,7 +134,7 @@ mod tests {
     }
 
     #[test]
-    fn a_follow_up_searches_with_the_previous_question_too() {
+    fn a_short_follow_up_searches_with_the_previous_question_too() {
         let messages = [
             message(Role::System, "be nice"),
             message(Role::User, "What is the VAT rate?"),
@@ -140,6 +146,15 @@ mod tests {
             "What is the VAT rate?\nSince when?"
         );
         assert_eq!(search_query(&messages[..2]), "What is the VAT rate?");
+        let mut new_topic = messages.to_vec();
+        new_topic.push(message(
+            Role::User,
+            "Who signs the yellow book at the door?",
+        ));
+        assert_eq!(
+            search_query(&new_topic),
+            "Who signs the yellow book at the door?"
+        );
     }
 
     #[test]

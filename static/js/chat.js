@@ -453,6 +453,8 @@
       state.model = option.dataset.model;
       document.querySelectorAll(".model-option").forEach((o) => o.setAttribute("aria-checked", String(o === option)));
       modelName.textContent = option.dataset.name;
+      const gone = document.getElementById("model-gone");
+      if (gone) gone.remove();
       document.getElementById("model-menu").hidden = true;
       if (state.chatId) {
         await fetch("/api/chats/" + state.chatId, { method: "PATCH", headers: headers(), body: JSON.stringify({ model: state.model }) });

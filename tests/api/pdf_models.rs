@@ -192,11 +192,10 @@ async fn a_pdf_becomes_a_model_users_pick_and_its_answers_cite_the_page() {
         .await;
     assert_eq!(launched.status(), 303);
     assert!(app.picker_ids().await.contains(&model));
-    app.upstream.push(Reply::text(
-        "The archive key lies under the blue stone [S1].",
-    ));
+    app.upstream
+        .push(Reply::text("Ключ хранится под синим камнем [S1]."));
     let answer = app
-        .prompt_with(&app.api, None, "Where is the archive key hidden?", &model)
+        .prompt_with(&app.api, None, "Где хранится ключ от архива?", &model)
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.error);
     let chat = answer.chat_id();
@@ -295,7 +294,14 @@ async fn a_pdf_becomes_a_model_users_pick_and_its_answers_cite_the_page() {
     assert_eq!(app.model_row(&id).await.0, "deleted");
     let old_chat = app.get(&format!("/c/{chat}")).await;
     assert_eq!(old_chat.status(), 200);
-    assert!(old_chat.text().await.unwrap().contains("blue stone"));
+    let old_chat = old_chat.text().await.unwrap();
+    assert!(old_chat.contains("синим камнем"));
+    // The picker still names the chat's model and says it is no longer offered.
+    assert!(
+        old_chat.contains(r#"<span id="model-name">Archive guide</span>"#),
+        "{old_chat}"
+    );
+    assert!(old_chat.contains(r#"id="model-gone""#));
     assert_eq!(
         app.get_with(&admin, &format!("/admin/models/{id}"))
             .await

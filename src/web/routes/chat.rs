@@ -150,6 +150,9 @@ async fn render_chat(
             "streaming": streaming,
             "models": models,
             "model": model,
+            // A chat's model that left the picker (unlaunched, deleted) is still named.
+            "model_name": catalog.name_of(&model).unwrap_or_else(|| model.clone()),
+            "model_offered": catalog.enabled_model(&model).is_some(),
             "limits": limit_view(chat, service.default_limit().await?),
             "scripts": ["/static/js/sidebar.js", "/static/js/chat.js"],
         }),

@@ -337,3 +337,4 @@ pdf-too-many-pages-short = The PDF has more pages than allowed.
 pdf-timeout-short = Reading the PDF took too long. Try a smaller file.
 pdf-embedder = The embedding model could not run. Check the server's log, then read the PDF again.
 pdf-internal = Something went wrong while reading the PDF. Check the server's log, then read the PDF again.
+model-not-offered = unavailable

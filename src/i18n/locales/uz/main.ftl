@@ -337,3 +337,4 @@ pdf-too-many-pages-short = PDFda ruxsat etilganidan ko‘p sahifa bor.
 pdf-timeout-short = PDFni o‘qish juda uzoq davom etdi. Kichikroq fayl yuklab ko‘ring.
 pdf-embedder = Embedding modeli ishlamadi. Server jurnalini tekshiring va PDFni qayta o‘qing.
 pdf-internal = PDFni o‘qishda xatolik yuz berdi. Server jurnalini tekshiring va PDFni qayta o‘qing.
+model-not-offered = mavjud emas
