@@ -221,11 +221,16 @@ impl ChatActor {
         if !self.deps.model_titles || !first_exchange {
             return;
         }
-        let Some(backend) = self.deps.catalog.upstream_for(model) else {
+        // A PDF model's chat is titled by its base model (without the document).
+        let model = match self.deps.catalog.pdf_model(model) {
+            Some(pdf) => pdf.base_model,
+            None => model.to_owned(),
+        };
+        let Some(backend) = self.deps.catalog.upstream_for(&model) else {
             return;
         };
         let (prompt, answer) = (chat.messages[0].text.clone(), chat.messages[1].text.clone());
-        let (addr, model, chat_id) = (ctx.address(), model.to_owned(), self.chat_id);
+        let (addr, chat_id) = (ctx.address(), self.chat_id);
         actix::spawn(async move {
             let Some(title) = title::suggest(backend.as_ref(), &model, &prompt, &answer).await
             else {

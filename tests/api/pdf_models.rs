@@ -435,3 +435,38 @@ async fn users_get_no_admin_model_pages_and_no_pdf_of_an_unknown_model() {
     );
     assert_eq!(app.get("/models/not-an-id/source.pdf").await.status(), 404);
 }
+
+#[actix_web::test]
+async fn a_pdf_model_chat_is_titled_by_its_base_model_without_the_document() {
+    let app = spawn_app_with(&[EMBEDDINGS, &[("CHAT_MODEL_TITLES", "on")]].concat()).await;
+    app.verified_user("sardor", PASSWORD).await;
+    let admin = app.admin_client().await;
+    let id = app
+        .create_model(&admin, "Library", "multilingual.pdf")
+        .await;
+    app.model_reaches(&admin, &id, "ready").await;
+    app.post_form_with(&admin, &format!("/admin/models/{id}/launch"), &[])
+        .await;
+    app.upstream.push(Reply::text("On the first Monday [S1]."));
+    app.upstream.push(Reply::text("Map room hours"));
+    let model = format!("pdf:{id}");
+    let answer = app
+        .prompt_with(&app.api, None, "When is the oldest map shown?", &model)
+        .await;
+    let chat = answer.chat_id();
+    crate::helpers::eventually("the model's title", || async {
+        let title: String = sqlx::query_scalar("SELECT title FROM chat WHERE id = ?")
+            .bind(&chat)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        title == "Map room hours"
+    })
+    .await;
+    let title_request = app.upstream.requests().last().cloned().unwrap();
+    assert_eq!(title_request["model"], "gpt-4o-mini");
+    assert!(
+        !title_request.to_string().contains("[S1] (p."),
+        "no passages in a title request"
+    );
+}
