@@ -114,15 +114,18 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
         let catalog = Catalog::load(store.clone(), backends(&settings)?).await?;
         catalog.follow(CATALOG_FOLLOW_INTERVAL);
+        let instance_id = Uuid::now_v7();
         let vectors = VectorStore::open(&settings.knowledge.lancedb_dir).await?;
         let pdf_models = PdfModels::start(
             ModelDeps {
                 repository: crate::events::Repository::new(store.clone()),
                 knowledge: Knowledge::new(&settings, vectors),
+                instance_id,
+                pool: pool.clone(),
+                clock: clock.clone(),
             },
             catalog.clone(),
         );
-        let instance_id = Uuid::now_v7();
         let chats = Chats::start(ChatDeps {
             repository: crate::events::Repository::new(store.clone()),
             clock: clock.clone(),

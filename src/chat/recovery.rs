@@ -13,10 +13,9 @@ use super::events::AnswerRecord;
 use crate::clock::SharedClock;
 use crate::events::Metadata;
 use crate::i18n::{Lang, Msg};
-use crate::store::instances;
+use crate::store::instances::{self, DEAD_AFTER};
 
 const BEAT: Duration = Duration::from_secs(10);
-const DEAD_AFTER: time::Duration = time::Duration::seconds(60);
 
 pub fn spawn(pool: MySqlPool, chats: Chats, clock: SharedClock, instance_id: Uuid) {
     actix_web::rt::spawn(async move {

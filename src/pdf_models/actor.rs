@@ -6,6 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use actix::prelude::*;
+use sqlx::MySqlPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -13,13 +14,17 @@ use super::aggregate::{ModelCommand, ModelRuleError, PdfModel, Status};
 use super::ingest::{self, Failure, SharedProgress};
 pub use super::messages::{Delete, Execute, GetProgress, Ingest, Progress, Search, Snapshot};
 use super::runtime::Knowledge;
+use crate::clock::SharedClock;
 use crate::events::{Metadata, RecordedEvent, Repository, RepositoryError};
 use crate::knowledge::vectors::{Hit, VectorError};
 use crate::llm::LlmError;
 use crate::registry::{Registered, Stopped};
+use crate::store::instances;
 
 /// Candidates each retrieval leg returns before fusion.
 const CANDIDATES: usize = 20;
+/// How often a model read by another live instance looks again (it takes over if that one died).
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What every model actor shares. Not the catalog: it holds the actors (a cycle would keep
 /// both, and the database pool, alive forever); the catalog follows the log instead, and
@@ -28,6 +33,11 @@ const CANDIDATES: usize = 20;
 pub struct ModelDeps {
     pub repository: Repository<PdfModel>,
     pub knowledge: Knowledge,
+    /// This app process (it reads the PDFs it starts; another live instance's reading is left
+    /// alone, a dead one's is taken over).
+    pub instance_id: Uuid,
+    pub pool: MySqlPool,
+    pub clock: SharedClock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +52,8 @@ pub enum ModelError {
     Embedder(#[from] LlmError),
     #[error("could not remove the model's files: {0}")]
     Files(#[from] std::io::Error),
+    #[error("could not read the app instances: {0}")]
+    Database(#[from] sqlx::Error),
     #[error("the model's actor is gone: {0}")]
     Mailbox(#[from] MailboxError),
 }
@@ -66,6 +78,8 @@ pub struct ModelActor {
     registry: Recipient<Stopped<ModelActor>>,
     model: Option<PdfModel>,
     ingestion: Option<Running>,
+    /// Another live instance is reading this model's PDF.
+    waiting_for: Option<Uuid>,
 }
 
 impl Actor for ModelActor {
@@ -97,6 +111,7 @@ impl Registered for ModelActor {
             registry,
             model: None,
             ingestion: None,
+            waiting_for: None,
         }
     }
 }
@@ -172,8 +187,22 @@ impl Handler<Settle> for ModelActor {
             self.deps.knowledge.clone(),
             self.id,
         );
+        let (pool, clock, me) = (
+            self.deps.pool.clone(),
+            self.deps.clock.clone(),
+            self.deps.instance_id,
+        );
         let work = async move {
             let model = repository.load(&id.to_string()).await?;
+            // Who reads it now, and whether that instance still lives.
+            let reader = match model.reader() {
+                Some(other) if other != me => {
+                    let cutoff = clock.now_utc() - instances::DEAD_AFTER;
+                    let alive = instances::alive_since(&pool, &other.to_string(), cutoff).await?;
+                    Some((other, alive))
+                }
+                _ => None,
+            };
             let table_ok = match &model.index {
                 Some(index) if model.status == Status::Ready => {
                     let rows = knowledge.vectors.row_count(&index.table).await?;
@@ -182,14 +211,23 @@ impl Handler<Settle> for ModelActor {
                 }
                 _ => true,
             };
-            Ok::<_, ModelError>((model, table_ok))
+            Ok::<_, ModelError>((model, table_ok, reader))
         };
         AtomicResponse::new(Box::pin(work.into_actor(self).map(
             |loaded, actor, ctx| match loaded {
                 Err(error) => tracing::error!(id = %actor.id, %error, "A PDF model could not be loaded"),
                 // Not created yet: the actor was started by the creation itself.
-                Ok((model, _)) if model.sequence == 0 => {}
-                Ok((model, table_ok)) => {
+                Ok((model, ..)) if model.sequence == 0 => {}
+                // Another live instance reads it: look again later.
+                Ok((model, _, Some((other, true)))) if actor.ingestion.is_none() => {
+                    tracing::info!(id = %actor.id, %other, "Another instance is reading this PDF model");
+                    actor.adopt(model);
+                    actor.waiting_for = Some(other);
+                    ctx.run_later(RECHECK, |_, ctx| ctx.notify(Settle));
+                }
+                Ok((model, table_ok, reader)) => {
+                    actor.waiting_for = None;
+                    let taking_over = reader.map(|(other, _)| other);
                     let needs_ingestion = actor.ingestion.is_none() && match model.status {
                         Status::New | Status::Ingesting => true,
                         Status::Ready => !table_ok,
@@ -203,6 +241,7 @@ impl Handler<Settle> for ModelActor {
                         tracing::warn!(id = %actor.id, "Reading a PDF model again: the log says it is unfinished, or its table is missing or short");
                         ctx.notify(Ingest {
                             metadata: Metadata::system(),
+                            taking_over,
                         });
                     }
                 }
@@ -227,7 +266,13 @@ impl Handler<Ingest> for ModelActor {
             return AtomicResponse::new(Box::pin(fut::ready(Ok(()))));
         }
         let work = self
-            .execute(ModelCommand::StartIngestion, msg.metadata)
+            .execute(
+                ModelCommand::StartIngestion {
+                    instance: self.deps.instance_id,
+                    taking_over: msg.taking_over,
+                },
+                msg.metadata,
+            )
             .map(|started, actor, ctx| {
                 started?;
                 actor.spawn_ingestion(ctx);
@@ -252,14 +297,21 @@ impl Handler<IngestionEnded> for ModelActor {
     ) -> Self::Result {
         self.ingestion = None;
         let command = match outcome {
-            Ok(index) => ModelCommand::CompleteIngestion(index),
+            Ok(index) => ModelCommand::CompleteIngestion {
+                instance: self.deps.instance_id,
+                index,
+            },
             // A deletion stopped it: the deletion records what happened.
             Err(failure) if failure.code == "cancelled" => {
                 return AtomicResponse::new(Box::pin(fut::ready(())));
             }
             Err(Failure { code, detail }) => {
                 tracing::warn!(id = %self.id, %code, %detail, "A PDF could not be ingested");
-                ModelCommand::FailIngestion { code, detail }
+                ModelCommand::FailIngestion {
+                    instance: self.deps.instance_id,
+                    code,
+                    detail,
+                }
             }
         };
         let id = self.id;
@@ -352,6 +404,12 @@ impl Handler<GetProgress> for ModelActor {
     type Result = Option<Progress>;
 
     fn handle(&mut self, _: GetProgress, _: &mut Self::Context) -> Option<Progress> {
+        if self.ingestion.is_none() && self.waiting_for.is_some() {
+            return Some(Progress {
+                stage: "elsewhere",
+                ..Progress::default()
+            });
+        }
         let running = self.ingestion.as_ref()?;
         Some(
             running

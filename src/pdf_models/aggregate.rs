@@ -1,6 +1,8 @@
 //! The PDF model aggregate: one model's life (created → ingesting → ready or failed → launched,
 //! unlaunched, edited → deleted) folded from its stream, and the rules for each change. The
 //! `ModelActor` does the work (files, LanceDB, embeddings) and reports it as commands.
+use uuid::Uuid;
+
 use super::events::{ModelEvent, SourceFile};
 use crate::events::Aggregate;
 
@@ -49,6 +51,8 @@ pub struct PdfModel {
     pub launched: bool,
     pub index: Option<Index>,
     pub failure: Option<(String, String)>,
+    /// The app instance reading the PDF while `status` is `Ingesting`.
+    pub reading_on: Option<Uuid>,
     pub sequence: u64,
 }
 
@@ -61,9 +65,18 @@ pub enum ModelCommand {
         base_model: String,
         file: SourceFile,
     },
-    StartIngestion,
-    CompleteIngestion(Index),
+    /// Read the PDF on `instance`; `taking_over` names an instance whose reading it replaces
+    /// (one the caller found dead). Another instance's reading is never replaced silently.
+    StartIngestion {
+        instance: Uuid,
+        taking_over: Option<Uuid>,
+    },
+    CompleteIngestion {
+        instance: Uuid,
+        index: Index,
+    },
     FailIngestion {
+        instance: Uuid,
         code: String,
         detail: String,
     },
@@ -87,6 +100,8 @@ pub enum ModelRuleError {
     NotReady,
     #[error("no ingestion is running")]
     NotIngesting,
+    #[error("another app instance is reading the PDF")]
+    ReadElsewhere,
 }
 
 impl PdfModel {
@@ -122,9 +137,10 @@ impl Aggregate for PdfModel {
                 self.base_model = base_model.clone();
                 self.file = Some(file.clone());
             }
-            ModelEvent::IngestionStarted => {
+            ModelEvent::IngestionStarted { instance } => {
                 self.status = Status::Ingesting;
                 self.failure = None;
+                self.reading_on = *instance;
             }
             ModelEvent::IngestionCompleted {
                 pages,
@@ -134,6 +150,7 @@ impl Aggregate for PdfModel {
                 table,
             } => {
                 self.status = Status::Ready;
+                self.reading_on = None;
                 self.index = Some(Index {
                     pages: *pages,
                     chunks: *chunks,
@@ -144,6 +161,7 @@ impl Aggregate for PdfModel {
             }
             ModelEvent::IngestionFailed { code, detail } => {
                 self.status = Status::Failed;
+                self.reading_on = None;
                 self.index = None;
                 self.failure = Some((code.clone(), detail.clone()));
             }
@@ -167,6 +185,7 @@ impl Aggregate for PdfModel {
             }
             ModelEvent::ModelDeleted => {
                 self.status = Status::Deleted;
+                self.reading_on = None;
                 self.launched = false;
             }
         }
@@ -202,9 +221,22 @@ impl Aggregate for PdfModel {
         let events = match command {
             ModelCommand::Create { .. } => return Err(ModelRuleError::AlreadyExists),
             // Also after a crash mid-ingestion or a lost table: the log and the PDF are the truth.
-            ModelCommand::StartIngestion => vec![ModelEvent::IngestionStarted],
-            ModelCommand::CompleteIngestion(index) => {
-                self.ensure_ingesting()?;
+            ModelCommand::StartIngestion {
+                instance,
+                taking_over,
+            } => {
+                match self.reader() {
+                    Some(other) if other != instance && Some(other) != taking_over => {
+                        return Err(ModelRuleError::ReadElsewhere);
+                    }
+                    _ => {}
+                }
+                vec![ModelEvent::IngestionStarted {
+                    instance: Some(instance),
+                }]
+            }
+            ModelCommand::CompleteIngestion { instance, index } => {
+                self.ensure_reading_on(instance)?;
                 vec![ModelEvent::IngestionCompleted {
                     pages: index.pages,
                     chunks: index.chunks,
@@ -213,8 +245,12 @@ impl Aggregate for PdfModel {
                     table: index.table,
                 }]
             }
-            ModelCommand::FailIngestion { code, detail } => {
-                self.ensure_ingesting()?;
+            ModelCommand::FailIngestion {
+                instance,
+                code,
+                detail,
+            } => {
+                self.ensure_reading_on(instance)?;
                 vec![ModelEvent::IngestionFailed { code, detail }]
             }
             ModelCommand::Launch if self.status != Status::Ready => {
@@ -249,9 +285,18 @@ impl Aggregate for PdfModel {
 }
 
 impl PdfModel {
-    fn ensure_ingesting(&self) -> Result<(), ModelRuleError> {
-        match self.status {
-            Status::Ingesting => Ok(()),
+    /// The instance reading the PDF now, if any.
+    pub fn reader(&self) -> Option<Uuid> {
+        self.reading_on.filter(|_| self.status == Status::Ingesting)
+    }
+
+    /// Only the reading that is running may end it (one taken over ends as nothing).
+    fn ensure_reading_on(&self, instance: Uuid) -> Result<(), ModelRuleError> {
+        match (self.status, self.reading_on) {
+            (Status::Ingesting, Some(reader)) if reader != instance => {
+                Err(ModelRuleError::ReadElsewhere)
+            }
+            (Status::Ingesting, _) => Ok(()),
             _ => Err(ModelRuleError::NotIngesting),
         }
     }

@@ -1,6 +1,22 @@
 //! Given/when/then tests of the PDF model aggregate's rules.
 use super::*;
 
+const HERE: Uuid = Uuid::from_u128(1);
+const THERE: Uuid = Uuid::from_u128(2);
+
+fn started_on(instance: Uuid) -> ModelEvent {
+    ModelEvent::IngestionStarted {
+        instance: Some(instance),
+    }
+}
+
+fn start_here() -> ModelCommand {
+    ModelCommand::StartIngestion {
+        instance: HERE,
+        taking_over: None,
+    }
+}
+
 fn given(events: &[ModelEvent]) -> PdfModel {
     PdfModel::from_events(events)
 }
@@ -22,7 +38,7 @@ fn created() -> Vec<ModelEvent> {
 
 fn ready() -> Vec<ModelEvent> {
     let mut events = created();
-    events.push(ModelEvent::IngestionStarted);
+    events.push(started_on(HERE));
     events.push(ModelEvent::IngestionCompleted {
         pages: 3,
         chunks: 7,
@@ -44,7 +60,7 @@ fn only_a_ready_model_can_be_launched() {
         given(&created()).handle(ModelCommand::Launch),
         Err(ModelRuleError::NotReady)
     );
-    let ingesting = and(created(), ModelEvent::IngestionStarted);
+    let ingesting = and(created(), started_on(HERE));
     assert_eq!(
         given(&ingesting).handle(ModelCommand::Launch),
         Err(ModelRuleError::NotReady)
@@ -79,15 +95,30 @@ fn ingestion_results_need_a_running_ingestion() {
         table: "t".into(),
     };
     assert_eq!(
-        given(&created()).handle(ModelCommand::CompleteIngestion(index.clone())),
+        given(&created()).handle(ModelCommand::CompleteIngestion {
+            instance: HERE,
+            index: index.clone()
+        }),
         Err(ModelRuleError::NotIngesting)
     );
-    let ingesting = and(created(), ModelEvent::IngestionStarted);
+    let ingesting = and(created(), started_on(HERE));
+    // A reading that was taken over by another instance cannot end the new one.
+    assert_eq!(
+        given(&ingesting).handle(ModelCommand::CompleteIngestion {
+            instance: THERE,
+            index: index.clone()
+        }),
+        Err(ModelRuleError::ReadElsewhere)
+    );
     let events = given(&ingesting)
-        .handle(ModelCommand::CompleteIngestion(index))
+        .handle(ModelCommand::CompleteIngestion {
+            instance: HERE,
+            index,
+        })
         .unwrap();
     assert_eq!(events.len(), 1);
     let fail = ModelCommand::FailIngestion {
+        instance: HERE,
         code: "x".into(),
         detail: "y".into(),
     };
@@ -100,9 +131,7 @@ fn ingestion_results_need_a_running_ingestion() {
 #[test]
 fn a_ready_model_can_be_ingested_again_and_is_not_answerable_meanwhile() {
     let launched = and(ready(), ModelEvent::ModelLaunched);
-    let events = given(&launched)
-        .handle(ModelCommand::StartIngestion)
-        .unwrap();
+    let events = given(&launched).handle(start_here()).unwrap();
     let again = and(launched, events[0].clone());
     let model = given(&again);
     assert_eq!(model.status, Status::Ingesting);
@@ -145,11 +174,7 @@ fn a_deleted_model_refuses_everything_and_is_not_launched() {
     );
     let model = given(&deleted);
     assert!(!model.launched && !model.exists());
-    for command in [
-        ModelCommand::Launch,
-        ModelCommand::Delete,
-        ModelCommand::StartIngestion,
-    ] {
+    for command in [ModelCommand::Launch, ModelCommand::Delete, start_here()] {
         assert_eq!(model.handle(command), Err(ModelRuleError::NotFound));
     }
 }
@@ -163,4 +188,34 @@ fn event_type_names_are_the_serde_tags() {
             crate::events::DomainEvent::event_type(&event)
         );
     }
+}
+
+#[test]
+fn a_reading_on_another_instance_is_replaced_only_when_taken_over() {
+    let elsewhere = and(created(), started_on(THERE));
+    let model = given(&elsewhere);
+    assert_eq!(model.reader(), Some(THERE));
+    assert_eq!(
+        model.handle(start_here()),
+        Err(ModelRuleError::ReadElsewhere)
+    );
+    let taken = model
+        .handle(ModelCommand::StartIngestion {
+            instance: HERE,
+            taking_over: Some(THERE),
+        })
+        .unwrap();
+    assert_eq!(taken, vec![started_on(HERE)]);
+    assert_eq!(
+        given(&and(elsewhere, taken[0].clone())).reader(),
+        Some(HERE)
+    );
+    // This instance may start again (a retry), and an old event without an instance is no owner.
+    assert!(
+        given(&and(created(), started_on(HERE)))
+            .handle(start_here())
+            .is_ok()
+    );
+    let unnamed = and(created(), ModelEvent::IngestionStarted { instance: None });
+    assert!(given(&unnamed).handle(start_here()).is_ok());
 }

@@ -1,5 +1,6 @@
 //! Events of the `model` stream: one stream per PDF model, keyed by its id.
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::events::DomainEvent;
 
@@ -16,8 +17,12 @@ pub enum ModelEvent {
         base_model: String,
         file: SourceFile,
     },
-    /// Reading, chunking and embedding the PDF began (again, after a restart or a lost table).
-    IngestionStarted,
+    /// Reading, chunking and embedding the PDF began (again, after a restart or a lost table),
+    /// on the app instance `instance` (absent in events written before instances were named).
+    IngestionStarted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instance: Option<Uuid>,
+    },
     IngestionCompleted {
         pages: u32,
         chunks: u32,

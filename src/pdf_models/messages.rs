@@ -19,6 +19,8 @@ pub struct Execute {
 #[rtype(result = "Result<(), ModelError>")]
 pub struct Ingest {
     pub metadata: Metadata,
+    /// The dead instance whose reading this one replaces (see `StartIngestion`).
+    pub taking_over: Option<uuid::Uuid>,
 }
 
 /// Stops an ingestion, records the deletion, drops the table and removes the PDF's folder.
@@ -40,7 +42,7 @@ pub struct GetProgress;
 
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Progress {
-    /// `reading`, `embedding` or `indexing`.
+    /// `reading`, `embedding` or `indexing`; `elsewhere` while another instance reads it.
     pub stage: &'static str,
     pub done: u32,
     pub total: u32,

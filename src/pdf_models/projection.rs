@@ -68,7 +68,7 @@ async fn apply(
             .execute(conn)
             .await?;
         }
-        ModelEvent::IngestionStarted => {
+        ModelEvent::IngestionStarted { .. } => {
             sqlx::query(
                 "UPDATE model SET status = 'ingesting', error_code = NULL, error_detail = NULL, \
                  updated_at = ? WHERE id = ?",

@@ -94,6 +94,9 @@ impl From<ModelError> for AppError {
                     AppError::Conflict(Msg::new("admin-model-launch-not-ready"))
                 }
                 ModelRuleError::NotIngesting => AppError::Conflict(Msg::new("error-busy-retry")),
+                ModelRuleError::ReadElsewhere => {
+                    AppError::Conflict(Msg::new("admin-model-read-elsewhere"))
+                }
             },
             ModelError::Write(RepositoryError::Contention { .. }) => {
                 AppError::Conflict(Msg::new("error-busy-retry"))
@@ -169,7 +172,14 @@ impl PdfModels {
             file,
         };
         self.execute(id, command, metadata.clone()).await?;
-        self.send(id, Ingest { metadata }).await
+        self.send(
+            id,
+            Ingest {
+                metadata,
+                taking_over: None,
+            },
+        )
+        .await
     }
 
     pub async fn edit(
@@ -197,7 +207,14 @@ impl PdfModels {
     /// Reads the PDF again into a fresh table (after a failure, or to rebuild).
     pub async fn reingest(&self, id: PdfModelId, metadata: Metadata) -> Result<(), AppError> {
         self.existing(id)?;
-        self.send(id, Ingest { metadata }).await
+        self.send(
+            id,
+            Ingest {
+                metadata,
+                taking_over: None,
+            },
+        )
+        .await
     }
 
     /// Stops an ingestion, records the deletion, drops the table and removes the PDF.

@@ -3,6 +3,24 @@
 use sqlx::MySqlPool;
 use time::PrimitiveDateTime;
 
+/// An instance that has not beaten for this long is taken for dead.
+pub const DEAD_AFTER: time::Duration = time::Duration::seconds(60);
+
+/// Whether `id` has beaten since `cutoff` (an instance never seen is not alive).
+pub async fn alive_since(
+    pool: &MySqlPool,
+    id: &str,
+    cutoff: PrimitiveDateTime,
+) -> Result<bool, sqlx::Error> {
+    let beats: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM app_instance WHERE id = ? AND heartbeat_at >= ?")
+            .bind(id)
+            .bind(cutoff)
+            .fetch_one(pool)
+            .await?;
+    Ok(beats > 0)
+}
+
 pub async fn heartbeat(
     pool: &MySqlPool,
     id: &str,

@@ -470,3 +470,94 @@ async fn a_pdf_model_chat_is_titled_by_its_base_model_without_the_document() {
         "no passages in a title request"
     );
 }
+
+#[actix_web::test]
+async fn a_reading_left_by_a_dead_instance_is_taken_over_and_a_live_ones_is_left_alone() {
+    use chatbot_factory::clock::Clock;
+    use chatbot_factory::events::{Metadata, Repository};
+    use chatbot_factory::pdf_models::aggregate::{ModelCommand, PdfModel};
+    use chatbot_factory::store::instances;
+
+    let app = pdf_app().await;
+    let admin = app.admin_client().await;
+    let id = app.create_model(&admin, "Hyphens", "hyphenated.pdf").await;
+    app.model_reaches(&admin, &id, "ready").await;
+    let repository = Repository::<PdfModel>::new(app.store());
+    let start_on = |instance: uuid::Uuid| ModelCommand::StartIngestion {
+        instance,
+        taking_over: None,
+    };
+    let completions = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM event WHERE stream_id = ? AND event_type = 'IngestionCompleted'",
+        )
+        .bind(&id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let another_instance = || async {
+        let instance = Application::build_with(app.settings.clone(), app.clock.clone())
+            .await
+            .expect("another instance builds");
+        let url = format!("http://127.0.0.1:{}", instance.port());
+        actix_web::rt::spawn(instance.run_until_stopped());
+        url
+    };
+
+    // Another instance began reading the PDF again and died before its first heartbeat.
+    let ghost = uuid::Uuid::now_v7();
+    repository
+        .execute(&id, start_on(ghost), &Metadata::system())
+        .await
+        .unwrap();
+    // The next instance to start takes the reading over and finishes it.
+    another_instance().await;
+    crate::helpers::eventually("the dead instance's reading is taken over", || async {
+        completions().await == 2
+    })
+    .await;
+
+    // Now a live instance (it beats) reads it: a new instance leaves it alone and says so.
+    let live = uuid::Uuid::now_v7();
+    instances::heartbeat(&app.pool, &live.to_string(), app.clock.now_utc())
+        .await
+        .unwrap();
+    repository
+        .execute(&id, start_on(live), &Metadata::system())
+        .await
+        .unwrap();
+    let third = another_instance().await;
+    crate::helpers::eventually("the third instance waits for the live one", || async {
+        let feed: Value = admin
+            .get(format!("{third}/admin/models/status"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        feed["models"][0]["progress"]["stage"] == "elsewhere"
+    })
+    .await;
+    let list = admin
+        .get(format!("{third}/admin/models"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("read by another server"), "{list}");
+    // Reading it again by hand there is refused with a reason, not run twice.
+    let token = app.csrf_token_with(&admin).await;
+    let again = admin
+        .post(format!("{third}/admin/models/{id}/reingest"))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.unwrap().contains("Another server"));
+    assert_eq!(completions().await, 2);
+}

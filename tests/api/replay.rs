@@ -79,7 +79,7 @@ async fn random_pdf_model(store: &EventStore, rng: &mut StdRng) {
             original_name: "handbook.pdf".into(),
         },
     };
-    let mut events = vec![created, ModelEvent::IngestionStarted];
+    let mut events = vec![created, ModelEvent::IngestionStarted { instance: None }];
     if rng.random_bool(0.25) {
         events.push(ModelEvent::IngestionFailed {
             code: "no_text".into(),

@@ -338,3 +338,5 @@ pdf-timeout-short = Reading the PDF took too long. Try a smaller file.
 pdf-embedder = The embedding model could not run. Check the server's log, then read the PDF again.
 pdf-internal = Something went wrong while reading the PDF. Check the server's log, then read the PDF again.
 model-not-offered = unavailable
+admin-model-read-elsewhere = Another server of this site is reading this PDF right now; try again when it is done.
+admin-model-status-elsewhere = read by another server of this site

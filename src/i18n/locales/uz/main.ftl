@@ -338,3 +338,5 @@ pdf-timeout-short = PDFni o‘qish juda uzoq davom etdi. Kichikroq fayl yuklab k
 pdf-embedder = Embedding modeli ishlamadi. Server jurnalini tekshiring va PDFni qayta o‘qing.
 pdf-internal = PDFni o‘qishda xatolik yuz berdi. Server jurnalini tekshiring va PDFni qayta o‘qing.
 model-not-offered = mavjud emas
+admin-model-read-elsewhere = Bu PDFni hozir saytning boshqa serveri o‘qimoqda; u tugagach qayta urinib ko‘ring.
+admin-model-status-elsewhere = saytning boshqa serveri o‘qimoqda

@@ -49,6 +49,7 @@ fn view(page: &Page, model: &ModelSummary) -> Value {
         "failed": model.status == "failed",
         "reason": reason,
         "percent": percent,
+        "elsewhere": model.progress.as_ref().is_some_and(|p| p.stage == "elsewhere"),
         "pdf_size": human_size(model.pdf_bytes),
     })
 }
