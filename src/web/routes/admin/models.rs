@@ -367,8 +367,7 @@ pub async fn edit(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let details = ModelDetails::parse(&form.name, &form.description, &form.instructions)?;
-    models.edit(id, details, metadata(&admin)).await?;
-    Ok(see_other(&format!("/admin/models/{id}")))
+    back_to(id, models.edit(id, details, metadata(&admin)).await)
 }
 
 pub async fn launch(
@@ -377,8 +376,7 @@ pub async fn launch(
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    models.launch(id, metadata(&admin)).await?;
-    Ok(see_other(&format!("/admin/models/{id}")))
+    back_to(id, models.launch(id, metadata(&admin)).await)
 }
 
 pub async fn unlaunch(
@@ -387,8 +385,7 @@ pub async fn unlaunch(
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    models.unlaunch(id, metadata(&admin)).await?;
-    Ok(see_other(&format!("/admin/models/{id}")))
+    back_to(id, models.unlaunch(id, metadata(&admin)).await)
 }
 
 pub async fn reingest(
@@ -397,7 +394,12 @@ pub async fn reingest(
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    models.reingest(id, metadata(&admin)).await?;
+    back_to(id, models.reingest(id, metadata(&admin)).await)
+}
+
+/// After a change: the model's page again (or the change's error).
+fn back_to(id: PdfModelId, done: Result<(), AppError>) -> Result<HttpResponse, AppError> {
+    done?;
     Ok(see_other(&format!("/admin/models/{id}")))
 }
 
