@@ -293,9 +293,18 @@ impl Handler<IngestionEnded> for ModelActor {
     fn handle(
         &mut self,
         IngestionEnded(outcome): IngestionEnded,
-        _: &mut Self::Context,
+        ctx: &mut Self::Context,
     ) -> Self::Result {
         self.ingestion = None;
+        if self
+            .model
+            .as_ref()
+            .is_some_and(|m| m.status == Status::Deleted)
+        {
+            // Deleted while reading: now nothing writes the table any more.
+            ctx.notify(Cleanup);
+            return AtomicResponse::new(Box::pin(fut::ready(())));
+        }
         let command = match outcome {
             Ok(index) => ModelCommand::CompleteIngestion {
                 instance: self.deps.instance_id,
@@ -330,14 +339,18 @@ impl Handler<Delete> for ModelActor {
     type Result = AtomicResponse<Self, Result<(), ModelError>>;
 
     fn handle(&mut self, msg: Delete, _: &mut Self::Context) -> Self::Result {
-        if let Some(running) = self.ingestion.take() {
+        // A running ingestion is told to stop; the clean-up waits for it to end (its table
+        // write cannot be interrupted and would otherwise land after the drop).
+        if let Some(running) = &self.ingestion {
             running.cancel.cancel();
         }
         let work = self
             .execute(ModelCommand::Delete, msg.metadata)
-            .map(|result, _, ctx| {
+            .map(|result, actor, ctx| {
                 result?;
-                ctx.notify(Cleanup);
+                if actor.ingestion.is_none() {
+                    ctx.notify(Cleanup);
+                }
                 Ok(())
             });
         AtomicResponse::new(Box::pin(work))

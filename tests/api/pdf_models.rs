@@ -561,3 +561,31 @@ async fn a_reading_left_by_a_dead_instance_is_taken_over_and_a_live_ones_is_left
     assert!(again.text().await.unwrap().contains("Another server"));
     assert_eq!(completions().await, 2);
 }
+
+#[actix_web::test]
+async fn a_model_deleted_while_its_pdf_is_read_leaves_no_table_behind() {
+    let app = pdf_app().await;
+    let admin = app.admin_client().await;
+    // Deleted at once, while (or just after) its PDF is read: whichever comes first, the table
+    // and the PDF end up gone and nothing records the end of the reading after the deletion.
+    let id = app
+        .create_model(&admin, "Short-lived", "multilingual.pdf")
+        .await;
+    let deleted = app
+        .post_form_with(&admin, &format!("/admin/models/{id}/delete"), &[])
+        .await;
+    assert_eq!(location(&deleted), "/admin/models");
+    crate::helpers::eventually("the table and the PDF are removed", || async {
+        !table_folder(&app, &id).exists() && !app.model_folder(&id).exists()
+    })
+    .await;
+    let last: String = sqlx::query_scalar(
+        "SELECT event_type FROM event WHERE stream_id = ? ORDER BY sequence DESC LIMIT 1",
+    )
+    .bind(&id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(last, "ModelDeleted");
+    assert_eq!(app.model_row(&id).await.0, "deleted");
+}
