@@ -71,17 +71,25 @@ pub struct Chart {
     pub svg: String,
 }
 
+/// The dashboard for `range`; `name_of` turns model ids into the names people know (a PDF
+/// model's id is a uuid).
 pub async fn dashboard(
     pool: &MySqlPool,
     clock: &SharedClock,
     range: &Range,
+    name_of: impl Fn(&str) -> Option<String>,
 ) -> Result<Dashboard, AppError> {
     let today = clock.now_utc().date();
     let (users_total, users_blocked, users_verified) = stats::user_counts(pool).await?;
     let points = stats::daily(pool, range.from, range.to).await?;
     let days: Vec<Date> = points.iter().map(|p| p.day).collect();
     let values = |f: fn(&DayStats) -> u64| points.iter().map(|p| f(&p.stats)).collect::<Vec<u64>>();
-    let models = stats::by_model(pool, range.from, range.to).await?;
+    let mut models = stats::by_model(pool, range.from, range.to).await?;
+    for usage in &mut models {
+        if let Some(name) = name_of(&usage.model) {
+            usage.model = name;
+        }
+    }
     let chart_error = |e: charts::ChartError| AppError::unexpected(e);
     let charts = vec![
         Chart {

@@ -6,6 +6,7 @@ use sqlx::MySqlPool;
 
 use crate::accounts::current::CurrentAdmin;
 use crate::admin::{self, Range};
+use crate::catalog::Catalog;
 use crate::chat::Chats;
 use crate::clock::SharedClock;
 use crate::error::AppError;
@@ -29,6 +30,7 @@ pub async fn show(
     pool: web::Data<MySqlPool>,
     clock: web::Data<SharedClock>,
     chats: web::Data<Chats>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let today = clock.now_utc().date();
     let range = Range::parse(
@@ -37,7 +39,7 @@ pub async fn show(
         query.to.as_deref(),
         today,
     );
-    let dashboard = admin::dashboard(&pool, &clock, &range).await?;
+    let dashboard = admin::dashboard(&pool, &clock, &range, |id| catalog.name_of(id)).await?;
     let charts: Vec<_> = dashboard
         .charts
         .iter()
