@@ -395,7 +395,8 @@
       const text = article.classList.contains("user") ? article.querySelector(".message-body").textContent : sourceText(article);
       if (await window.CBF.copy(text)) window.CBF.toast(label("Copied"));
     } else if (event.target.closest(".regenerate-answer, .retry-answer")) {
-      regenerate(article);
+      // Only the last answer is regenerated (the server answers the end of the conversation).
+      if (article.nextElementSibling === null) regenerate(article);
     }
   });
 

@@ -121,6 +121,15 @@ async fn a_new_user_signs_up_verifies_and_chats_in_the_browser() {
         )
         .await;
     assert_eq!(app.upstream.requests().last().unwrap()["model"], "gpt-4o");
+    // Only the last answer offers Regenerate (it is the one the server regenerates).
+    assert_eq!(
+        browser
+            .eval(
+                "return [...document.querySelectorAll('.message.assistant')].map(a => {                  const b = a.querySelector('.regenerate-answer'); return !!b && b.offsetParent !== null; });"
+            )
+            .await,
+        serde_json::json!([false, true])
+    );
     assert!(
         browser
             .eval("return window.__xss === undefined;")
