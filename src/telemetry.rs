@@ -6,7 +6,9 @@ use tracing_subscriber::fmt::format::FmtSpan;
 /// Installs the global subscriber once; later calls (tests) are ignored.
 pub fn init(filter: &str, json: bool) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colours only for a person at a terminal: a log file or journal gets plain text.
     let builder = tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(filter)
         .with_span_events(FmtSpan::NONE)
         .with_target(false);

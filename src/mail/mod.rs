@@ -90,7 +90,15 @@ impl Mailer {
                     sanitize(&email.to)
                 );
                 tokio::fs::write(dir.join(&name), message.formatted()).await?;
-                tracing::info!(file = %dir.join(&name).display(), "No SMTP server set: e-mail written to the outbox.\n{}", email.text);
+                // The .eml is quoted-printable (a link reads `token=3D…`, broken over lines): a
+                // plain-text copy keeps every link whole for the person who opens the folder.
+                let readable = dir.join(name.replace(".eml", ".txt"));
+                let plain = format!(
+                    "To: {}\nSubject: {}\n\n{}\n",
+                    email.to, email.subject, email.text
+                );
+                tokio::fs::write(&readable, plain).await?;
+                tracing::info!(file = %readable.display(), "No SMTP server set: e-mail written to the outbox.\n{}", email.text);
             }
         }
         Ok(())

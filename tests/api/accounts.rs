@@ -500,3 +500,31 @@ async fn the_admin_logs_in_with_the_env_credentials_and_users_get_403() {
     app.verified_user("ordinary", PASSWORD).await;
     assert_eq!(app.get("/admin").await.status(), 403);
 }
+
+#[actix_web::test]
+async fn without_smtp_the_outbox_keeps_a_plain_text_copy_whose_link_works() {
+    let app = crate::helpers::spawn_app_with(&[("SMTP_HOST", "")]).await;
+    let registered = app.register("aziza", "aziza@example.com", PASSWORD).await;
+    assert_eq!(registered.status(), 303);
+    let outbox = app.settings.server.files_dir.join("outbox");
+    let text_copy = || {
+        std::fs::read_dir(&outbox)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .find(|path| path.extension().is_some_and(|e| e == "txt"))
+    };
+    crate::helpers::eventually("the outbox's text copy", || async { text_copy().is_some() }).await;
+    let text = std::fs::read_to_string(text_copy().unwrap()).unwrap();
+    assert!(
+        !text.contains("=3D"),
+        "quoted-printable in the text copy: {text}"
+    );
+    let link = text
+        .split_whitespace()
+        .find(|word| word.contains("/verify?token="))
+        .expect("a whole verification link on one line");
+    let path = &link[link.find("/verify").unwrap()..];
+    let page = app.get(path).await.text().await.unwrap();
+    assert!(page.contains("Your e-mail is verified"), "{page}");
+}

@@ -271,12 +271,7 @@ async fn a_pdf_becomes_a_model_users_pick_and_its_answers_cite_the_page() {
     );
 
     // The dashboard's usage by model names it.
-    let dashboard = app
-        .get_with(&admin, "/admin")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let dashboard = app.get_with(&admin, "/admin").await.text().await.unwrap();
     assert!(dashboard.contains("<td>Archive guide</td>"), "{dashboard}");
 
     // Delete (after the confirmation page): the table folder and the PDF are gone, the picker
