@@ -528,3 +528,36 @@ async fn without_smtp_the_outbox_keeps_a_plain_text_copy_whose_link_works() {
     let page = app.get(path).await.text().await.unwrap();
     assert!(page.contains("Your e-mail is verified"), "{page}");
 }
+
+#[actix_web::test]
+async fn form_pages_never_repeat_an_element_id() {
+    let app = spawn_app().await;
+    let visitor = client();
+    let mut pages = Vec::new();
+    for path in ["/register", "/login", "/forgot"] {
+        pages.push((
+            path,
+            app.get_with(&visitor, path).await.text().await.unwrap(),
+        ));
+    }
+    app.verified_user("dilshod", PASSWORD).await;
+    pages.push(("/profile", app.get_html("/profile").await));
+    for (path, html) in pages {
+        let document = scraper::Html::parse_document(&html);
+        let selector = scraper::Selector::parse("[id]").unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for element in document.select(&selector) {
+            let id = element.value().id().unwrap();
+            assert!(
+                seen.insert(id.to_owned()),
+                "{path}: id \"{id}\" is used twice"
+            );
+        }
+        if matches!(path, "/register" | "/login") {
+            assert!(
+                seen.contains("password"),
+                "{path}: fields keep their names as ids"
+            );
+        }
+    }
+}
