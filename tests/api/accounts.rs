@@ -416,6 +416,12 @@ async fn deleting_the_account_frees_the_username_and_email() {
         .post_form("/profile/delete", &[("password", PASSWORD)])
         .await;
     assert_eq!(response.status(), 303);
+    // The registration page it lands on says what happened.
+    let landing = app.get_html(&location(&response)).await;
+    assert!(
+        landing.contains("Your account and all your chats have been deleted."),
+        "{landing}"
+    );
     assert_eq!(
         location(&app.get("/profile").await),
         "/login?next=%2Fprofile"
@@ -560,4 +566,26 @@ async fn form_pages_never_repeat_an_element_id() {
             );
         }
     }
+}
+
+#[actix_web::test]
+async fn previous_chats_in_the_profile_show_readable_dates() {
+    let app = spawn_app().await;
+    app.verified_user("nodira", PASSWORD).await;
+    app.prompt(None, "Hello there").await;
+    let profile = app.get_html("/profile").await;
+    let document = scraper::Html::parse_document(&profile);
+    let selector = scraper::Selector::parse("#profile-chats time").unwrap();
+    let shown: Vec<String> = document
+        .select(&selector)
+        .map(|t| t.text().collect::<String>())
+        .collect();
+    assert_eq!(shown.len(), 1, "{profile}");
+    // Not an ISO timestamp ("2026-12-02T06:39:00Z") but what the rest of the site shows.
+    let iso = time::format_description::well_known::Rfc3339;
+    assert!(
+        time::OffsetDateTime::parse(&shown[0], &iso).is_err(),
+        "{shown:?}"
+    );
+    assert!(shown[0].ends_with(" UTC"), "{shown:?}");
 }

@@ -65,13 +65,28 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-pub async fn register_form(page: Page, user: MaybeUser) -> Result<HttpResponse, AppError> {
+#[derive(Deserialize)]
+pub struct RegisterQuery {
+    /// Set after an account was deleted, to say so.
+    #[serde(default)]
+    deleted: Option<String>,
+}
+
+pub async fn register_form(
+    page: Page,
+    user: MaybeUser,
+    query: web::Query<RegisterQuery>,
+) -> Result<HttpResponse, AppError> {
     if user.0.is_some() {
         return Ok(see_other("/"));
     }
+    let notice = query
+        .deleted
+        .is_some()
+        .then(|| page.t(&Msg::new("account-deleted-notice")));
     page.render(
         "auth/register",
-        json!({ "title": page.t(&Msg::new("register-title")) }),
+        json!({ "title": page.t(&Msg::new("register-title")), "notice": notice }),
     )
 }
 

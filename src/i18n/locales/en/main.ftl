@@ -340,3 +340,4 @@ pdf-internal = Something went wrong while reading the PDF. Check the server's lo
 model-not-offered = unavailable
 admin-model-read-elsewhere = Another server of this site is reading this PDF right now; try again when it is done.
 admin-model-status-elsewhere = read by another server of this site
+account-deleted-notice = Your account and all your chats have been deleted.

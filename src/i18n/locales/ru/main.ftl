@@ -340,3 +340,4 @@ pdf-internal = При чтении PDF что-то пошло не так. Пр�
 model-not-offered = недоступна
 admin-model-read-elsewhere = Этот PDF сейчас читает другой сервер сайта; попробуйте, когда он закончит.
 admin-model-status-elsewhere = читает другой сервер сайта
+account-deleted-notice = Ваш аккаунт и все ваши чаты удалены.

@@ -340,3 +340,4 @@ pdf-internal = PDFni o‘qishda xatolik yuz berdi. Server jurnalini tekshiring v
 model-not-offered = mavjud emas
 admin-model-read-elsewhere = Bu PDFni hozir saytning boshqa serveri o‘qimoqda; u tugagach qayta urinib ko‘ring.
 admin-model-status-elsewhere = saytning boshqa serveri o‘qimoqda
+account-deleted-notice = Hisobingiz va barcha suhbatlaringiz o‘chirildi.
