@@ -19,6 +19,16 @@
     document.cookie = "theme=" + next + "; path=/; max-age=31536000; samesite=lax";
   });
 
+  // A form that came back with errors: bring the first one into view and focus it (the
+  // reloaded page would otherwise show its top, and the error may be below the fold).
+  const firstError = document.querySelector(
+    ".field.invalid input, .field.invalid textarea, .field.invalid select"
+  );
+  if (firstError) {
+    firstError.focus({ preventScroll: true });
+    firstError.scrollIntoView({ block: "center" });
+  }
+
   // <select data-autosubmit> submits its form when changed (the language switcher).
   document.addEventListener("change", (event) => {
     const select = event.target.closest("select[data-autosubmit]");

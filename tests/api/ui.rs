@@ -211,6 +211,27 @@ async fn logging_in_and_out_and_the_profile_in_the_browser() {
     browser.goto(&app.url("/profile")).await;
     assert!(browser.html().await.contains("temur@example.com"));
     browser.screenshot("10-profile").await;
+    // A wrong current password: the page comes back scrolled to the error, its field focused.
+    browser.fill("#current_password", "not my password").await;
+    browser
+        .fill("#new_password", "An0ther-long-passphrase")
+        .await;
+    browser
+        .fill("#password_confirm", "An0ther-long-passphrase")
+        .await;
+    browser
+        .click("form[action='/profile/password'] button[type=submit]")
+        .await;
+    browser
+        .wait_until(
+            "document.querySelector('.field.invalid #current_password') \
+             && document.activeElement && document.activeElement.id === 'current_password' \
+             && document.querySelector('.page-scroll').scrollTop > 0 \
+             && document.activeElement.getBoundingClientRect().bottom <= window.innerHeight",
+            "the focused password error",
+        )
+        .await;
+    browser.goto(&app.url("/profile")).await;
     // Russian from the switcher, remembered.
     browser.click(".profile-button").await;
     browser.eval("const s = document.querySelector('#language-select-menu'); s.value = 'ru'; s.dispatchEvent(new Event('change', {bubbles: true})); return true;").await;
