@@ -589,3 +589,14 @@ async fn previous_chats_in_the_profile_show_readable_dates() {
     );
     assert!(shown[0].ends_with(" UTC"), "{shown:?}");
 }
+
+#[actix_web::test]
+async fn a_failed_login_says_why_once() {
+    let app = spawn_app().await;
+    app.verified_user("bahrom", PASSWORD).await;
+    let visitor = client();
+    let failed = app.login_with(&visitor, "bahrom", "not the password").await;
+    assert_eq!(failed.status(), 422);
+    let html = failed.text().await.unwrap();
+    assert_eq!(html.matches("not correct").count(), 1, "{html}");
+}
