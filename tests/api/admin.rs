@@ -278,11 +278,15 @@ async fn print_view_and_exports_of_a_chat_and_of_a_user() {
     let markdown = app
         .get_with(&admin, &format!("/admin/chats/{chat}/export/md"))
         .await;
+    // The title as written (spaces kept), with an ASCII fallback.
+    let disposition = markdown.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(
-        markdown.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .contains(".md")
+        disposition.contains("filename=\"Salom dunyo.md\"")
+            && disposition.contains("filename*=UTF-8''Salom%20dunyo.md"),
+        "{disposition}"
     );
     let markdown = markdown.text().await.unwrap();
     assert!(

@@ -1,6 +1,8 @@
 //! Printing and exporting chats (one chat or all of a user's), shared by the user and chat pages.
 use actix_web::HttpResponse;
-use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::http::header::{
+    CONTENT_TYPE, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
 use serde_json::json;
 use sqlx::MySqlPool;
 
@@ -11,17 +13,37 @@ use crate::store::chats;
 use crate::web::page::Page;
 use crate::web::routes::chat::MessageView;
 
-/// A file name without characters that confuse browsers or shells.
-fn file_name(base: &str, extension: &str) -> String {
-    let safe: String = base
+/// The download's name: the chat title or username as people wrote it (spaces, Uzbek and
+/// Russian letters kept; path and control characters dropped), with an ASCII fallback for old
+/// clients (RFC 6266: `filename` and `filename*`).
+fn disposition(base: &str, extension: &str) -> ContentDisposition {
+    let kept: String = base
         .chars()
-        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
-        .take(60)
+        .filter(|c| {
+            !c.is_control() && !matches!(c, '/' | '\\' | '"' | ':' | '*' | '?' | '<' | '>' | '|')
+        })
+        .take(80)
         .collect();
-    format!(
+    let kept = kept.trim();
+    let name = format!(
         "{}.{extension}",
-        if safe.is_empty() { "chats" } else { &safe }
-    )
+        if kept.is_empty() { "chats" } else { kept }
+    );
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.into_bytes(),
+            }),
+        ],
+    }
 }
 
 pub async fn download(
@@ -36,11 +58,11 @@ pub async fn download(
         "pdf" => ("application/pdf", "pdf"),
         _ => return Err(AppError::NotFound),
     };
-    let disposition = format!("attachment; filename=\"{}\"", file_name(base, extension));
+    let disposition = disposition(base, extension);
     let mut response = HttpResponse::Ok();
     response
         .insert_header((CONTENT_TYPE, content_type))
-        .insert_header((CONTENT_DISPOSITION, disposition));
+        .insert_header(disposition);
     Ok(match format {
         "pdf" => response.body(
             export::pdf(pool, exports)
