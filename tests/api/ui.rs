@@ -307,3 +307,54 @@ async fn the_admin_runs_the_place_from_the_browser() {
     browser.screenshot("23-admin-print").await;
     browser.close().await;
 }
+
+#[actix_web::test]
+async fn an_answer_still_streaming_after_a_reload_offers_no_actions_until_it_ends() {
+    let app = spawn_app_with(&[]).await;
+    app.verified_user_with(&crate::helpers::client(), "otabek", PASSWORD)
+        .await;
+    let browser = Browser::start(1280, 900).await;
+    browser.goto(&app.url("/login")).await;
+    browser.fill("#login", "otabek").await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.find("#prompt").await;
+    app.upstream.push(Reply::slow(LONG_MARKDOWN, 120));
+    browser.fill("#prompt", "Plan my day in Samarkand").await;
+    browser.click("#send").await;
+    browser
+        .wait_until("location.pathname.startsWith('/c/')", "the chat's URL")
+        .await;
+    browser
+        .wait_until(
+            "document.querySelector('.message.assistant .message-body').textContent.length > 5",
+            "tokens arriving",
+        )
+        .await;
+    // Reload mid-answer: the page follows the answer, without Copy/Regenerate under it yet.
+    let url = browser.url().await;
+    browser.goto(&url).await;
+    browser
+        .wait_until(
+            "document.querySelector('.message.assistant[data-status=streaming]')",
+            "the answer still streaming after the reload",
+        )
+        .await;
+    let actions_shown = "(() => { const a = document.querySelector('.message.assistant .message-actions'); \
+                         return !!a && a.offsetParent !== null; })()";
+    assert_eq!(
+        browser.eval(&format!("return {actions_shown};")).await,
+        serde_json::json!(false)
+    );
+    browser
+        .wait_until(
+            &format!(
+                "document.querySelector('.message.assistant').dataset.status === 'complete' && {actions_shown}"
+            ),
+            "the actions once the answer is complete",
+        )
+        .await;
+    browser.close().await;
+}
