@@ -5,18 +5,27 @@
 
   const root = document.documentElement;
 
-  // Theme: system -> dark -> light -> system; remembered in a cookie the server also reads.
+  // Theme: system -> dark -> light -> system; remembered in a cookie the server also reads
+  // ("system" follows the device's setting).
   function effectiveTheme() {
     const chosen = root.dataset.theme || "system";
     if (chosen !== "system") return chosen;
     return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
   }
+  const CYCLE = { system: "dark", dark: "light", light: "system" };
+  function showThemeName() {
+    document.querySelectorAll("[data-theme-name]").forEach((el) => {
+      el.textContent = el.dataset[root.dataset.theme || "system"] || "";
+    });
+  }
+  showThemeName();
   document.addEventListener("click", (event) => {
     const toggle = event.target.closest("[data-theme-toggle]");
     if (!toggle) return;
-    const next = effectiveTheme() === "dark" ? "light" : "dark";
+    const next = CYCLE[root.dataset.theme || "system"] || "system";
     root.dataset.theme = next;
     document.cookie = "theme=" + next + "; path=/; max-age=31536000; samesite=lax";
+    showThemeName();
   });
 
   // A form that came back with errors: bring the first one into view and focus it (the

@@ -211,6 +211,31 @@ async fn logging_in_and_out_and_the_profile_in_the_browser() {
     browser.goto(&app.url("/profile")).await;
     assert!(browser.html().await.contains("temur@example.com"));
     browser.screenshot("10-profile").await;
+    // The theme goes system → dark → light → system, says which, and is remembered.
+    for expected in ["dark", "light", "system"] {
+        browser
+            .eval(
+                "document.querySelector('#profile-menu [data-theme-toggle]').click(); return true;",
+            )
+            .await;
+        assert_eq!(
+            browser
+                .eval("return document.documentElement.dataset.theme;")
+                .await,
+            expected
+        );
+        let name = browser
+            .eval("return document.querySelector('#profile-menu [data-theme-name]').textContent;")
+            .await;
+        assert_eq!(name, expected);
+    }
+    browser.goto(&app.url("/profile")).await;
+    assert_eq!(
+        browser
+            .eval("return document.documentElement.dataset.theme;")
+            .await,
+        "system"
+    );
     // A wrong current password: the page comes back scrolled to the error, its field focused.
     browser.fill("#current_password", "not my password").await;
     browser

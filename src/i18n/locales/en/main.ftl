@@ -1,7 +1,7 @@
 app-name = ChatBot Factory
 language = Language
 language-apply = Apply
-theme-toggle = Switch between dark and light theme
+theme-toggle = Theme
 welcome-title = Welcome to ChatBot Factory
 welcome-text = Your own private ChatGPT: sign up, pick a model and start chatting.
 
@@ -341,3 +341,6 @@ model-not-offered = unavailable
 admin-model-read-elsewhere = Another server of this site is reading this PDF right now; try again when it is done.
 admin-model-status-elsewhere = read by another server of this site
 account-deleted-notice = Your account and all your chats have been deleted.
+theme-system = system
+theme-dark = dark
+theme-light = light

@@ -1,7 +1,7 @@
 app-name = ChatBot Factory
 language = Язык
 language-apply = Применить
-theme-toggle = Переключить тёмную и светлую тему
+theme-toggle = Тема
 welcome-title = Добро пожаловать в ChatBot Factory
 welcome-text = Ваш собственный ChatGPT: зарегистрируйтесь, выберите модель и начните общение.
 
@@ -341,3 +341,6 @@ model-not-offered = недоступна
 admin-model-read-elsewhere = Этот PDF сейчас читает другой сервер сайта; попробуйте, когда он закончит.
 admin-model-status-elsewhere = читает другой сервер сайта
 account-deleted-notice = Ваш аккаунт и все ваши чаты удалены.
+theme-system = как в системе
+theme-dark = тёмная
+theme-light = светлая

@@ -1,7 +1,7 @@
 app-name = ChatBot Factory
 language = Til
 language-apply = Qo‘llash
-theme-toggle = Qorong‘i va yorug‘ mavzu o‘rtasida almashtirish
+theme-toggle = Mavzu
 welcome-title = ChatBot Factory’ga xush kelibsiz
 welcome-text = Shaxsiy ChatGPT’ingiz: ro‘yxatdan o‘ting, modelni tanlang va suhbatni boshlang.
 
@@ -341,3 +341,6 @@ model-not-offered = mavjud emas
 admin-model-read-elsewhere = Bu PDFni hozir saytning boshqa serveri o‘qimoqda; u tugagach qayta urinib ko‘ring.
 admin-model-status-elsewhere = saytning boshqa serveri o‘qimoqda
 account-deleted-notice = Hisobingiz va barcha suhbatlaringiz o‘chirildi.
+theme-system = tizimdagidek
+theme-dark = qorong‘i
+theme-light = yorug‘
