@@ -632,3 +632,28 @@ async fn a_stream_that_breaks_after_the_first_token_keeps_its_partial_text_as_fa
         ("assistant".into(), "Half an answer".into(), "failed".into())
     );
 }
+
+#[actix_web::test]
+async fn the_picker_says_in_plain_words_and_in_the_users_language_why_a_model_cannot_answer() {
+    let app = spawn_app_with(&[("OPENAI_API_KEY", ""), ("LOCAL_MODEL", "off")]).await;
+    app.verified_user("lola", PASSWORD).await;
+    app.post_form("/lang", &[("lang", "uz")]).await;
+    let picker: serde_json::Value = app.get("/api/models").await.json().await.unwrap();
+    let first = &picker["models"][0];
+    assert_eq!(first["available"], false);
+    assert_eq!(first["note"], "bu saytda hali ulanmagan", "{picker}");
+    let page = app.get_html("/").await;
+    assert!(
+        !page.contains("OPENAI_API_KEY"),
+        "developer words reach users"
+    );
+    // The admin's settings page says what to set.
+    let admin = app.admin_client().await;
+    let settings = app
+        .get_with(&admin, "/admin/settings")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(settings.contains("OPENAI_API_KEY"), "{settings}");
+}

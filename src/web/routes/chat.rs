@@ -10,7 +10,7 @@ use super::user_json;
 use crate::accounts::current::{CurrentUser, MaybeUser};
 use crate::catalog::Catalog;
 use crate::chat::service::ChatService;
-use crate::domain::ChatId;
+use crate::domain::{ChatId, ModelRef};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::llm::BackendStatus;
@@ -95,15 +95,27 @@ pub fn picker(catalog: &Catalog, lang: Lang) -> (Vec<Value>, Option<String>) {
                 BackendStatus::Loading { detail } => Msg::new("model-loading")
                     .arg("detail", detail)
                     .translate(lang),
-                BackendStatus::Unavailable { reason } => Msg::new("model-unavailable")
-                    .arg("reason", reason)
-                    .translate(lang),
+                BackendStatus::Unavailable { reason } => {
+                    unavailable_note(catalog, &m.id, reason).translate(lang)
+                }
             };
             json!({ "id": m.id, "name": m.name, "description": m.description, "kind": m.kind.as_str(), "status": status,
                     "note": note, "available": !matches!(status, BackendStatus::Unavailable { .. }) })
         })
         .collect();
     (views, default)
+}
+
+/// Why a model cannot answer, in words for the people who read the picker (the technical
+/// reason stays in the admin's settings page and the log).
+fn unavailable_note(catalog: &Catalog, model_id: &str, reason: &str) -> Msg {
+    match ModelRef::parse(model_id) {
+        Some(ModelRef::Upstream(_)) if catalog.upstream_for(model_id).is_none() => {
+            Msg::new("model-not-set-up")
+        }
+        Some(ModelRef::Pdf(_)) => Msg::new("model-not-launched"),
+        _ => Msg::new("model-unavailable").arg("reason", reason),
+    }
 }
 
 /// Limit figures for the composer.

@@ -344,3 +344,5 @@ account-deleted-notice = Your account and all your chats have been deleted.
 theme-system = system
 theme-dark = dark
 theme-light = light
+model-not-set-up = not set up on this site yet
+model-not-launched = not available right now

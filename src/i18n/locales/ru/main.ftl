@@ -344,3 +344,5 @@ account-deleted-notice = Ваш аккаунт и все ваши чаты уд�
 theme-system = как в системе
 theme-dark = тёмная
 theme-light = светлая
+model-not-set-up = ещё не подключена на этом сайте
+model-not-launched = сейчас недоступна

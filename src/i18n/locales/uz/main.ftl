@@ -344,3 +344,5 @@ account-deleted-notice = Hisobingiz va barcha suhbatlaringiz o‘chirildi.
 theme-system = tizimdagidek
 theme-dark = qorong‘i
 theme-light = yorug‘
+model-not-set-up = bu saytda hali ulanmagan
+model-not-launched = hozircha mavjud emas
