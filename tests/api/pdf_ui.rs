@@ -22,7 +22,9 @@ async fn the_admin_makes_a_pdf_model_and_a_user_chats_with_it_in_the_browser() {
     browser.find(".admin-nav").await;
     browser.goto(&app.url("/admin/models")).await;
     browser.click("#new-model").await;
-    browser.fill("#model-name", "Archive guide").await;
+    browser
+        .fill("#model-name", "Archive guide of the Silk Road Library")
+        .await;
     browser
         .fill("#model-description", "Questions about the town archive")
         .await;
@@ -81,6 +83,19 @@ async fn the_admin_makes_a_pdf_model_and_a_user_chats_with_it_in_the_browser() {
         )
         .await;
     browser.screenshot("44-pdf-model-answer").await;
+    // At phone width the long model name stays on one line in the header.
+    browser.resize(390, 844).await;
+    browser
+        .wait_until(
+            "(() => { const n = document.querySelector('#model-name'); \
+             return n.getClientRects().length === 1 && n.scrollWidth > n.clientWidth \
+             && n.getBoundingClientRect().height < 32; })()",
+            "the model's name on one line",
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await; // the drawer slides away
+    browser.screenshot("45-pdf-model-phone").await;
+    browser.resize(1280, 900).await;
     let chat_url = browser.url().await;
     assert!(chat_url.contains("/c/"));
 

@@ -178,6 +178,13 @@ async fn a_new_user_signs_up_verifies_and_chats_in_the_browser() {
     browser.resize(390, 844).await;
     tokio::time::sleep(std::time::Duration::from_millis(400)).await; // the drawer slides away
     browser.screenshot("08-mobile").await;
+    // Table cells keep their words whole at phone width (the table scrolls instead).
+    assert_eq!(
+        browser
+            .eval("return getComputedStyle(document.querySelector('.message.assistant td')).overflowWrap;")
+            .await,
+        "normal"
+    );
     browser.click(".sidebar-open").await;
     browser
         .wait_until(
