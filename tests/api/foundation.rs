@@ -14,6 +14,16 @@ async fn healthz_reports_the_database() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "ok");
+    // Each offered model says whether it can answer (the local model says "loading" at first).
+    assert_eq!(body["models"]["gpt-4o-mini"], "ready", "{body}");
+}
+
+#[actix_web::test]
+async fn healthz_says_which_models_cannot_answer() {
+    let app =
+        crate::helpers::spawn_app_with(&[("OPENAI_API_KEY", ""), ("LOCAL_MODEL", "off")]).await;
+    let body: Value = app.get("/healthz").await.json().await.unwrap();
+    assert_eq!(body["models"]["gpt-4o-mini"], "unavailable", "{body}");
 }
 
 #[actix_web::test]

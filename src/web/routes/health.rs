@@ -1,14 +1,31 @@
-//! `GET /healthz`: is the app up and can it reach its database?
+//! `GET /healthz`: is the app up, can it reach its database, and can each offered model answer
+//! (`ready`, `loading` — the local model after a start — or `unavailable`)?
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use sqlx::MySqlPool;
 
-pub async fn healthz(pool: web::Data<MySqlPool>) -> HttpResponse {
+use crate::catalog::Catalog;
+use crate::llm::BackendStatus;
+
+pub async fn healthz(pool: web::Data<MySqlPool>, catalog: web::Data<Catalog>) -> HttpResponse {
     let version = env!("CARGO_PKG_VERSION");
+    let models: Map<String, Value> = catalog
+        .models()
+        .into_iter()
+        .filter(|m| m.enabled)
+        .map(|m| {
+            let state = match catalog.status(&m.id) {
+                BackendStatus::Ready => "ready",
+                BackendStatus::Loading { .. } => "loading",
+                BackendStatus::Unavailable { .. } => "unavailable",
+            };
+            (m.id, Value::from(state))
+        })
+        .collect();
     match crate::store::ping(&pool).await {
-        Ok(()) => {
-            HttpResponse::Ok().json(json!({ "status": "ok", "database": "ok", "version": version }))
-        }
+        Ok(()) => HttpResponse::Ok().json(
+            json!({ "status": "ok", "database": "ok", "models": models, "version": version }),
+        ),
         Err(error) => {
             tracing::warn!(%error, "Health check: database unreachable");
             HttpResponse::ServiceUnavailable().json(
