@@ -326,7 +326,9 @@
       const response = await request();
       if (response.status === 204) return false;
       if (!response.ok) {
-        finishAnswer(article, { status: "failed", error: await errorMessage(response), html: "", answer_id: article.dataset.id || "" });
+        const reason = await errorMessage(response);
+        article.dataset.refusal = reason;
+        finishAnswer(article, { status: "failed", error: reason, html: "", answer_id: article.dataset.id || "" });
         return false;
       }
       await readEvents(response, handle);
@@ -343,7 +345,16 @@
     }
   }
 
+  const composerError = document.getElementById("composer-error");
+  function showComposerError(text) {
+    composerError.textContent = text;
+    composerError.hidden = false;
+    prompt.focus();
+  }
+  prompt.addEventListener("input", () => { composerError.hidden = true; });
+
   async function send(text) {
+    composerError.hidden = true;
     showEmpty(false);
     const mine = userMessage(text);
     messages.appendChild(mine);
@@ -357,10 +368,14 @@
       fetch(url, { method: "POST", headers: headers(), body: JSON.stringify({ prompt: text, model: state.model }) })
     );
     if (!ok && article.dataset.status === "failed" && !article.dataset.id) {
-      // Refused before it was saved (limit, verification...): give the text back.
+      // Refused before it was saved (too long, limit, blocked...): not an answer. Give the
+      // text back and say why next to the composer.
       mine.remove();
+      article.remove();
       prompt.value = text;
       grow();
+      showComposerError(article.dataset.refusal || label("Connection"));
+      if (!messages.querySelector(".message")) showEmpty(true);
     }
   }
 

@@ -390,3 +390,58 @@ async fn an_answer_still_streaming_after_a_reload_offers_no_actions_until_it_end
         .await;
     browser.close().await;
 }
+
+#[actix_web::test]
+async fn a_refused_prompt_is_not_an_answer_the_text_comes_back_with_the_reason() {
+    let app = spawn_app_with(&[("PROMPT_MAX_CHARS", "40")]).await;
+    app.verified_user_with(&crate::helpers::client(), "zarina", PASSWORD)
+        .await;
+    let browser = Browser::start(1280, 900).await;
+    browser.goto(&app.url("/login")).await;
+    browser.fill("#login", "zarina").await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.find("#prompt").await;
+    let too_long = "Please plan a whole week in Samarkand, Bukhara and Khiva for me";
+    browser.fill("#prompt", too_long).await;
+    browser.click("#send").await;
+    browser
+        .wait_until(
+            "!document.querySelector('#composer-error').hidden",
+            "the reason next to the composer",
+        )
+        .await;
+    browser.screenshot("12-refused-prompt").await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('.message').length;")
+            .await,
+        0,
+        "no failed bubble, no orphan prompt"
+    );
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#prompt').value;")
+            .await,
+        too_long
+    );
+    assert!(browser.text("#composer-error").await.contains("40"));
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('.empty-chat') ? !document.querySelector('.empty-chat').hidden : null;")
+            .await,
+        true,
+        "the empty chat's greeting stays"
+    );
+    // Typing again clears it.
+    browser.fill("#prompt", "Plan a day").await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#composer-error').hidden;")
+            .await,
+        true
+    );
+    browser.close().await;
+}
