@@ -10,6 +10,11 @@ fn err(e: impl std::fmt::Display) -> ChartError {
     ChartError(e.to_string())
 }
 
+/// The drawing's size and text size: the SVG is scaled to its card (~370 px wide on a desktop,
+/// ~350 on a phone), so text is drawn large enough to stay readable there (≥ 12 px).
+const SIZE: (u32, u32) = (560, 280);
+const FONT: u32 = 22;
+
 pub const GREEN: RGBColor = RGBColor(16, 163, 127);
 pub const BLUE: RGBColor = RGBColor(59, 130, 246);
 pub const ORANGE: RGBColor = RGBColor(245, 158, 11);
@@ -22,7 +27,7 @@ pub fn daily_lines(
 ) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (640, 260)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, SIZE.1)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let max = series
             .iter()
@@ -33,8 +38,8 @@ pub fn daily_lines(
         let n = days.len().max(1);
         let mut chart = ChartBuilder::on(&root)
             .margin(10)
-            .x_label_area_size(28)
-            .y_label_area_size(52)
+            .x_label_area_size(40)
+            .y_label_area_size(68)
             .build_cartesian_2d(
                 0usize..n.saturating_sub(1).max(1),
                 0u64..(max + max / 10 + 1),
@@ -51,7 +56,7 @@ pub fn daily_lines(
             .y_labels(6)
             .x_label_formatter(&label)
             .light_line_style(RGBColor(235, 235, 235))
-            .label_style(("sans-serif", 12))
+            .label_style(("sans-serif", FONT))
             .draw()
             .map_err(err)?;
         for (name, values, color) in series {
@@ -72,7 +77,7 @@ pub fn daily_lines(
                 .configure_series_labels()
                 .background_style(WHITE.mix(0.9))
                 .border_style(RGBColor(220, 220, 220))
-                .label_font(("sans-serif", 12))
+                .label_font(("sans-serif", FONT))
                 .position(SeriesLabelPosition::UpperLeft)
                 .draw()
                 .map_err(err)?;
@@ -86,14 +91,14 @@ pub fn daily_lines(
 pub fn bars(categories: &[String], values: &[u64], color: RGBColor) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (640, 260)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, SIZE.1)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let max = values.iter().copied().max().unwrap_or(0).max(1);
         let n = categories.len().max(1);
         let mut chart = ChartBuilder::on(&root)
             .margin(10)
-            .x_label_area_size(28)
-            .y_label_area_size(52)
+            .x_label_area_size(40)
+            .y_label_area_size(68)
             .build_cartesian_2d((0usize..n).into_segmented(), 0u64..(max + max / 10 + 1))
             .map_err(err)?;
         let label = |segment: &SegmentValue<usize>| match segment {
@@ -107,7 +112,7 @@ pub fn bars(categories: &[String], values: &[u64], color: RGBColor) -> Result<St
             .disable_x_mesh()
             .x_labels(n)
             .x_label_formatter(&label)
-            .label_style(("sans-serif", 12))
+            .label_style(("sans-serif", FONT))
             .draw()
             .map_err(err)?;
         chart

@@ -199,6 +199,24 @@ async fn dashboard_figures_match_the_event_log_and_survive_a_replay() {
         .await
         .unwrap();
     assert!(page.matches("<svg").count() >= 4, "four charts");
+    // Chart text stays readable where the SVG is drawn into a ~370 px card: at least 11 px.
+    let document = scraper::Html::parse_document(&page);
+    let svg = scraper::Selector::parse(".chart svg").unwrap();
+    let text = scraper::Selector::parse("text").unwrap();
+    for chart in document.select(&svg) {
+        let width: f64 = chart.value().attr("width").unwrap().parse().unwrap();
+        for label in chart.select(&text) {
+            let size: f64 = label
+                .value()
+                .attr("font-size")
+                .and_then(|s| s.trim_end_matches("px").parse().ok())
+                .unwrap_or(0.0);
+            assert!(
+                size * 370.0 / width >= 11.0,
+                "{size} px text in a {width} px chart"
+            );
+        }
+    }
     let shown = figures(&page);
     // Counted independently from the log.
     let events = app.store().read_all(0, 1_000_000).await.unwrap();
