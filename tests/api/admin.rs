@@ -218,6 +218,16 @@ async fn dashboard_figures_match_the_event_log_and_survive_a_replay() {
         }
     }
     let shown = figures(&page);
+    // Each tile's second line speaks of the tile's own figure: blocked users "of N users".
+    let blocked_note = scraper::Selector::parse("[data-stat=blocked] .stat-today").unwrap();
+    let note: String = document
+        .select(&blocked_note)
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert_eq!(note, format!("of {} users", shown["users"]));
+    assert!(shown.contains_key("open_chats"));
     // Counted independently from the log.
     let events = app.store().read_all(0, 1_000_000).await.unwrap();
     let count = |kind: &str| events.iter().filter(|e| e.event_type == kind).count() as u64;
