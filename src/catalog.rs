@@ -261,6 +261,11 @@ impl Catalog {
             .collect()
     }
 
+    /// When a PDF model was created and last launched.
+    pub fn pdf_dates(&self, id: Uuid) -> Option<ModelDates> {
+        self.read().pdf_dates.get(&id).copied()
+    }
+
     /// Every PDF model that is not deleted, by id (for starting their actors).
     pub fn live_pdf_models(&self) -> Vec<Uuid> {
         self.read()

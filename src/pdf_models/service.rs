@@ -247,12 +247,7 @@ impl PdfModels {
             .await
             .ok()
             .flatten();
-        let dates = self
-            .catalog
-            .pdf_models()
-            .into_iter()
-            .find(|(other, ..)| *other == id.as_uuid())
-            .and_then(|(_, _, dates)| dates);
+        let dates = self.catalog.pdf_dates(id.as_uuid());
         Ok(self.summary(id.as_uuid(), &model, progress, dates))
     }
 

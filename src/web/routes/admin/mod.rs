@@ -6,6 +6,7 @@ pub mod chats;
 pub mod dashboard;
 mod exporting;
 pub mod login;
+mod model_form;
 pub mod models;
 pub mod settings;
 pub mod users;
