@@ -50,12 +50,18 @@ pub enum Command {
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
-    let settings = match load_settings() {
-        Some(settings) => settings,
-        None => return ExitCode::FAILURE,
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Only the web app creates `.env` and an admin login; the analysts' commands read what is
+    // there and never print credentials.
+    let settings = match &command {
+        Command::Serve => load_settings(),
+        Command::Replay { .. } | Command::ExportEvents { .. } => load_analysis_settings(),
+    };
+    let Some(settings) = settings else {
+        return ExitCode::FAILURE;
     };
     telemetry::init(&settings.server.log_filter, settings.server.log_json);
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let result = match command {
         Command::Serve => serve(settings).await,
         Command::Replay { verify } => run_replay(&settings, verify).await,
         Command::ExportEvents {
@@ -73,9 +79,20 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
+fn current_dir() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+fn load_analysis_settings() -> Option<Settings> {
+    configuration::load_for_analysis(&current_dir())
+        .map_err(|error| {
+            eprintln!("\n{error}\nSet DATABASE_URL (or run where the app's .env is).\n");
+        })
+        .ok()
+}
+
 fn load_settings() -> Option<Settings> {
-    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    match configuration::load(&dir) {
+    match configuration::load(&current_dir()) {
         Ok((settings, env_file)) => {
             if let EnvFile::Created {
                 path,
@@ -83,13 +100,20 @@ fn load_settings() -> Option<Settings> {
                 admin_password,
             } = env_file
             {
-                println!(
-                    "Created {} with a random session secret and admin password.\n\
-                     Admin login (shown only this once; it is stored in that file): \
-                     username `{admin_username}`, password `{admin_password}` at {}admin/login",
-                    path.display(),
-                    settings.server.public_url
-                );
+                match admin_password {
+                    Some(admin_password) => println!(
+                        "Created {} with a random session secret and admin password.\n\
+                         Admin login (shown only this once; it is stored in that file): \
+                         username `{admin_username}`, password `{admin_password}` at {}admin/login",
+                        path.display(),
+                        settings.server.public_url
+                    ),
+                    None => println!(
+                        "Created {} with a random session secret; the admin password is the \
+                         ADMIN_PASSWORD from the environment.",
+                        path.display()
+                    ),
+                }
             }
             Some(settings)
         }

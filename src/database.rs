@@ -109,7 +109,9 @@ pub fn connect_pool(options: MySqlConnectOptions) -> MySqlPool {
     MySqlPoolOptions::new()
         .max_connections(20)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
+        // While the server restarts, a request waits this long for a connection, then gets a
+        // 503 with Retry-After instead of hanging.
+        .acquire_timeout(Duration::from_secs(5))
         .connect_lazy_with(options)
 }
 

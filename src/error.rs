@@ -36,6 +36,9 @@ pub enum AppError {
     QuotaExceeded(Msg),
     #[error("unavailable: {}", .0.id)]
     Unavailable(Msg),
+    /// Too much work queued right now (password hashing, say): 503 with `Retry-After`.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -54,6 +57,7 @@ impl AppError {
             AppError::RateLimited { .. } => "rate_limited",
             AppError::QuotaExceeded(_) => "quota_exceeded",
             AppError::Unavailable(_) => "unavailable",
+            AppError::Busy { .. } => "busy",
             AppError::Unexpected(_) => "internal",
         }
     }
@@ -73,6 +77,7 @@ impl AppError {
             AppError::RateLimited { retry_after_secs } => {
                 Msg::new("error-rate-limited").arg("minutes", retry_after_secs.div_ceil(60).max(1))
             }
+            AppError::Busy { .. } => Msg::new("error-server-busy"),
             AppError::Unexpected(_) => Msg::new("error-internal"),
         }
     }
@@ -82,8 +87,41 @@ impl AppError {
     }
 }
 
+impl From<crate::accounts::password::HashError> for AppError {
+    fn from(error: crate::accounts::password::HashError) -> Self {
+        match error {
+            crate::accounts::password::HashError::Busy => AppError::Busy {
+                retry_after_secs: 2,
+            },
+            other => AppError::unexpected(other),
+        }
+    }
+}
+
+/// Whether a database error means "the server cannot be reached right now" (restarting,
+/// network, pool exhausted) rather than a bug: such requests get a 503 with `Retry-After`.
+pub fn database_unreachable(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+    )
+}
+
+/// What the session store says when it cannot reach the database; the error renderer turns
+/// it into a 503 (actix-session wraps store errors in an opaque 500).
+pub const DATABASE_UNREACHABLE: &str = "the database cannot be reached";
+
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
+        if database_unreachable(&error) {
+            tracing::warn!(%error, "Database unreachable: answering 503");
+            return AppError::Busy {
+                retry_after_secs: 5,
+            };
+        }
         AppError::Unexpected(anyhow::Error::new(error).context("database query failed"))
     }
 }
@@ -101,7 +139,7 @@ impl ResponseError for AppError {
             AppError::RateLimited { .. } | AppError::QuotaExceeded(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -111,7 +149,9 @@ impl ResponseError for AppError {
             tracing::error!(error = ?error, "Request failed");
         }
         let mut response = HttpResponse::build(self.status_code()).json(error_body(self, Lang::En));
-        if let AppError::RateLimited { retry_after_secs } = self {
+        if let AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } =
+            self
+        {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));

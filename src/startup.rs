@@ -11,14 +11,13 @@ use sqlx::MySqlPool;
 use tracing_actix_web::TracingLogger;
 use uuid::Uuid;
 
-use crate::accounts::current::TrustProxy;
 use crate::accounts::rate_limit::RateLimiter;
 use crate::accounts::session_store::MySqlSessionStore;
 use crate::accounts::{self, AccountRules, Accounts};
 use crate::catalog::Catalog;
 use crate::chat::Chats;
 use crate::chat::actor::ChatDeps;
-use crate::chat::service::ChatService;
+use crate::chat::service::{ChatService, UsageRules};
 use crate::clock::{SharedClock, SystemClock};
 use crate::configuration::Settings;
 use crate::database::{self, DatabaseError};
@@ -33,6 +32,7 @@ use crate::mail::{MailError, Mailer};
 use crate::pdf_models::{Knowledge, ModelDeps, PdfModels};
 use crate::site;
 use crate::web::csrf::{self, CsrfConfig};
+use crate::web::proxy::ProxyTrust;
 use crate::web::routes::{
     admin, api_chats, auth, chat, health, language, models, password, profile,
 };
@@ -149,14 +149,24 @@ impl Application {
             settings.rate_limits.window_minutes,
         );
         spawn_housekeeping(pool.clone(), clock.clone(), limiter.clone(), &settings);
-        crate::chat::recovery::spawn(pool.clone(), chats.clone(), clock.clone(), instance_id);
+        crate::chat::recovery::spawn(
+            pool.clone(),
+            chats.clone(),
+            clock.clone(),
+            instance_id,
+            time::Duration::seconds(settings.chat.instance_dead_after_secs),
+        );
         let chat_service = ChatService::new(
             pool.clone(),
             chats.clone(),
             catalog.clone(),
             clock.clone(),
-            settings.chat.prompt_max_chars,
-            settings.chat.default_max_prompts,
+            UsageRules {
+                prompt_max_chars: settings.chat.prompt_max_chars,
+                fallback_limit: settings.chat.default_max_prompts,
+                default_daily_quota: settings.chat.default_daily_quota,
+                prompts_per_minute: settings.rate_limits.prompts_per_minute,
+            },
         );
         let parts = Parts {
             chat_service,
@@ -298,7 +308,9 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
         App::new()
             .wrap(from_fn(csrf::protect))
             .wrap(from_fn(errors::render))
-            .wrap(security::headers())
+            .wrap(security::headers(
+                parts.settings.server.public_url.scheme() == "https",
+            ))
             .wrap(Compress::default())
             .wrap(TracingLogger::default())
             .app_data(payload)
@@ -316,9 +328,10 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .app_data(web::Data::new(parts.catalog.clone()))
             .app_data(web::Data::new(parts.pdf_models.clone()))
             .app_data(web::Data::new(parts.settings.rate_limits.clone()))
-            .app_data(web::Data::new(TrustProxy(
-                parts.settings.server.trust_proxy,
-            )))
+            .app_data(web::Data::new(ProxyTrust {
+                enabled: parts.settings.server.trust_proxy,
+                proxies: parts.settings.server.trusted_proxies.clone(),
+            }))
             .route("/healthz", web::get().to(health::healthz))
             .route("/static/{path:.*}", web::get().to(assets::serve))
             .route("/lang", web::post().to(language::switch))

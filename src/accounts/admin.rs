@@ -1,12 +1,12 @@
 //! The main admin: seeded from `.env` into the `admin` table at every start, so a changed
-//! username or password takes effect at the next start.
+//! username or password takes effect at the next start (and ends the sessions of the old one).
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::MySqlPool;
 
 use super::password;
 use crate::clock::SharedClock;
 use crate::configuration::AdminSettings;
-use crate::store::admins;
+use crate::store::{admins, sessions};
 
 /// Row 1 is the main admin.
 pub const MAIN_ADMIN_ID: u32 = 1;
@@ -32,6 +32,12 @@ pub async fn seed(
         }
         _ => false,
     };
+    if settings.password_score() < 3 {
+        tracing::warn!(
+            score = settings.password_score(),
+            "ADMIN_PASSWORD is weak (zxcvbn score below 3 of 4): choose a long random one"
+        );
+    }
     if unchanged {
         return Ok(());
     }
@@ -45,6 +51,8 @@ pub async fn seed(
         clock.now_utc(),
     )
     .await?;
-    tracing::info!(username = %settings.username, "Main admin account updated from settings");
+    // A changed password (or name) in `.env` ends every session opened with the old one.
+    let ended = sessions::delete_for_admin(pool, MAIN_ADMIN_ID).await?;
+    tracing::info!(username = %settings.username, sessions_ended = ended, "Main admin account updated from settings");
     Ok(())
 }

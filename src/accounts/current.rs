@@ -9,11 +9,12 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::LocalBoxFuture;
 use sqlx::MySqlPool;
 
-use super::session_store::{ADMIN_KEY, USER_KEY};
+use super::session_store::{ADMIN_KEY, BLOCKED_KEY, USER_KEY};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::store::admins::{self, AdminRow};
 use crate::store::users::{self, UserRow};
+use crate::web::proxy::ProxyTrust;
 
 #[derive(Clone, Debug)]
 pub struct CurrentUser(pub UserRow);
@@ -30,18 +31,50 @@ fn pool(req: &HttpRequest) -> Result<MySqlPool, AppError> {
         .ok_or_else(|| AppError::unexpected(anyhow::anyhow!("database pool not registered")))
 }
 
+/// Who a session belongs to now.
+enum SessionUser {
+    Active(UserRow),
+    /// Blocked since the session began: told why, once, then logged out.
+    Blocked(UserRow),
+    Nobody,
+}
+
 /// The session's user, if it is still an active (existing, unblocked) account. A session whose
 /// user was deleted or blocked is ended on the spot.
-async fn session_user(session: &Session, pool: &MySqlPool) -> Result<Option<UserRow>, AppError> {
+async fn session_user(session: &Session, pool: &MySqlPool) -> Result<SessionUser, AppError> {
     let id: Option<String> = session.get(USER_KEY).unwrap_or(None);
-    let Some(id) = id else { return Ok(None) };
+    let Some(id) = id else {
+        // Blocked while this page was open: say why once, then the session is an empty one.
+        let blocked: Option<String> = session.get(BLOCKED_KEY).unwrap_or(None);
+        let Some(blocked) = blocked else {
+            return Ok(SessionUser::Nobody);
+        };
+        session.purge();
+        return Ok(match users::find(pool, &blocked).await? {
+            Some(user) if user.blocked => SessionUser::Blocked(user),
+            _ => SessionUser::Nobody,
+        });
+    };
     match users::find(pool, &id).await? {
-        Some(user) if !user.blocked => Ok(Some(user)),
-        _ => {
+        Some(user) if !user.blocked => Ok(SessionUser::Active(user)),
+        found => {
             session.purge();
-            Ok(None)
+            Ok(found.map_or(SessionUser::Nobody, SessionUser::Blocked))
         }
     }
+}
+
+/// What a blocked user with the app open is told (instead of "log in to continue").
+fn blocked(user: &UserRow) -> AppError {
+    let msg = match user
+        .block_reason
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+    {
+        Some(reason) => Msg::new("login-blocked-reason").arg("reason", reason),
+        None => Msg::new("login-blocked"),
+    };
+    AppError::Forbidden(msg)
 }
 
 impl FromRequest for CurrentUser {
@@ -51,10 +84,11 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let (session, pool) = (req.get_session(), pool(req));
         Box::pin(async move {
-            session_user(&session, &pool?)
-                .await?
-                .map(CurrentUser)
-                .ok_or(AppError::Unauthorized)
+            match session_user(&session, &pool?).await? {
+                SessionUser::Active(user) => Ok(CurrentUser(user)),
+                SessionUser::Blocked(user) => Err(blocked(&user)),
+                SessionUser::Nobody => Err(AppError::Unauthorized),
+            }
         })
     }
 }
@@ -65,7 +99,12 @@ impl FromRequest for MaybeUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let (session, pool) = (req.get_session(), pool(req));
-        Box::pin(async move { Ok(MaybeUser(session_user(&session, &pool?).await?)) })
+        Box::pin(async move {
+            match session_user(&session, &pool?).await? {
+                SessionUser::Active(user) => Ok(MaybeUser(Some(user))),
+                SessionUser::Blocked(_) | SessionUser::Nobody => Ok(MaybeUser(None)),
+            }
+        })
     }
 }
 
@@ -91,26 +130,30 @@ impl FromRequest for CurrentAdmin {
     }
 }
 
-/// The client's address: the TCP peer, or the proxy's `X-Forwarded-For` when TRUST_PROXY=on.
+/// The client's address: the TCP peer, or behind our own proxies (TRUST_PROXY=on,
+/// TRUSTED_PROXIES) the rightmost `X-Forwarded-For` hop they did not add themselves.
 #[derive(Clone, Debug)]
 pub struct ClientIp(pub String);
-
-#[derive(Clone, Copy, Debug)]
-pub struct TrustProxy(pub bool);
 
 impl FromRequest for ClientIp {
     type Error = AppError;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trust = req.app_data::<web::Data<TrustProxy>>().is_some_and(|t| t.0);
-        let ip = if trust {
-            req.connection_info()
-                .realip_remote_addr()
-                .map(str::to_owned)
-        } else {
-            req.peer_addr().map(|addr| addr.ip().to_string())
+        let peer = req.peer_addr().map(|addr| addr.ip());
+        let ip = match req.app_data::<web::Data<ProxyTrust>>() {
+            Some(trust) => {
+                let hops = req
+                    .headers()
+                    .get_all("x-forwarded-for")
+                    .filter_map(|value| value.to_str().ok())
+                    .collect::<Vec<_>>();
+                trust.client_ip(peer, hops.into_iter())
+            }
+            None => peer,
         };
-        ready(Ok(ClientIp(ip.unwrap_or_else(|| "unknown".into()))))
+        ready(Ok(ClientIp(
+            ip.map_or_else(|| "unknown".into(), |ip| ip.to_string()),
+        )))
     }
 }

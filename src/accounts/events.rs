@@ -34,7 +34,7 @@ pub enum UserEvent {
         reason: Option<String>,
     },
     UserUnblocked,
-    /// Prompts a day across all chats; 0 = unlimited.
+    /// Prompts a day across all chats; 0 = the site default (`DAILY_PROMPT_QUOTA`).
     DailyQuotaChanged {
         prompts: u32,
     },

@@ -1,9 +1,19 @@
 //! Admin decisions about a user: block (with an optional reason shown at login), unblock, and
-//! the daily prompt quota. Blocking ends the user's sessions at once.
+//! the daily prompt quota. Blocking ends the user's sessions at once (each remembers whose it
+//! was, so an open page is told why).
 use super::aggregate::UserCommand;
 use super::service::{AccountError, Accounts};
+use super::session_store::BLOCKED_KEY;
 use crate::events::Metadata;
 use crate::store::sessions;
+
+/// The state of a session whose user was blocked: only who it was (actix-session keeps each
+/// value JSON-encoded).
+fn blocked_session_state(user_id: &str) -> String {
+    let value = serde_json::Value::String(user_id.to_owned()).to_string();
+    let state = std::collections::HashMap::from([(BLOCKED_KEY, value)]);
+    serde_json::to_string(&state).unwrap_or_default()
+}
 
 impl Accounts {
     #[tracing::instrument(name = "Blocking a user", skip(self))]
@@ -19,7 +29,8 @@ impl Accounts {
             UserCommand::Block { reason },
         )
         .await?;
-        sessions::delete_for_user(&self.pool, user_id).await?;
+        // Out at once: the sessions no longer hold the user, only a note to tell them why.
+        sessions::mark_blocked(&self.pool, user_id, &blocked_session_state(user_id)).await?;
         Ok(())
     }
 

@@ -1,11 +1,79 @@
 //! Password hashing with argon2id (the crate's defaults are OWASP's: m=19 MiB, t=2, p=1),
-//! always on the blocking pool so a login never stalls the async runtime.
+//! never on the async runtime.
+//!
+//! Each hash takes 19 MiB and a core for tens of milliseconds, so hashing runs on a few threads
+//! of its own (one fewer than the cores, at least one: the chat path keeps a core) with a short
+//! queue. A storm of logins waits in that queue or, beyond it, gets "busy, retry shortly" at
+//! once; it can neither take all the memory (the blocking pool would run every hash at the same
+//! time, and the allocator keeps what they freed) nor all the CPU.
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, LazyLock, Mutex};
+
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::telemetry::spawn_blocking_with_tracing;
+/// Hashes waiting for a thread before new ones are refused.
+const QUEUE: usize = 64;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+struct HashPool {
+    jobs: SyncSender<Job>,
+}
+
+static POOL: LazyLock<HashPool> = LazyLock::new(|| {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get().saturating_sub(1))
+        .max(1);
+    let (jobs, queue) = sync_channel::<Job>(QUEUE);
+    let queue = Arc::new(Mutex::new(queue));
+    for n in 0..threads {
+        let queue = Arc::clone(&queue);
+        std::thread::Builder::new()
+            .name(format!("password-hash-{n}"))
+            .spawn(move || work(&queue))
+            .expect("a password hashing thread starts");
+    }
+    HashPool { jobs }
+});
+
+fn work(queue: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => return,
+        };
+        match job {
+            // A panicking job drops its reply (the caller gets `Lost`); the thread lives on.
+            Ok(job) => {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+/// Runs `f` on a hashing thread; `Busy` when the queue is full.
+async fn on_hash_thread<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, HashError> {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let span = tracing::Span::current();
+    let job: Job = Box::new(move || {
+        let _entered = span.enter();
+        let _ = reply.send(f());
+    });
+    match POOL.jobs.try_send(job) {
+        Ok(()) => answer.await.map_err(|_| HashError::Lost),
+        Err(TrySendError::Full(_)) => {
+            tracing::warn!("Password hashing queue is full: asking the client to retry");
+            Err(HashError::Busy)
+        }
+        Err(TrySendError::Disconnected(_)) => Err(HashError::Lost),
+    }
+}
 
 /// A valid hash of a random password: verifying against it costs the same as a real check, so
 /// a login for an unknown user takes as long as one with a wrong password.
@@ -16,12 +84,15 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$\
 pub enum HashError {
     #[error("password hashing failed: {0}")]
     Hash(String),
-    #[error("the hashing task failed: {0}")]
-    Join(#[from] tokio::task::JoinError),
+    /// Too many hashes waiting: the client should retry in a moment (503, `Retry-After`).
+    #[error("password hashing is busy")]
+    Busy,
+    #[error("the hashing thread dropped the job")]
+    Lost,
 }
 
 pub async fn hash(password: SecretString) -> Result<String, HashError> {
-    spawn_blocking_with_tracing(move || {
+    on_hash_thread(move || {
         Argon2::default()
             .hash_password(password.expose_secret().as_bytes())
             .map(|hash| hash.to_string())
@@ -35,7 +106,7 @@ pub async fn verify(
     password: SecretString,
     stored_hash: Option<String>,
 ) -> Result<bool, HashError> {
-    spawn_blocking_with_tracing(move || {
+    on_hash_thread(move || {
         let known = stored_hash.is_some();
         let stored = stored_hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let Ok(parsed) = PasswordHash::new(&stored) else {
@@ -48,7 +119,6 @@ pub async fn verify(
         known && matches
     })
     .await
-    .map_err(HashError::from)
 }
 
 #[cfg(test)]

@@ -58,10 +58,19 @@ impl Accounts {
 
     /// Whether a reset link can still be used (to show its form or a clear error).
     pub async fn check_reset_token(&self, token: &str) -> Result<(), AccountError> {
-        tokens::peek(&self.pool, &self.clock, token, Purpose::Reset)
+        self.reset_target(token).await.map(|_| ())
+    }
+
+    /// The user a reset link is for: only while the account still has the address the link
+    /// was mailed to (that mailbox may no longer be the owner's).
+    async fn reset_target(&self, token: &str) -> Result<UserRow, AccountError> {
+        let row = tokens::peek(&self.pool, &self.clock, token, Purpose::Reset)
             .await
-            .map(|_| ())
-            .map_err(token_error)
+            .map_err(token_error)?;
+        users::find(&self.pool, &row.user_id)
+            .await?
+            .filter(|user| user.email == row.email)
+            .ok_or(AccountError::Refused(Msg::new("token-invalid")))
     }
 
     #[tracing::instrument(name = "Resetting a password", skip_all)]
@@ -71,12 +80,7 @@ impl Accounts {
         new: &str,
         confirm: &str,
     ) -> Result<UserRow, AccountError> {
-        let row = tokens::peek(&self.pool, &self.clock, token, Purpose::Reset)
-            .await
-            .map_err(token_error)?;
-        let user = users::find(&self.pool, &row.user_id)
-            .await?
-            .ok_or(AccountError::Refused(Msg::new("token-invalid")))?;
+        let user = self.reset_target(token).await?;
         let password = parse_new_password(new, confirm, &user)?;
         tokens::consume(&self.pool, &self.clock, token, Purpose::Reset)
             .await
@@ -88,13 +92,7 @@ impl Accounts {
         };
         self.change_user(&user.id, Metadata::user(&user.id), command)
             .await?;
-        token_rows::revoke_unused(
-            &self.pool,
-            &user.id,
-            Purpose::Reset.as_str(),
-            self.clock.now_utc(),
-        )
-        .await?;
+        token_rows::revoke_all(&self.pool, &user.id, self.clock.now_utc()).await?;
         sessions::delete_for_user(&self.pool, &user.id).await?;
         Ok(user)
     }
@@ -128,6 +126,7 @@ impl Accounts {
         };
         self.change_user(&user.id, Metadata::user(&user.id), command)
             .await?;
+        token_rows::revoke_all(&self.pool, &user.id, self.clock.now_utc()).await?;
         sessions::delete_for_user(&self.pool, &user.id).await?;
         Ok(())
     }

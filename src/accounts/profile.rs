@@ -43,6 +43,10 @@ impl Accounts {
         let updated = users::find(&self.pool, &user.id)
             .await?
             .ok_or(crate::error::AppError::NotFound)?;
+        if updated.email != user.email {
+            // Links mailed to the old address (reset, verification) must not act on the new one.
+            token_rows::revoke_all(&self.pool, &user.id, self.clock.now_utc()).await?;
+        }
         if !recorded.is_empty() && updated.email != user.email && !updated.verified {
             self.send_verification(&updated.id, &updated.username, &updated.email, lang)
                 .await?;

@@ -33,18 +33,25 @@ impl RateLimiter {
 
     /// Counts an attempt in `bucket` (e.g. `login:ip:1.2.3.4`); 429 once over `limit`.
     pub async fn check(&self, bucket: &str, limit: u32) -> Result<(), AppError> {
+        match self.over(bucket, limit).await? {
+            None => Ok(()),
+            Some(retry_after_secs) => Err(AppError::RateLimited { retry_after_secs }),
+        }
+    }
+
+    /// Counts an attempt in `bucket`; once over `limit`, the seconds until the window ends.
+    pub async fn over(&self, bucket: &str, limit: u32) -> Result<Option<u64>, sqlx::Error> {
         let now = self.clock.now_utc();
         let start = self.window_start(now);
         let bucket: String = bucket.chars().take(191).collect();
         let hits = rate_limits::hit(&self.pool, &bucket, start).await?;
         if hits > limit {
-            let retry_after = (start + self.window - now).whole_seconds().max(1) as u64;
             tracing::warn!(%bucket, hits, "Rate limit reached");
-            return Err(AppError::RateLimited {
-                retry_after_secs: retry_after,
-            });
+            return Ok(Some(
+                (start + self.window - now).whole_seconds().max(1) as u64
+            ));
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Forgets windows older than a day.

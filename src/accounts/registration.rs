@@ -80,6 +80,14 @@ impl Accounts {
         };
         self.change_user(&row.user_id, Metadata::user(&row.user_id), command)
             .await?;
+        // The address is proven: no other verification link stays usable.
+        token_rows::revoke_unused(
+            &self.pool,
+            &row.user_id,
+            Purpose::Verify.as_str(),
+            self.clock.now_utc(),
+        )
+        .await?;
         let user = users::find(&self.pool, &row.user_id).await?;
         user.ok_or(AccountError::Refused(Msg::new("token-invalid")))
     }

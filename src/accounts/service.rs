@@ -47,7 +47,7 @@ impl From<sqlx::Error> for AccountError {
 
 impl From<super::password::HashError> for AccountError {
     fn from(error: super::password::HashError) -> Self {
-        AccountError::App(AppError::unexpected(error))
+        AccountError::App(error.into())
     }
 }
 

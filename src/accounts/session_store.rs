@@ -2,7 +2,7 @@
 //! app instance and can be revoked (logout, password change, block).
 //!
 //! A session is valid while it is used at least once per idle window (48 h by default) and for
-//! at most its absolute lifetime (30 days). Using it slides the window, but the last-seen time
+//! at most its absolute lifetime (30 days); an admin's within 8 hours (`ADMIN_SESSION_IDLE_HOURS`). Using it slides the window, but the last-seen time
 //! is written back at most once a minute, not on every request.
 use std::collections::HashMap;
 
@@ -21,12 +21,16 @@ use crate::store::sessions::{self, SessionRow};
 /// Keys in the session state that the store mirrors into columns, for revocation.
 pub const USER_KEY: &str = "user_id";
 pub const ADMIN_KEY: &str = "admin_id";
+/// Set instead of the user when the admin blocked them (see `accounts::current`).
+pub const BLOCKED_KEY: &str = "blocked_user_id";
 
 #[derive(Clone)]
 pub struct MySqlSessionStore {
     pool: MySqlPool,
     clock: SharedClock,
     idle: Duration,
+    /// An admin's session ends sooner when left alone.
+    admin_idle: Duration,
     max_age: Duration,
     touch_every: Duration,
 }
@@ -37,9 +41,19 @@ impl MySqlSessionStore {
             pool,
             clock,
             idle: Duration::hours(settings.idle_hours),
+            admin_idle: Duration::hours(settings.admin_idle_hours.min(settings.idle_hours)),
             max_age: Duration::days(settings.max_days),
             touch_every: Duration::seconds(settings.touch_interval_secs),
         }
+    }
+}
+
+fn load_error(error: sqlx::Error) -> LoadError {
+    if crate::error::database_unreachable(&error) {
+        tracing::warn!(%error, "Session store cannot reach the database");
+        LoadError::Other(anyhow::anyhow!(crate::error::DATABASE_UNREACHABLE))
+    } else {
+        LoadError::Other(error.into())
     }
 }
 
@@ -81,23 +95,25 @@ impl SessionStore for MySqlSessionStore {
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
         let id = key_hash(session_key.as_ref());
-        let Some(found) = sessions::find(&self.pool, &id)
-            .await
-            .map_err(|e| LoadError::Other(e.into()))?
-        else {
+        let Some(found) = sessions::find(&self.pool, &id).await.map_err(load_error)? else {
             return Ok(None);
         };
         let now = self.clock.now_utc();
-        if now - found.last_seen_at > self.idle || now - found.created_at > self.max_age {
+        let idle = if found.admin_id.is_some() {
+            self.admin_idle
+        } else {
+            self.idle
+        };
+        if now - found.last_seen_at > idle || now - found.created_at > self.max_age {
             sessions::delete(&self.pool, &id)
                 .await
-                .map_err(|e| LoadError::Other(e.into()))?;
+                .map_err(load_error)?;
             return Ok(None);
         }
         if now - found.last_seen_at >= self.touch_every {
             sessions::touch(&self.pool, &id, now)
                 .await
-                .map_err(|e| LoadError::Other(e.into()))?;
+                .map_err(load_error)?;
         }
         serde_json::from_str(&found.state)
             .map(Some)

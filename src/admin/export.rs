@@ -56,7 +56,7 @@ fn who(message: &MessageRow) -> String {
 fn markdown_header(export: &ChatExport) -> String {
     format!(
         "# {}\n\n- User: {}\n- Model: {}\n- Started: {}\n- Last activity: {}\n\n",
-        export.chat.title,
+        markdown_safe(&export.chat.title.replace('\n', " ")).trim_end(),
         export.username,
         export.chat.model,
         iso(export.chat.date),
@@ -65,7 +65,11 @@ fn markdown_header(export: &ChatExport) -> String {
 }
 
 fn markdown_message(message: &MessageRow) -> String {
-    let mut text = format!("### {}\n\n{}\n\n", who(message), message.content);
+    let mut text = format!(
+        "### {}\n\n{}\n\n",
+        who(message),
+        markdown_safe(&message.content)
+    );
     if message.status != "complete" {
         text.push_str(&format!(
             "_({}{})_\n\n",
@@ -78,6 +82,75 @@ fn markdown_message(message: &MessageRow) -> String {
         ));
     }
     text
+}
+
+/// A message's text as Markdown that stays inside its turn: it keeps its formatting (lists,
+/// emphasis, code), but cannot start a heading (a forged `### User ·` turn), a setext heading or
+/// a rule, cannot carry raw HTML (`<` outside code becomes `&lt;`), and a code fence it opens is
+/// closed at its end, so the next turn's heading is not swallowed into a code block.
+fn markdown_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut fence: Option<String> = None;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let body = &line[indent..];
+        let marker: String = body
+            .chars()
+            .take_while(|c| *c == '`' || *c == '~')
+            .collect();
+        let is_fence =
+            indent <= 3 && marker.len() >= 3 && marker.chars().all(|c| marker.starts_with(c));
+        match (&fence, is_fence) {
+            (Some(open), true) if marker.starts_with(open.as_str()) && body.trim() == marker => {
+                fence = None;
+                out.push_str(line);
+            }
+            (Some(_), _) => out.push_str(line),
+            (None, true) => {
+                fence = Some(marker);
+                out.push_str(line);
+            }
+            (None, false) => {
+                let block_start = indent <= 3
+                    && (body.starts_with('#')
+                        || (!body.is_empty()
+                            && body
+                                .trim_end()
+                                .chars()
+                                .all(|c| matches!(c, '=' | '-' | '_' | '*' | ' '))
+                            && body.trim_end().chars().filter(|c| *c != ' ').count() >= 2));
+                out.push_str(&line[..indent]);
+                if block_start {
+                    out.push('\\');
+                }
+                out.push_str(&escape_html_outside_code(body));
+            }
+        }
+        out.push('\n');
+    }
+    if let Some(open) = fence {
+        out.push_str(&open);
+        out.push('\n');
+    }
+    out.truncate(out.trim_end_matches('\n').len());
+    out
+}
+
+/// `<` becomes `&lt;` except inside backtick code spans (where Markdown shows text as is).
+fn escape_html_outside_code(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_code = false;
+    for c in line.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '<' if !in_code => out.push_str("&lt;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn json_message(message: &MessageRow) -> serde_json::Value {
@@ -248,6 +321,29 @@ pub async fn pdf(pool: &MySqlPool, chats: Vec<ChatExport>) -> Result<Vec<u8>, Ex
     Ok(bytes)
 }
 
+/// A zip folder name for `username`: letters, digits, `-` and `_` kept, the rest `_`, and a
+/// `-2`, `-3`… suffix when another user's name came out the same (a zip must not hold one
+/// entry twice).
+fn unique_folder(taken: &mut std::collections::HashSet<String>, username: &str) -> String {
+    let safe: String = username
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut name = safe.clone();
+    let mut n = 1;
+    while !taken.insert(name.to_lowercase()) {
+        n += 1;
+        name = format!("{safe}-{n}");
+    }
+    name
+}
+
 enum ZipPiece {
     File(String),
     Text(String),
@@ -276,20 +372,12 @@ pub async fn zip(
             archive.finish()?;
             Ok(())
         });
+    let mut folders = std::collections::HashSet::new();
     'users: for (username, chats) in users {
-        let safe: String = username
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let folder = unique_folder(&mut folders, &username);
         for (format, extension) in [(TextFormat::Markdown, "md"), (TextFormat::Json, "json")] {
             if sender
-                .send(ZipPiece::File(format!("{safe}/chats.{extension}")))
+                .send(ZipPiece::File(format!("{folder}/chats.{extension}")))
                 .await
                 .is_err()
             {
@@ -314,4 +402,38 @@ pub async fn zip(
     drop(sender);
     writer.await??;
     Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{markdown_safe, unique_folder};
+
+    #[test]
+    fn a_message_cannot_forge_a_turn_or_carry_html() {
+        let forged = "Sure.\n### User · 2026-01-01T00:00:00Z\n\nsend me the password\n<img src=x onerror=alert(1)>\nUser\n===";
+        let safe = markdown_safe(forged);
+        assert!(!safe.lines().any(|l| l.starts_with("###")), "{safe}");
+        assert!(safe.contains("\\### User ·"), "{safe}");
+        assert!(!safe.contains("<img"), "{safe}");
+        assert!(safe.contains("&lt;img"), "{safe}");
+        assert!(safe.contains("\\==="), "{safe}");
+    }
+
+    #[test]
+    fn code_and_formatting_are_kept_and_open_fences_closed() {
+        let code = "Use:\n\n```rust\n# not a heading\nlet v: Vec<u8> = vec![];\n```\n\n- item `a<b`\n**bold**";
+        assert_eq!(markdown_safe(code), code);
+        let open = "```\ncode that never ends";
+        assert_eq!(markdown_safe(open), "```\ncode that never ends\n```");
+    }
+
+    #[test]
+    fn names_that_sanitise_alike_get_their_own_folders() {
+        let mut taken = std::collections::HashSet::new();
+        let names: Vec<String> = ["a.b", "a_b", "a b", "A_B", "ali"]
+            .iter()
+            .map(|name| unique_folder(&mut taken, name))
+            .collect();
+        assert_eq!(names, ["a_b", "a_b-2", "a_b-3", "A_B-4", "ali"]);
+    }
 }

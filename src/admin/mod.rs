@@ -9,6 +9,7 @@ use sqlx::MySqlPool;
 use time::{Date, Duration};
 
 use crate::clock::SharedClock;
+use crate::domain::Day;
 use crate::error::AppError;
 use crate::store::stats::{self, DayStats, ModelUsage};
 
@@ -26,11 +27,7 @@ const MAX_RANGE_DAYS: i64 = 366;
 
 impl Range {
     pub fn parse(key: Option<&str>, from: Option<&str>, to: Option<&str>, today: Date) -> Range {
-        let parse = |s: Option<&str>| {
-            s.and_then(|s| {
-                Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
-            })
-        };
+        let parse = |s: Option<&str>| s.and_then(Day::parse).map(Day::date);
         if let (Some("custom"), Some(from), Some(to)) = (key, parse(from), parse(to)) {
             let (from, to) = if from <= to { (from, to) } else { (to, from) };
             let from = from.max(to - Duration::days(MAX_RANGE_DAYS));

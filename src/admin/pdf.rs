@@ -56,44 +56,63 @@ impl PdfBuilder {
         id
     }
 
-    fn width(&self, text: &str, size: f32) -> f32 {
+    /// The advance of one character, in points at `size`.
+    fn advance(&self, c: char, size: f32) -> f32 {
         let units = f32::from(self.font.units_per_em());
-        text.chars()
-            .map(|c| {
-                self.font
-                    .glyph_index(c)
-                    .and_then(|g| self.font.glyph_hor_advance(g))
-                    .map_or(500.0, f32::from)
-            })
-            .sum::<f32>()
+        self.font
+            .glyph_index(c)
+            .and_then(|g| self.font.glyph_hor_advance(g))
+            .map_or(500.0, f32::from)
             * size
             / units
     }
 
-    /// Splits a paragraph into lines that fit the page width.
+    fn width(&self, text: &str, size: f32) -> f32 {
+        text.chars().map(|c| self.advance(c, size)).sum()
+    }
+
+    /// Splits a paragraph into lines that fit the page width. Widths are summed as the line
+    /// grows, so the work is linear in the text (a run of 32,000 zero-width combining marks
+    /// included).
     fn wrap(&self, paragraph: &str, size: f32) -> Vec<String> {
         let max = PAGE_WIDTH - 2.0 * MARGIN;
+        let space = self.advance(' ', size);
         let mut lines = Vec::new();
         let mut line = String::new();
+        let mut line_width = 0.0;
         for word in paragraph.split(' ') {
-            let candidate = if line.is_empty() {
-                word.to_owned()
+            let word_width = self.width(word, size);
+            let joined = if line.is_empty() {
+                word_width
             } else {
-                format!("{line} {word}")
+                line_width + space + word_width
             };
-            if self.width(&candidate, size) <= max {
-                line = candidate;
+            if joined <= max {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                line_width = joined;
                 continue;
             }
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
+                line_width = 0.0;
+            }
+            if word_width <= max {
+                line.push_str(word);
+                line_width = word_width;
+                continue;
             }
             // A word longer than a line is cut where it must be.
             for c in word.chars() {
-                if self.width(&format!("{line}{c}"), size) > max && !line.is_empty() {
+                let width = self.advance(c, size);
+                if line_width + width > max && !line.is_empty() {
                     lines.push(std::mem::take(&mut line));
+                    line_width = 0.0;
                 }
                 line.push(c);
+                line_width += width;
             }
         }
         lines.push(line);
@@ -278,5 +297,23 @@ mod tests {
         );
         let text = doc.extract_text(&[1]).unwrap_or_default();
         assert!(text.contains("Samarqandga"), "{text}");
+    }
+
+    #[test]
+    fn a_run_of_zero_width_marks_wraps_in_linear_time() {
+        let mut pdf = PdfBuilder::new().unwrap();
+        let marks = format!("a{}", "\u{0301}".repeat(32_000));
+        let started = std::time::Instant::now();
+        pdf.message(
+            "User",
+            &format!("{marks} {marks} {}", "word ".repeat(2_000)),
+        );
+        let bytes = pdf.finish().unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+        Document::load_mem(&bytes).expect("a valid PDF");
     }
 }

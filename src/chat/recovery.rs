@@ -1,6 +1,7 @@
 //! Answers left "streaming" by an app process that died (crash, restart) are saved as failed,
-//! so no chat stays stuck. Each instance beats every 10 s; an answer whose instance has not
-//! beaten for a minute is abandoned.
+//! so no chat stays stuck. Each instance beats every sixth of the window (at most every 10 s);
+//! an answer whose instance has not beaten for the window (`INSTANCE_DEAD_AFTER_SECS`, a minute
+//! by default) is abandoned.
 use std::time::Duration;
 
 use sqlx::MySqlPool;
@@ -13,16 +14,23 @@ use super::events::AnswerRecord;
 use crate::clock::SharedClock;
 use crate::events::Metadata;
 use crate::i18n::{Lang, Msg};
-use crate::store::instances::{self, DEAD_AFTER};
+use crate::store::instances;
 
-const BEAT: Duration = Duration::from_secs(10);
-
-pub fn spawn(pool: MySqlPool, chats: Chats, clock: SharedClock, instance_id: Uuid) {
+pub fn spawn(
+    pool: MySqlPool,
+    chats: Chats,
+    clock: SharedClock,
+    instance_id: Uuid,
+    dead_after: time::Duration,
+) {
+    let beat = Duration::from_secs((dead_after.whole_seconds() / 6).clamp(1, 10) as u64);
     actix_web::rt::spawn(async move {
-        let mut ticker = tokio::time::interval(BEAT);
+        let mut ticker = tokio::time::interval(beat);
         loop {
             ticker.tick().await;
-            if let Err(error) = beat_and_recover(&pool, &chats, &clock, instance_id).await {
+            if let Err(error) =
+                beat_and_recover(&pool, &chats, &clock, instance_id, dead_after).await
+            {
                 tracing::warn!(%error, "Recovering abandoned answers failed");
             }
         }
@@ -34,10 +42,11 @@ pub async fn beat_and_recover(
     chats: &Chats,
     clock: &SharedClock,
     instance_id: Uuid,
+    dead_after: time::Duration,
 ) -> Result<usize, sqlx::Error> {
     let now = clock.now_utc();
     instances::heartbeat(pool, &instance_id.to_string(), now).await?;
-    let abandoned = instances::abandoned_answers(pool, now - DEAD_AFTER).await?;
+    let abandoned = instances::abandoned_answers(pool, now - dead_after).await?;
     for chat_id in &abandoned {
         let Ok(id) = Uuid::parse_str(chat_id) else {
             continue;

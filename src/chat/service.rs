@@ -10,11 +10,12 @@ use super::actor::{
 use super::aggregate::{ChatCommand, ChatRuleError};
 use super::events::TitleSource;
 use super::live::Subscription;
+use crate::accounts::rate_limit::RateLimiter;
 use crate::catalog::Catalog;
 use crate::clock::SharedClock;
 use crate::domain::{ChatId, ChatTitle, Prompt};
 use crate::error::AppError;
-use crate::events::Metadata;
+use crate::events::{AppendError, Metadata};
 use crate::i18n::{Lang, Msg};
 use crate::store::chats::{self, ChatRow};
 use crate::store::stats;
@@ -26,8 +27,21 @@ pub struct ChatService {
     chats: Chats,
     catalog: Catalog,
     clock: SharedClock,
-    prompt_max_chars: usize,
-    fallback_limit: u32,
+    rules: UsageRules,
+    /// Counts prompts per user in one-minute windows.
+    prompt_rate: RateLimiter,
+}
+
+/// The usage rules every prompt (and regenerate) passes before it reaches a model.
+#[derive(Clone, Debug)]
+pub struct UsageRules {
+    pub prompt_max_chars: usize,
+    /// Prompts per chat before the admin sets the site's limit.
+    pub fallback_limit: u32,
+    /// Prompts per user per UTC day for users without their own quota (0 = none).
+    pub default_daily_quota: u32,
+    /// Prompts (and regenerates) per user per minute (0 = no limit).
+    pub prompts_per_minute: u32,
 }
 
 impl From<ChatError> for AppError {
@@ -44,6 +58,8 @@ impl From<ChatError> for AppError {
             ChatError::Rule(ChatRuleError::AlreadyExists) => {
                 AppError::Conflict(Msg::new("error-busy-retry"))
             }
+            // The database is restarting or out of reach: nothing was recorded, retry later.
+            ChatError::Load(error) | ChatError::Store(AppendError::Database(error)) => error.into(),
             other => AppError::unexpected(other),
         }
     }
@@ -63,22 +79,46 @@ impl ChatService {
         chats: Chats,
         catalog: Catalog,
         clock: SharedClock,
-        prompt_max_chars: usize,
-        fallback_limit: u32,
+        rules: UsageRules,
     ) -> Self {
+        let prompt_rate = RateLimiter::new(pool.clone(), clock.clone(), 1);
         ChatService {
             pool,
             chats,
             catalog,
             clock,
-            prompt_max_chars,
-            fallback_limit,
+            rules,
+            prompt_rate,
         }
     }
 
-    /// The admin's per-user daily quota (0 = none); the day ends at midnight UTC.
+    /// A user's daily prompt quota: their own (set by the admin), else the site's default;
+    /// 0 = none. Counted over all their chats, so opening new chats does not dodge it.
+    pub fn daily_quota(&self, user: &UserRow) -> u32 {
+        match user.daily_prompt_quota {
+            0 => self.rules.default_daily_quota,
+            own => own,
+        }
+    }
+
+    /// The quota of users without their own (0 = none).
+    pub fn default_daily_quota(&self) -> u32 {
+        self.rules.default_daily_quota
+    }
+
+    /// The longest prompt accepted, in characters (Unicode scalar values).
+    pub fn prompt_max_chars(&self) -> usize {
+        self.rules.prompt_max_chars
+    }
+
+    /// Prompts per user per minute (0 = no limit).
+    pub fn prompts_per_minute(&self) -> u32 {
+        self.rules.prompts_per_minute
+    }
+
+    /// The daily quota; the day ends at midnight UTC.
     async fn check_quota(&self, user: &UserRow) -> Result<(), AppError> {
-        let quota = user.daily_prompt_quota;
+        let quota = self.daily_quota(user);
         if quota == 0 {
             return Ok(());
         }
@@ -113,7 +153,10 @@ impl ChatService {
 
     /// The site-wide prompts-per-chat limit, as the catalog knows it.
     pub async fn default_limit(&self) -> Result<u32, AppError> {
-        Ok(self.catalog.default_limit().unwrap_or(self.fallback_limit))
+        Ok(self
+            .catalog
+            .default_limit()
+            .unwrap_or(self.rules.fallback_limit))
     }
 
     /// Refuses a model the picker does not offer (unknown or disabled).
@@ -134,9 +177,29 @@ impl ChatService {
         if !user.verified {
             return Err(AppError::Forbidden(Msg::new("chat-verify-first")));
         }
+        self.check_rate(user).await?;
         self.check_quota(user).await?;
         self.check_model(input.model)?;
-        Prompt::parse(input.text, self.prompt_max_chars).map_err(AppError::Unprocessable)
+        Prompt::parse(input.text, self.rules.prompt_max_chars).map_err(AppError::Unprocessable)
+    }
+
+    /// At most `prompts_per_minute` prompts and regenerates per user (a script sending
+    /// prompts as fast as it can costs the site money).
+    async fn check_rate(&self, user: &UserRow) -> Result<(), AppError> {
+        let limit = self.rules.prompts_per_minute;
+        if limit == 0 {
+            return Ok(());
+        }
+        match self
+            .prompt_rate
+            .over(&format!("prompt:user:{}", user.id), limit)
+            .await?
+        {
+            None => Ok(()),
+            Some(seconds) => Err(AppError::QuotaExceeded(
+                Msg::new("chat-too-fast").arg("seconds", seconds),
+            )),
+        }
     }
 
     fn metadata(user: &UserRow, request_id: Option<String>) -> Metadata {

@@ -255,8 +255,10 @@ async fn save_answer(
     mut chat: Option<Chat>,
     command: ChatCommand,
 ) -> (Option<Chat>, Result<(), ChatError>) {
+    // The database may be restarting: keep trying for about a minute (an answer the user saw
+    // must not be lost, and a chat whose answer stays "streaming" cannot go on).
     let mut last = Ok(());
-    for attempt in 0..5u64 {
+    for attempt in 0..20u64 {
         let (state, result) = execute(
             repository.clone(),
             chat_id,
@@ -271,7 +273,7 @@ async fn save_answer(
             Err(ChatError::Rule(rule)) => return (chat, Err(rule.into())),
             Err(error) => last = Err(error),
         }
-        tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+        tokio::time::sleep(Duration::from_millis((200 * (attempt + 1)).min(3_000))).await;
     }
     (chat, last)
 }

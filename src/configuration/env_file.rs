@@ -14,7 +14,8 @@ pub enum EnvFile {
     Created {
         path: PathBuf,
         admin_username: String,
-        admin_password: String,
+        /// `None` when ADMIN_PASSWORD comes from the environment (which wins over the file).
+        admin_password: Option<String>,
     },
 }
 
@@ -33,6 +34,30 @@ pub fn load(dir: &Path) -> Result<(Settings, EnvFile), SettingsError> {
         }
     }
     Ok((Settings::from_map(&values)?, env_file))
+}
+
+/// For the analysts' commands (`replay`, `export-events`): reads `.env` if there is one (never
+/// creates it), overlays the environment, and fills in the web app's secrets, which these
+/// commands never use, so they run with only `DATABASE_URL` set.
+pub fn load_for_analysis(dir: &Path) -> Result<Settings, SettingsError> {
+    let path = dir.join(".env");
+    let mut values = if path.exists() {
+        read_env_file(&path)?
+    } else {
+        HashMap::new()
+    };
+    for key in known_keys() {
+        if let Ok(value) = std::env::var(&key) {
+            values.insert(key, value);
+        }
+    }
+    for key in ["SESSION_SECRET", "ADMIN_PASSWORD"] {
+        let missing = values.get(key).is_none_or(|v| v.trim().is_empty());
+        if missing {
+            values.insert(key.to_owned(), random_string(64));
+        }
+    }
+    Settings::from_map(&values)
 }
 
 pub(super) fn read_env_file(path: &Path) -> Result<HashMap<String, String>, SettingsError> {
@@ -74,6 +99,11 @@ pub(super) fn create_env_file(path: &Path) -> Result<EnvFile, SettingsError> {
         source,
     })?;
     let admin_username = std::env::var("ADMIN_USERNAME").unwrap_or_else(|_| "admin".into());
+    // A password from the environment wins over the file: the generated one is not the login.
+    let admin_password = match std::env::var("ADMIN_PASSWORD") {
+        Ok(from_env) if !from_env.trim().is_empty() => None,
+        _ => Some(admin_password),
+    };
     Ok(EnvFile::Created {
         path: path.to_owned(),
         admin_username,

@@ -11,7 +11,7 @@ use url::Url;
 mod env_file;
 mod parse;
 
-pub use env_file::{EnvFile, load, random_string};
+pub use env_file::{EnvFile, load, load_for_analysis, random_string};
 
 pub const ENV_EXAMPLE: &str = include_str!("../../.env.example");
 
@@ -56,6 +56,8 @@ pub struct ServerSettings {
     /// The body limit of PDF uploads (MODEL_PDF_MAX_MB); every other route keeps `max_body_bytes`.
     pub model_pdf_max_bytes: u64,
     pub trust_proxy: bool,
+    /// Our reverse proxies (CIDRs): only they may say who the client is.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub log_filter: String,
     pub log_json: bool,
 }
@@ -65,6 +67,19 @@ pub struct AdminSettings {
     pub username: String,
     pub password: SecretString,
     pub email: String,
+}
+
+impl AdminSettings {
+    /// zxcvbn's estimate of the admin password (0 = guessed at once … 4 = very hard), with the
+    /// admin's own name and address counted against it.
+    pub fn password_score(&self) -> u8 {
+        use secrecy::ExposeSecret;
+        zxcvbn::zxcvbn(
+            self.password.expose_secret(),
+            &[self.username.as_str(), self.email.as_str()],
+        )
+        .score() as u8
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Copy)]
@@ -101,8 +116,12 @@ impl LlmSettings {
 #[derive(Clone, Debug)]
 pub struct ChatSettings {
     pub default_max_prompts: u32,
+    /// Prompts per user per UTC day unless the admin gives a user their own (0 = none).
+    pub default_daily_quota: u32,
     pub prompt_max_chars: usize,
     pub actor_idle_secs: u64,
+    /// An app instance silent this long is dead: its streaming answers are saved as failed.
+    pub instance_dead_after_secs: i64,
     /// After a chat's first answer, an upstream model writes it a better title.
     pub model_titles: bool,
 }
@@ -137,6 +156,8 @@ pub struct EmailSettings {
 #[derive(Clone, Debug)]
 pub struct SessionSettings {
     pub idle_hours: i64,
+    /// The idle window of a session with an admin logged in.
+    pub admin_idle_hours: i64,
     pub max_days: i64,
     /// How often (seconds) a used session's last-seen time is written back.
     pub touch_interval_secs: i64,
@@ -151,6 +172,8 @@ pub struct RateLimitSettings {
     pub forgot_per_ip: u32,
     pub forgot_per_account: u32,
     pub resend_per_account: u32,
+    /// Prompts per user per minute (0 = no limit).
+    pub prompts_per_minute: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,10 +215,29 @@ mod tests {
         let settings = Settings::from_map(&minimal()).expect("valid");
         assert_eq!(settings.chat.default_max_prompts, 50);
         assert_eq!(settings.session.idle_hours, 48);
+        assert_eq!(settings.session.admin_idle_hours, 8);
         assert!(settings.email.smtp.is_none());
         assert!(settings.llm.local_model_enabled());
         assert_eq!(settings.database_name().as_deref(), Some("cbf"));
         assert_eq!(settings.server.model_pdf_max_bytes, 50 * 1024 * 1024);
+    }
+
+    #[test]
+    fn a_trivially_weak_admin_password_is_refused() {
+        let mut values = minimal();
+        for weak in ["x", "password1", "admin12345", "qwertyuiop", "1234567890"] {
+            values.insert("ADMIN_PASSWORD".into(), weak.into());
+            let Err(SettingsError::Invalid(errors)) = Settings::from_map(&values) else {
+                panic!("ADMIN_PASSWORD={weak} accepted");
+            };
+            assert!(
+                errors[0].starts_with("ADMIN_PASSWORD is trivially weak"),
+                "{errors:?}"
+            );
+        }
+        values.insert("ADMIN_PASSWORD".into(), "vK3-rT9q-Lm2x-Wz7p".into());
+        let settings = Settings::from_map(&values).expect("a strong one is accepted");
+        assert_eq!(settings.admin.password_score(), 4);
     }
 
     #[test]
@@ -234,7 +276,11 @@ mod tests {
             panic!("created")
         };
         let values = read_env_file(&path).expect("every line of .env.example parses");
-        assert_eq!(values["ADMIN_PASSWORD"], admin_password);
+        assert_eq!(
+            Some(&values["ADMIN_PASSWORD"]),
+            admin_password.as_ref(),
+            "the generated password is the one printed"
+        );
         let settings = Settings::from_map(&values).expect("the defaults are valid settings");
         assert_eq!(
             settings.email.from,

@@ -80,21 +80,20 @@ impl Settings {
             },
             server,
             knowledge,
-            admin: AdminSettings {
-                username: p.text("ADMIN_USERNAME", "admin"),
-                password: p.required("ADMIN_PASSWORD").into(),
-                email: p.text("ADMIN_EMAIL", "admin@example.com"),
-            },
+            admin: admin_settings(&mut p),
             llm: llm_settings(&mut p),
             chat: ChatSettings {
                 default_max_prompts: p.parse("CHAT_MAX_PROMPTS", 50),
+                default_daily_quota: p.parse("DAILY_PROMPT_QUOTA", 200),
                 prompt_max_chars: p.parse("PROMPT_MAX_CHARS", 32_000),
                 actor_idle_secs: p.parse("CHAT_ACTOR_IDLE_SECS", 300),
+                instance_dead_after_secs: p.parse::<i64>("INSTANCE_DEAD_AFTER_SECS", 60).max(2),
                 model_titles: p.switch("CHAT_MODEL_TITLES", true),
             },
             email: email_settings(&mut p),
             session: SessionSettings {
                 idle_hours: p.parse("SESSION_IDLE_HOURS", 48),
+                admin_idle_hours: p.parse("ADMIN_SESSION_IDLE_HOURS", 8),
                 max_days: p.parse("SESSION_MAX_DAYS", 30),
                 touch_interval_secs: 60,
             },
@@ -106,6 +105,7 @@ impl Settings {
                 forgot_per_ip: p.parse("RATE_LIMIT_FORGOT_PER_IP", 10),
                 forgot_per_account: p.parse("RATE_LIMIT_FORGOT_PER_ACCOUNT", 3),
                 resend_per_account: p.parse("RATE_LIMIT_RESEND_PER_ACCOUNT", 5),
+                prompts_per_minute: p.parse("RATE_LIMIT_PROMPTS_PER_MINUTE", 20),
             },
         };
         if settings.server.session_secret.expose_secret().len() < 32 {
@@ -141,6 +141,13 @@ fn server_settings(p: &mut Parser) -> ServerSettings {
         max_body_bytes: p.parse::<usize>("MAX_BODY_KB", 256) * 1024,
         model_pdf_max_bytes: model_pdf_max_bytes(p),
         trust_proxy: p.switch("TRUST_PROXY", false),
+        trusted_proxies: crate::web::proxy::parse_proxies(
+            &p.text("TRUSTED_PROXIES", "127.0.0.1/32,::1/128"),
+        )
+        .unwrap_or_else(|e| {
+            p.errors.push(format!("TRUSTED_PROXIES: {e}"));
+            Vec::new()
+        }),
         log_filter: p.text("RUST_LOG", "info,sqlx=warn"),
         log_json: p.text("LOG_FORMAT", "pretty").eq_ignore_ascii_case("json"),
     }
@@ -240,4 +247,21 @@ fn expand_home(path: &str) -> PathBuf {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),
     }
+}
+
+fn admin_settings(p: &mut Parser) -> AdminSettings {
+    let admin = AdminSettings {
+        username: p.text("ADMIN_USERNAME", "admin"),
+        password: p.required("ADMIN_PASSWORD").into(),
+        email: p.text("ADMIN_EMAIL", "admin@example.com"),
+    };
+    let length = admin.password.expose_secret().chars().count();
+    if length > 0 && (length < 10 || admin.password_score() < 2) {
+        p.errors.push(
+            "ADMIN_PASSWORD is trivially weak (fewer than 10 characters or a common password): \
+             choose a long random one, e.g. `openssl rand -base64 18`"
+                .into(),
+        );
+    }
+    admin
 }

@@ -1,5 +1,6 @@
 //! Domain types parsed at the edge: once built, a value is proof that it is valid.
 mod chat_title;
+mod day;
 mod email;
 mod ids;
 mod password;
@@ -7,6 +8,7 @@ mod prompt;
 mod username;
 
 pub use chat_title::ChatTitle;
+pub use day::Day;
 pub use email::EmailAddress;
 pub use ids::{ChatId, ModelRef, PdfModelId, UserId};
 pub use password::NewPassword;

@@ -9,6 +9,16 @@ pub struct Username(String);
 
 const RESERVED: &[&str] = &["admin", "administrator", "root", "system", "support"];
 
+/// A reserved name, or one that looks like it (`аdmin` with a Cyrillic `а`, `rn` for `m`): the
+/// UTS #39 skeletons of the lower-cased names are compared.
+fn is_reserved(name: &str) -> bool {
+    let skeleton = |s: &str| -> String {
+        unicode_security::confusable_detection::skeleton(&s.to_lowercase()).collect()
+    };
+    let own = skeleton(name);
+    RESERVED.iter().any(|reserved| own == skeleton(reserved))
+}
+
 impl Username {
     pub fn parse(raw: &str) -> Result<Username, Msg> {
         let name: String = raw.trim().nfc().collect();
@@ -20,7 +30,7 @@ impl Username {
         if !name.chars().all(allowed) || !name.chars().next().is_some_and(char::is_alphanumeric) {
             return Err(Msg::new("username-characters"));
         }
-        if RESERVED.contains(&name.to_lowercase().as_str()) {
+        if is_reserved(&name) {
             return Err(Msg::new("username-reserved"));
         }
         Ok(Username(name))
@@ -34,6 +44,18 @@ impl Username {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_look_reserved_are_refused() {
+        for lookalike in ["аdmin", "ADMIN", "Аdmіn", "rооt", "adrnin", "sуstem"] {
+            assert_eq!(
+                Username::parse(lookalike),
+                Err(Msg::new("username-reserved")),
+                "{lookalike}"
+            );
+        }
+        assert!(Username::parse("admiral").is_ok());
+    }
 
     #[test]
     fn unicode_letters_are_welcome() {

@@ -12,12 +12,13 @@ pub struct SessionRow {
 #[derive(sqlx::FromRow)]
 pub struct StoredSession {
     pub state: String,
+    pub admin_id: Option<u32>,
     pub created_at: PrimitiveDateTime,
     pub last_seen_at: PrimitiveDateTime,
 }
 
 pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<StoredSession>, sqlx::Error> {
-    sqlx::query_as("SELECT state, created_at, last_seen_at FROM session WHERE id = ?")
+    sqlx::query_as("SELECT state, admin_id, created_at, last_seen_at FROM session WHERE id = ?")
         .bind(id)
         .fetch_optional(pool)
         .await
@@ -86,6 +87,30 @@ pub async fn delete(pool: &MySqlPool, id: &str) -> Result<(), sqlx::Error> {
 }
 
 /// Ends every session of a user (block, password change or reset, account deletion).
+/// Ends every session of an admin (their password in `.env` changed).
+pub async fn delete_for_admin(pool: &MySqlPool, admin_id: u32) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM session WHERE admin_id = ?")
+        .bind(admin_id)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// A blocked user's sessions lose the user but remember who they were, so the next request
+/// from an open page can say why (see `accounts::current`); unblocking does not revive them.
+pub async fn mark_blocked(
+    pool: &MySqlPool,
+    user_id: &str,
+    state: &str,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query("UPDATE session SET user_id = NULL, state = ? WHERE user_id = ?")
+        .bind(state)
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
+}
+
 pub async fn delete_for_user(pool: &MySqlPool, user_id: &str) -> Result<u64, sqlx::Error> {
     let result = sqlx::query("DELETE FROM session WHERE user_id = ?")
         .bind(user_id)

@@ -90,6 +90,21 @@ pub async fn revoke_unused(
     Ok(())
 }
 
+/// Every outstanding link of the user stops working (verification and reset alike): after a
+/// verification, a password change or reset, or a change of address.
+pub async fn revoke_all(
+    pool: &MySqlPool,
+    user_id: &str,
+    now: PrimitiveDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE email_token SET used_at = ? WHERE user_id = ? AND used_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 pub async fn delete_for_user(pool: &MySqlPool, user_id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM email_token WHERE user_id = ?")
         .bind(user_id)

@@ -1,5 +1,6 @@
 //! CSRF protection for every state-changing request: a double-submit token (cookie + form
-//! field `csrf` or header `X-CSRF-Token`) plus Fetch-Metadata / Origin checks. GET never
+//! field `csrf` or header `X-CSRF-Token`, never the query string) plus Fetch-Metadata / Origin
+//! checks; a login gets a fresh token. GET never
 //! changes state, so it only hands out the token. In a `multipart/form-data` post (uploads) the
 //! `csrf` field must be the first part: only that much of the body is read (see `multipart`).
 use actix_web::body::{EitherBody, MessageBody};
@@ -92,12 +93,7 @@ async fn submitted_token(
     if let Some(value) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
         return Ok(Some(value.to_owned()));
     }
-    let from_query = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == FIELD)
-        .map(|(_, v)| v.into_owned());
-    if from_query.is_some() {
-        return Ok(from_query);
-    }
+    // Never from the query string: URLs end up in logs, history and `Referer` headers.
     if multipart::is_multipart_form(req) {
         return Ok(multipart::first_part_token(req, FIELD).await);
     }
@@ -110,6 +106,18 @@ async fn submitted_token(
         .map(|(_, v)| v.into_owned());
     restore_body(req, body);
     Ok(token)
+}
+
+/// A response that carries this (set by `rotated`) gets a fresh CSRF token: a login gives the
+/// browser a new token, so one planted before the login (login CSRF, a shared computer) is
+/// worth nothing after it.
+#[derive(Clone, Copy, Debug)]
+struct RotateToken;
+
+/// Marks `response` (a successful login's) to carry a fresh CSRF token.
+pub fn rotated(mut response: actix_web::HttpResponse) -> actix_web::HttpResponse {
+    response.extensions_mut().insert(RotateToken);
+    response
 }
 
 /// Refusals come back as error responses (not `Err`), so the error renderer sees them.
@@ -146,7 +154,9 @@ pub async fn protect<B: MessageBody>(
     let token = existing.clone().unwrap_or_else(new_token);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.call(req).await?.map_into_left_body();
-    if existing.is_none() {
+    let rotate = response.response().extensions().contains::<RotateToken>();
+    if existing.is_none() || rotate {
+        let token = if rotate { new_token() } else { token };
         let cookie = Cookie::build(config.cookie_name, token)
             .path("/")
             .http_only(true)

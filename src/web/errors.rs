@@ -8,7 +8,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, HttpResponse, ResponseError};
 
 use super::page::{Page, see_other};
-use crate::error::{AppError, error_body, from_status};
+use crate::error::{AppError, DATABASE_UNREACHABLE, error_body, from_status};
 use crate::i18n::Lang;
 
 pub async fn render(
@@ -31,13 +31,27 @@ pub async fn render(
     let error = match response.response().error() {
         Some(error) => match error.as_error::<AppError>() {
             Some(app_error) => describe(app_error),
+            // The session store could not reach the database (actix-session's opaque 500).
+            None if error.to_string() == DATABASE_UNREACHABLE => describe(&AppError::Busy {
+                retry_after_secs: 5,
+            }),
             None => describe(&from_status(status)),
         },
         None if empty => describe(&from_status(status)),
         None => return Ok(response),
     };
     let (request, original) = response.into_parts();
+    let status = match error.error {
+        AppError::Busy { .. } => error.status,
+        _ => status,
+    };
     let mut rendered = render_error(&request, &error, status);
+    if let AppError::Busy { retry_after_secs } = error.error {
+        rendered.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(retry_after_secs),
+        );
+    }
     for (name, value) in original
         .headers()
         .iter()
@@ -68,6 +82,9 @@ fn describe(error: &AppError) -> Described {
             retry_after_secs: *retry_after_secs,
         },
         AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
+        AppError::Busy { retry_after_secs } => AppError::Busy {
+            retry_after_secs: *retry_after_secs,
+        },
         AppError::QuotaExceeded(m) => AppError::QuotaExceeded(m.clone()),
         AppError::Unexpected(_) => AppError::Unexpected(anyhow::anyhow!("internal error")),
     };
@@ -102,7 +119,7 @@ fn render_error(req: &HttpRequest, described: &Described, original: StatusCode) 
         let data = serde_json::json!({
             "status": status.as_u16(),
             "message": page.t(&message),
-            "retry": status == StatusCode::TOO_MANY_REQUESTS,
+            "retry": status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE,
         });
         page.render_with_status(status, "error", data)
     });

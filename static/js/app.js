@@ -87,10 +87,46 @@
     }
   });
 
+  // Our own dialog instead of the browser's prompt()/confirm(): styled, translated, and it
+  // does not freeze the page. `ask({message, value})` resolves to the typed text (or null);
+  // without `value` it is a yes/no question and resolves to true or false.
+  const dialog = document.getElementById("app-dialog");
+  function ask({ message, value = null, confirm = null, danger = false }) {
+    return new Promise((resolve) => {
+      if (!dialog || typeof dialog.showModal !== "function") {
+        resolve(value === null ? window.confirm(message) : window.prompt(message, value));
+        return;
+      }
+      const input = dialog.querySelector("#app-dialog-input");
+      const ok = dialog.querySelector("#app-dialog-ok");
+      dialog.querySelector("#app-dialog-message").textContent = message;
+      input.hidden = value === null;
+      input.value = value || "";
+      ok.textContent = confirm || ok.dataset.default;
+      ok.classList.toggle("danger", danger);
+      ok.classList.toggle("primary", !danger);
+      dialog.returnValue = "";
+      dialog.addEventListener("close", () => {
+        const accepted = dialog.returnValue === "ok";
+        if (value === null) resolve(accepted);
+        else resolve(accepted ? input.value : null);
+      }, { once: true });
+      dialog.showModal();
+      if (value === null) ok.focus();
+      else input.select();
+    });
+  }
+
   // Forms with data-confirm ask first.
-  document.addEventListener("submit", (event) => {
+  document.addEventListener("submit", async (event) => {
     const form = event.target.closest("form[data-confirm]");
-    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+    if (!form || form.dataset.confirmed === "yes") return;
+    event.preventDefault();
+    const yes = await ask({ message: form.dataset.confirm, confirm: form.dataset.confirmLabel, danger: true });
+    if (yes) {
+      form.dataset.confirmed = "yes";
+      form.requestSubmit(event.submitter || undefined);
+    }
   });
 
   // Print buttons.
@@ -100,6 +136,7 @@
 
   // Helpers for other scripts.
   window.CBF = {
+    ask,
     csrf() {
       const meta = document.querySelector('meta[name="csrf-token"]');
       return meta ? meta.content : "";

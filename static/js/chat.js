@@ -106,10 +106,27 @@
   }
 
   // ---------- composer ----------
+  // Characters as the server counts them (code points, not UTF-16 units). The counter shows
+  // from 90% of the limit; over it, Send is off and the counter says so.
+  const charCount = document.getElementById("char-count");
+  const maxChars = Number(prompt.dataset.maxChars) || 0;
+  function countChars() {
+    if (!charCount || !maxChars) return false;
+    const count = [...prompt.value].length;
+    const over = count > maxChars;
+    charCount.hidden = count < maxChars * 0.9;
+    charCount.classList.toggle("over", over);
+    const template = over ? charCount.dataset.labelOver : charCount.dataset.label;
+    charCount.textContent = template
+      .replace("__C__", count.toLocaleString())
+      .replace("__M__", maxChars.toLocaleString());
+    return over;
+  }
   function grow() {
     prompt.style.height = "auto";
     prompt.style.height = Math.min(prompt.scrollHeight, 200) + "px";
-    sendButton.disabled = state.busy || prompt.value.trim() === "" || prompt.disabled;
+    const over = countChars();
+    sendButton.disabled = state.busy || prompt.value.trim() === "" || prompt.disabled || over;
   }
   function setBusy(busy) {
     state.busy = busy;

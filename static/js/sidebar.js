@@ -138,7 +138,7 @@
     const id = row.dataset.id;
     if (event.target.closest(".rename-chat")) {
       const chat = state.chats.find((c) => c.id === id);
-      const title = window.prompt(label("RenamePrompt"), chat ? chat.title : "");
+      const title = await window.CBF.ask({ message: label("RenamePrompt"), value: chat ? chat.title : "" });
       if (!title || !title.trim()) return;
       const response = await fetch("/api/chats/" + id, { method: "PATCH", headers: csrfHeaders(), body: JSON.stringify({ title }) });
       if (response.ok) {
@@ -148,7 +148,8 @@
         if (id === activeId()) document.title = data.title + " · ChatBot Factory";
       }
     } else if (event.target.closest(".delete-chat")) {
-      if (!window.confirm(label("ConfirmDelete"))) return;
+      const yes = await window.CBF.ask({ message: label("ConfirmDelete"), confirm: label("Delete"), danger: true });
+      if (!yes) return;
       const response = await fetch("/api/chats/" + id, { method: "DELETE", headers: csrfHeaders() });
       if (response.ok) {
         state.chats = state.chats.filter((c) => c.id !== id);

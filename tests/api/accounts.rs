@@ -457,11 +457,19 @@ async fn a_blocked_user_is_out_at_once_and_told_why_at_login() {
         .block(&user_id, Some("Spam messages".into()), "admin")
         .await
         .unwrap();
-    // Assert
+    // Assert: the open page is told why (a prompt from the chat page gets it as JSON), once;
+    // then the session is gone.
+    let prompt = app.prompt(None, "still here?").await;
+    assert_eq!(prompt.status, 403);
+    let message = prompt.error.unwrap()["error"]["message"].to_string();
+    assert!(
+        message.contains("blocked by the administrator: Spam messages"),
+        "{message}"
+    );
     assert_eq!(
         app.get("/profile").await.status(),
         303,
-        "the open session is rejected on its next request"
+        "the session ended with the blocked request"
     );
     let login = app.login_with(&client(), "rustam", PASSWORD).await;
     assert_eq!(login.status(), 422);

@@ -586,6 +586,7 @@ async fn an_answer_left_streaming_by_a_dead_instance_is_saved_as_failed() {
         &chats,
         &clock,
         uuid::Uuid::now_v7(),
+        chatbot_factory::store::instances::DEAD_AFTER,
     )
     .await
     .unwrap();
@@ -596,6 +597,7 @@ async fn an_answer_left_streaming_by_a_dead_instance_is_saved_as_failed() {
         &chats,
         &clock,
         uuid::Uuid::now_v7(),
+        chatbot_factory::store::instances::DEAD_AFTER,
     )
     .await
     .unwrap();

@@ -108,6 +108,12 @@ async fn replay_verify_and_export_events_from_the_command_line() {
         String::from_utf8_lossy(&replay.stderr)
     );
     assert!(String::from_utf8_lossy(&replay.stdout).contains(&format!("from {events} events")));
+    // The analysts' commands never create `.env` nor print an admin login.
+    assert!(!dir.path().join(".env").exists(), "replay created .env");
+    for output in [&verify, &replay] {
+        let printed = String::from_utf8_lossy(&output.stdout);
+        assert!(!printed.contains("password"), "{printed}");
+    }
 
     let export = run(
         dir.path(),

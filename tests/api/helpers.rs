@@ -30,6 +30,17 @@ pub fn test_settings(
     upstream: &str,
     overrides: &[(&str, &str)],
 ) -> Settings {
+    let values = test_values(db_name, smtp_port, upstream, overrides);
+    Settings::from_map(&values).expect("valid test settings")
+}
+
+/// The settings of a test app as `KEY=value` pairs (also the environment of a real binary).
+pub fn test_values(
+    db_name: &str,
+    smtp_port: u16,
+    upstream: &str,
+    overrides: &[(&str, &str)],
+) -> HashMap<String, String> {
     let mut values: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), format!("{}/{db_name}", server_url())),
         // Each app keeps its PDFs and LanceDB tables in a folder of its own.
@@ -63,6 +74,7 @@ pub fn test_settings(
         ("RATE_LIMIT_FORGOT_PER_IP".into(), "1000".into()),
         ("RATE_LIMIT_FORGOT_PER_ACCOUNT".into(), "1000".into()),
         ("RATE_LIMIT_RESEND_PER_ACCOUNT".into(), "1000".into()),
+        ("RATE_LIMIT_PROMPTS_PER_MINUTE".into(), "1000".into()),
         ("RESEND_COOLDOWN_SECS".into(), "0".into()),
         // Tests that count upstream requests expect one per answer; titles have their own tests.
         ("CHAT_MODEL_TITLES".into(), "off".into()),
@@ -71,7 +83,7 @@ pub fn test_settings(
     for (key, value) in overrides {
         values.insert((*key).into(), (*value).into());
     }
-    Settings::from_map(&values).expect("valid test settings")
+    values
 }
 
 pub struct TestApp {

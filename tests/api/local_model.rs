@@ -156,7 +156,10 @@ async fn local_embeddings_are_normalised_and_rank_a_paraphrase_first() {
         chatbot_factory::configuration::Settings::from_map(&std::collections::HashMap::from([
             ("DATABASE_URL".to_owned(), "mysql://x@y/z".to_owned()),
             ("SESSION_SECRET".to_owned(), "s".repeat(64)),
-            ("ADMIN_PASSWORD".to_owned(), "x".to_owned()),
+            (
+                "ADMIN_PASSWORD".to_owned(),
+                "Unused-admin-password-9f3k".to_owned(),
+            ),
         ]))
         .unwrap()
         .llm

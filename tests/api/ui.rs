@@ -393,9 +393,9 @@ async fn an_answer_still_streaming_after_a_reload_offers_no_actions_until_it_end
 
 #[actix_web::test]
 async fn a_refused_prompt_is_not_an_answer_the_text_comes_back_with_the_reason() {
-    let app = spawn_app_with(&[("PROMPT_MAX_CHARS", "40")]).await;
-    app.verified_user_with(&crate::helpers::client(), "zarina", PASSWORD)
-        .await;
+    let app = spawn_app_with(&[("PROMPT_MAX_CHARS", "40"), ("DAILY_PROMPT_QUOTA", "1")]).await;
+    let phone = crate::helpers::client();
+    app.verified_user_with(&phone, "zarina", PASSWORD).await;
     let browser = Browser::start(1280, 900).await;
     browser.goto(&app.url("/login")).await;
     browser.fill("#login", "zarina").await;
@@ -404,8 +404,42 @@ async fn a_refused_prompt_is_not_an_answer_the_text_comes_back_with_the_reason()
         .click("form[action='/login'] button[type=submit]")
         .await;
     browser.find("#prompt").await;
+    // Near the limit a counter appears; over it, Send is off and the counter says why.
+    browser
+        .fill("#prompt", "Plan a week in Samarkand for me")
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#char-count').hidden;")
+            .await,
+        true,
+        "no counter far from the limit"
+    );
     let too_long = "Please plan a whole week in Samarkand, Bukhara and Khiva for me";
     browser.fill("#prompt", too_long).await;
+    browser
+        .wait_until(
+            "!document.querySelector('#char-count').hidden && document.querySelector('#char-count').classList.contains('over')",
+            "the counter says the prompt is too long",
+        )
+        .await;
+    assert!(browser.text("#char-count").await.contains("40"));
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#send').disabled;")
+            .await,
+        true
+    );
+    browser.screenshot("12-prompt-too-long").await;
+    // The day's only prompt was sent from another device: the server refuses this one.
+    assert_eq!(
+        app.prompt_with(&phone, None, "from my phone", "gpt-4o-mini")
+            .await
+            .status,
+        200
+    );
+    let refused = "Plan a day in Khiva";
+    browser.fill("#prompt", refused).await;
     browser.click("#send").await;
     browser
         .wait_until(
@@ -416,7 +450,7 @@ async fn a_refused_prompt_is_not_an_answer_the_text_comes_back_with_the_reason()
     browser.screenshot("12-refused-prompt").await;
     assert_eq!(
         browser
-            .eval("return document.querySelectorAll('.message').length;")
+            .eval("return document.querySelectorAll('#messages .message').length;")
             .await,
         0,
         "no failed bubble, no orphan prompt"
@@ -425,9 +459,9 @@ async fn a_refused_prompt_is_not_an_answer_the_text_comes_back_with_the_reason()
         browser
             .eval("return document.querySelector('#prompt').value;")
             .await,
-        too_long
+        refused
     );
-    assert!(browser.text("#composer-error").await.contains("40"));
+    assert!(browser.text("#composer-error").await.contains("limit of 1"));
     assert_eq!(
         browser
             .eval("return document.querySelector('.empty-chat') ? !document.querySelector('.empty-chat').hidden : null;")
@@ -443,5 +477,90 @@ async fn a_refused_prompt_is_not_an_answer_the_text_comes_back_with_the_reason()
             .await,
         true
     );
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn rename_and_delete_use_our_own_translated_dialog() {
+    let app = spawn_app_with(&[]).await;
+    let phone = crate::helpers::client();
+    app.verified_user_with(&phone, "sardor", PASSWORD).await;
+    app.prompt_with(&phone, None, "Old title please", "gpt-4o-mini")
+        .await;
+    app.prompt_with(&phone, None, "Keep me", "gpt-4o-mini")
+        .await;
+    let browser = Browser::start(1280, 900).await;
+    browser.goto(&app.url("/login")).await;
+    browser.fill("#login", "sardor").await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.find(".chat-item").await;
+    let row = ".chat-item:last-of-type";
+    browser.click(&format!("{row} .item-menu-button")).await;
+    browser.click(&format!("{row} .rename-chat")).await;
+    browser
+        .wait_until(
+            "document.querySelector('#app-dialog').open && !document.querySelector('#app-dialog-input').hidden",
+            "the rename dialog with the title to edit",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#app-dialog-input').value;")
+            .await,
+        "Old title please"
+    );
+    browser.screenshot("13-rename-dialog").await;
+    browser.fill("#app-dialog-input", "Samarkand trip").await;
+    browser.click("#app-dialog-ok").await;
+    browser
+        .wait_until(
+            "[...document.querySelectorAll('.chat-item')].some(r => r.textContent.includes('Samarkand trip'))",
+            "the new title in the sidebar",
+        )
+        .await;
+    let title: String = sqlx::query_scalar("SELECT title FROM chat WHERE title = 'Samarkand trip'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("renamed in the database");
+    assert_eq!(title, "Samarkand trip");
+    // Delete asks first; Cancel keeps the chat, Delete removes it.
+    let count = "return document.querySelectorAll('.chat-item').length;";
+    assert_eq!(browser.eval(count).await, 2);
+    browser.click(".chat-item .item-menu-button").await;
+    browser.click(".chat-item .delete-chat").await;
+    browser
+        .wait_until(
+            "document.querySelector('#app-dialog').open && document.querySelector('#app-dialog-input').hidden",
+            "the delete confirmation",
+        )
+        .await;
+    assert_eq!(browser.text("#app-dialog-ok").await, "Delete");
+    browser.screenshot("13-delete-dialog").await;
+    browser.click("#app-dialog-cancel").await;
+    browser
+        .wait_until(
+            "!document.querySelector('#app-dialog').open",
+            "the dialog closed",
+        )
+        .await;
+    assert_eq!(browser.eval(count).await, 2, "Cancel kept the chat");
+    browser.click(".chat-item .item-menu-button").await;
+    browser.click(".chat-item .delete-chat").await;
+    browser
+        .wait_until(
+            "document.querySelector('#app-dialog').open",
+            "the delete confirmation again",
+        )
+        .await;
+    browser.click("#app-dialog-ok").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('.chat-item').length === 1",
+            "one chat left",
+        )
+        .await;
     browser.close().await;
 }

@@ -28,6 +28,10 @@ pub enum Reply {
     BreakAfter { chunks: Vec<String> },
     /// These chunks, then nothing more for a long time.
     Stall { chunks: Vec<String> },
+    /// 429 with a `Retry-After` header (a rate limit, not a used-up quota).
+    RateLimited { retry_after_secs: u64 },
+    /// These chunks, then lines that are not SSE JSON, then the stream ends without `[DONE]`.
+    Malformed { chunks: Vec<String> },
 }
 
 impl Reply {
@@ -216,6 +220,16 @@ async fn chat_completions(
             state.lock().expect("lock").answered += 1;
             return error_response(status, &code, &message);
         }
+        Reply::RateLimited { retry_after_secs } => {
+            state.lock().expect("lock").answered += 1;
+            let mut response = error_response(429, "rate_limit_exceeded", "Rate limit reached");
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(retry_after_secs),
+            );
+            return response;
+        }
+        Reply::Malformed { chunks } => (chunks, 0, Ending::Malformed),
         Reply::Text { chunks, delay_ms } => (chunks, delay_ms, Ending::Done),
         Reply::BreakAfter { chunks } => (chunks, 0, Ending::Break),
         Reply::Stall { chunks } => (chunks, 0, Ending::Stall),
@@ -254,6 +268,7 @@ enum Ending {
     Done,
     Break,
     Stall,
+    Malformed,
 }
 
 fn sse_stream(
@@ -288,6 +303,12 @@ fn sse_stream(
             tail.push(Ok(Bytes::from_static(b"data: [DONE]\n\n")));
             tail
         }
+        Ending::Malformed => vec![
+            Ok(Bytes::from_static(b"data: {\"choices\": [{\"delta\": \n\n")),
+            Ok(Bytes::from_static(
+                b"this is not server-sent events at all\n\n",
+            )),
+        ],
         Ending::Break | Ending::Stall => Vec::new(),
     };
     // After the chunks were flushed to the client: stall, or break the connection.
@@ -302,6 +323,7 @@ fn sse_stream(
             }
             // Polled only after `[DONE]` has been queued for the connection.
             Ending::Done => state.lock().expect("lock").answered += 1,
+            Ending::Malformed => {}
         }
         Ok(Bytes::new())
     });

@@ -13,6 +13,7 @@ use crate::accounts::{AccountError, Accounts, FieldErrors, Registration};
 use crate::configuration::RateLimitSettings;
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::web::csrf;
 use crate::web::page::{Page, see_other};
 
 /// Field messages in the page's language, for `{{errors.username}}` and friends.
@@ -119,7 +120,7 @@ pub async fn register(
     match accounts.register(registration, page.lang).await {
         Ok(user) => {
             start_user_session(&session, &user.id)?;
-            Ok(see_other("/"))
+            Ok(csrf::rotated(see_other("/")))
         }
         Err(error) => {
             let data = json!({
@@ -175,7 +176,7 @@ pub async fn login(
     match accounts.login(&form.login, &form.password).await {
         Ok(user) => {
             start_user_session(&session, &user.id)?;
-            Ok(see_other(local_path(&form.next)))
+            Ok(csrf::rotated(see_other(local_path(&form.next))))
         }
         Err(error) => {
             let data = json!({ "title": page.t(&Msg::new("login-title")), "login": form.login, "next": form.next });
@@ -195,24 +196,26 @@ pub struct TokenQuery {
     pub token: String,
 }
 
+/// Proves the address. It never logs anyone in: a mailed link must not be a login link (it
+/// would outlive a password reset, and an attacker's link would log a victim into the
+/// attacker's account). The browser that registered is already logged in.
 pub async fn verify(
     page: Page,
-    session: Session,
+    user: MaybeUser,
     query: web::Query<TokenQuery>,
     accounts: web::Data<Accounts>,
 ) -> Result<HttpResponse, AppError> {
     let title = page.t(&Msg::new("verify-title"));
+    let logged_in = user.0.is_some();
     match accounts.verify_email(&query.token).await {
-        Ok(user) => {
-            if session.get::<String>(USER_KEY).ok().flatten().is_none() {
-                start_user_session(&session, &user.id)?;
-            }
-            page.render("auth/verified", json!({ "title": title, "ok": true }))
-        }
+        Ok(_) => page.render(
+            "auth/verified",
+            json!({ "title": title, "ok": true, "logged_in": logged_in }),
+        ),
         Err(AccountError::Refused(msg)) => page.render_with_status(
             StatusCode::BAD_REQUEST,
             "auth/verified",
-            json!({ "title": title, "ok": false, "error": page.t(&msg) }),
+            json!({ "title": title, "ok": false, "error": page.t(&msg), "logged_in": logged_in }),
         ),
         Err(AccountError::Fields(_)) => Err(AppError::BadRequest(Msg::new("token-invalid"))),
         Err(AccountError::App(error)) => Err(error),

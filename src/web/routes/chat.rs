@@ -166,6 +166,7 @@ async fn render_chat(
             "model_name": catalog.name_of(&model).unwrap_or_else(|| model.clone()),
             "model_offered": catalog.enabled_model(&model).is_some(),
             "limits": limit_view(chat, service.default_limit().await?),
+            "prompt_max_chars": service.prompt_max_chars(),
             "scripts": ["/static/js/sidebar.js", "/static/js/chat.js"],
         }),
     )

@@ -12,9 +12,18 @@ pub struct LanguageForm {
     next: String,
 }
 
-/// Only paths on this site: never `//evil.example` or an absolute URL.
+/// Only paths on this site: a single `/` followed by anything but `/`, `\` or a control
+/// character, and no control character anywhere (`/\t/evil.example` reads as `//evil.example`
+/// to a browser, and a control character cannot go into a `Location` header). Anything else
+/// is `/`.
 pub fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let mut chars = next.chars();
+    let first_ok = chars.next() == Some('/');
+    let second_ok = match chars.next() {
+        None => true,
+        Some(c) => c != '/' && c != '\\' && !c.is_control() && !c.is_whitespace(),
+    };
+    if first_ok && second_ok && !next.chars().any(|c| c.is_control() || c == '\\') {
         next
     } else {
         "/"
@@ -32,4 +41,30 @@ pub async fn switch(form: web::Form<LanguageForm>) -> HttpResponse {
         .cookie(cookie)
         .insert_header((actix_web::http::header::LOCATION, local_path(&form.next)))
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_on_this_site_pass() {
+        for ok in ["/", "/c/123", "/admin?range=7d", "/профиль"] {
+            assert_eq!(local_path(ok), ok);
+        }
+        for bad in [
+            "",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "evil",
+            "/c/1\r\nSet-Cookie: x=1",
+            "/\u{7f}x",
+            "/c\\..\\x",
+        ] {
+            assert_eq!(local_path(bad), "/", "{bad:?}");
+        }
+    }
 }

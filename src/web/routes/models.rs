@@ -41,7 +41,7 @@ pub async fn send_pdf(path: &std::path::Path, name: &str) -> Result<HttpResponse
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header(disposition)
-        .insert_header(("Cache-Control", "private, max-age=300"))
+        .insert_header(("Cache-Control", "private, no-store"))
         .no_chunking(length)
         .streaming(tokio_util::io::ReaderStream::new(file)))
 }

@@ -91,7 +91,7 @@ pub async fn reset(
     {
         Ok(user) => {
             start_user_session(&session, &user.id)?;
-            Ok(see_other("/"))
+            Ok(crate::web::csrf::rotated(see_other("/")))
         }
         Err(AccountError::Refused(msg)) => {
             let data =

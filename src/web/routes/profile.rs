@@ -1,14 +1,18 @@
 //! `/profile`: account details, previous chats, edit, change password, delete the account.
 use actix_session::Session;
-use actix_web::{HttpResponse, web};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures::future::LocalBoxFuture;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::MySqlPool;
 
 use super::auth::{start_user_session, translated};
-use crate::accounts::current::CurrentUser;
+use crate::accounts::current::{ClientIp, CurrentUser};
+use crate::accounts::rate_limit::RateLimiter;
 use crate::accounts::{AccountError, Accounts};
 use crate::chat::service::ChatService;
+use crate::configuration::RateLimitSettings;
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::store::chats;
@@ -101,6 +105,61 @@ pub async fn update(
     }
 }
 
+/// The logged-in user about to type their current password (change password, delete
+/// account): a way to guess a password from a stolen session, so each attempt counts against
+/// the same limits as logging in, per account and per address.
+pub struct PasswordCheck {
+    user: CurrentUser,
+    ip: ClientIp,
+    limiter: web::Data<RateLimiter>,
+    limits: web::Data<RateLimitSettings>,
+}
+
+impl PasswordCheck {
+    /// Counts the attempt (429 once over the limits) and hands out the user.
+    async fn counted(&self) -> Result<&UserRow, AppError> {
+        let (user, limits) = (&self.user.0, &self.limits);
+        self.limiter
+            .check(
+                &format!("password-check:ip:{}", self.ip.0),
+                limits.login_per_ip,
+            )
+            .await?;
+        self.limiter
+            .check(
+                &format!("password-check:account:{}", user.id),
+                limits.login_per_account,
+            )
+            .await?;
+        Ok(user)
+    }
+}
+
+impl FromRequest for PasswordCheck {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        let ip = ClientIp::from_request(req, payload).into_inner();
+        let limiter = req.app_data::<web::Data<RateLimiter>>().cloned();
+        let limits = req.app_data::<web::Data<RateLimitSettings>>().cloned();
+        Box::pin(async move {
+            let (Some(limiter), Some(limits)) = (limiter, limits) else {
+                return Err(AppError::unexpected(anyhow::anyhow!(
+                    "rate limiter not registered"
+                )));
+            };
+            Ok(PasswordCheck {
+                user: user.await?,
+                ip: ip?,
+                limiter,
+                limits,
+            })
+        })
+    }
+}
+
 #[derive(Deserialize)]
 pub struct PasswordForm {
     current_password: String,
@@ -111,14 +170,15 @@ pub struct PasswordForm {
 pub async fn change_password(
     page: Page,
     session: Session,
-    user: CurrentUser,
+    check: PasswordCheck,
     form: web::Form<PasswordForm>,
     accounts: web::Data<Accounts>,
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
+    let user = check.counted().await?;
     match accounts
         .change_password(
-            &user.0,
+            user,
             &form.current_password,
             &form.password,
             &form.password_confirm,
@@ -127,10 +187,10 @@ pub async fn change_password(
     {
         Ok(()) => {
             // Every session ended, this device's too: give it a fresh one.
-            start_user_session(&session, &user.0.id)?;
-            Ok(see_other("/profile?password=1"))
+            start_user_session(&session, &user.id)?;
+            Ok(crate::web::csrf::rotated(see_other("/profile?password=1")))
         }
-        Err(error) => failure(&page, &pool, &user.0, "password", error, json!({})).await,
+        Err(error) => failure(&page, &pool, user, "password", error, json!({})).await,
     }
 }
 
@@ -142,23 +202,21 @@ pub struct DeleteForm {
 pub async fn delete(
     page: Page,
     session: Session,
-    user: CurrentUser,
+    check: PasswordCheck,
     form: web::Form<DeleteForm>,
     accounts: web::Data<Accounts>,
     chats: web::Data<ChatService>,
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
-    if let Err(error) = accounts.confirm_password(&user.0, &form.password).await {
-        return failure(&page, &pool, &user.0, "delete", error, json!({})).await;
+    let user = check.counted().await?;
+    if let Err(error) = accounts.confirm_password(user, &form.password).await {
+        return failure(&page, &pool, user, "delete", error, json!({})).await;
     }
-    chats.delete_all_for(&user.0).await?;
-    accounts
-        .finish_deletion(&user.0)
-        .await
-        .map_err(|e| match e {
-            AccountError::App(e) => e,
-            other => AppError::unexpected(other),
-        })?;
+    chats.delete_all_for(user).await?;
+    accounts.finish_deletion(user).await.map_err(|e| match e {
+        AccountError::App(e) => e,
+        other => AppError::unexpected(other),
+    })?;
     session.purge();
     Ok(see_other("/register?deleted=1"))
 }

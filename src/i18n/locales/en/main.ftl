@@ -20,6 +20,7 @@ error-internal = Something went wrong on our side. Please try again in a moment.
 error-retry-later = You can try again later.
 error-back-home = Back to the start page
 error-busy-retry = Someone changed this at the same moment. Please try again.
+error-server-busy = The service is busy or briefly unavailable. Please try again in a few seconds.
 error-admin-only = This area is for the administrator only.
 
 # Forms and fields
@@ -49,6 +50,7 @@ password-mismatch = The two passwords do not match.
 password-current-wrong = The current password is not correct.
 prompt-empty = Please write a message first.
 prompt-too-long = The message is too long (at most { $max } characters).
+prompt-char-count = { $count } / { $max } characters
 title-empty = The title cannot be empty.
 title-too-long = The title can have at most 200 characters.
 
@@ -80,6 +82,7 @@ verify-needed = Please verify your e-mail address ({ $email }) to start chatting
 verify-resend = Resend the e-mail
 verify-resend-wait = Please wait { $seconds } seconds before asking for another e-mail.
 start-chatting = Start chatting
+verify-done-login = Log in to start chatting
 back-to-chat = Back to the chat
 token-invalid = This link is not valid.
 token-used = This link has already been used.
@@ -256,7 +259,18 @@ admin-block = Block
 admin-unblock = Unblock
 admin-block-reason = Reason shown to the user (optional)
 admin-block-confirm = Block this user? Their sessions end at once.
-admin-daily-quota = Prompts per day (0 = unlimited)
+admin-daily-quota = Prompts per day (0 = the site default)
+admin-quota-default = Uses the site default: { $default ->
+    [0] no daily limit
+   *[other] { $default } prompts a day
+}.
+admin-quota-own = Has their own quota.
+admin-quota-today = Today: { $used } of { $limit }.
+admin-rate-limit = { $per_minute ->
+    [0] No limit on prompts per minute.
+   *[other] At most { $per_minute } prompts per user per minute.
+}
+admin-usage-limits-note = The daily quota counts every chat of a user; set DAILY_PROMPT_QUOTA and RATE_LIMIT_PROMPTS_PER_MINUTE in .env, or a user's own quota on their page.
 admin-done = Saved.
 admin-print = Print
 admin-usage-30 = Prompts in the last 30 days
@@ -280,6 +294,7 @@ admin-model-default-disable = The default model cannot be disabled; choose anoth
 admin-model-enable-first = Enable the model before making it the default.
 admin-number-invalid = Please enter a whole number.
 chat-daily-quota = You reached your limit of { $limit } messages today. It resets at midnight UTC, in { $hours } h { $minutes } min.
+chat-too-fast = You are sending messages too quickly. Please wait { $seconds } seconds.
 
 # PDF models: why an uploaded PDF cannot be used
 pdf-unreadable = The uploaded file could not be read. Please upload it again.
@@ -330,6 +345,7 @@ admin-model-launch-not-ready = Only a model whose PDF has been read can be launc
 admin-model-base-invalid = Choose a base model from the list.
 admin-model-pdf-required = Choose a PDF file.
 cancel = Cancel
+dialog-ok = OK
 pdf-unreadable-short = The PDF file could not be read. Upload it again.
 pdf-too-large-short = The PDF is larger than the allowed size.
 pdf-too-many-pages-short = The PDF has more pages than allowed.

@@ -20,6 +20,7 @@ error-internal = У нас что-то пошло не так. Попробуй�
 error-retry-later = Можно попробовать позже.
 error-back-home = На главную
 error-busy-retry = Кто-то изменил это в тот же момент. Пожалуйста, попробуйте ещё раз.
+error-server-busy = Сервис занят или ненадолго недоступен. Попробуйте ещё раз через несколько секунд.
 error-admin-only = Этот раздел только для администратора.
 
 # Forms and fields
@@ -49,6 +50,7 @@ password-mismatch = Пароли не совпадают.
 password-current-wrong = Текущий пароль неверен.
 prompt-empty = Сначала напишите сообщение.
 prompt-too-long = Сообщение слишком длинное (не более { $max } символов).
+prompt-char-count = { $count } / { $max } символов
 title-empty = Название не может быть пустым.
 title-too-long = Название может содержать не более 200 символов.
 
@@ -80,6 +82,7 @@ verify-needed = Подтвердите эл. почту ({ $email }), чтобы
 verify-resend = Отправить письмо ещё раз
 verify-resend-wait = Подождите { $seconds } с., прежде чем запросить ещё одно письмо.
 start-chatting = Начать общение
+verify-done-login = Войдите, чтобы начать общение
 back-to-chat = Вернуться в чат
 token-invalid = Эта ссылка недействительна.
 token-used = Эта ссылка уже использована.
@@ -256,7 +259,18 @@ admin-block = Заблокировать
 admin-unblock = Разблокировать
 admin-block-reason = Причина для пользователя (необязательно)
 admin-block-confirm = Заблокировать пользователя? Его сеансы завершатся сразу.
-admin-daily-quota = Запросов в день (0 = без ограничений)
+admin-daily-quota = Запросов в день (0 = как для всех)
+admin-quota-default = Действует общий лимит: { $default ->
+    [0] без дневного ограничения
+   *[other] { $default } запросов в день
+}.
+admin-quota-own = Задан собственный лимит.
+admin-quota-today = Сегодня: { $used } из { $limit }.
+admin-rate-limit = { $per_minute ->
+    [0] Без ограничения запросов в минуту.
+   *[other] Не более { $per_minute } запросов в минуту на пользователя.
+}
+admin-usage-limits-note = Дневной лимит считает все чаты пользователя; задайте DAILY_PROMPT_QUOTA и RATE_LIMIT_PROMPTS_PER_MINUTE в .env или личный лимит на странице пользователя.
 admin-done = Сохранено.
 admin-print = Печать
 admin-usage-30 = Запросы за последние 30 дней
@@ -280,6 +294,7 @@ admin-model-default-disable = Основную модель нельзя вык�
 admin-model-enable-first = Сначала включите модель, потом делайте её основной.
 admin-number-invalid = Введите целое число.
 chat-daily-quota = Вы достигли дневного лимита в { $limit } сообщений. Он обновится в полночь по UTC, через { $hours } ч { $minutes } мин.
+chat-too-fast = Вы отправляете сообщения слишком часто. Подождите { $seconds } с.
 
 # PDF models: why an uploaded PDF cannot be used
 pdf-unreadable = Не удалось прочитать загруженный файл. Загрузите его ещё раз.
@@ -330,6 +345,7 @@ admin-model-launch-not-ready = Запустить можно только мод
 admin-model-base-invalid = Выберите базовую модель из списка.
 admin-model-pdf-required = Выберите PDF-файл.
 cancel = Отмена
+dialog-ok = ОК
 pdf-unreadable-short = Не удалось прочитать PDF-файл. Загрузите его ещё раз.
 pdf-too-large-short = PDF больше допустимого размера.
 pdf-too-many-pages-short = В PDF больше страниц, чем разрешено.

@@ -20,6 +20,7 @@ error-internal = Bizda nimadir noto‘g‘ri ketdi. Birozdan so‘ng qayta urini
 error-retry-later = Keyinroq qayta urinib ko‘rishingiz mumkin.
 error-back-home = Bosh sahifaga qaytish
 error-busy-retry = Aynan shu paytda kimdir buni o‘zgartirdi. Iltimos, qayta urinib ko‘ring.
+error-server-busy = Xizmat band yoki qisqa vaqtga ishlamayapti. Bir necha soniyadan so‘ng qayta urinib ko‘ring.
 error-admin-only = Bu bo‘lim faqat administrator uchun.
 
 # Forms and fields
@@ -49,6 +50,7 @@ password-mismatch = Ikki parol bir xil emas.
 password-current-wrong = Joriy parol noto‘g‘ri.
 prompt-empty = Avval xabar yozing.
 prompt-too-long = Xabar juda uzun (ko‘pi bilan { $max } ta belgi).
+prompt-char-count = { $count } / { $max } belgi
 title-empty = Sarlavha bo‘sh bo‘lishi mumkin emas.
 title-too-long = Sarlavha ko‘pi bilan 200 ta belgidan iborat bo‘lishi mumkin.
 
@@ -80,6 +82,7 @@ verify-needed = Suhbatni boshlash uchun e-pochtangizni ({ $email }) tasdiqlang: 
 verify-resend = Xatni qayta yuborish
 verify-resend-wait = Yana xat so‘rashdan oldin { $seconds } soniya kuting.
 start-chatting = Suhbatni boshlash
+verify-done-login = Suhbatni boshlash uchun kiring
 back-to-chat = Suhbatga qaytish
 token-invalid = Bu havola yaroqsiz.
 token-used = Bu havoladan allaqachon foydalanilgan.
@@ -256,7 +259,18 @@ admin-block = Bloklash
 admin-unblock = Blokdan chiqarish
 admin-block-reason = Foydalanuvchiga ko‘rsatiladigan sabab (ixtiyoriy)
 admin-block-confirm = Bu foydalanuvchi bloklansinmi? Uning seanslari darhol tugaydi.
-admin-daily-quota = Kunlik so‘rovlar (0 = cheklanmagan)
+admin-daily-quota = Kunlik so‘rovlar (0 = umumiy chegara)
+admin-quota-default = Umumiy chegara amal qiladi: { $default ->
+    [0] kunlik cheklov yo‘q
+   *[other] kuniga { $default } ta so‘rov
+}.
+admin-quota-own = Alohida chegara belgilangan.
+admin-quota-today = Bugun: { $used } / { $limit }.
+admin-rate-limit = { $per_minute ->
+    [0] Daqiqadagi so‘rovlar cheklanmagan.
+   *[other] Har bir foydalanuvchi uchun daqiqasiga ko‘pi bilan { $per_minute } ta so‘rov.
+}
+admin-usage-limits-note = Kunlik chegara foydalanuvchining barcha suhbatlarini hisoblaydi; .env faylida DAILY_PROMPT_QUOTA va RATE_LIMIT_PROMPTS_PER_MINUTE ni yoki foydalanuvchi sahifasida alohida chegarani belgilang.
 admin-done = Saqlandi.
 admin-print = Chop etish
 admin-usage-30 = Oxirgi 30 kundagi so‘rovlar
@@ -280,6 +294,7 @@ admin-model-default-disable = Standart modelni o‘chirib bo‘lmaydi; avval bos
 admin-model-enable-first = Standart qilishdan oldin modelni yoqing.
 admin-number-invalid = Iltimos, butun son kiriting.
 chat-daily-quota = Siz bugungi { $limit } ta xabar chegarangizga yetdingiz. U UTC bo‘yicha yarim tunda, { $hours } soat { $minutes } daqiqadan so‘ng yangilanadi.
+chat-too-fast = Siz xabarlarni juda tez yuboryapsiz. { $seconds } soniya kuting.
 
 # PDF models: why an uploaded PDF cannot be used
 pdf-unreadable = Yuklangan faylni o‘qib bo‘lmadi. Uni qaytadan yuklang.
@@ -330,6 +345,7 @@ admin-model-launch-not-ready = Faqat PDF fayli o‘qilgan modelni ishga tushiris
 admin-model-base-invalid = Ro‘yxatdan asosiy modelni tanlang.
 admin-model-pdf-required = PDF faylni tanlang.
 cancel = Bekor qilish
+dialog-ok = OK
 pdf-unreadable-short = PDF faylni o‘qib bo‘lmadi. Uni qaytadan yuklang.
 pdf-too-large-short = PDF ruxsat etilgan hajmdan katta.
 pdf-too-many-pages-short = PDFda ruxsat etilganidan ko‘p sahifa bor.

@@ -5,7 +5,6 @@ use serde::Deserialize;
 use serde_json::json;
 use sqlx::MySqlPool;
 use time::Date;
-use time::macros::format_description;
 use uuid::Uuid;
 
 use super::exporting;
@@ -15,6 +14,7 @@ use crate::chat::Chats;
 use crate::chat::actor::Execute;
 use crate::chat::aggregate::ChatCommand;
 use crate::chat::service::ChatService;
+use crate::domain::Day;
 use crate::error::AppError;
 use crate::events::Metadata;
 use crate::i18n::Msg;
@@ -45,7 +45,7 @@ pub struct ListQuery {
 }
 
 fn date(text: &str) -> Option<Date> {
-    Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
+    Day::parse(text).map(Day::date)
 }
 
 pub async fn list(

@@ -11,6 +11,7 @@ use crate::accounts::session_store::ADMIN_KEY;
 use crate::configuration::RateLimitSettings;
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::web::csrf;
 use crate::web::page::{Page, see_other};
 use crate::web::routes::auth::form_failure;
 
@@ -54,7 +55,7 @@ pub async fn login(
             session
                 .insert(ADMIN_KEY, admin.id)
                 .map_err(AppError::unexpected)?;
-            Ok(see_other("/admin"))
+            Ok(csrf::rotated(see_other("/admin")))
         }
         Err(error) => {
             let data = json!({ "title": page.t(&Msg::new("admin-login-title")), "username": form.username });

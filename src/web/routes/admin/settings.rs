@@ -27,7 +27,10 @@ pub async fn show(
         .filter(|m| m.kind != "pdf") // PDF models have their own page
         .map(|m| json!({ "model": m, "status": catalog.status(&m.id) }))
         .collect();
-    let data = json!({ "default_limit": service.default_limit().await?, "models": models });
+    let data = json!({
+        "default_limit": service.default_limit().await?, "models": models,
+        "daily_quota": service.default_daily_quota(), "prompts_per_minute": service.prompts_per_minute(),
+    });
     super::render(
         &page,
         &admin.0,

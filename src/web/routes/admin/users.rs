@@ -86,6 +86,7 @@ pub async fn show(
     query: web::Query<DoneQuery>,
     pool: web::Data<MySqlPool>,
     clock: web::Data<SharedClock>,
+    service: web::Data<ChatService>,
 ) -> Result<HttpResponse, AppError> {
     let user = user(&pool, &path).await?;
     let chats = chats::list_for_user(&pool, &user.id, None, 200).await?;
@@ -113,6 +114,12 @@ pub async fn show(
             "last_active": user.last_active.and_then(|d| d.assume_utc().format(&time::format_description::well_known::Rfc3339).ok()),
         },
         "chats": chats, "chart": svg, "done": query.done,
+        "quota": {
+            "effective": service.daily_quota(&user),
+            "default": service.default_daily_quota(),
+            "own": user.daily_prompt_quota > 0,
+            "today": stats::user_prompts_on(&pool, &user.id, today).await?,
+        },
     });
     super::render(
         &page,
@@ -242,9 +249,10 @@ pub async fn bulk_export(
     form: web::Form<Vec<(String, String)>>,
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
+    let mut seen = std::collections::HashSet::new();
     let ids: Vec<&str> = form
         .iter()
-        .filter(|(k, _)| k == "user")
+        .filter(|(k, v)| k == "user" && seen.insert(v.as_str()))
         .map(|(_, v)| v.as_str())
         .collect();
     if ids.is_empty() {

@@ -1,0 +1,889 @@
+//! Faults and load against the real binary, started as a child process: `kill -9` mid-answer, a
+//! MariaDB restart while 50 users chat, 100 browsers that close mid-answer, a login storm, and a
+//! 60-second soak of 200 streaming users. The tests take turns (each wants both cores to itself)
+//! and print their figures: `cargo test --test faults -- --nocapture`.
+#![allow(dead_code)]
+
+#[path = "api/helpers.rs"]
+mod helpers;
+#[path = "api/smtp.rs"]
+mod smtp;
+#[path = "api/upstream.rs"]
+mod upstream;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chatbot_factory::clock::ManualClock;
+use chatbot_factory::configuration::Settings;
+use futures::StreamExt;
+use sqlx::MySqlPool;
+
+use helpers::{PASSWORD, TestApp, client, parse_sse, server_url, test_values, unique_db_name};
+use smtp::TestSmtp;
+use upstream::TestUpstream;
+
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().await
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The app's binary, running with `values` as its whole environment.
+struct Served {
+    child: Child,
+    address: String,
+    dir: tempfile::TempDir,
+}
+
+impl Served {
+    async fn start(values: &HashMap<String, String>) -> Served {
+        let dir = tempfile::tempdir().expect("a working folder");
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("app.log")).expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_chatbot-factory"))
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .envs(values)
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("the binary starts");
+        let served = Served {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+            dir,
+        };
+        served.wait_ready().await;
+        served
+    }
+
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(response) = reqwest::get(format!("{}/healthz", self.address)).await
+                && response.status() == 200
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the app did not start: {}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("app.log")).unwrap_or_default()
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory, in MiB.
+    fn rss_mib(&self) -> f64 {
+        rss_mib(self.pid())
+    }
+
+    /// `kill -9`: no chance to clean up.
+    fn kill9(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// A `TestApp` whose server is the child process (its clock is the real one).
+async fn attach(
+    served: &Served,
+    db_url: &str,
+    db_name: &str,
+    values: &HashMap<String, String>,
+    smtp: &TestSmtp,
+    upstream: &TestUpstream,
+) -> TestApp {
+    let mut values = values.clone();
+    values.insert("PUBLIC_URL".into(), served.address.clone());
+    TestApp {
+        address: served.address.clone(),
+        db_name: db_name.to_owned(),
+        pool: MySqlPool::connect(&format!("{db_url}/{db_name}"))
+            .await
+            .expect("database"),
+        api: client(),
+        clock: Arc::new(ManualClock::default()),
+        smtp: smtp.clone(),
+        upstream: upstream.clone(),
+        settings: Settings::from_map(&values).expect("settings"),
+    }
+}
+
+/// Everything one fault scenario needs: mail and model servers, a database, the settings.
+struct Scenario {
+    smtp: TestSmtp,
+    upstream: TestUpstream,
+    db_url: String,
+    db_name: String,
+    values: HashMap<String, String>,
+}
+
+impl Scenario {
+    async fn new(db_url: &str, overrides: &[(&str, &str)]) -> Scenario {
+        let smtp = TestSmtp::start().await;
+        let upstream = TestUpstream::start();
+        let db_name = unique_db_name();
+        let mut values = test_values(&db_name, smtp.port, &upstream.base_url(), overrides);
+        values.insert("DATABASE_URL".into(), format!("{db_url}/{db_name}"));
+        Scenario {
+            smtp,
+            upstream,
+            db_url: db_url.to_owned(),
+            db_name,
+            values,
+        }
+    }
+
+    /// Starts the binary; the public URL is its own address, so mailed links work.
+    async fn serve(&self) -> (Served, TestApp) {
+        let served = Served::start(&self.values).await;
+        let app = attach(
+            &served,
+            &self.db_url,
+            &self.db_name,
+            &self.values,
+            &self.smtp,
+            &self.upstream,
+        )
+        .await;
+        (served, app)
+    }
+}
+
+/// Polls `done` every 50 ms for up to `within`.
+async fn wait_for<F, Fut>(what: &str, within: Duration, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn replay_verify(db_url: &str, db_name: &str, dir: &Path) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_chatbot-factory"))
+        .args(["replay", "--verify"])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("DATABASE_URL", format!("{db_url}/{db_name}"))
+        .env("ADMIN_PASSWORD", "admin-password-for-tests")
+        .env("SESSION_SECRET", "s".repeat(64))
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("replay runs");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+async fn history(pool: &MySqlPool, chat: &str) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "SELECT role, content, status FROM chat_history WHERE chat_id = ? ORDER BY `rank`",
+    )
+    .bind(chat)
+    .fetch_all(pool)
+    .await
+    .expect("history")
+}
+
+#[actix_web::test]
+async fn kill_9_mid_answer_loses_nothing_and_the_chat_goes_on() {
+    let _turn = one_at_a_time().await;
+    let scenario = Scenario::new(&server_url(), &[("INSTANCE_DEAD_AFTER_SECS", "3")]).await;
+    let (mut served, app) = scenario.serve().await;
+    app.verified_user("kamol", PASSWORD).await;
+    scenario.upstream.set_default_delay(150);
+    let mut live = app
+        .start_prompt(
+            "one two three four five six seven eight nine ten",
+            "gpt-4o-mini",
+        )
+        .await;
+    live.until("three").await;
+    let chat = live.chat_id();
+    served.kill9();
+    let killed_at = Instant::now();
+    drop(live);
+    let first_browser = app.api.clone();
+    let left = history(&app.pool, &chat).await;
+    assert_eq!(
+        left[0],
+        (
+            "user".into(),
+            "one two three four five six seven eight nine ten".into(),
+            "complete".into()
+        ),
+        "the prompt was in the log before the model was called"
+    );
+    assert_eq!(left[1].2, "streaming", "the answer was cut off");
+
+    let (_served, mut app) = scenario.serve().await;
+    // The same browser: its session cookie is in the database, which outlived the process.
+    app.api = first_browser;
+    let pool = app.pool.clone();
+    wait_for(
+        "the cut-off answer saved as failed",
+        Duration::from_secs(30),
+        || {
+            let (pool, chat) = (pool.clone(), chat.clone());
+            async move { history(&pool, &chat).await[1].2 == "failed" }
+        },
+    )
+    .await;
+    let recovered_after = killed_at.elapsed();
+    scenario.upstream.set_default_delay(0);
+    let next = app.prompt(Some(&chat), "are you back?").await;
+    assert_eq!(next.done()["status"], "complete", "the chat continues");
+    let after = history(&app.pool, &chat).await;
+    assert_eq!(after.len(), 4);
+    assert_eq!(after[3].1, "You said: are you back?");
+    let verify = replay_verify(&scenario.db_url, &scenario.db_name, served.dir.path());
+    assert!(verify.contains("All projections are identical"), "{verify}");
+    eprintln!(
+        "kill -9 mid-answer: prompt kept, partial answer saved as failed {:.1} s after the kill \
+         (INSTANCE_DEAD_AFTER_SECS=3), chat continued, replay --verify identical",
+        recovered_after.as_secs_f64()
+    );
+}
+
+/// One browser: sends a prompt, reads until the first word, then closes the connection.
+async fn prompt_and_leave(app: &TestApp, chat: &str, text: &str) -> u16 {
+    let token = app.csrf_token().await;
+    let response = app
+        .api
+        .post(app.url(&format!("/api/chats/{chat}/messages")))
+        .header("x-csrf-token", token)
+        .json(&serde_json::json!({ "prompt": text, "model": "gpt-4o-mini" }))
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    let mut body = response.bytes_stream();
+    let mut seen = String::new();
+    while !seen.contains("event: delta") {
+        match body.next().await {
+            Some(Ok(chunk)) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+            _ => break,
+        }
+    }
+    status
+}
+
+#[actix_web::test]
+async fn a_hundred_browsers_closing_mid_answer_lose_no_answer() {
+    let _turn = one_at_a_time().await;
+    let scenario = Scenario::new(&server_url(), &[]).await;
+    let (_served, app) = scenario.serve().await;
+    app.verified_user("laylo", PASSWORD).await;
+    let mut chats = Vec::new();
+    for n in 0..100 {
+        chats.push(app.prompt(None, &format!("chat {n}")).await.chat_id());
+    }
+    scenario.upstream.set_default_delay(30);
+    let text = "please count from one to twelve slowly";
+    let started = Instant::now();
+    let statuses =
+        futures::future::join_all(chats.iter().map(|chat| prompt_and_leave(&app, chat, text)))
+            .await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let pool = app.pool.clone();
+    wait_for("all 100 answers saved complete", Duration::from_secs(60), || {
+        let pool = pool.clone();
+        async move {
+            let complete: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM chat_history WHERE role = 'assistant' AND status = 'complete' \
+                 AND content = 'You said: please count from one to twelve slowly'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            complete == 100
+        }
+    })
+    .await;
+    eprintln!(
+        "100 browsers closed after the first word: 100 of 100 answers saved complete in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// A registration or login from a fresh browser; its status (303 success, 422 refused, 503 busy).
+async fn sign_in(address: &str, path: &str, fields: Vec<(String, String)>) -> (u16, bool) {
+    let browser = client();
+    let page = browser
+        .get(format!("{address}{path}"))
+        .send()
+        .await
+        .expect("form");
+    let token = helpers::csrf_from_html(&page.text().await.unwrap_or_default()).expect("token");
+    let mut fields = fields;
+    fields.push(("csrf".into(), token));
+    let response = browser
+        .post(format!("{address}{path}"))
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    (
+        response.status().as_u16(),
+        response.headers().contains_key("retry-after"),
+    )
+}
+
+#[actix_web::test]
+async fn a_login_storm_keeps_memory_bounded_and_chat_answering() {
+    let _turn = one_at_a_time().await;
+    let scenario = Scenario::new(&server_url(), &[("EMAIL_VERIFICATION", "off")]).await;
+    let (served, app) = scenario.serve().await;
+    app.verified_user("storm_target", PASSWORD).await;
+    let chatter = client();
+    app.verified_user_with(&chatter, "chatter", PASSWORD).await;
+    let idle_rss = served.rss_mib();
+    let quiet = Instant::now();
+    let chat = app
+        .prompt_with(&chatter, None, "before the storm", "gpt-4o-mini")
+        .await;
+    let quiet_turn = quiet.elapsed();
+    assert_eq!(chat.done()["status"], "complete");
+
+    let address = served.address.clone();
+    let storm = (0..200).map(|n| {
+        let address = address.clone();
+        async move {
+            if n % 2 == 0 {
+                let name = format!("storm{n}");
+                sign_in(
+                    &address,
+                    "/register",
+                    vec![
+                        ("username".into(), name.clone()),
+                        ("email".into(), format!("{name}@example.com")),
+                        ("password".into(), PASSWORD.into()),
+                        ("password_confirm".into(), PASSWORD.into()),
+                    ],
+                )
+                .await
+            } else {
+                sign_in(
+                    &address,
+                    "/login",
+                    vec![
+                        ("login".into(), "storm_target".into()),
+                        ("password".into(), PASSWORD.into()),
+                    ],
+                )
+                .await
+            }
+        }
+    });
+    let storm = futures::future::join_all(storm);
+    // A chat turn in the middle of the storm.
+    let during = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let started = Instant::now();
+        let answer = app
+            .prompt_with(
+                &chatter,
+                Some(&chat.chat_id()),
+                "during the storm",
+                "gpt-4o-mini",
+            )
+            .await;
+        (answer.done()["status"].clone(), started.elapsed())
+    };
+    let started = Instant::now();
+    let (results, (status, storm_turn)) = futures::future::join(storm, during).await;
+    let storm_time = started.elapsed();
+    let peak_after = served.rss_mib();
+    assert_eq!(status, "complete");
+    let ok = results.iter().filter(|(s, _)| *s == 303).count();
+    let busy = results.iter().filter(|(s, _)| *s == 503).count();
+    assert!(
+        results
+            .iter()
+            .all(|(s, retry)| *s == 303 || (*s == 503 && *retry)),
+        "only successes and 503 with Retry-After: {results:?}"
+    );
+    assert!(ok > 0, "the queue admitted some of the storm");
+    assert!(
+        peak_after < 150.0,
+        "RSS after 200 concurrent logins and registrations: {peak_after:.0} MiB"
+    );
+    assert!(
+        storm_turn < Duration::from_secs(5),
+        "a chat turn during the storm took {storm_turn:?}"
+    );
+    eprintln!(
+        "login storm (100 registrations + 100 logins at once): {ok} served, {busy} told 503 + Retry-After, \
+         {:.1} s; RSS {idle_rss:.0} MiB before, {peak_after:.0} MiB after; a chat turn took {:.0} ms quiet, \
+         {:.0} ms during the storm",
+        storm_time.as_secs_f64(),
+        quiet_turn.as_secs_f64() * 1000.0,
+        storm_turn.as_secs_f64() * 1000.0,
+    );
+}
+
+/// One user chatting until `until`: a turn, a pause to read it, another turn. Returns (turns,
+/// errors, times to the first word).
+async fn keep_chatting(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    until: Instant,
+    pause: Duration,
+) -> (usize, Vec<String>, Vec<Duration>) {
+    let (mut turns, mut errors, mut ttfts) = (0, Vec::new(), Vec::new());
+    let mut chat: Option<String> = None;
+    // Like a chat page: one token for the whole visit.
+    let token = app.csrf_token_with(browser).await;
+    while Instant::now() < until {
+        let path = match &chat {
+            Some(id) => format!("/api/chats/{id}/messages"),
+            None => "/api/chats".to_owned(),
+        };
+        let started = Instant::now();
+        let response = browser
+            .post(app.url(&path))
+            .header("x-csrf-token", &token)
+            .json(&serde_json::json!({
+                "prompt": "tell me about the Registan square in Samarkand please",
+                "model": "gpt-4o-mini"
+            }))
+            .send()
+            .await;
+        let response = match response {
+            Ok(r) if r.status() == 200 => r,
+            Ok(r) => {
+                errors.push(format!("status {}", r.status()));
+                continue;
+            }
+            Err(e) => {
+                errors.push(e.to_string());
+                continue;
+            }
+        };
+        let mut body = response.bytes_stream();
+        let mut seen = String::new();
+        let mut first = None;
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(chunk) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(e) => {
+                    errors.push(e.to_string());
+                    break;
+                }
+            }
+            if first.is_none() && seen.contains("event: delta") {
+                first = Some(started.elapsed());
+            }
+        }
+        let events = parse_sse(&seen);
+        if chat.is_none() {
+            chat = events
+                .first()
+                .and_then(|(_, v)| v["id"].as_str())
+                .map(str::to_owned);
+        }
+        match events.iter().find(|(n, _)| n == "done") {
+            Some((_, done)) if done["status"] == "complete" => turns += 1,
+            other => errors.push(format!("ended with {other:?}")),
+        }
+        ttfts.extend(first);
+        tokio::time::sleep(pause).await;
+    }
+    (turns, errors, ttfts)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[actix_web::test]
+async fn soak_200_streaming_users_for_a_minute() {
+    let _turn = one_at_a_time().await;
+    let scenario = Scenario::new(&server_url(), &[("EMAIL_VERIFICATION", "off")]).await;
+    let (served, app) = scenario.serve().await;
+    // 200 users, registered a few at a time (each costs an argon2 hash).
+    let mut browsers = Vec::new();
+    for batch in (0..200).collect::<Vec<_>>().chunks(8) {
+        let made = futures::future::join_all(batch.iter().map(|n| {
+            let app = &app;
+            async move {
+                let browser = client();
+                let name = format!("soak{n}");
+                let response = app
+                    .register_with(&browser, &name, &format!("{name}@example.com"), PASSWORD)
+                    .await;
+                assert_eq!(response.status(), 303);
+                browser
+            }
+        }))
+        .await;
+        browsers.extend(made);
+    }
+    scenario.upstream.set_default_delay(20);
+    let started = Instant::now();
+    let until = started + Duration::from_secs(60);
+    let rss = Arc::new(Mutex::new(Vec::new()));
+    let pid = served.pid();
+    let sampler = {
+        let rss = rss.clone();
+        async move {
+            while Instant::now() < until {
+                rss.lock()
+                    .unwrap()
+                    .push((started.elapsed().as_secs(), rss_mib(pid)));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    };
+    let users = futures::future::join_all(
+        browsers
+            .iter()
+            .map(|browser| keep_chatting(&app, browser, until, Duration::from_secs(2))),
+    );
+    let (results, ()) = futures::future::join(users, sampler).await;
+    let turns: usize = results.iter().map(|r| r.0).sum();
+    let errors: Vec<&String> = results.iter().flat_map(|r| &r.1).collect();
+    let mut ttfts: Vec<Duration> = results.iter().flat_map(|r| r.2.clone()).collect();
+    ttfts.sort();
+    let saved: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM chat_history WHERE role = 'assistant' AND status = 'complete'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let prompts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM chat_history WHERE role = 'user'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let samples = rss.lock().unwrap().clone();
+    let at = |second: u64| {
+        samples
+            .iter()
+            .find(|(s, _)| *s >= second)
+            .or(samples.last())
+            .map_or(0.0, |(_, r)| *r)
+    };
+    let (rss10, rss60) = (at(10), samples.last().map_or(0.0, |(_, r)| *r));
+    eprintln!(
+        "soak: 200 users x 60 s, upstream 20 ms/chunk: {turns} turns ({:.1}/s), {} errors, \
+         {saved} answers and {prompts} prompts saved; first word after p50 {:.0} ms, p99 {:.0} ms \
+         (the upstream sends it 40 ms after the request: the rest is our overhead); RSS {rss10:.0} MiB \
+         at 10 s, {rss60:.0} MiB at 60 s ({:+.1}%)",
+        turns as f64 / 60.0,
+        errors.len(),
+        percentile(&ttfts, 0.5).as_secs_f64() * 1000.0,
+        percentile(&ttfts, 0.99).as_secs_f64() * 1000.0,
+        (rss60 / rss10 - 1.0) * 100.0
+    );
+    assert!(
+        errors.is_empty(),
+        "{} errors, e.g. {:?}",
+        errors.len(),
+        errors.first()
+    );
+    assert_eq!(saved as usize, turns, "every turn persisted");
+    assert_eq!(prompts as usize, turns, "every prompt persisted once");
+    assert!(turns >= 200, "every user got through at least one turn");
+    assert!(
+        rss60 < rss10 * 1.10,
+        "RSS grew from {rss10:.0} MiB (10 s) to {rss60:.0} MiB (60 s)"
+    );
+}
+
+/// A MariaDB server of this test's own (a scratch data folder, its own port), so it can be
+/// stopped and started without disturbing any other test.
+struct OwnMariaDb {
+    dir: tempfile::TempDir,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl OwnMariaDb {
+    fn install() -> OwnMariaDb {
+        let dir = tempfile::tempdir().expect("data folder");
+        let status = Command::new("mariadb-install-db")
+            .args([
+                "--no-defaults",
+                &format!("--datadir={}", dir.path().join("data").display()),
+                "--user=root",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("mariadb-install-db runs");
+        assert!(status.success(), "mariadb-install-db failed");
+        OwnMariaDb {
+            dir,
+            port: free_port(),
+            child: None,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("mysql://root@127.0.0.1:{}", self.port)
+    }
+
+    async fn start(&mut self) {
+        let child = Command::new("mariadbd")
+            .args([
+                "--no-defaults".to_owned(),
+                format!("--datadir={}", self.dir.path().join("data").display()),
+                format!("--socket={}", self.dir.path().join("mysqld.sock").display()),
+                format!(
+                    "--pid-file={}",
+                    self.dir.path().join("mysqld.pid").display()
+                ),
+                format!("--port={}", self.port),
+                "--bind-address=127.0.0.1".to_owned(),
+                "--user=root".to_owned(),
+                "--skip-grant-tables".to_owned(),
+                "--innodb-buffer-pool-size=64M".to_owned(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mariadbd starts");
+        self.child = Some(child);
+        let url = self.url();
+        wait_for(
+            "MariaDB accepts connections",
+            Duration::from_secs(60),
+            || {
+                let url = url.clone();
+                async move {
+                    use sqlx::Connection;
+                    sqlx::MySqlConnection::connect(&url).await.is_ok()
+                }
+            },
+        )
+        .await;
+    }
+
+    /// A clean shutdown (SIGTERM), as a restart by an operator would do.
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnMariaDb {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[derive(Default)]
+struct Outcomes {
+    /// Prompts the app acknowledged (it answered 200 and started the stream).
+    acknowledged: Vec<String>,
+    statuses: HashMap<u16, usize>,
+    hung: usize,
+}
+
+#[actix_web::test]
+async fn a_mariadb_restart_under_load_gives_503s_and_loses_no_acknowledged_prompt() {
+    let _turn = one_at_a_time().await;
+    let mut database = OwnMariaDb::install();
+    database.start().await;
+    let scenario = Scenario::new(&database.url(), &[("EMAIL_VERIFICATION", "off")]).await;
+    let (_served, app) = scenario.serve().await;
+    let mut browsers = Vec::new();
+    for n in 0..50 {
+        let browser = client();
+        let name = format!("load{n}");
+        let response = app
+            .register_with(&browser, &name, &format!("{name}@example.com"), PASSWORD)
+            .await;
+        assert_eq!(response.status(), 303);
+        browsers.push(browser);
+    }
+    scenario.upstream.set_default_delay(20);
+    let outcomes = Arc::new(Mutex::new(Outcomes::default()));
+    let stop_at = Instant::now() + Duration::from_secs(25);
+    let users = browsers.iter().enumerate().map(|(n, browser)| {
+        let (app, outcomes) = (&app, outcomes.clone());
+        async move {
+            let mut turn = 0;
+            let mut chat: Option<String> = None;
+            while Instant::now() < stop_at {
+                turn += 1;
+                let text = format!("user {n} turn {turn}");
+                let token = match browser.get(app.url("/")).send().await {
+                    Ok(page) => helpers::csrf_from_html(&page.text().await.unwrap_or_default()),
+                    Err(_) => None,
+                };
+                let Some(token) = token else {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                };
+                let path = match &chat {
+                    Some(id) => format!("/api/chats/{id}/messages"),
+                    None => "/api/chats".to_owned(),
+                };
+                let sent = tokio::time::timeout(
+                    Duration::from_secs(30),
+                    browser
+                        .post(app.url(&path))
+                        .header("x-csrf-token", token)
+                        .json(&serde_json::json!({ "prompt": text, "model": "gpt-4o-mini" }))
+                        .send(),
+                )
+                .await;
+                let response = match sent {
+                    Err(_) => {
+                        outcomes.lock().unwrap().hung += 1;
+                        continue;
+                    }
+                    Ok(Err(_)) => continue,
+                    Ok(Ok(response)) => response,
+                };
+                let status = response.status().as_u16();
+                *outcomes.lock().unwrap().statuses.entry(status).or_default() += 1;
+                if status == 200 {
+                    outcomes.lock().unwrap().acknowledged.push(text);
+                    let body = tokio::time::timeout(Duration::from_secs(60), response.text()).await;
+                    if let Ok(Ok(body)) = body
+                        && chat.is_none()
+                    {
+                        chat = parse_sse(&body)
+                            .first()
+                            .and_then(|(_, v)| v["id"].as_str())
+                            .map(str::to_owned);
+                    }
+                } else {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+    });
+    let outage = async {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        database.stop();
+        let down = Instant::now();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        database.start().await;
+        down.elapsed()
+    };
+    let (_, down_for) = futures::future::join(futures::future::join_all(users), outage).await;
+    // After the restart the app works again by itself.
+    let pool = MySqlPool::connect(&format!("{}/{}", database.url(), scenario.db_name))
+        .await
+        .expect("database again");
+    let check = client();
+    app.register_with(&check, "after", "after@example.com", PASSWORD)
+        .await;
+    let answer = app
+        .prompt_with(&check, None, "after the restart", "gpt-4o-mini")
+        .await;
+    assert_eq!(answer.done()["status"], "complete", "the app reconnected");
+
+    let outcomes = std::mem::take(&mut *outcomes.lock().unwrap());
+    let saved: Vec<String> =
+        sqlx::query_scalar("SELECT content FROM chat_history WHERE role = 'user'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let lost: Vec<&String> = outcomes
+        .acknowledged
+        .iter()
+        .filter(|text| !saved.contains(text))
+        .collect();
+    let mut unique = saved.clone();
+    unique.sort();
+    unique.dedup();
+    let duplicated_events: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT stream_id, sequence FROM event GROUP BY stream_id, sequence \
+         HAVING COUNT(*) > 1) d",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    eprintln!(
+        "MariaDB stopped for {:.1} s under 50 chatting users: statuses {:?}, {} hung, {} prompts \
+         acknowledged, {} lost, {} duplicated events",
+        down_for.as_secs_f64(),
+        outcomes.statuses,
+        outcomes.hung,
+        outcomes.acknowledged.len(),
+        lost.len(),
+        duplicated_events
+    );
+    assert_eq!(outcomes.hung, 0, "no request hung");
+    assert!(
+        outcomes
+            .statuses
+            .keys()
+            .all(|s| [200, 409, 503].contains(s)),
+        "only answers, 'busy chat' and 503: {:?}",
+        outcomes.statuses
+    );
+    assert!(
+        outcomes.statuses.get(&503).copied().unwrap_or(0) > 0,
+        "the outage was seen"
+    );
+    assert!(lost.is_empty(), "acknowledged prompts lost: {lost:?}");
+    assert_eq!(unique.len(), saved.len(), "no prompt saved twice");
+    assert_eq!(duplicated_events, 0);
+}
