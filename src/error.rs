@@ -110,10 +110,6 @@ pub fn database_unreachable(error: &sqlx::Error) -> bool {
     )
 }
 
-/// What the session store says when it cannot reach the database; the error renderer turns
-/// it into a 503 (actix-session wraps store errors in an opaque 500).
-pub const DATABASE_UNREACHABLE: &str = "the database cannot be reached";
-
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         if database_unreachable(&error) {

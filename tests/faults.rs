@@ -28,7 +28,10 @@ use upstream::TestUpstream;
 
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// Waits for the other fault tests to finish; the test clients' TLS needs a crypto provider
+/// (the app installs it in-process, here the app is another process).
 async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     ONE_AT_A_TIME.lock().await
 }
 
@@ -60,7 +63,7 @@ impl Served {
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
             .stderr(log)
             .spawn()
             .expect("the binary starts");
@@ -384,9 +387,17 @@ async fn a_login_storm_keeps_memory_bounded_and_chat_answering() {
     let _turn = one_at_a_time().await;
     let scenario = Scenario::new(&server_url(), &[("EMAIL_VERIFICATION", "off")]).await;
     let (served, app) = scenario.serve().await;
-    app.verified_user("storm_target", PASSWORD).await;
+    // Verification is off: a registration is a verified, logged-in user.
+    app.register_with(
+        &client(),
+        "storm_target",
+        "storm_target@example.com",
+        PASSWORD,
+    )
+    .await;
     let chatter = client();
-    app.verified_user_with(&chatter, "chatter", PASSWORD).await;
+    app.register_with(&chatter, "chatter", "chatter@example.com", PASSWORD)
+        .await;
     let idle_rss = served.rss_mib();
     let quiet = Instant::now();
     let chat = app
@@ -447,6 +458,14 @@ async fn a_login_storm_keeps_memory_bounded_and_chat_answering() {
     assert_eq!(status, "complete");
     let ok = results.iter().filter(|(s, _)| *s == 303).count();
     let busy = results.iter().filter(|(s, _)| *s == 503).count();
+    eprintln!(
+        "login storm (100 registrations + 100 logins at once): {ok} served, {busy} told 503 + Retry-After, \
+         {:.1} s; RSS {idle_rss:.0} MiB before, {peak_after:.0} MiB after; a chat turn took {:.0} ms quiet, \
+         {:.0} ms during the storm",
+        storm_time.as_secs_f64(),
+        quiet_turn.as_secs_f64() * 1000.0,
+        storm_turn.as_secs_f64() * 1000.0,
+    );
     assert!(
         results
             .iter()
@@ -461,14 +480,6 @@ async fn a_login_storm_keeps_memory_bounded_and_chat_answering() {
     assert!(
         storm_turn < Duration::from_secs(5),
         "a chat turn during the storm took {storm_turn:?}"
-    );
-    eprintln!(
-        "login storm (100 registrations + 100 logins at once): {ok} served, {busy} told 503 + Retry-After, \
-         {:.1} s; RSS {idle_rss:.0} MiB before, {peak_after:.0} MiB after; a chat turn took {:.0} ms quiet, \
-         {:.0} ms during the storm",
-        storm_time.as_secs_f64(),
-        quiet_turn.as_secs_f64() * 1000.0,
-        storm_turn.as_secs_f64() * 1000.0,
     );
 }
 
@@ -740,6 +751,8 @@ struct Outcomes {
     acknowledged: Vec<String>,
     statuses: HashMap<u16, usize>,
     hung: usize,
+    /// What the 5xx answers said (they must be 503s with a reason).
+    bodies: Vec<String>,
 }
 
 #[actix_web::test]
@@ -748,7 +761,7 @@ async fn a_mariadb_restart_under_load_gives_503s_and_loses_no_acknowledged_promp
     let mut database = OwnMariaDb::install();
     database.start().await;
     let scenario = Scenario::new(&database.url(), &[("EMAIL_VERIFICATION", "off")]).await;
-    let (_served, app) = scenario.serve().await;
+    let (served, app) = scenario.serve().await;
     let mut browsers = Vec::new();
     for n in 0..50 {
         let browser = client();
@@ -813,6 +826,14 @@ async fn a_mariadb_restart_under_load_gives_503s_and_loses_no_acknowledged_promp
                             .map(str::to_owned);
                     }
                 } else {
+                    if status >= 500 {
+                        let body = response.text().await.unwrap_or_default();
+                        outcomes
+                            .lock()
+                            .unwrap()
+                            .bodies
+                            .push(format!("{status} {body}"));
+                    }
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }
@@ -839,6 +860,24 @@ async fn a_mariadb_restart_under_load_gives_503s_and_loses_no_acknowledged_promp
         .await;
     assert_eq!(answer.done()["status"], "complete", "the app reconnected");
 
+    // Answers cut by the outage are saved (complete or failed), none is left "streaming".
+    wait_for("no answer left streaming", Duration::from_secs(90), || {
+        let pool = pool.clone();
+        async move {
+            let streaming: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM chat_history WHERE status = 'streaming'")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            streaming == 0
+        }
+    })
+    .await;
+    let failed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM chat_history WHERE status = 'failed'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     let outcomes = std::mem::take(&mut *outcomes.lock().unwrap());
     let saved: Vec<String> =
         sqlx::query_scalar("SELECT content FROM chat_history WHERE role = 'user'")
@@ -862,13 +901,26 @@ async fn a_mariadb_restart_under_load_gives_503s_and_loses_no_acknowledged_promp
     .unwrap();
     eprintln!(
         "MariaDB stopped for {:.1} s under 50 chatting users: statuses {:?}, {} hung, {} prompts \
-         acknowledged, {} lost, {} duplicated events",
+         acknowledged, {} lost, {} duplicated events, {failed} answers saved as failed, none left streaming",
         down_for.as_secs_f64(),
         outcomes.statuses,
         outcomes.hung,
         outcomes.acknowledged.len(),
         lost.len(),
         duplicated_events
+    );
+    let log = served.log();
+    for line in log.lines().filter(|l| l.contains("ERROR")).take(6) {
+        eprintln!("app: {line}");
+    }
+    eprintln!(
+        "500 bodies: {:?}",
+        outcomes
+            .bodies
+            .iter()
+            .filter(|b| b.starts_with("500"))
+            .take(3)
+            .collect::<Vec<_>>()
     );
     assert_eq!(outcomes.hung, 0, "no request hung");
     assert!(

@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::LocalBoxFuture;
 use sqlx::MySqlPool;
 
-use super::session_store::{ADMIN_KEY, BLOCKED_KEY, USER_KEY};
+use super::session_store::{ADMIN_KEY, BLOCKED_KEY, DATABASE_DOWN_KEY, USER_KEY};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::store::admins::{self, AdminRow};
@@ -42,6 +42,7 @@ enum SessionUser {
 /// The session's user, if it is still an active (existing, unblocked) account. A session whose
 /// user was deleted or blocked is ended on the spot.
 async fn session_user(session: &Session, pool: &MySqlPool) -> Result<SessionUser, AppError> {
+    database_reachable(session)?;
     let id: Option<String> = session.get(USER_KEY).unwrap_or(None);
     let Some(id) = id else {
         // Blocked while this page was open: say why once, then the session is an empty one.
@@ -62,6 +63,16 @@ async fn session_user(session: &Session, pool: &MySqlPool) -> Result<SessionUser
             Ok(found.map_or(SessionUser::Nobody, SessionUser::Blocked))
         }
     }
+}
+
+/// 503 when the session could not be loaded because the database is out of reach.
+fn database_reachable(session: &Session) -> Result<(), AppError> {
+    if session.contains_key(DATABASE_DOWN_KEY) {
+        return Err(AppError::Busy {
+            retry_after_secs: 5,
+        });
+    }
+    Ok(())
 }
 
 /// What a blocked user with the app open is told (instead of "log in to continue").
@@ -115,6 +126,7 @@ impl FromRequest for CurrentAdmin {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let (session, pool) = (req.get_session(), pool(req));
         Box::pin(async move {
+            database_reachable(&session)?;
             let id: Option<u32> = session.get(ADMIN_KEY).unwrap_or(None);
             match id {
                 Some(id) => admins::find_by_id(&pool?, id)

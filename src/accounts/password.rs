@@ -40,6 +40,7 @@ static POOL: LazyLock<HashPool> = LazyLock::new(|| {
 });
 
 fn work(queue: &Mutex<Receiver<Job>>) {
+    lower_priority();
     loop {
         let job = match queue.lock() {
             Ok(queue) => queue.recv(),
@@ -54,6 +55,16 @@ fn work(queue: &Mutex<Receiver<Job>>) {
         }
     }
 }
+
+/// Hashing yields the CPU to everything else (chat answers, pages): nice 10 for this thread.
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    // SAFETY: plain system call; on Linux `who = 0` is the calling thread.
+    let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
 
 /// Runs `f` on a hashing thread; `Busy` when the queue is full.
 async fn on_hash_thread<T: Send + 'static>(

@@ -215,6 +215,7 @@ fn user_error(error: RepositoryError<UserRuleError>) -> AccountError {
             AccountError::App(AppError::Conflict(Msg::new("error-busy-retry")))
         }
         RepositoryError::Store(error) => unique_to_fields(error),
+        RepositoryError::Load(error) => AccountError::App(error.into()),
         other => AccountError::App(AppError::unexpected(other)),
     }
 }
@@ -224,6 +225,9 @@ pub fn unique_to_fields(error: AppendError) -> AccountError {
     match error.unique_violation() {
         Some("uq_user_username") => AccountError::field("username", Msg::new("username-taken")),
         Some("uq_user_email") => AccountError::field("email", Msg::new("email-taken")),
+        _ if error.database_unreachable() => AccountError::App(AppError::Busy {
+            retry_after_secs: 5,
+        }),
         _ => AccountError::App(AppError::unexpected(error)),
     }
 }

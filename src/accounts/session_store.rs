@@ -21,6 +21,8 @@ use crate::store::sessions::{self, SessionRow};
 /// Keys in the session state that the store mirrors into columns, for revocation.
 pub const USER_KEY: &str = "user_id";
 pub const ADMIN_KEY: &str = "admin_id";
+/// Set (never stored) when the database could not be reached to load the session.
+pub const DATABASE_DOWN_KEY: &str = "database_unreachable";
 /// Set instead of the user when the admin blocked them (see `accounts::current`).
 pub const BLOCKED_KEY: &str = "blocked_user_id";
 
@@ -48,12 +50,19 @@ impl MySqlSessionStore {
     }
 }
 
-fn load_error(error: sqlx::Error) -> LoadError {
+/// actix-session turns a store error into an opaque 500 that no middleware can rewrite: when
+/// the database cannot be reached, `load` hands out a state holding only `DATABASE_DOWN_KEY`,
+/// and the login check answers 503 with `Retry-After` (see `accounts::current`).
+fn database_down() -> HashMap<String, String> {
+    HashMap::from([(DATABASE_DOWN_KEY.to_owned(), "true".to_owned())])
+}
+
+fn load_error(error: sqlx::Error) -> Result<Option<HashMap<String, String>>, LoadError> {
     if crate::error::database_unreachable(&error) {
         tracing::warn!(%error, "Session store cannot reach the database");
-        LoadError::Other(anyhow::anyhow!(crate::error::DATABASE_UNREACHABLE))
+        Ok(Some(database_down()))
     } else {
-        LoadError::Other(error.into())
+        Err(LoadError::Other(error.into()))
     }
 }
 
@@ -81,11 +90,15 @@ fn state_value<T: serde::de::DeserializeOwned>(
 }
 
 fn row_for(id: String, state: &HashMap<String, String>) -> Result<SessionRow, serde_json::Error> {
+    let kept: HashMap<&String, &String> = state
+        .iter()
+        .filter(|(key, _)| key.as_str() != DATABASE_DOWN_KEY)
+        .collect();
     Ok(SessionRow {
         id,
         user_id: state_value::<String>(state, USER_KEY),
         admin_id: state_value::<u32>(state, ADMIN_KEY),
-        state: serde_json::to_string(state)?,
+        state: serde_json::to_string(&kept)?,
     })
 }
 
@@ -95,7 +108,11 @@ impl SessionStore for MySqlSessionStore {
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
         let id = key_hash(session_key.as_ref());
-        let Some(found) = sessions::find(&self.pool, &id).await.map_err(load_error)? else {
+        let found = match sessions::find(&self.pool, &id).await {
+            Ok(found) => found,
+            Err(error) => return load_error(error),
+        };
+        let Some(found) = found else {
             return Ok(None);
         };
         let now = self.clock.now_utc();
@@ -105,15 +122,15 @@ impl SessionStore for MySqlSessionStore {
             self.idle
         };
         if now - found.last_seen_at > idle || now - found.created_at > self.max_age {
-            sessions::delete(&self.pool, &id)
-                .await
-                .map_err(load_error)?;
+            if let Err(error) = sessions::delete(&self.pool, &id).await {
+                return load_error(error);
+            }
             return Ok(None);
         }
-        if now - found.last_seen_at >= self.touch_every {
-            sessions::touch(&self.pool, &id, now)
-                .await
-                .map_err(load_error)?;
+        if now - found.last_seen_at >= self.touch_every
+            && let Err(error) = sessions::touch(&self.pool, &id, now).await
+        {
+            return load_error(error);
         }
         serde_json::from_str(&found.state)
             .map(Some)
@@ -142,9 +159,16 @@ impl SessionStore for MySqlSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let row = row_for(key_hash(session_key.as_ref()), &state)
             .map_err(|e| UpdateError::Serialization(e.into()))?;
-        let updated = sessions::update(&self.pool, &row, self.clock.now_utc())
-            .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
+        let updated = match sessions::update(&self.pool, &row, self.clock.now_utc()).await {
+            Ok(updated) => updated,
+            // The change is lost (the request itself already answered); the device keeps its
+            // session rather than getting an opaque 500.
+            Err(error) if crate::error::database_unreachable(&error) => {
+                tracing::warn!(%error, "A session change was not saved: database unreachable");
+                return Ok(session_key);
+            }
+            Err(error) => return Err(UpdateError::Other(error.into())),
+        };
         if updated {
             return Ok(session_key);
         }

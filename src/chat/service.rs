@@ -15,7 +15,7 @@ use crate::catalog::Catalog;
 use crate::clock::SharedClock;
 use crate::domain::{ChatId, ChatTitle, Prompt};
 use crate::error::AppError;
-use crate::events::{AppendError, Metadata};
+use crate::events::Metadata;
 use crate::i18n::{Lang, Msg};
 use crate::store::chats::{self, ChatRow};
 use crate::store::stats;
@@ -59,7 +59,10 @@ impl From<ChatError> for AppError {
                 AppError::Conflict(Msg::new("error-busy-retry"))
             }
             // The database is restarting or out of reach: nothing was recorded, retry later.
-            ChatError::Load(error) | ChatError::Store(AppendError::Database(error)) => error.into(),
+            ChatError::Load(error) => error.into(),
+            ChatError::Store(error) if error.database_unreachable() => AppError::Busy {
+                retry_after_secs: 5,
+            },
             other => AppError::unexpected(other),
         }
     }

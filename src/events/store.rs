@@ -33,6 +33,18 @@ pub enum AppendError {
 }
 
 impl AppendError {
+    /// The database could not be reached while appending (a restart, the network): nothing
+    /// was recorded, the request may be retried (503).
+    pub fn database_unreachable(&self) -> bool {
+        match self {
+            AppendError::Database(error)
+            | AppendError::Rejected(ProjectionError::Database(error)) => {
+                crate::error::database_unreachable(error)
+            }
+            _ => false,
+        }
+    }
+
     /// The name of the unique key that a projection row would have violated.
     pub fn unique_violation(&self) -> Option<&str> {
         match self {

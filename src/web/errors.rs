@@ -8,7 +8,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, HttpResponse, ResponseError};
 
 use super::page::{Page, see_other};
-use crate::error::{AppError, DATABASE_UNREACHABLE, error_body, from_status};
+use crate::error::{AppError, error_body, from_status};
 use crate::i18n::Lang;
 
 pub async fn render(
@@ -31,10 +31,6 @@ pub async fn render(
     let error = match response.response().error() {
         Some(error) => match error.as_error::<AppError>() {
             Some(app_error) => describe(app_error),
-            // The session store could not reach the database (actix-session's opaque 500).
-            None if error.to_string() == DATABASE_UNREACHABLE => describe(&AppError::Busy {
-                retry_after_secs: 5,
-            }),
             None => describe(&from_status(status)),
         },
         None if empty => describe(&from_status(status)),
