@@ -116,10 +116,13 @@
     const over = count > maxChars;
     charCount.hidden = count < maxChars * 0.9;
     charCount.classList.toggle("over", over);
-    const template = over ? charCount.dataset.labelOver : charCount.dataset.label;
-    charCount.textContent = template
+    const fill = (template) => template
       .replace("__C__", count.toLocaleString())
       .replace("__M__", maxChars.toLocaleString());
+    // Short in the composer; the full sentence for screen readers and on hover.
+    charCount.textContent = fill(charCount.dataset.label);
+    charCount.title = over ? fill(charCount.dataset.labelOver) : "";
+    charCount.setAttribute("aria-label", over ? fill(charCount.dataset.labelOver) : charCount.textContent);
     return over;
   }
   function grow() {

@@ -65,7 +65,10 @@ async fn blocking_stops_the_open_stream_ends_sessions_and_shows_the_reason() {
         app.history(&chat).await[1],
         ("assistant".into(), "Once upon".into(), "stopped".into())
     );
-    // ...the session is dead, and login says why.
+    // ...the open page is told why once, then the session is dead, and login says why too.
+    let told = app.get("/api/chats").await;
+    assert_eq!(told.status(), 403);
+    assert!(told.text().await.unwrap().contains("Too many requests"));
     assert_eq!(app.get("/api/chats").await.status(), 401);
     let login = app.login_with(&client(), "talker", PASSWORD).await;
     assert!(login.text().await.unwrap().contains("Too many requests"));

@@ -311,10 +311,13 @@ async fn the_admin_runs_the_place_from_the_browser() {
         .click(&format!("a[href='/admin/users/{user_id}']"))
         .await;
     browser.fill("#reason", "Testing the block").await;
-    browser
-        .eval("window.confirm = () => true; return true;")
-        .await;
     browser.click("#block").await;
+    // Our own confirmation dialog, with the action's name on its button.
+    browser
+        .wait_until("document.querySelector('#app-dialog').open", "the block confirmation")
+        .await;
+    assert_eq!(browser.text("#app-dialog-ok").await, "Block");
+    browser.click("#app-dialog-ok").await;
     browser.find("#unblock").await;
     assert!(browser.html().await.contains("Testing the block"));
     browser.click("#unblock").await;

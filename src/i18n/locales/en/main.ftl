@@ -50,7 +50,7 @@ password-mismatch = The two passwords do not match.
 password-current-wrong = The current password is not correct.
 prompt-empty = Please write a message first.
 prompt-too-long = The message is too long (at most { $max } characters).
-prompt-char-count = { $count } / { $max } characters
+prompt-char-count = { $count } / { $max }
 title-empty = The title cannot be empty.
 title-too-long = The title can have at most 200 characters.
 

@@ -50,7 +50,7 @@ password-mismatch = Пароли не совпадают.
 password-current-wrong = Текущий пароль неверен.
 prompt-empty = Сначала напишите сообщение.
 prompt-too-long = Сообщение слишком длинное (не более { $max } символов).
-prompt-char-count = { $count } / { $max } символов
+prompt-char-count = { $count } / { $max }
 title-empty = Название не может быть пустым.
 title-too-long = Название может содержать не более 200 символов.
 

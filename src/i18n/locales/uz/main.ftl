@@ -50,7 +50,7 @@ password-mismatch = Ikki parol bir xil emas.
 password-current-wrong = Joriy parol noto‘g‘ri.
 prompt-empty = Avval xabar yozing.
 prompt-too-long = Xabar juda uzun (ko‘pi bilan { $max } ta belgi).
-prompt-char-count = { $count } / { $max } belgi
+prompt-char-count = { $count } / { $max }
 title-empty = Sarlavha bo‘sh bo‘lishi mumkin emas.
 title-too-long = Sarlavha ko‘pi bilan 200 ta belgidan iborat bo‘lishi mumkin.
 
