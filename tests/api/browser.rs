@@ -99,6 +99,16 @@ impl Browser {
         self.client.goto(url).await.expect("navigate");
     }
 
+    /// Logs in through the login form at `base` (the app's address) and waits for the chat page.
+    pub async fn log_in(&self, base: &str, login: &str, password: &str) {
+        self.goto(&format!("{base}/login")).await;
+        self.fill("#login", login).await;
+        self.fill("#password", password).await;
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
+        self.find("#prompt").await;
+    }
+
     pub async fn find(&self, css: &str) -> Element {
         self.client
             .wait()

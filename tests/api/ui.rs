@@ -314,7 +314,10 @@ async fn the_admin_runs_the_place_from_the_browser() {
     browser.click("#block").await;
     // Our own confirmation dialog, with the action's name on its button.
     browser
-        .wait_until("document.querySelector('#app-dialog').open", "the block confirmation")
+        .wait_until(
+            "document.querySelector('#app-dialog').open",
+            "the block confirmation",
+        )
         .await;
     assert_eq!(browser.text("#app-dialog-ok").await, "Block");
     browser.click("#app-dialog-ok").await;
@@ -400,13 +403,7 @@ async fn a_refused_prompt_is_not_an_answer_the_text_comes_back_with_the_reason()
     let phone = crate::helpers::client();
     app.verified_user_with(&phone, "zarina", PASSWORD).await;
     let browser = Browser::start(1280, 900).await;
-    browser.goto(&app.url("/login")).await;
-    browser.fill("#login", "zarina").await;
-    browser.fill("#password", PASSWORD).await;
-    browser
-        .click("form[action='/login'] button[type=submit]")
-        .await;
-    browser.find("#prompt").await;
+    browser.log_in(&app.address, "zarina", PASSWORD).await;
     // Near the limit a counter appears; over it, Send is off and the counter says why.
     browser
         .fill("#prompt", "Plan a week in Samarkand for me")
@@ -493,12 +490,7 @@ async fn rename_and_delete_use_our_own_translated_dialog() {
     app.prompt_with(&phone, None, "Keep me", "gpt-4o-mini")
         .await;
     let browser = Browser::start(1280, 900).await;
-    browser.goto(&app.url("/login")).await;
-    browser.fill("#login", "sardor").await;
-    browser.fill("#password", PASSWORD).await;
-    browser
-        .click("form[action='/login'] button[type=submit]")
-        .await;
+    browser.log_in(&app.address, "sardor", PASSWORD).await;
     browser.find(".chat-item").await;
     let row = ".chat-item:last-of-type";
     browser.click(&format!("{row} .item-menu-button")).await;
