@@ -74,12 +74,26 @@
     if (event.key === "Escape") closeMenus(null);
   });
 
-  // Phone layout: the sidebar is a drawer.
+  // The sidebar: on phones a drawer; on wider screens it can be collapsed, and stays so.
+  const desktop = window.matchMedia("(min-width: 769px)");
+  const shell = document.querySelector(".app");
+  try {
+    if (shell && window.localStorage.getItem("cbf-sidebar") === "collapsed") {
+      shell.classList.add("sidebar-collapsed");
+    }
+  } catch (_) { /* storage may be off */ }
   document.addEventListener("click", (event) => {
     const app = document.querySelector(".app");
     if (!app) return;
     if (event.target.closest("[data-sidebar-toggle]")) {
-      app.classList.toggle("sidebar-visible");
+      if (desktop.matches) {
+        const collapsed = app.classList.toggle("sidebar-collapsed");
+        try {
+          window.localStorage.setItem("cbf-sidebar", collapsed ? "collapsed" : "open");
+        } catch (_) { /* storage may be off */ }
+      } else {
+        app.classList.toggle("sidebar-visible");
+      }
       return;
     }
     if (app.classList.contains("sidebar-visible") && !event.target.closest(".sidebar")) {

@@ -59,8 +59,20 @@
   function nearBottom() {
     return conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 120;
   }
+  // Reading back while an answer streams: the page stays put and a button offers the way down.
+  const scrollButton = document.getElementById("scroll-bottom");
+  function updateScrollButton() {
+    if (scrollButton) scrollButton.hidden = nearBottom();
+  }
   function scrollToBottom(force) {
     if (force || nearBottom()) conversation.scrollTop = conversation.scrollHeight;
+    updateScrollButton();
+  }
+  conversation.addEventListener("scroll", updateScrollButton, { passive: true });
+  if (scrollButton) {
+    scrollButton.addEventListener("click", () => {
+      conversation.scrollTo({ top: conversation.scrollHeight, behavior: "smooth" });
+    });
   }
 
   function userMessage(text) {

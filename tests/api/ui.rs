@@ -559,3 +559,61 @@ async fn rename_and_delete_use_our_own_translated_dialog() {
         .await;
     browser.close().await;
 }
+
+#[actix_web::test]
+async fn reading_back_offers_a_way_down_and_the_sidebar_folds_away() {
+    let app = spawn_app_with(&[]).await;
+    let phone = crate::helpers::client();
+    app.verified_user_with(&phone, "dildora", PASSWORD).await;
+    let chat = app
+        .prompt_with(&phone, None, "Tell me about Samarkand", "gpt-4o-mini")
+        .await
+        .chat_id();
+    app.upstream.push(Reply::text(
+        &"Samarkand is one of the oldest cities of Central Asia.\n\n".repeat(60),
+    ));
+    app.prompt_with(&phone, Some(&chat), "More, please", "gpt-4o-mini")
+        .await;
+    let browser = Browser::start(1280, 900).await;
+    browser.log_in(&app.address, "dildora", PASSWORD).await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find("#messages .message").await;
+    browser
+        .wait_until(
+            "document.querySelector('#scroll-bottom').hidden",
+            "no button at the newest message",
+        )
+        .await;
+    browser
+        .eval("const c = document.querySelector('#conversation'); c.scrollTop = 0; c.dispatchEvent(new Event('scroll')); return true;")
+        .await;
+    browser
+        .wait_until(
+            "!document.querySelector('#scroll-bottom').hidden",
+            "the way down while reading back",
+        )
+        .await;
+    browser.screenshot("14-scroll-to-bottom").await;
+    browser.click("#scroll-bottom").await;
+    browser
+        .wait_until(
+            "document.querySelector('#scroll-bottom').hidden",
+            "back at the newest message",
+        )
+        .await;
+    // The sidebar folds away on a wide screen, and stays folded after a reload.
+    let sidebar_hidden = "getComputedStyle(document.querySelector('#sidebar')).display === 'none'";
+    browser.click(".sidebar-close").await;
+    browser.wait_until(sidebar_hidden, "the sidebar folded").await;
+    browser.screenshot("14-sidebar-folded").await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find("#messages .message").await;
+    browser
+        .wait_until(sidebar_hidden, "still folded after a reload")
+        .await;
+    browser.click(".topbar .sidebar-open").await;
+    browser
+        .wait_until(&format!("!({sidebar_hidden})"), "the sidebar back")
+        .await;
+    browser.close().await;
+}

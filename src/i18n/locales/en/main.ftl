@@ -118,6 +118,7 @@ email-reset-body =
 sidebar-label = Chats
 sidebar-open = Open the sidebar
 sidebar-close = Close the sidebar
+scroll-to-bottom = Scroll to the newest message
 new-chat = New chat
 search-chats = Search chats
 chat-history = Chat history

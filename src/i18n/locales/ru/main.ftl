@@ -118,6 +118,7 @@ email-reset-body =
 sidebar-label = Чаты
 sidebar-open = Открыть боковую панель
 sidebar-close = Закрыть боковую панель
+scroll-to-bottom = К последнему сообщению
 new-chat = Новый чат
 search-chats = Поиск по чатам
 chat-history = История чатов

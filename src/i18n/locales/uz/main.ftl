@@ -118,6 +118,7 @@ email-reset-body =
 sidebar-label = Suhbatlar
 sidebar-open = Yon panelni ochish
 sidebar-close = Yon panelni yopish
+scroll-to-bottom = Oxirgi xabarga o‘tish
 new-chat = Yangi suhbat
 search-chats = Suhbatlarni qidirish
 chat-history = Suhbatlar tarixi
