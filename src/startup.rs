@@ -359,6 +359,11 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
                         web::post().to(profile::change_password),
                     )
                     .route("/profile/delete", web::post().to(profile::delete))
+                    .route("/profile/export", web::get().to(profile::export))
+                    .route(
+                        "/profile/chats/delete",
+                        web::post().to(profile::delete_chats),
+                    )
                     .route("/models/{id}/source.pdf", web::get().to(models::source_pdf))
                     .service(admin::scope(UploadLimit::new(
                         parts.settings.server.model_pdf_max_bytes,

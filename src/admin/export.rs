@@ -23,6 +23,21 @@ pub struct ChatExport {
     pub username: String,
 }
 
+/// Every chat of `user` (newest first), ready to export.
+pub async fn user_chats(
+    pool: &MySqlPool,
+    user: &crate::store::users::UserRow,
+) -> Result<Vec<ChatExport>, sqlx::Error> {
+    let rows = crate::store::chats::list_for_user(pool, &user.id, None, u32::MAX).await?;
+    Ok(rows
+        .into_iter()
+        .map(|chat| ChatExport {
+            chat,
+            username: user.username.clone(),
+        })
+        .collect())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error(transparent)]

@@ -608,3 +608,68 @@ async fn a_failed_login_says_why_once() {
     let html = failed.text().await.unwrap();
     assert_eq!(html.matches("not correct").count(), 1, "{html}");
 }
+
+#[actix_web::test]
+async fn export_my_data_and_delete_all_chats_from_the_profile() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    app.verified_user("madina", PASSWORD).await;
+    let mine = app.prompt(None, "Mening suhbatim").await.chat_id();
+    app.prompt(Some(&mine), "Yana bir savol").await;
+    let other = client();
+    app.verified_user_with(&other, "someone", PASSWORD).await;
+    app.prompt_with(&other, None, "Not for Madina", "gpt-4o-mini")
+        .await;
+    let profile = app.get_html("/profile").await;
+    assert!(profile.contains(r#"href="/profile/export""#));
+    assert!(profile.contains(r#"action="/profile/chats/delete""#));
+
+    let export = app.get("/profile/export").await;
+    assert_eq!(export.status(), 200);
+    assert_eq!(export.headers()["content-type"], "application/zip");
+    assert!(
+        export.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("chatbot-factory-madina.zip")
+    );
+    let bytes = export.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut markdown = String::new();
+    archive
+        .by_name("madina/chats.md")
+        .unwrap()
+        .read_to_string(&mut markdown)
+        .unwrap();
+    assert!(markdown.contains("Mening suhbatim") && markdown.contains("Yana bir savol"));
+    assert!(!markdown.contains("Not for Madina"), "only my own chats");
+    assert_eq!(archive.len(), 2, "Markdown and JSON, nobody else's folder");
+    assert_eq!(
+        client()
+            .get(app.url("/profile/export"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+
+    let deleted = app.post_form("/profile/chats/delete", &[]).await;
+    assert_eq!(location(&deleted), "/profile?chats_deleted=1");
+    assert!(
+        app.get_html("/profile?chats_deleted=1")
+            .await
+            .contains("All your chats have been deleted")
+    );
+    let live: Vec<String> = sqlx::query_scalar("SELECT title FROM chat ORDER BY title")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        live,
+        vec!["Not for Madina".to_owned()],
+        "the other user's chat stays"
+    );
+    assert_eq!(app.get(&format!("/c/{mine}")).await.status(), 404);
+    assert_eq!(app.get("/profile").await.status(), 200, "the account stays");
+}

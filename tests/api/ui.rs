@@ -604,7 +604,9 @@ async fn reading_back_offers_a_way_down_and_the_sidebar_folds_away() {
     // The sidebar folds away on a wide screen, and stays folded after a reload.
     let sidebar_hidden = "getComputedStyle(document.querySelector('#sidebar')).display === 'none'";
     browser.click(".sidebar-close").await;
-    browser.wait_until(sidebar_hidden, "the sidebar folded").await;
+    browser
+        .wait_until(sidebar_hidden, "the sidebar folded")
+        .await;
     browser.screenshot("14-sidebar-folded").await;
     browser.goto(&app.url(&format!("/c/{chat}"))).await;
     browser.find("#messages .message").await;

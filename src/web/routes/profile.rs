@@ -39,6 +39,8 @@ pub struct ProfileQuery {
     saved: Option<String>,
     #[serde(default)]
     password: Option<String>,
+    #[serde(default)]
+    chats_deleted: Option<String>,
 }
 
 pub async fn show(
@@ -49,6 +51,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let mut data = profile_data(&page, &pool, &user.0).await?;
     data["saved"] = json!(query.saved.is_some());
+    data["chats_deleted"] = json!(query.chats_deleted.is_some());
     data["password_changed"] = json!(query.password.is_some());
     page.render("profile", data)
 }
@@ -219,4 +222,24 @@ pub async fn delete(
     })?;
     session.purge();
     Ok(see_other("/register?deleted=1"))
+}
+
+/// "Export my data": every chat of mine, as Markdown and JSON in one zip.
+pub async fn export(
+    user: CurrentUser,
+    pool: web::Data<MySqlPool>,
+) -> Result<HttpResponse, AppError> {
+    let chats = crate::admin::export::user_chats(&pool, &user.0).await?;
+    let name = format!("chatbot-factory-{}", user.0.username);
+    let users = vec![(user.0.username.clone(), chats)];
+    super::admin::exporting::zip_download(&pool, users, &name).await
+}
+
+/// "Delete all chats" (the account stays).
+pub async fn delete_chats(
+    user: CurrentUser,
+    chats: web::Data<ChatService>,
+) -> Result<HttpResponse, AppError> {
+    chats.delete_all_for(&user.0).await?;
+    Ok(see_other("/profile?chats_deleted=1"))
 }

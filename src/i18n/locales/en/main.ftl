@@ -151,6 +151,12 @@ password-change-note = Changing the password logs out every other device.
 account-delete = Delete account
 account-delete-text = This deletes your account and all your chats. Your username and e-mail become free.
 account-delete-confirm = Really delete your account and all chats?
+your-data = Your data
+your-data-text = Download every chat as Markdown and JSON, or delete all chats and keep the account.
+export-my-data = Export my data
+delete-all-chats = Delete all chats
+delete-all-chats-confirm = Delete all your chats? This cannot be undone.
+chats-deleted-notice = All your chats have been deleted.
 
 # Admin
 admin-title = Admin

@@ -151,6 +151,12 @@ password-change-note = После смены пароля выполняется
 account-delete = Удалить аккаунт
 account-delete-text = Будут удалены ваш аккаунт и все чаты. Имя пользователя и эл. почта освободятся.
 account-delete-confirm = Действительно удалить аккаунт и все чаты?
+your-data = Ваши данные
+your-data-text = Скачайте все чаты в Markdown и JSON или удалите все чаты, сохранив аккаунт.
+export-my-data = Экспортировать мои данные
+delete-all-chats = Удалить все чаты
+delete-all-chats-confirm = Удалить все ваши чаты? Это нельзя отменить.
+chats-deleted-notice = Все ваши чаты удалены.
 
 # Admin
 admin-title = Администратор

@@ -151,6 +151,12 @@ password-change-note = Parol o‘zgartirilsa, boshqa barcha qurilmalardan chiqil
 account-delete = Hisobni o‘chirish
 account-delete-text = Hisobingiz va barcha suhbatlaringiz o‘chiriladi. Foydalanuvchi nomi va e-pochtangiz bo‘shaydi.
 account-delete-confirm = Hisobingiz va barcha suhbatlar rostdan ham o‘chirilsinmi?
+your-data = Maʼlumotlaringiz
+your-data-text = Barcha suhbatlarni Markdown va JSON ko‘rinishida yuklab oling yoki hisobni saqlab, barcha suhbatlarni o‘chiring.
+export-my-data = Maʼlumotlarimni eksport qilish
+delete-all-chats = Barcha suhbatlarni o‘chirish
+delete-all-chats-confirm = Barcha suhbatlaringiz o‘chirilsinmi? Buni qaytarib bo‘lmaydi.
+chats-deleted-notice = Barcha suhbatlaringiz o‘chirildi.
 
 # Admin
 admin-title = Administrator

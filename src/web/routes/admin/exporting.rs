@@ -80,6 +80,26 @@ pub async fn download(
 
 /// The print-friendly page: every chat with a header, messages rendered safely, a page break
 /// between chats.
+/// Several users' chats as one zip (`<user>/chats.md` and `.json`), streamed from a temporary
+/// file whose name is gone before the download starts.
+pub async fn zip_download(
+    pool: &MySqlPool,
+    users: Vec<(String, Vec<ChatExport>)>,
+    name: &str,
+) -> Result<HttpResponse, AppError> {
+    let file = export::zip(pool, users)
+        .await
+        .map_err(AppError::unexpected)?;
+    let reader = tokio::fs::File::open(file.path())
+        .await
+        .map_err(AppError::unexpected)?;
+    drop(file);
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/zip"))
+        .insert_header(disposition(name, "zip"))
+        .streaming(tokio_util::io::ReaderStream::new(reader)))
+}
+
 pub async fn print(
     page: &Page,
     pool: &MySqlPool,

@@ -4,7 +4,7 @@
 pub mod audit;
 pub mod chats;
 pub mod dashboard;
-mod exporting;
+pub(crate) mod exporting;
 pub mod login;
 mod model_form;
 pub mod models;

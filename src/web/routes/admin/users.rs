@@ -1,16 +1,14 @@
 //! `/admin/users`: the list, one user's page, block/unblock, daily quota, print and export.
-use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::MySqlPool;
-use tokio_util::io::ReaderStream;
 
 use super::exporting;
 use crate::accounts::current::CurrentAdmin;
 use crate::accounts::{AccountError, Accounts};
 use crate::admin::charts;
-use crate::admin::export::{self, ChatExport};
+use crate::admin::export;
 use crate::chat::service::ChatService;
 use crate::clock::SharedClock;
 use crate::error::AppError;
@@ -210,17 +208,6 @@ pub async fn quota(
     Ok(see_other(&format!("/admin/users/{}?done=quota", user.id)))
 }
 
-async fn user_exports(pool: &MySqlPool, user: &UserRow) -> Result<Vec<ChatExport>, AppError> {
-    let rows = chats::list_for_user(pool, &user.id, None, u32::MAX).await?;
-    Ok(rows
-        .into_iter()
-        .map(|chat| ChatExport {
-            chat,
-            username: user.username.clone(),
-        })
-        .collect())
-}
-
 pub async fn print(
     page: Page,
     _: CurrentAdmin,
@@ -228,7 +215,7 @@ pub async fn print(
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
     let user = user(&pool, &path).await?;
-    let exports = user_exports(&pool, &user).await?;
+    let exports = export::user_chats(&pool, &user).await?;
     exporting::print(&page, &pool, exports, user.username.clone()).await
 }
 
@@ -239,7 +226,7 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     let (id, format) = path.into_inner();
     let user = user(&pool, &id).await?;
-    let exports = user_exports(&pool, &user).await?;
+    let exports = export::user_chats(&pool, &user).await?;
     exporting::download(&pool, exports, &format, &user.username).await
 }
 
@@ -261,19 +248,8 @@ pub async fn bulk_export(
     let mut users = Vec::new();
     for id in ids {
         let user = user(&pool, id).await?;
-        let exports = user_exports(&pool, &user).await?;
+        let exports = export::user_chats(&pool, &user).await?;
         users.push((user.username, exports));
     }
-    let file = export::zip(&pool, users)
-        .await
-        .map_err(AppError::unexpected)?;
-    let reader = tokio::fs::File::open(file.path())
-        .await
-        .map_err(AppError::unexpected)?;
-    // The file is already open; removing its name now frees the disk once the download ends.
-    drop(file);
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "application/zip"))
-        .insert_header((CONTENT_DISPOSITION, "attachment; filename=\"chats.zip\""))
-        .streaming(ReaderStream::new(reader)))
+    exporting::zip_download(&pool, users, "chats").await
 }
