@@ -300,6 +300,10 @@ fn api_routes() -> actix_web::Scope {
         )
         .route("/chats/{id}/stream", web::get().to(api_chats::follow))
         .route("/chats/{id}/stop", web::post().to(api_chats::stop))
+        .route(
+            "/chats/{id}/answers/{message}/rating",
+            web::put().to(api_chats::rate),
+        )
 }
 
 fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {

@@ -2,7 +2,7 @@
 //! events a command produces (`handle`). No I/O here: the chat actor loads, asks and appends.
 use uuid::Uuid;
 
-use super::events::{AnswerRecord, ChatEvent, TitleSource};
+use super::events::{AnswerRecord, ChatEvent, Rating, TitleSource};
 use crate::events::Aggregate;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +15,8 @@ pub enum Role {
 pub struct Message {
     pub role: Role,
     pub text: String,
+    /// The user's thumbs up/down on an answer.
+    pub rating: Option<Rating>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -73,6 +75,11 @@ pub enum ChatCommand {
         limit: Option<u32>,
     },
     Delete,
+    /// Thumbs up/down (or neither) on the finished answer at `rank` (1-based).
+    RateAnswer {
+        rank: u32,
+        rating: Option<Rating>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -96,6 +103,8 @@ pub enum ChatRuleError {
     NoAnswerInProgress,
     #[error("there is no answer to regenerate")]
     NothingToRegenerate,
+    #[error("there is no finished answer at that place")]
+    NoSuchAnswer,
 }
 
 /// The title a chat gets at once from its first prompt (the model may improve it later).
@@ -134,6 +143,7 @@ impl Aggregate for Chat {
                 self.messages.push(Message {
                     role: Role::User,
                     text: text.clone(),
+                    rating: None,
                 });
             }
             ChatEvent::AnswerStarted { model, instance_id } => {
@@ -149,6 +159,7 @@ impl Aggregate for Chat {
                 self.messages.push(Message {
                     role: Role::Assistant,
                     text: answer.text.clone(),
+                    rating: None,
                 });
             }
             ChatEvent::AnswerDiscarded => {
@@ -167,6 +178,11 @@ impl Aggregate for Chat {
             ChatEvent::ChatModelChanged { model } => self.model = model.clone(),
             ChatEvent::ChatLimitChanged { limit } => self.limit_override = *limit,
             ChatEvent::ChatDeleted => self.deleted = true,
+            ChatEvent::AnswerRated { rank, rating } => {
+                if let Some(message) = self.answer_at(*rank) {
+                    message.rating = *rating;
+                }
+            }
         }
     }
 
@@ -254,6 +270,19 @@ impl Aggregate for Chat {
             ChatCommand::ChangeModel { model } => Ok(self.model_change(&model)),
             ChatCommand::SetLimit { limit } => Ok(vec![ChatEvent::ChatLimitChanged { limit }]),
             ChatCommand::Delete => Ok(vec![ChatEvent::ChatDeleted]),
+            ChatCommand::RateAnswer { rank, rating } => {
+                let index = (rank as usize).wrapping_sub(1);
+                match self.messages.get(index) {
+                    Some(message) if message.role == Role::Assistant => {
+                        if message.rating == rating {
+                            Ok(Vec::new())
+                        } else {
+                            Ok(vec![ChatEvent::AnswerRated { rank, rating }])
+                        }
+                    }
+                    _ => Err(ChatRuleError::NoSuchAnswer),
+                }
+            }
         }
     }
 }
@@ -266,6 +295,14 @@ impl Chat {
     /// The prompt limit in force: the admin's override or the global default.
     pub fn limit(&self, default_limit: u32) -> u32 {
         self.limit_override.unwrap_or(default_limit)
+    }
+
+    /// The finished answer at `rank` (1-based), if that place holds one.
+    fn answer_at(&mut self, rank: u32) -> Option<&mut Message> {
+        let index = (rank as usize).checked_sub(1)?;
+        self.messages
+            .get_mut(index)
+            .filter(|m| m.role == Role::Assistant)
     }
 
     fn ensure_idle(&self) -> Result<(), ChatRuleError> {

@@ -108,7 +108,8 @@ fn regenerate_discards_the_last_answer_from_the_conversation() {
         chat.messages,
         vec![Message {
             role: Role::User,
-            text: "Hi".into()
+            text: "Hi".into(),
+            rating: None,
         }]
     );
 }
@@ -170,4 +171,52 @@ fn a_title_from_the_model_replaces_the_prompts_but_never_the_users() {
             .map(|e| e.len()),
         Ok(1)
     );
+}
+
+#[test]
+fn only_a_finished_answer_can_be_rated_and_the_same_rating_twice_is_nothing() {
+    use crate::chat::events::Rating;
+    let mut chat = Chat::default();
+    for event in [
+        ChatEvent::ChatStarted {
+            user_id: Uuid::nil(),
+            title: "t".into(),
+            model: "m".into(),
+        },
+        ChatEvent::UserMessageAppended {
+            text: "Hi".into(),
+            model: "m".into(),
+        },
+        ChatEvent::AnswerStarted {
+            model: "m".into(),
+            instance_id: Uuid::nil(),
+        },
+    ] {
+        chat.apply(&event);
+    }
+    let rate = |rank, rating| ChatCommand::RateAnswer { rank, rating };
+    // The answer is still being written: nothing at rank 2 yet; rank 1 is the prompt.
+    for rank in [0, 1, 2, 99] {
+        assert_eq!(
+            chat.handle(rate(rank, Some(Rating::Up))),
+            Err(ChatRuleError::NoSuchAnswer),
+            "{rank}"
+        );
+    }
+    chat.apply(&ChatEvent::AnswerCompleted(AnswerRecord {
+        text: "Hello".into(),
+        ..Default::default()
+    }));
+    let events = chat.handle(rate(2, Some(Rating::Up))).unwrap();
+    assert_eq!(
+        events,
+        vec![ChatEvent::AnswerRated {
+            rank: 2,
+            rating: Some(Rating::Up)
+        }]
+    );
+    chat.apply(&events[0]);
+    assert_eq!(chat.messages[1].rating, Some(Rating::Up));
+    assert_eq!(chat.handle(rate(2, Some(Rating::Up))), Ok(Vec::new()));
+    assert_eq!(chat.handle(rate(2, None)).unwrap().len(), 1);
 }

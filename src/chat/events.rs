@@ -40,6 +40,37 @@ pub enum ChatEvent {
         limit: Option<u32>,
     },
     ChatDeleted,
+    /// The user rated an answer (thumbs up/down) or took the rating back (`rating: null`).
+    /// `rank` is the answer's 1-based place in the conversation (`chat_history.rank`).
+    AnswerRated {
+        rank: u32,
+        rating: Option<Rating>,
+    },
+}
+
+/// What the user thought of an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    Up,
+    Down,
+}
+
+impl Rating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Up => "up",
+            Rating::Down => "down",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Rating> {
+        match text {
+            "up" => Some(Rating::Up),
+            "down" => Some(Rating::Down),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -139,6 +139,21 @@ pub async fn apply(
                 .execute(conn)
                 .await?;
         }
+        ChatEvent::AnswerRated { rank, rating } => {
+            sqlx::query(
+                "UPDATE chat_history SET rating = ? WHERE chat_id = ? AND `rank` = ? AND role = 'assistant'",
+            )
+            .bind(rating.map(|r| r.as_str()))
+            .bind(chat_id)
+            .bind(rank)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("UPDATE chat SET version = ? WHERE id = ?")
+                .bind(event.sequence)
+                .bind(chat_id)
+                .execute(conn)
+                .await?;
+        }
         ChatEvent::ChatDeleted => {
             let user_id = owner(conn, chat_id).await?;
             sqlx::query("DELETE FROM chat_history WHERE chat_id = ?")

@@ -8,7 +8,7 @@ use super::actor::{
     Accepted, ChatError, Execute, Follow, PromptKind, Snapshot, Stop, SubmitPrompt,
 };
 use super::aggregate::{ChatCommand, ChatRuleError};
-use super::events::TitleSource;
+use super::events::{Rating, TitleSource};
 use super::live::Subscription;
 use crate::accounts::rate_limit::RateLimiter;
 use crate::catalog::Catalog;
@@ -55,6 +55,7 @@ impl From<ChatError> for AppError {
             ChatError::Rule(ChatRuleError::NothingToRegenerate) => {
                 AppError::Conflict(Msg::new("chat-nothing-to-regenerate"))
             }
+            ChatError::Rule(ChatRuleError::NoSuchAnswer) => AppError::NotFound,
             ChatError::Rule(ChatRuleError::AlreadyExists) => {
                 AppError::Conflict(Msg::new("error-busy-retry"))
             }
@@ -350,6 +351,21 @@ impl ChatService {
             },
         )
         .await
+    }
+
+    /// Thumbs up/down (or neither) on one of the user's finished answers.
+    pub async fn rate(
+        &self,
+        user: &UserRow,
+        chat_id: ChatId,
+        message_id: u64,
+        rating: Option<Rating>,
+    ) -> Result<(), AppError> {
+        let rank = chats::answer_rank(&self.pool, &chat_id.to_string(), message_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.execute(user, chat_id, ChatCommand::RateAnswer { rank, rating })
+            .await
     }
 
     pub async fn change_model(

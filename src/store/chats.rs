@@ -28,6 +28,21 @@ pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<ChatRow>, sqlx::E
     .await
 }
 
+/// The place (`rank`) of an answer in its chat, by the message's id.
+pub async fn answer_rank(
+    pool: &MySqlPool,
+    chat_id: &str,
+    message_id: u64,
+) -> Result<Option<u32>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT `rank` FROM chat_history WHERE chat_id = ? AND id = ? AND role = 'assistant'",
+    )
+    .bind(chat_id)
+    .bind(message_id)
+    .fetch_optional(pool)
+    .await
+}
+
 /// A user's chats, most recently active first, `limit` at a time (keyset pagination on
 /// `(updated_at, id)`, so a sidebar with 10,000 chats stays fast).
 pub async fn list_for_user(
@@ -87,6 +102,8 @@ pub struct MessageRow {
     pub ttft_ms: Option<u32>,
     /// JSON list of `llm::Source` (PDF models' answers only).
     pub sources: Option<String>,
+    /// The user's thumbs: "up", "down" or none.
+    pub rating: Option<String>,
 }
 
 impl MessageRow {
@@ -100,7 +117,7 @@ impl MessageRow {
 }
 
 const MESSAGE_COLUMNS: &str = "id, role, content, date, `rank`, status, model, prompt_tokens, \
-    completion_tokens, error, latency_ms, ttft_ms, sources";
+    completion_tokens, error, latency_ms, ttft_ms, sources, rating";
 
 /// The last `limit` messages before `before_rank` (all the latest when `None`), oldest first.
 pub async fn messages(

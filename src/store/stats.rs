@@ -106,6 +106,9 @@ pub struct ModelUsage {
     pub answers: u64,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
+    /// Thumbs up and down, now, on this model's answers written in the range.
+    pub likes: u64,
+    pub dislikes: u64,
 }
 
 pub async fn by_model(
@@ -113,13 +116,22 @@ pub async fn by_model(
     from: Date,
     to: Date,
 ) -> Result<Vec<ModelUsage>, sqlx::Error> {
+    let until = to.next_day().unwrap_or(to).midnight();
     sqlx::query_as(
-        "SELECT model, CAST(SUM(prompts) AS UNSIGNED) AS prompts, CAST(SUM(answers) AS UNSIGNED) AS answers, \
-         CAST(SUM(prompt_tokens) AS UNSIGNED) AS prompt_tokens, CAST(SUM(completion_tokens) AS UNSIGNED) AS completion_tokens \
-         FROM daily_model_stats WHERE day BETWEEN ? AND ? GROUP BY model ORDER BY prompts DESC, model",
+        "SELECT s.model, s.prompts, s.answers, s.prompt_tokens, s.completion_tokens, \
+         CAST(COALESCE(r.likes, 0) AS UNSIGNED) AS likes, CAST(COALESCE(r.dislikes, 0) AS UNSIGNED) AS dislikes \
+         FROM (SELECT model, CAST(SUM(prompts) AS UNSIGNED) AS prompts, CAST(SUM(answers) AS UNSIGNED) AS answers, \
+               CAST(SUM(prompt_tokens) AS UNSIGNED) AS prompt_tokens, CAST(SUM(completion_tokens) AS UNSIGNED) AS completion_tokens \
+               FROM daily_model_stats WHERE day BETWEEN ? AND ? GROUP BY model) s \
+         LEFT JOIN (SELECT model, SUM(rating = 'up') AS likes, SUM(rating = 'down') AS dislikes \
+               FROM chat_history WHERE role = 'assistant' AND rating IS NOT NULL AND date >= ? AND date < ? \
+               GROUP BY model) r ON r.model = s.model \
+         ORDER BY s.prompts DESC, s.model",
     )
     .bind(from)
     .bind(to)
+    .bind(from.midnight())
+    .bind(until)
     .fetch_all(pool)
     .await
 }

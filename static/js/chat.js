@@ -55,6 +55,14 @@
   }
   const COPY = ["rect", "M5 15V5a2 2 0 0 1 2-2h10"];
   const REGENERATE = ["M21 12a9 9 0 1 1-3-6.7L21 8M21 3v5h-5"];
+  const THUMB_UP = ["M7 11v9H4v-9zM7 11l4-8c1.5 0 2.5 1 2 3l-1 4h6a2 2 0 0 1 2 2.3l-1.2 6A2 2 0 0 1 16.8 20H7"];
+  const THUMB_DOWN = ["M7 13V4H4v9zM7 13l4 8c1.5 0 2.5-1 2-3l-1-4h6a2 2 0 0 0 2-2.3l-1.2-6A2 2 0 0 0 16.8 4H7"];
+  function rateButton(rating) {
+    const button = iconButton("rate-answer", label(rating === "up" ? "RateGood" : "RateBad"), rating === "up" ? THUMB_UP : THUMB_DOWN);
+    button.dataset.rating = rating;
+    button.setAttribute("aria-pressed", "false");
+    return button;
+  }
 
   function nearBottom() {
     return conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 120;
@@ -313,6 +321,14 @@
       article.insertBefore(status, actions);
     }
     actions.replaceChildren(iconButton("copy-message", label("Copy"), COPY), iconButton("regenerate-answer", label("Regenerate"), REGENERATE));
+    if (data.status === "complete" && data.answer_id) {
+      actions.append(rateButton("up"), rateButton("down"));
+      actions.querySelectorAll(".rate-answer").forEach((b) => {
+        const chosen = b.dataset.rating === data.rating;
+        b.classList.toggle("chosen", chosen);
+        b.setAttribute("aria-pressed", String(chosen));
+      });
+    }
     if (data.model) {
       const meta = document.createElement("span");
       meta.className = "message-meta";
@@ -441,6 +457,20 @@
     if (event.target.closest(".copy-message")) {
       const text = article.classList.contains("user") ? article.querySelector(".message-body").textContent : sourceText(article);
       if (await window.CBF.copy(text)) window.CBF.toast(label("Copied"));
+    } else if (event.target.closest(".rate-answer")) {
+      // Thumbs up/down; the same thumb again takes the rating back.
+      const button = event.target.closest(".rate-answer");
+      const rating = button.getAttribute("aria-pressed") === "true" ? null : button.dataset.rating;
+      const response = await fetch("/api/chats/" + state.chatId + "/answers/" + article.dataset.id + "/rating", {
+        method: "PUT", headers: headers(), body: JSON.stringify({ rating }),
+      });
+      if (!response.ok) return;
+      const saved = (await response.json()).rating;
+      article.querySelectorAll(".rate-answer").forEach((b) => {
+        const chosen = b.dataset.rating === saved;
+        b.classList.toggle("chosen", chosen);
+        b.setAttribute("aria-pressed", String(chosen));
+      });
     } else if (event.target.closest(".regenerate-answer, .retry-answer")) {
       // Only the last answer is regenerated (the server answers the end of the conversation).
       if (article.nextElementSibling === null) regenerate(article);
@@ -489,7 +519,7 @@
   function finishAnswerStatic(article, m) {
     const wasAnswer = state.answer;
     finishAnswer(article, { status: m.status, error: m.error, html: m.html, text: m.text, model: m.model,
-      prompt_tokens: m.prompt_tokens, completion_tokens: m.completion_tokens, answer_id: m.id });
+      prompt_tokens: m.prompt_tokens, completion_tokens: m.completion_tokens, answer_id: m.id, rating: m.rating });
     state.answer = wasAnswer;
     if (wasAnswer) setBusy(true);
   }

@@ -659,3 +659,108 @@ async fn the_picker_says_in_plain_words_and_in_the_users_language_why_a_model_ca
         .unwrap();
     assert!(settings.contains("OPENAI_API_KEY"), "{settings}");
 }
+
+#[actix_web::test]
+async fn thumbs_up_and_down_are_events_counted_per_model_and_only_the_owner_rates() {
+    let app = spawn_app().await;
+    app.verified_user("gulshan", PASSWORD).await;
+    let first = app.prompt(None, "first").await;
+    let chat = first.chat_id();
+    let answer_id = first.done()["answer_id"].as_u64().unwrap();
+    let second = app.prompt(Some(&chat), "second").await;
+    let second_id = second.done()["answer_id"].as_u64().unwrap();
+    let rate = |id: u64, rating: Value| {
+        let app = &app;
+        let chat = chat.clone();
+        async move {
+            app.api_send(
+                &app.api,
+                Method::PUT,
+                &format!("/api/chats/{chat}/answers/{id}/rating"),
+                Some(json!({ "rating": rating })),
+            )
+            .await
+        }
+    };
+    let up = rate(answer_id, json!("up")).await;
+    assert_eq!(up.status(), 200);
+    assert_eq!(up.json::<Value>().await.unwrap()["rating"], "up");
+    assert_eq!(rate(second_id, json!("down")).await.status(), 200);
+    // The same thumb twice records nothing more; a bad value is a clear 422.
+    assert_eq!(rate(answer_id, json!("up")).await.status(), 200);
+    let bad = rate(answer_id, json!("meh")).await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("up"));
+    let rated: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT role, rating FROM chat_history WHERE chat_id = ? ORDER BY `rank`")
+            .bind(&chat)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        rated,
+        vec![
+            ("user".into(), None),
+            ("assistant".into(), Some("up".into())),
+            ("user".into(), None),
+            ("assistant".into(), Some("down".into())),
+        ]
+    );
+    assert_eq!(
+        app.event_types(&chat)
+            .await
+            .iter()
+            .filter(|t| *t == "AnswerRated")
+            .count(),
+        2
+    );
+    // A prompt is not an answer; another user's chat is not found.
+    let prompt_id: u64 =
+        sqlx::query_scalar("SELECT id FROM chat_history WHERE chat_id = ? AND `rank` = 1")
+            .bind(&chat)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(rate(prompt_id, json!("up")).await.status(), 404);
+    let stranger = client();
+    app.verified_user_with(&stranger, "stranger", PASSWORD)
+        .await;
+    let theirs = app
+        .api_send(
+            &stranger,
+            Method::PUT,
+            &format!("/api/chats/{chat}/answers/{answer_id}/rating"),
+            Some(json!({ "rating": "down" })),
+        )
+        .await;
+    assert_eq!(theirs.status(), 404);
+    // The page shows the thumbs as chosen; the dashboard counts them per model.
+    let page = app.get_html(&format!("/c/{chat}")).await;
+    assert_eq!(page.matches(r#"aria-pressed="true""#).count(), 2);
+    let admin = app.admin_client().await;
+    let dashboard = app.get_with(&admin, "/admin").await.text().await.unwrap();
+    assert!(
+        dashboard.contains("<td>gpt-4o-mini</td><td>2</td><td>2</td>")
+            && dashboard.contains("<td>1</td><td>1</td></tr>"),
+        "{dashboard}"
+    );
+    // Taking it back, then a regenerate drops the last answer with its rating.
+    assert_eq!(rate(answer_id, Value::Null).await.status(), 200);
+    app.regenerate(&chat).await;
+    let ratings: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT rating FROM chat_history WHERE chat_id = ? AND role = 'assistant' ORDER BY `rank`",
+    )
+    .bind(&chat)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(ratings, vec![None, None]);
+    let report = chatbot_factory::events::replay::verify(
+        &app.settings.database,
+        &app.pool,
+        &chatbot_factory::projections(),
+    )
+    .await
+    .unwrap();
+    assert!(report.identical(), "{report:#?}");
+}

@@ -617,5 +617,22 @@ async fn reading_back_offers_a_way_down_and_the_sidebar_folds_away() {
     browser
         .wait_until(&format!("!({sidebar_hidden})"), "the sidebar back")
         .await;
+    // Thumbs up on the last answer stays chosen after a reload.
+    let thumb = "#messages .message.assistant:last-of-type .rate-answer[data-rating='up']";
+    browser.click(thumb).await;
+    browser
+        .wait_until(
+            &format!("document.querySelector(\"{thumb}\").getAttribute('aria-pressed') === 'true'"),
+            "the thumb chosen",
+        )
+        .await;
+    browser.screenshot("14-thumbs-up").await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser
+        .wait_until(
+            &format!("document.querySelector(\"{thumb}\").getAttribute('aria-pressed') === 'true'"),
+            "still chosen after a reload",
+        )
+        .await;
     browser.close().await;
 }

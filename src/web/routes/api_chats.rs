@@ -12,6 +12,7 @@ use super::chat::{MessageView, PAGE_MESSAGES, limit_view, picker};
 use crate::accounts::current::CurrentUser;
 use crate::catalog::Catalog;
 use crate::chat::actor::Accepted;
+use crate::chat::events::Rating;
 use crate::chat::service::{ChatService, PromptInput};
 use crate::domain::ChatId;
 use crate::error::AppError;
@@ -188,6 +189,31 @@ pub async fn stop(
 ) -> Result<HttpResponse, AppError> {
     let stopped = service.stop(&user.0, *path).await?;
     Ok(HttpResponse::Ok().json(json!({ "stopped": stopped })))
+}
+
+#[derive(Deserialize)]
+pub struct RatingBody {
+    /// "up", "down", or null to take the rating back.
+    rating: Option<String>,
+}
+
+/// `PUT /api/chats/{id}/answers/{message}/rating`: thumbs up/down on an answer.
+pub async fn rate(
+    user: CurrentUser,
+    path: web::Path<(ChatId, u64)>,
+    body: web::Json<RatingBody>,
+    service: web::Data<ChatService>,
+) -> Result<HttpResponse, AppError> {
+    let (chat_id, message_id) = path.into_inner();
+    let rating = match body.rating.as_deref() {
+        None => None,
+        Some(text) => Some(
+            Rating::parse(text)
+                .ok_or_else(|| AppError::Unprocessable(Msg::new("rating-invalid")))?,
+        ),
+    };
+    service.rate(&user.0, chat_id, message_id, rating).await?;
+    Ok(HttpResponse::Ok().json(json!({ "rating": rating.map(Rating::as_str) })))
 }
 
 #[derive(Deserialize)]

@@ -41,6 +41,7 @@ pub struct MessageView {
     pub latency_ms: Option<u32>,
     pub date: String,
     pub sources: Vec<crate::llm::Source>,
+    pub rating: Option<String>,
 }
 
 impl MessageView {
@@ -75,6 +76,7 @@ impl From<MessageRow> for MessageView {
             latency_ms: row.latency_ms,
             date: row.date.assume_utc().format(&Rfc3339).unwrap_or_default(),
             sources,
+            rating: row.rating,
         }
     }
 }
