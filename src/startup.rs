@@ -34,7 +34,7 @@ use crate::site;
 use crate::web::csrf::{self, CsrfConfig};
 use crate::web::proxy::ProxyTrust;
 use crate::web::routes::{
-    admin, api_chats, auth, chat, health, language, models, password, profile,
+    admin, api_chats, auth, chat, health, language, models, password, profile, settings,
 };
 use crate::web::templates::Templates;
 use crate::web::upload::UploadLimit;
@@ -364,6 +364,11 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
                     )
                     .route("/profile/delete", web::post().to(profile::delete))
                     .route("/profile/export", web::get().to(profile::export))
+                    .route("/settings", web::get().to(settings::show))
+                    .route(
+                        "/settings/instructions",
+                        web::post().to(settings::save_instructions),
+                    )
                     .route(
                         "/profile/chats/delete",
                         web::post().to(profile::delete_chats),

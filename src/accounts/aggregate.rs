@@ -12,8 +12,11 @@ pub struct User {
     pub verified: bool,
     pub blocked: bool,
     pub block_reason: Option<String>,
-    /// Prompts a day across all chats; 0 = unlimited.
+    /// Prompts a day across all chats; 0 = the site default.
     pub daily_quota: u32,
+    /// Custom instructions: what to know about the user, how to answer.
+    pub custom_about: String,
+    pub custom_style: String,
     pub deleted: bool,
     pub sequence: u64,
 }
@@ -48,6 +51,10 @@ pub enum UserCommand {
     Unblock,
     SetDailyQuota {
         prompts: u32,
+    },
+    SetCustomInstructions {
+        about: String,
+        style: String,
     },
     Delete,
 }
@@ -120,6 +127,10 @@ impl Aggregate for User {
                 self.block_reason = None;
             }
             UserEvent::DailyQuotaChanged { prompts } => self.daily_quota = *prompts,
+            UserEvent::CustomInstructionsChanged { about, style } => {
+                self.custom_about = about.clone();
+                self.custom_style = style.clone();
+            }
             UserEvent::UserDeleted => self.deleted = true,
         }
     }
@@ -190,6 +201,14 @@ impl Aggregate for User {
             UserCommand::SetDailyQuota { prompts } if prompts == self.daily_quota => Vec::new(),
             UserCommand::SetDailyQuota { prompts } => {
                 vec![UserEvent::DailyQuotaChanged { prompts }]
+            }
+            UserCommand::SetCustomInstructions { about, style }
+                if about == self.custom_about && style == self.custom_style =>
+            {
+                Vec::new()
+            }
+            UserCommand::SetCustomInstructions { about, style } => {
+                vec![UserEvent::CustomInstructionsChanged { about, style }]
             }
             UserCommand::Delete => vec![UserEvent::UserDeleted],
         };

@@ -38,6 +38,11 @@ pub enum UserEvent {
     DailyQuotaChanged {
         prompts: u32,
     },
+    /// The user's custom instructions (both empty = none); new chats carry them.
+    CustomInstructionsChanged {
+        about: String,
+        style: String,
+    },
     UserDeleted,
 }
 

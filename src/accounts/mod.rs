@@ -16,5 +16,6 @@ mod service;
 pub mod session_store;
 pub mod tokens;
 
+pub use profile::CUSTOM_INSTRUCTIONS_MAX_CHARS;
 pub use registration::Registration;
 pub use service::{AccountError, AccountRules, Accounts, FieldErrors};

@@ -10,6 +10,9 @@ use crate::i18n::{Lang, Msg};
 use crate::store::users::{self, UserRow};
 use crate::store::{sessions, tokens as token_rows};
 
+/// The longest custom instruction field, in characters (as chatgpt.com).
+pub const CUSTOM_INSTRUCTIONS_MAX_CHARS: usize = 1500;
+
 impl Accounts {
     /// Renames and/or changes the e-mail address; a new address must be verified again.
     #[tracing::instrument(name = "Updating a profile", skip_all)]
@@ -52,6 +55,38 @@ impl Accounts {
                 .await?;
         }
         Ok(updated)
+    }
+
+    /// Saves the custom instructions (each at most `CUSTOM_INSTRUCTIONS_MAX_CHARS`, trimmed);
+    /// new chats carry them.
+    #[tracing::instrument(name = "Saving custom instructions", skip_all)]
+    pub async fn set_custom_instructions(
+        &self,
+        user: &UserRow,
+        about: &str,
+        style: &str,
+    ) -> Result<(), AccountError> {
+        let mut errors = FieldErrors::new();
+        let (about, style) = (about.trim(), style.trim());
+        for (field, text) in [("about", about), ("style", style)] {
+            if text.chars().count() > CUSTOM_INSTRUCTIONS_MAX_CHARS {
+                errors.insert(
+                    field,
+                    Msg::new("custom-instructions-too-long")
+                        .arg("max", CUSTOM_INSTRUCTIONS_MAX_CHARS),
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AccountError::Fields(errors));
+        }
+        let command = UserCommand::SetCustomInstructions {
+            about: about.to_owned(),
+            style: style.to_owned(),
+        };
+        self.change_user(&user.id, Metadata::user(&user.id), command)
+            .await?;
+        Ok(())
     }
 
     /// Checks the password, then the caller deletes the chats; see `finish_deletion`.

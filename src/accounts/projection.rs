@@ -109,6 +109,18 @@ async fn apply(
         UserEvent::UserUnblocked => {
             update(conn, "blocked = FALSE, block_reason = NULL", id, version).await?;
         }
+        UserEvent::CustomInstructionsChanged { about, style } => {
+            let or_null = |text: &String| (!text.is_empty()).then(|| text.clone());
+            sqlx::query(
+                "UPDATE `user` SET custom_about = ?, custom_style = ?, version = ? WHERE id = ?",
+            )
+            .bind(or_null(about))
+            .bind(or_null(style))
+            .bind(version)
+            .bind(id)
+            .execute(conn)
+            .await?;
+        }
         UserEvent::DailyQuotaChanged { prompts } => {
             sqlx::query("UPDATE `user` SET daily_prompt_quota = ?, version = ? WHERE id = ?")
                 .bind(prompts)

@@ -36,6 +36,8 @@ pub struct Chat {
     pub prompts: u32,
     pub limit_override: Option<u32>,
     pub answer_in_progress: Option<AnswerInProgress>,
+    /// The owner's custom instructions as they were when the chat started.
+    pub instructions: Option<String>,
     pub deleted: bool,
     /// The sequence of the last applied event (0 = the chat does not exist yet).
     pub sequence: u64,
@@ -50,6 +52,8 @@ pub enum ChatCommand {
         prompt: String,
         model: String,
         instance_id: Uuid,
+        /// The owner's custom instructions, if any.
+        instructions: Option<String>,
     },
     /// `default_limit` is the site-wide prompt limit; the chat's own override wins over it.
     SendPrompt {
@@ -138,6 +142,9 @@ impl Aggregate for Chat {
                 self.title = title.clone();
                 self.model = model.clone();
             }
+            ChatEvent::CustomInstructionsAttached { instructions } => {
+                self.instructions = Some(instructions.clone());
+            }
             ChatEvent::UserMessageAppended { text, .. } => {
                 self.prompts += 1;
                 self.messages.push(Message {
@@ -196,24 +203,27 @@ impl Aggregate for Chat {
             prompt,
             model,
             instance_id,
+            instructions,
         } = command
         {
             if self.sequence > 0 {
                 return Err(ChatRuleError::AlreadyExists);
             }
             let title = title_from_prompt(&prompt);
-            return Ok(vec![
-                ChatEvent::ChatStarted {
-                    user_id: owner,
-                    title,
-                    model: model.clone(),
-                },
-                ChatEvent::UserMessageAppended {
-                    text: prompt,
-                    model: model.clone(),
-                },
-                ChatEvent::AnswerStarted { model, instance_id },
-            ]);
+            let mut events = vec![ChatEvent::ChatStarted {
+                user_id: owner,
+                title,
+                model: model.clone(),
+            }];
+            if let Some(instructions) = instructions.filter(|i| !i.trim().is_empty()) {
+                events.push(ChatEvent::CustomInstructionsAttached { instructions });
+            }
+            events.push(ChatEvent::UserMessageAppended {
+                text: prompt,
+                model: model.clone(),
+            });
+            events.push(ChatEvent::AnswerStarted { model, instance_id });
+            return Ok(events);
         }
         if !self.exists() {
             return Err(ChatRuleError::NotFound);

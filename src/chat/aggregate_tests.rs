@@ -46,6 +46,7 @@ fn first_prompt_starts_the_chat_with_a_title() {
         prompt: "  How do   I bake bread?  ".into(),
         model: MODEL.into(),
         instance_id: Uuid::nil(),
+        instructions: None,
     };
     let events = given(&[]).handle(command).expect("allowed");
     assert_eq!(events.len(), 3);

@@ -14,6 +14,11 @@ pub enum ChatEvent {
         title: String,
         model: String,
     },
+    /// The owner's custom instructions, copied when the chat started (right after
+    /// `ChatStarted`); the model reads them in every turn of this chat.
+    CustomInstructionsAttached {
+        instructions: String,
+    },
     UserMessageAppended {
         text: String,
         model: String,

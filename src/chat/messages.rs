@@ -35,8 +35,14 @@ pub struct Follow;
 /// Which kind of prompt: the first of a new chat, a follow-up, or "regenerate the last answer".
 #[derive(Clone, Debug)]
 pub enum PromptKind {
-    Start { owner: Uuid },
-    Follow { default_limit: u32 },
+    /// A new chat, with its owner's custom instructions (if any).
+    Start {
+        owner: Uuid,
+        instructions: Option<String>,
+    },
+    Follow {
+        default_limit: u32,
+    },
     Regenerate,
 }
 

@@ -139,6 +139,14 @@ pub async fn apply(
                 .execute(conn)
                 .await?;
         }
+        // Only the chat's actor reads them (they go to the model, not onto a page).
+        ChatEvent::CustomInstructionsAttached { .. } => {
+            sqlx::query("UPDATE chat SET version = ? WHERE id = ?")
+                .bind(event.sequence)
+                .bind(chat_id)
+                .execute(conn)
+                .await?;
+        }
         ChatEvent::AnswerRated { rank, rating } => {
             sqlx::query(
                 "UPDATE chat_history SET rating = ? WHERE chat_id = ? AND `rank` = ? AND role = 'assistant'",

@@ -50,11 +50,15 @@ impl ChatActor {
         }
         self.accepting = true;
         let command = match &prompt.kind {
-            PromptKind::Start { owner } => ChatCommand::Start {
+            PromptKind::Start {
+                owner,
+                instructions,
+            } => ChatCommand::Start {
                 owner: *owner,
                 prompt: prompt.text.clone(),
                 model: prompt.model.clone(),
                 instance_id: self.deps.instance_id,
+                instructions: instructions.clone(),
             },
             PromptKind::Follow { default_limit } => ChatCommand::SendPrompt {
                 prompt: prompt.text.clone(),
@@ -116,6 +120,12 @@ impl ChatActor {
             role: Role::System,
             content: self.deps.system_prompt.clone(),
         }];
+        if let Some(instructions) = &chat.instructions {
+            messages.push(ChatMessage {
+                role: Role::System,
+                content: instructions.clone(),
+            });
+        }
         messages.extend(
             chat.messages
                 .iter()

@@ -20,10 +20,14 @@ pub struct UserRow {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub version: u64,
+    /// Custom instructions: what the assistant should know about the user, how to answer.
+    pub custom_about: Option<String>,
+    pub custom_style: Option<String>,
 }
 
 const COLUMNS: &str = "id, username, password, email, date, verified, blocked, block_reason, \
-    daily_prompt_quota, last_active, chats, prompts, prompt_tokens, completion_tokens, version";
+    daily_prompt_quota, last_active, chats, prompts, prompt_tokens, completion_tokens, version, \
+    custom_about, custom_style";
 
 pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(

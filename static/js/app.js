@@ -28,6 +28,15 @@
     showThemeName();
   });
 
+  // The settings page's theme choice (the same cookie as the menu's toggle).
+  document.addEventListener("change", (event) => {
+    const choice = event.target.closest("input[data-theme-choice]");
+    if (!choice) return;
+    root.dataset.theme = choice.value;
+    document.cookie = "theme=" + choice.value + "; path=/; max-age=31536000; samesite=lax";
+    showThemeName();
+  });
+
   // A form that came back with errors: bring the first one into view and focus it (the
   // reloaded page would otherwise show its top, and the error may be below the fold).
   const firstError = document.querySelector(

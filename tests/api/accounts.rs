@@ -620,9 +620,14 @@ async fn export_my_data_and_delete_all_chats_from_the_profile() {
     app.verified_user_with(&other, "someone", PASSWORD).await;
     app.prompt_with(&other, None, "Not for Madina", "gpt-4o-mini")
         .await;
-    let profile = app.get_html("/profile").await;
-    assert!(profile.contains(r#"href="/profile/export""#));
-    assert!(profile.contains(r#"action="/profile/chats/delete""#));
+    let settings = app.get_html("/settings").await;
+    assert!(settings.contains(r#"href="/profile/export""#));
+    assert!(settings.contains(r#"action="/profile/chats/delete""#));
+    assert!(
+        app.get_html("/profile")
+            .await
+            .contains(r#"href="/settings#your-data""#)
+    );
 
     let export = app.get("/profile/export").await;
     assert_eq!(export.status(), 200);
@@ -655,9 +660,9 @@ async fn export_my_data_and_delete_all_chats_from_the_profile() {
     );
 
     let deleted = app.post_form("/profile/chats/delete", &[]).await;
-    assert_eq!(location(&deleted), "/profile?chats_deleted=1");
+    assert_eq!(location(&deleted), "/settings?chats_deleted=1");
     assert!(
-        app.get_html("/profile?chats_deleted=1")
+        app.get_html("/settings?chats_deleted=1")
             .await
             .contains("All your chats have been deleted")
     );
@@ -672,4 +677,72 @@ async fn export_my_data_and_delete_all_chats_from_the_profile() {
     );
     assert_eq!(app.get(&format!("/c/{mine}")).await.status(), 404);
     assert_eq!(app.get("/profile").await.status(), 200, "the account stays");
+}
+
+#[actix_web::test]
+async fn custom_instructions_reach_the_model_in_new_chats_only() {
+    let app = spawn_app().await;
+    app.verified_user("nozima", PASSWORD).await;
+    let before = app.prompt(None, "before").await.chat_id();
+    let settings = app.get_html("/settings").await;
+    assert!(settings.contains(r#"action="/settings/instructions""#));
+    let saved = app
+        .post_form(
+            "/settings/instructions",
+            &[
+                ("about", "I teach physics in Namangan."),
+                ("style", "Answer in two sentences."),
+            ],
+        )
+        .await;
+    assert_eq!(location(&saved), "/settings?saved=1");
+    let page = app.get_html("/settings?saved=1").await;
+    assert!(page.contains("I teach physics in Namangan.") && page.contains("were saved"));
+    let system_of = |request: &serde_json::Value| -> Vec<String> {
+        request["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role"] == "system")
+            .map(|m| m["content"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    // A new chat carries them, in every turn.
+    let chat = app.prompt(None, "after").await.chat_id();
+    app.prompt(Some(&chat), "and again").await;
+    let requests = app.upstream.requests();
+    for request in &requests[requests.len() - 2..] {
+        let system = system_of(request).join("\n");
+        assert!(
+            system.contains("I teach physics in Namangan.") && system.contains("two sentences"),
+            "{system}"
+        );
+    }
+    // A chat started before keeps going without them.
+    app.prompt(Some(&before), "old chat").await;
+    let last = app.upstream.requests().last().cloned().unwrap();
+    assert!(!system_of(&last).join("\n").contains("Namangan"));
+    // Too long is a field message, not a 500.
+    let long = "x".repeat(1501);
+    let refused = app
+        .post_form("/settings/instructions", &[("about", &long), ("style", "")])
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("At most 1500 characters")
+    );
+    let events: Vec<String> = sqlx::query_scalar(
+        "SELECT event_type FROM event WHERE event_type IN ('CustomInstructionsChanged', 'CustomInstructionsAttached') ORDER BY position",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        ["CustomInstructionsChanged", "CustomInstructionsAttached"]
+    );
 }

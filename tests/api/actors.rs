@@ -32,6 +32,7 @@ fn start(owner: Uuid) -> Execute {
             prompt: "hello".into(),
             model: "gpt-4o-mini".into(),
             instance_id: Uuid::nil(),
+            instructions: None,
         },
         metadata: Metadata::user(owner),
     }

@@ -636,3 +636,51 @@ async fn reading_back_offers_a_way_down_and_the_sidebar_folds_away() {
         .await;
     browser.close().await;
 }
+
+#[actix_web::test]
+async fn the_settings_window_sets_the_theme_and_custom_instructions() {
+    let app = spawn_app_with(&[]).await;
+    app.verified_user_with(&crate::helpers::client(), "kamila", PASSWORD)
+        .await;
+    let browser = Browser::start(1280, 900).await;
+    browser.log_in(&app.address, "kamila", PASSWORD).await;
+    browser.click(".profile-button").await;
+    browser.click("#settings-link").await;
+    browser.find("#instructions").await;
+    browser
+        .click("input[data-theme-choice][value='dark']")
+        .await;
+    browser
+        .wait_until(
+            "document.documentElement.dataset.theme === 'dark' && document.cookie.includes('theme=dark')",
+            "the dark theme chosen",
+        )
+        .await;
+    browser.fill("#about", "Men Buxorodan, dasturchiman.").await;
+    browser.fill("#style", "Qisqa javob bering.").await;
+    browser.click("#save-instructions").await;
+    browser.find("#settings-saved").await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#about').value;")
+            .await,
+        "Men Buxorodan, dasturchiman."
+    );
+    // Uzbek, at phone width, in the dark theme.
+    browser
+        .eval("const s = document.querySelector('#language-select-settings'); s.value = 'uz'; s.dispatchEvent(new Event('change', {bubbles: true})); return true;")
+        .await;
+    browser
+        .wait_until("document.documentElement.lang === 'uz'", "the Uzbek page")
+        .await;
+    browser.resize(390, 844).await;
+    browser
+        .wait_until(
+            "document.querySelector('#sidebar').getBoundingClientRect().right <= 0",
+            "the drawer closed at phone width",
+        )
+        .await;
+    browser.screenshot("15-settings-uz-dark-phone").await;
+    assert!(browser.text("h1").await.contains("Sozlamalar"));
+    browser.close().await;
+}

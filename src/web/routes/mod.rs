@@ -8,6 +8,7 @@ pub mod language;
 pub mod models;
 pub mod password;
 pub mod profile;
+pub mod settings;
 
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;

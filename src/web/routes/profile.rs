@@ -241,5 +241,5 @@ pub async fn delete_chats(
     chats: web::Data<ChatService>,
 ) -> Result<HttpResponse, AppError> {
     chats.delete_all_for(&user.0).await?;
-    Ok(see_other("/profile?chats_deleted=1"))
+    Ok(see_other("/settings?chats_deleted=1"))
 }

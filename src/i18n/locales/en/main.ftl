@@ -376,3 +376,16 @@ model-not-launched = not available right now
 admin-of-users = of { $count } users
 admin-stat-open-chats = Chats open now
 admin-open-chats-note = answering or read in the last minutes, on this server
+
+# Settings
+settings-title = Settings
+settings-general = General
+settings-saved = Your settings were saved.
+custom-instructions = Custom instructions
+custom-instructions-text = What should the assistant know about you, and how should it answer? New chats follow these instructions.
+custom-about = What should the assistant know about you?
+custom-about-placeholder = For example: I am a teacher in Tashkent; I prefer examples from everyday life.
+custom-style = How should it answer?
+custom-style-placeholder = For example: short answers, in Uzbek, with a summary at the end.
+custom-instructions-note = Chats you already have keep the instructions they started with.
+custom-instructions-too-long = At most { $max } characters, please.

@@ -376,3 +376,16 @@ model-not-launched = сейчас недоступна
 admin-of-users = из { $count } пользователей
 admin-stat-open-chats = Открытые чаты
 admin-open-chats-note = отвечают или читались в последние минуты, на этом сервере
+
+# Settings
+settings-title = Настройки
+settings-general = Общие
+settings-saved = Настройки сохранены.
+custom-instructions = Пользовательские инструкции
+custom-instructions-text = Что ассистенту знать о вас и как отвечать? Новые чаты следуют этим инструкциям.
+custom-about = Что ассистенту знать о вас?
+custom-about-placeholder = Например: я учитель в Ташкенте, люблю примеры из жизни.
+custom-style = Как ему отвечать?
+custom-style-placeholder = Например: коротко, по-русски, с выводом в конце.
+custom-instructions-note = Уже начатые чаты сохраняют инструкции, с которыми они начались.
+custom-instructions-too-long = Не более { $max } символов.

@@ -376,3 +376,16 @@ model-not-launched = hozircha mavjud emas
 admin-of-users = { $count } foydalanuvchidan
 admin-stat-open-chats = Ochiq suhbatlar
 admin-open-chats-note = javob yozilmoqda yoki so‘nggi daqiqalarda o‘qilgan, shu serverda
+
+# Settings
+settings-title = Sozlamalar
+settings-general = Umumiy
+settings-saved = Sozlamalar saqlandi.
+custom-instructions = Shaxsiy ko‘rsatmalar
+custom-instructions-text = Yordamchi siz haqingizda nimani bilishi va qanday javob berishi kerak? Yangi suhbatlar shu ko‘rsatmalarga amal qiladi.
+custom-about = Yordamchi siz haqingizda nimani bilishi kerak?
+custom-about-placeholder = Masalan: men Toshkentda o‘qituvchiman, hayotiy misollarni yoqtiraman.
+custom-style = Qanday javob bersin?
+custom-style-placeholder = Masalan: qisqa, o‘zbek tilida, oxirida xulosa bilan.
+custom-instructions-note = Boshlangan suhbatlar o‘zi boshlangan ko‘rsatmalarni saqlab qoladi.
+custom-instructions-too-long = Ko‘pi bilan { $max } ta belgi.
