@@ -370,6 +370,10 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
                         web::post().to(settings::save_instructions),
                     )
                     .route(
+                        "/settings/chats/{id}/unarchive",
+                        web::post().to(settings::unarchive),
+                    )
+                    .route(
                         "/profile/chats/delete",
                         web::post().to(profile::delete_chats),
                     )

@@ -28,7 +28,7 @@ pub async fn user_chats(
     pool: &MySqlPool,
     user: &crate::store::users::UserRow,
 ) -> Result<Vec<ChatExport>, sqlx::Error> {
-    let rows = crate::store::chats::list_for_user(pool, &user.id, None, u32::MAX).await?;
+    let rows = crate::store::chats::list_for_user(pool, &user.id, None, None, u32::MAX).await?;
     Ok(rows
         .into_iter()
         .map(|chat| ChatExport {

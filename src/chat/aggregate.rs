@@ -38,6 +38,7 @@ pub struct Chat {
     pub answer_in_progress: Option<AnswerInProgress>,
     /// The owner's custom instructions as they were when the chat started.
     pub instructions: Option<String>,
+    pub archived: bool,
     pub deleted: bool,
     /// The sequence of the last applied event (0 = the chat does not exist yet).
     pub sequence: u64,
@@ -79,6 +80,10 @@ pub enum ChatCommand {
         limit: Option<u32>,
     },
     Delete,
+    /// Out of the sidebar (`true`) or back into it.
+    Archive {
+        archived: bool,
+    },
     /// Thumbs up/down (or neither) on the finished answer at `rank` (1-based).
     RateAnswer {
         rank: u32,
@@ -185,6 +190,8 @@ impl Aggregate for Chat {
             ChatEvent::ChatModelChanged { model } => self.model = model.clone(),
             ChatEvent::ChatLimitChanged { limit } => self.limit_override = *limit,
             ChatEvent::ChatDeleted => self.deleted = true,
+            ChatEvent::ChatArchived => self.archived = true,
+            ChatEvent::ChatUnarchived => self.archived = false,
             ChatEvent::AnswerRated { rank, rating } => {
                 if let Some(message) = self.answer_at(*rank) {
                     message.rating = *rating;
@@ -280,6 +287,9 @@ impl Aggregate for Chat {
             ChatCommand::ChangeModel { model } => Ok(self.model_change(&model)),
             ChatCommand::SetLimit { limit } => Ok(vec![ChatEvent::ChatLimitChanged { limit }]),
             ChatCommand::Delete => Ok(vec![ChatEvent::ChatDeleted]),
+            ChatCommand::Archive { archived } if archived == self.archived => Ok(Vec::new()),
+            ChatCommand::Archive { archived: true } => Ok(vec![ChatEvent::ChatArchived]),
+            ChatCommand::Archive { archived: false } => Ok(vec![ChatEvent::ChatUnarchived]),
             ChatCommand::RateAnswer { rank, rating } => {
                 let index = (rank as usize).wrapping_sub(1);
                 match self.messages.get(index) {

@@ -45,6 +45,9 @@ pub enum ChatEvent {
         limit: Option<u32>,
     },
     ChatDeleted,
+    /// Out of the sidebar (Settings lists archived chats); still readable and usable.
+    ChatArchived,
+    ChatUnarchived,
     /// The user rated an answer (thumbs up/down) or took the rating back (`rating: null`).
     /// `rank` is the answer's 1-based place in the conversation (`chat_history.rank`).
     AnswerRated {

@@ -139,6 +139,14 @@ pub async fn apply(
                 .execute(conn)
                 .await?;
         }
+        ChatEvent::ChatArchived | ChatEvent::ChatUnarchived => {
+            sqlx::query("UPDATE chat SET archived = ?, version = ? WHERE id = ?")
+                .bind(matches!(payload, ChatEvent::ChatArchived))
+                .bind(event.sequence)
+                .bind(chat_id)
+                .execute(conn)
+                .await?;
+        }
         // Only the chat's actor reads them (they go to the model, not onto a page).
         ChatEvent::CustomInstructionsAttached { .. } => {
             sqlx::query("UPDATE chat SET version = ? WHERE id = ?")

@@ -381,6 +381,17 @@ impl ChatService {
         .await
     }
 
+    /// Takes a chat out of the sidebar (or puts it back).
+    pub async fn archive(
+        &self,
+        user: &UserRow,
+        chat_id: ChatId,
+        archived: bool,
+    ) -> Result<(), AppError> {
+        self.execute(user, chat_id, ChatCommand::Archive { archived })
+            .await
+    }
+
     /// Thumbs up/down (or neither) on one of the user's finished answers.
     pub async fn rate(
         &self,

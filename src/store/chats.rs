@@ -15,9 +15,12 @@ pub struct ChatRow {
     pub date: PrimitiveDateTime,
     #[serde(with = "crate::store::iso")]
     pub updated_at: PrimitiveDateTime,
+    /// Out of the sidebar, still readable (Settings lists them).
+    pub archived: bool,
 }
 
-const CHAT_COLUMNS: &str = "id, user_id, title, model, prompts, prompt_limit, date, updated_at";
+const CHAT_COLUMNS: &str =
+    "id, user_id, title, model, prompts, prompt_limit, date, updated_at, archived";
 
 pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<ChatRow>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(
@@ -44,31 +47,38 @@ pub async fn answer_rank(
 }
 
 /// A user's chats, most recently active first, `limit` at a time (keyset pagination on
-/// `(updated_at, id)`, so a sidebar with 10,000 chats stays fast).
+/// `(updated_at, id)`, so a sidebar with 10,000 chats stays fast); `archived` picks the
+/// archived or the other ones, `None` all.
 pub async fn list_for_user(
     pool: &MySqlPool,
     user_id: &str,
+    archived: Option<bool>,
     before: Option<(PrimitiveDateTime, String)>,
     limit: u32,
 ) -> Result<Vec<ChatRow>, sqlx::Error> {
+    let only = match archived {
+        None => "",
+        Some(true) => " AND archived = 1",
+        Some(false) => " AND archived = 0",
+    };
     match before {
         None => sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {CHAT_COLUMNS} FROM chat WHERE user_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?"
+            "SELECT {CHAT_COLUMNS} FROM chat WHERE user_id = ?{only} ORDER BY updated_at DESC, id DESC LIMIT ?"
         )))
         .bind(user_id)
         .bind(limit)
         .fetch_all(pool)
         .await,
         // Keyset paging as a deferred join: the inner query reads only the index
-        // (user_id, updated_at, id), so the optimizer takes the range from the cursor down
-        // (50 rows read for page 100); asked for whole rows, it walks the user's chats from
-        // the newest instead (5,000 rows read).
-        Some((updated_at, id)) => sqlx::query_as(
-            "SELECT c.id, c.user_id, c.title, c.model, c.prompts, c.prompt_limit, c.date, c.updated_at \
-             FROM chat c JOIN (SELECT id FROM chat WHERE user_id = ? AND updated_at <= ? \
+        // (user_id, archived, updated_at, id), so the optimizer takes the range from the cursor
+        // down (50 rows read for page 100); asked for whole rows, it walks the user's chats
+        // from the newest instead (5,000 rows read).
+        Some((updated_at, id)) => sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT c.id, c.user_id, c.title, c.model, c.prompts, c.prompt_limit, c.date, c.updated_at, c.archived \
+             FROM chat c JOIN (SELECT id FROM chat WHERE user_id = ?{only} AND updated_at <= ? \
                AND (updated_at < ? OR id < ?) ORDER BY updated_at DESC, id DESC LIMIT ?) page \
              ON page.id = c.id ORDER BY c.updated_at DESC, c.id DESC",
-        )
+        )))
         .bind(user_id)
         .bind(updated_at)
         .bind(updated_at)

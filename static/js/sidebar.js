@@ -54,11 +54,15 @@
     rename.type = "button";
     rename.className = "rename-chat";
     rename.textContent = label("Rename");
+    const archive = document.createElement("button");
+    archive.type = "button";
+    archive.className = "archive-chat";
+    archive.textContent = label("Archive");
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "delete-chat danger";
     remove.textContent = label("Delete");
-    menu.append(rename, remove);
+    menu.append(rename, archive, remove);
     row.append(link, button, menu);
     return row;
   }
@@ -146,6 +150,12 @@
         if (chat) chat.title = data.title;
         render();
         if (id === activeId()) document.title = data.title + " · ChatBot Factory";
+      }
+    } else if (event.target.closest(".archive-chat")) {
+      const response = await fetch("/api/chats/" + id, { method: "PATCH", headers: csrfHeaders(), body: JSON.stringify({ archived: true }) });
+      if (response.ok) {
+        state.chats = state.chats.filter((c) => c.id !== id);
+        render();
       }
     } else if (event.target.closest(".delete-chat")) {
       const yes = await window.CBF.ask({ message: label("ConfirmDelete"), confirm: label("Delete"), danger: true });

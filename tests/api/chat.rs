@@ -764,3 +764,75 @@ async fn thumbs_up_and_down_are_events_counted_per_model_and_only_the_owner_rate
     .unwrap();
     assert!(report.identical(), "{report:#?}");
 }
+
+#[actix_web::test]
+async fn archived_chats_leave_the_sidebar_for_the_settings_page_and_come_back() {
+    let app = spawn_app().await;
+    app.verified_user("oydin", PASSWORD).await;
+    let keep = app.prompt(None, "Keep me in the sidebar").await.chat_id();
+    let old = app.prompt(None, "Archive me").await.chat_id();
+    let sidebar = |archived: bool| {
+        let app = &app;
+        async move {
+            let path = if archived {
+                "/api/chats?archived=true"
+            } else {
+                "/api/chats"
+            };
+            let list: Value = app.get(path).await.json().await.unwrap();
+            list["chats"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(sidebar(false).await, vec![old.clone(), keep.clone()]);
+    let archived = app
+        .api_send(
+            &app.api,
+            Method::PATCH,
+            &format!("/api/chats/{old}"),
+            Some(json!({ "archived": true })),
+        )
+        .await;
+    assert_eq!(archived.status(), 200);
+    assert_eq!(archived.json::<Value>().await.unwrap()["archived"], true);
+    assert_eq!(sidebar(false).await, vec![keep.clone()]);
+    assert_eq!(sidebar(true).await, vec![old.clone()]);
+    // Still readable and usable by its owner; another user cannot touch it.
+    assert_eq!(app.get(&format!("/c/{old}")).await.status(), 200);
+    let stranger = client();
+    app.verified_user_with(&stranger, "stranger", PASSWORD)
+        .await;
+    let theirs = app
+        .api_send(
+            &stranger,
+            Method::PATCH,
+            &format!("/api/chats/{old}"),
+            Some(json!({ "archived": false })),
+        )
+        .await;
+    assert_eq!(theirs.status(), 404);
+    let settings = app.get_html("/settings").await;
+    assert!(settings.contains("Archive me") && !settings.contains("No archived chats"));
+    let back = app
+        .post_form(&format!("/settings/chats/{old}/unarchive"), &[])
+        .await;
+    assert_eq!(back.status(), 303);
+    assert_eq!(sidebar(false).await.len(), 2);
+    assert!(
+        app.get_html("/settings")
+            .await
+            .contains("No archived chats")
+    );
+    assert_eq!(
+        app.event_types(&old)
+            .await
+            .iter()
+            .filter(|t| t.contains("rchived"))
+            .collect::<Vec<_>>(),
+        ["ChatArchived", "ChatUnarchived"]
+    );
+}

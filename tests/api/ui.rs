@@ -557,6 +557,17 @@ async fn rename_and_delete_use_our_own_translated_dialog() {
             "one chat left",
         )
         .await;
+    // Archive takes the last one out of the sidebar; Settings lists it.
+    browser.click(".chat-item .item-menu-button").await;
+    browser.click(".chat-item .archive-chat").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('.chat-item').length === 0",
+            "no chat left in the sidebar",
+        )
+        .await;
+    browser.goto(&app.url("/settings")).await;
+    browser.find("#archived .archived-list li").await;
     browser.close().await;
 }
 

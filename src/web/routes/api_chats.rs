@@ -30,6 +30,9 @@ pub struct ListQuery {
     cursor: Option<String>,
     #[serde(default)]
     q: Option<String>,
+    /// The archived chats instead of the sidebar's.
+    #[serde(default)]
+    archived: bool,
 }
 
 fn parse_cursor(cursor: &str) -> Option<(PrimitiveDateTime, String)> {
@@ -48,7 +51,14 @@ pub async fn list(
         Some(q) => chats::search_for_user(&pool, &user.0.id, q, SIDEBAR_PAGE).await?,
         None => {
             let cursor = query.cursor.as_deref().and_then(parse_cursor);
-            chats::list_for_user(&pool, &user.0.id, cursor, SIDEBAR_PAGE).await?
+            chats::list_for_user(
+                &pool,
+                &user.0.id,
+                Some(query.archived),
+                cursor,
+                SIDEBAR_PAGE,
+            )
+            .await?
         }
     };
     let next_cursor = (search.is_none() && rows.len() == SIDEBAR_PAGE as usize)
@@ -222,6 +232,8 @@ pub struct UpdateBody {
     title: Option<String>,
     #[serde(default)]
     model: Option<String>,
+    #[serde(default)]
+    archived: Option<bool>,
 }
 
 pub async fn update(
@@ -230,8 +242,11 @@ pub async fn update(
     body: web::Json<UpdateBody>,
     service: web::Data<ChatService>,
 ) -> Result<HttpResponse, AppError> {
-    if body.title.is_none() && body.model.is_none() {
+    if body.title.is_none() && body.model.is_none() && body.archived.is_none() {
         return Err(AppError::BadRequest(Msg::new("error-bad-json")));
+    }
+    if let Some(archived) = body.archived {
+        service.archive(&user.0, *path, archived).await?;
     }
     if let Some(title) = &body.title {
         service.rename(&user.0, *path, title).await?;
@@ -240,7 +255,9 @@ pub async fn update(
         service.change_model(&user.0, *path, model).await?;
     }
     let chat = service.owned(&user.0, *path).await?;
-    Ok(HttpResponse::Ok().json(json!({ "id": chat.id, "title": chat.title, "model": chat.model })))
+    Ok(HttpResponse::Ok().json(
+        json!({ "id": chat.id, "title": chat.title, "model": chat.model, "archived": chat.archived }),
+    ))
 }
 
 pub async fn delete(

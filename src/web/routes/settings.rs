@@ -7,11 +7,19 @@ use serde_json::{Value, json};
 
 use super::auth::translated;
 use crate::accounts::current::CurrentUser;
+use sqlx::MySqlPool;
+
 use crate::accounts::{AccountError, Accounts, CUSTOM_INSTRUCTIONS_MAX_CHARS};
+use crate::chat::service::ChatService;
+use crate::domain::ChatId;
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::store::chats;
 use crate::store::users::UserRow;
 use crate::web::page::{Page, see_other};
+
+/// How many archived chats the settings page lists.
+const ARCHIVED_SHOWN: u32 = 200;
 
 #[derive(Deserialize)]
 pub struct SettingsQuery {
@@ -46,8 +54,10 @@ pub async fn show(
     page: Page,
     user: CurrentUser,
     query: web::Query<SettingsQuery>,
+    pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
     let user = &user.0;
+    let archived = chats::list_for_user(&pool, &user.id, Some(true), None, ARCHIVED_SHOWN).await?;
     let mut data = settings_data(
         &page,
         user,
@@ -56,7 +66,18 @@ pub async fn show(
     );
     data["saved"] = json!(query.saved.is_some());
     data["chats_deleted"] = json!(query.chats_deleted.is_some());
+    data["archived"] = json!(archived);
     page.render("settings", data)
+}
+
+/// Puts an archived chat back into the sidebar.
+pub async fn unarchive(
+    user: CurrentUser,
+    path: web::Path<ChatId>,
+    service: web::Data<ChatService>,
+) -> Result<HttpResponse, AppError> {
+    service.archive(&user.0, *path, false).await?;
+    Ok(see_other("/settings#archived"))
 }
 
 #[derive(Deserialize)]

@@ -389,3 +389,7 @@ custom-style = How should it answer?
 custom-style-placeholder = For example: short answers, in Uzbek, with a summary at the end.
 custom-instructions-note = Chats you already have keep the instructions they started with.
 custom-instructions-too-long = At most { $max } characters, please.
+archived-chats = Archived chats
+no-archived-chats = No archived chats. Archive a chat from its menu in the sidebar to keep it out of the way.
+unarchive = Unarchive
+chat-archive = Archive

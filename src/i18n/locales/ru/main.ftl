@@ -389,3 +389,7 @@ custom-style = Как ему отвечать?
 custom-style-placeholder = Например: коротко, по-русски, с выводом в конце.
 custom-instructions-note = Уже начатые чаты сохраняют инструкции, с которыми они начались.
 custom-instructions-too-long = Не более { $max } символов.
+archived-chats = Архивные чаты
+no-archived-chats = Архивных чатов нет. Отправьте чат в архив из его меню на боковой панели.
+unarchive = Вернуть из архива
+chat-archive = В архив

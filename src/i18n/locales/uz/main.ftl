@@ -389,3 +389,7 @@ custom-style = Qanday javob bersin?
 custom-style-placeholder = Masalan: qisqa, o‘zbek tilida, oxirida xulosa bilan.
 custom-instructions-note = Boshlangan suhbatlar o‘zi boshlangan ko‘rsatmalarni saqlab qoladi.
 custom-instructions-too-long = Ko‘pi bilan { $max } ta belgi.
+archived-chats = Arxivlangan suhbatlar
+no-archived-chats = Arxivlangan suhbatlar yo‘q. Suhbatni yon paneldagi menyusidan arxivlang.
+unarchive = Arxivdan chiqarish
+chat-archive = Arxivlash
