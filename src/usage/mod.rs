@@ -88,10 +88,12 @@ async fn answered(
     counters::bump(conn, day, counter).await?;
     counters::add_tokens(conn, day, prompt, completion).await?;
     counters::user_tokens(conn, day, &user_id, prompt, completion).await?;
+    // "Answers" per model are the completed ones, as in the dashboard's tiles (failed and
+    // stopped answers have their own tiles; their tokens still count).
     let usage = ModelUsage {
         model: &answer.model,
         prompts: 0,
-        answers: 1,
+        answers: u32::from(matches!(counter, Counter::Answers)),
         prompt_tokens: prompt,
         completion_tokens: completion,
     };

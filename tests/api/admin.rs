@@ -259,6 +259,50 @@ async fn dashboard_figures_match_the_event_log_and_survive_a_replay() {
     assert_eq!(shown["prompt_tokens"], tokens.0);
     assert_eq!(shown["completion_tokens"], tokens.1);
     assert_eq!(shown["blocked"], blocked);
+    // The per-model table (the range covers the whole log) adds up to the tiles.
+    let row = scraper::Selector::parse("#by-model tbody tr").unwrap();
+    let cell = scraper::Selector::parse("td").unwrap();
+    let mut sums = [0u64; 4];
+    for tr in document.select(&row) {
+        let cells: Vec<String> = tr.select(&cell).map(|c| c.text().collect()).collect();
+        for (sum, value) in sums.iter_mut().zip(&cells[1..5]) {
+            *sum += value.trim().parse::<u64>().unwrap_or(0);
+        }
+    }
+    assert_eq!(
+        sums,
+        [
+            shown["prompts"],
+            shown["answers"],
+            shown["prompt_tokens"],
+            shown["completion_tokens"]
+        ],
+        "prompts, answers, prompt and completion tokens by model vs the tiles"
+    );
+    // "+N today" under the users: the accounts registered today that still exist.
+    let today = chatbot_factory::clock::Clock::now_utc(app.clock.as_ref()).date();
+    let registered_today: Vec<&str> = events
+        .iter()
+        .filter(|e| e.event_type == "UserRegistered" && e.recorded_at.date() == today)
+        .map(|e| e.stream_id.as_str())
+        .collect();
+    let deleted: Vec<&str> = events
+        .iter()
+        .filter(|e| e.event_type == "UserDeleted")
+        .map(|e| e.stream_id.as_str())
+        .collect();
+    let new_today = registered_today
+        .iter()
+        .filter(|id| !deleted.contains(id))
+        .count() as u64;
+    let users_note = scraper::Selector::parse("[data-stat=users] .stat-today").unwrap();
+    let note: String = document
+        .select(&users_note)
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert_eq!(note, format!("+{new_today} today"));
     chatbot_factory::events::replay::replay(&app.pool, &chatbot_factory::projections())
         .await
         .unwrap();
