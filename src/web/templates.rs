@@ -23,6 +23,7 @@ impl Templates {
         registry.register_helper("eq", Box::new(eq));
         registry.register_helper("concat", Box::new(concat));
         registry.register_helper("when", Box::new(when));
+        registry.register_helper("day", Box::new(day));
         registry.register_embed_templates_with_extension::<TemplateFiles>(".hbs")?;
         Ok(Templates { registry })
     }
@@ -51,6 +52,14 @@ handlebars::handlebars_helper!(when: |value: Json| {
     let text = value.as_str().unwrap_or_default();
     match time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
         Ok(at) => format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", at.year(), u8::from(at.month()), at.day(), at.hour(), at.minute()),
+        Err(_) => text.to_owned(),
+    }
+});
+// The UTC day of an RFC 3339 time, for narrow table columns (`when` goes into the title).
+handlebars::handlebars_helper!(day: |value: Json| {
+    let text = value.as_str().unwrap_or_default();
+    match time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
+        Ok(at) => format!("{:04}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day()),
         Err(_) => text.to_owned(),
     }
 });

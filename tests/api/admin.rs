@@ -112,12 +112,24 @@ async fn a_per_chat_override_lets_a_full_chat_continue() {
         listed.contains(&chat),
         "the full chat is listed as at its limit"
     );
-    app.post_form_with(
-        &admin,
-        &format!("/admin/chats/{chat}/limit"),
-        &[("limit", "3")],
-    )
-    .await;
+    let saved = app
+        .post_form_with(
+            &admin,
+            &format!("/admin/chats/{chat}/limit"),
+            &[("limit", "3")],
+        )
+        .await;
+    // Saving says so.
+    let back = crate::helpers::location(&saved);
+    assert_eq!(back, format!("/admin/chats/{chat}?done=limit"));
+    assert!(
+        app.get_with(&admin, &back)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"id="saved""#)
+    );
     assert_eq!(
         app.prompt(Some(&chat), "two").await.done()["status"],
         "complete"
@@ -135,8 +147,10 @@ async fn a_per_chat_override_lets_a_full_chat_continue() {
             .unwrap();
     assert_eq!(actor, "admin");
     // The site-wide default is data too.
-    app.post_form_with(&admin, "/admin/settings/limit", &[("limit", "5")])
+    let saved = app
+        .post_form_with(&admin, "/admin/settings/limit", &[("limit", "5")])
         .await;
+    assert_eq!(crate::helpers::location(&saved), "/admin/settings?done=1");
     let fresh = app.prompt(None, "new chat").await;
     assert_eq!(fresh.first("accepted").unwrap()["limit"], 5);
 }

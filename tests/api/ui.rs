@@ -307,6 +307,13 @@ async fn the_admin_runs_the_place_from_the_browser() {
     browser.goto(&app.url("/admin/users?q=zafar")).await;
     browser.find("#users-table").await;
     browser.screenshot("21-admin-users").await;
+    assert_eq!(
+        browser
+            .eval("const w = document.querySelector('#users-table').closest('.table-wrap'); return w.scrollWidth <= w.clientWidth;")
+            .await,
+        true,
+        "the users table fits at 1280 px without scrolling sideways"
+    );
     browser
         .click(&format!("a[href='/admin/users/{user_id}']"))
         .await;

@@ -112,6 +112,9 @@ async fn owner_name(pool: &MySqlPool, chat: &ChatRow) -> Result<String, AppError
 pub struct ShowQuery {
     #[serde(default)]
     before: Option<u32>,
+    /// Set after a saved change, to say so.
+    #[serde(default)]
+    done: Option<String>,
 }
 
 pub async fn show(
@@ -129,6 +132,7 @@ pub async fn show(
     let data = json!({
         "chat": chat, "owner": owner_name(&pool, &chat).await?, "messages": messages, "earlier": earlier,
         "limits": limit_view(Some(&chat), service.default_limit().await?),
+        "done": query.done.is_some(),
     });
     super::render(
         &page,
@@ -171,7 +175,7 @@ pub async fn limit(
         .send(id, command)
         .await
         .map_err(AppError::unexpected)??;
-    Ok(see_other(&format!("/admin/chats/{}", chat.id)))
+    Ok(see_other(&format!("/admin/chats/{}?done=limit", chat.id)))
 }
 
 pub async fn print(

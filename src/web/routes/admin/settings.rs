@@ -14,9 +14,16 @@ use crate::site::{self, aggregate::SiteCommand};
 use crate::store::site as site_store;
 use crate::web::page::{Page, see_other};
 
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
 pub async fn show(
     page: Page,
     admin: CurrentAdmin,
+    query: web::Query<DoneQuery>,
     pool: web::Data<MySqlPool>,
     service: web::Data<ChatService>,
     catalog: web::Data<Catalog>,
@@ -30,6 +37,7 @@ pub async fn show(
     let data = json!({
         "default_limit": service.default_limit().await?, "models": models,
         "daily_quota": service.default_daily_quota(), "prompts_per_minute": service.prompts_per_minute(),
+        "done": query.done.is_some(),
     });
     super::render(
         &page,
@@ -60,7 +68,7 @@ pub async fn default_limit(
     let command = SiteCommand::SetDefaultLimit { limit };
     site::change(&store, command, Metadata::admin(&admin.0.username)).await?;
     refresh(&catalog).await;
-    Ok(see_other("/admin/settings"))
+    Ok(see_other("/admin/settings?done=1"))
 }
 
 #[derive(Deserialize)]
@@ -84,7 +92,7 @@ pub async fn model(
     };
     site::change(&store, command, Metadata::admin(&admin.0.username)).await?;
     refresh(&catalog).await;
-    Ok(see_other("/admin/settings"))
+    Ok(see_other("/admin/settings?done=1"))
 }
 
 /// This instance sees its own change at once (the others within the follow interval).
