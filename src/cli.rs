@@ -35,12 +35,36 @@ pub enum Command {
         /// Rebuild into a scratch database and compare with the live tables instead.
         #[arg(long)]
         verify: bool,
+        /// Point in time: only the log up to this global position (a number) or UTC time
+        /// (YYYY-MM-DD[THH:MM:SS]); needs --into.
+        #[arg(long, requires = "into")]
+        until: Option<String>,
+        /// Build the projections into this database (created if missing) instead of the live
+        /// one, which stays as it is.
+        #[arg(long, conflicts_with = "verify")]
+        into: Option<String>,
     },
     /// Write the event log for analysts.
     ExportEvents {
         /// Only events recorded on or after this UTC date or time (YYYY-MM-DD[THH:MM:SS]).
         #[arg(long)]
         since: Option<String>,
+        /// Only events recorded before this UTC date or time.
+        #[arg(long)]
+        until: Option<String>,
+        /// Only events after this global position (incremental exports: the last position
+        /// written is printed at the end).
+        #[arg(long)]
+        after_position: Option<u64>,
+        /// Only this stream type (user, chat, site, model).
+        #[arg(long)]
+        stream_type: Option<String>,
+        /// Only this event type (e.g. AnswerCompleted); may be repeated.
+        #[arg(long = "type")]
+        event_type: Vec<String>,
+        /// Replace prompt, answer, title and instruction texts with their length and SHA-256.
+        #[arg(long)]
+        redact_content: bool,
         #[arg(long, value_enum, default_value = "jsonl")]
         format: ExportFormat,
         /// Write to this file instead of standard output.
@@ -63,12 +87,45 @@ pub async fn run(cli: Cli) -> ExitCode {
     telemetry::init(&settings.server.log_filter, settings.server.log_json);
     let result = match command {
         Command::Serve => serve(settings).await,
-        Command::Replay { verify } => run_replay(&settings, verify).await,
+        Command::Replay {
+            verify,
+            until,
+            into,
+        } => match into {
+            Some(into) => run_replay_into(&settings, until.as_deref(), &into).await,
+            None => run_replay(&settings, verify).await,
+        },
         Command::ExportEvents {
             since,
+            until,
+            after_position,
+            stream_type,
+            event_type,
+            redact_content,
             format,
             output,
-        } => run_export(&settings, since, format, output).await,
+        } => {
+            let filter = || -> Result<export::Filter, String> {
+                Ok(export::Filter {
+                    since: since
+                        .as_deref()
+                        .map(|t| parse_time("--since", t))
+                        .transpose()?,
+                    until: until
+                        .as_deref()
+                        .map(|t| parse_time("--until", t))
+                        .transpose()?,
+                    after_position: after_position.unwrap_or(0),
+                    stream_type,
+                    event_types: event_type,
+                    redact_content,
+                })
+            };
+            match filter() {
+                Ok(filter) => run_export(&settings, filter, format, output).await,
+                Err(message) => Err(message),
+            }
+        }
     };
     match result {
         Ok(code) => code,
@@ -180,21 +237,68 @@ async fn run_replay(settings: &Settings, verify: bool) -> Result<ExitCode, Strin
     }
 }
 
-fn parse_since(raw: &str) -> Result<PrimitiveDateTime, String> {
+fn parse_time(option: &str, raw: &str) -> Result<PrimitiveDateTime, String> {
     let datetime = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let date = format_description!("[year]-[month]-[day]");
     PrimitiveDateTime::parse(raw, datetime)
         .or_else(|_| Date::parse(raw, date).map(|d| d.midnight()))
-        .map_err(|_| format!("--since {raw}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)"))
+        .map_err(|_| format!("{option} {raw}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)"))
+}
+
+/// `replay --until … --into DATABASE`: the projections as they were, in another database.
+async fn run_replay_into(
+    settings: &Settings,
+    until: Option<&str>,
+    into: &str,
+) -> Result<ExitCode, String> {
+    let until = match until {
+        None => replay::Until::End,
+        Some(raw) => match raw.parse::<u64>() {
+            Ok(position) => replay::Until::Position(position),
+            Err(_) => replay::Until::Time(parse_time("--until", raw)?),
+        },
+    };
+    let valid = !into.is_empty()
+        && into.len() <= 64
+        && into.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !valid {
+        return Err(format!(
+            "--into {into}: use letters, digits and _ only (at most 64)"
+        ));
+    }
+    if settings.database_name().as_deref() == Some(into) {
+        return Err(format!(
+            "--into {into} is the live database: name another one (it is created if missing)"
+        ));
+    }
+    let url = settings.database.url.expose_secret();
+    let live = database::prepare(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    let target = database::open_migrated(url, into)
+        .await
+        .map_err(|e| e.to_string())?;
+    let applied = replay::replay_until(&live, &target, &crate::projections(), until)
+        .await
+        .map_err(|e| format!("Replay failed: {e}"))?;
+    let position: u64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(position), 0) AS UNSIGNED) FROM projection_checkpoint",
+    )
+    .fetch_one(&target)
+    .await
+    .map_err(|e| e.to_string())?;
+    println!(
+        "Rebuilt every projection from {applied} events (up to position {position}) into the database `{into}`; the live tables were not touched."
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn run_export(
     settings: &Settings,
-    since: Option<String>,
+    filter: export::Filter,
     format: ExportFormat,
     output: Option<PathBuf>,
 ) -> Result<ExitCode, String> {
-    let since = since.as_deref().map(parse_since).transpose()?;
     let url = settings.database.url.expose_secret();
     let name = settings
         .database_name()
@@ -205,14 +309,20 @@ async fn run_export(
         Some(path) => {
             let file =
                 std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            export::export(&pool, since, format, file).await
+            export::export(&pool, &filter, format, file).await
         }
-        None => export::export(&pool, since, format, std::io::stdout().lock()).await,
+        None => export::export(&pool, &filter, format, std::io::stdout().lock()).await,
     }
     .map_err(|e| {
         let address = database::server_address(url);
         format!("Export failed ({address}): {e}")
     })?;
-    eprintln!("Exported {written} events.");
+    match written.last_position {
+        Some(last) => eprintln!(
+            "Exported {} events; the last position written is {last} (continue with --after-position {last}).",
+            written.events
+        ),
+        None => eprintln!("Exported 0 events."),
+    }
     Ok(ExitCode::SUCCESS)
 }

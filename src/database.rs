@@ -123,11 +123,26 @@ pub fn options_for(url: &str, database: &str) -> Result<MySqlConnectOptions, Dat
 
 /// Creates an empty database next to the configured one and migrates it.
 pub async fn create_migrated(url: &str, database: &str) -> Result<MySqlPool, DatabaseError> {
+    create_and_migrate(url, database, false).await
+}
+
+/// The database `database` on the configured server, created if missing, migrated.
+pub async fn open_migrated(url: &str, database: &str) -> Result<MySqlPool, DatabaseError> {
+    create_and_migrate(url, database, true).await
+}
+
+async fn create_and_migrate(
+    url: &str,
+    database: &str,
+    if_missing: bool,
+) -> Result<MySqlPool, DatabaseError> {
     let (server, _) = parse(url)?;
     let address = server_address(url);
     let mut conn = server.connect().await.map_err(|e| classify(address, e))?;
-    let create =
-        format!("CREATE DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+    let only_if = if if_missing { "IF NOT EXISTS " } else { "" };
+    let create = format!(
+        "CREATE DATABASE {only_if}`{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    );
     conn.execute(sqlx::query(AssertSqlSafe(create)))
         .await
         .map_err(|source| DatabaseError::Create {

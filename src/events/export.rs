@@ -1,8 +1,8 @@
 //! `export-events`: the log for analysts, as JSON lines or CSV, streamed row by row.
 use std::io::Write;
 
-use futures::TryStreamExt;
 use serde::Serialize;
+use sha2::Digest;
 use sqlx::mysql::MySqlPool;
 use time::PrimitiveDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -42,8 +42,12 @@ struct ExportRow<'a> {
     payload: String,
 }
 
-fn to_row(event: &RecordedEvent) -> ExportRow<'_> {
+fn to_row(event: &RecordedEvent, redact_content: bool) -> ExportRow<'_> {
     let metadata = event.metadata();
+    let mut payload = event.redacted_payload();
+    if redact_content {
+        redact_texts(&mut payload);
+    }
     ExportRow {
         position: event.position,
         recorded_at: event
@@ -58,57 +62,127 @@ fn to_row(event: &RecordedEvent) -> ExportRow<'_> {
         event_version: event.event_version,
         actor: metadata.actor,
         request_id: metadata.request_id.unwrap_or_default(),
-        payload: event.redacted_payload().to_string(),
+        payload: payload.to_string(),
     }
 }
 
-/// Writes every event recorded at or after `since`; returns how many were written.
+/// The fields that hold what people wrote or read: prompts, answers, titles, instructions and
+/// the passages a PDF model was shown.
+const CONTENT_FIELDS: &[&str] = &["text", "title", "instructions", "about", "style", "snippet"];
+
+/// `--redact-content`: every content field becomes `{"length": characters, "sha256": hex}`, so
+/// analysts can count and join without reading conversations.
+fn redact_texts(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                match field {
+                    serde_json::Value::String(text) if CONTENT_FIELDS.contains(&key.as_str()) => {
+                        let digest = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+                        *field =
+                            serde_json::json!({ "length": text.chars().count(), "sha256": digest });
+                    }
+                    other => redact_texts(other),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_texts),
+        _ => {}
+    }
+}
+
+/// Which events an export writes.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Recorded at or after.
+    pub since: Option<PrimitiveDateTime>,
+    /// Recorded before.
+    pub until: Option<PrimitiveDateTime>,
+    /// Only positions after this one (0 = from the start).
+    pub after_position: u64,
+    pub stream_type: Option<String>,
+    /// Empty = every type.
+    pub event_types: Vec<String>,
+    pub redact_content: bool,
+}
+
+impl Filter {
+    fn keeps(&self, event: &RecordedEvent) -> bool {
+        self.since.is_none_or(|since| event.recorded_at >= since)
+            && self.until.is_none_or(|until| event.recorded_at < until)
+            && self
+                .stream_type
+                .as_deref()
+                .is_none_or(|kind| event.stream_type == kind)
+            && (self.event_types.is_empty() || self.event_types.contains(&event.event_type))
+    }
+}
+
+/// What an export wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    pub events: u64,
+    /// The position of the last event written, for the next incremental export.
+    pub last_position: Option<u64>,
+}
+
+const HEADER: [&str; 10] = [
+    "position",
+    "recorded_at",
+    "stream_type",
+    "stream_id",
+    "sequence",
+    "event_type",
+    "event_version",
+    "actor",
+    "request_id",
+    "payload",
+];
+
+/// Writes the events `filter` keeps, in position order, reading the log in batches (memory
+/// stays flat however long the log is).
 pub async fn export(
     pool: &MySqlPool,
-    since: Option<PrimitiveDateTime>,
+    filter: &Filter,
     format: ExportFormat,
     out: impl Write,
-) -> Result<u64, ExportError> {
-    let since = since.unwrap_or(time::macros::datetime!(1970-01-01 0:00));
-    let mut rows = sqlx::query_as::<_, RecordedEvent>(
-        "SELECT position, stream_type, stream_id, sequence, event_type, event_version, payload, \
-         metadata, recorded_at FROM event WHERE recorded_at >= ? ORDER BY position",
-    )
-    .bind(since)
-    .fetch(pool);
-    let mut written = 0;
+) -> Result<Written, ExportError> {
+    let mut written = Written::default();
+    let mut jsonl = None;
+    let mut csv_out = None;
     match format {
-        ExportFormat::Jsonl => {
-            let mut out = std::io::BufWriter::new(out);
-            while let Some(event) = rows.try_next().await? {
-                serde_json::to_writer(&mut out, &to_row(&event))?;
+        ExportFormat::Jsonl => jsonl = Some(std::io::BufWriter::new(out)),
+        ExportFormat::Csv => csv_out = Some(csv::Writer::from_writer(out)),
+    }
+    let mut position = filter.after_position;
+    loop {
+        let events = super::read_all(pool, position, BATCH).await?;
+        let Some(last) = events.last() else { break };
+        position = last.position;
+        for event in events.iter().filter(|e| filter.keeps(e)) {
+            let row = to_row(event, filter.redact_content);
+            if let Some(out) = jsonl.as_mut() {
+                serde_json::to_writer(&mut *out, &row)?;
                 out.write_all(b"\n")?;
-                written += 1;
             }
-            out.flush()?;
+            if let Some(out) = csv_out.as_mut() {
+                out.serialize(row)?;
+            }
+            written.events += 1;
+            written.last_position = Some(event.position);
         }
-        ExportFormat::Csv => {
-            let mut out = csv::Writer::from_writer(out);
-            while let Some(event) = rows.try_next().await? {
-                out.serialize(to_row(&event))?;
-                written += 1;
-            }
-            if written == 0 {
-                out.write_record([
-                    "position",
-                    "recorded_at",
-                    "stream_type",
-                    "stream_id",
-                    "sequence",
-                    "event_type",
-                    "event_version",
-                    "actor",
-                    "request_id",
-                    "payload",
-                ])?;
-            }
-            out.flush()?;
+    }
+    if let Some(mut out) = jsonl {
+        out.flush()?;
+    }
+    if let Some(mut out) = csv_out {
+        if written.events == 0 {
+            out.write_record(HEADER)?;
         }
+        out.flush()?;
     }
     Ok(written)
 }
+
+/// Events read from the log at a time.
+const BATCH: u32 = 5_000;

@@ -4,6 +4,7 @@ use secrecy::ExposeSecret;
 use sqlx::AssertSqlSafe;
 use sqlx::mysql::MySqlPool;
 use sqlx::{MySqlConnection, Row};
+use time::PrimitiveDateTime;
 
 use super::projection::{ProjectionError, Projections};
 use super::store::{CHECKPOINT, set_checkpoint};
@@ -49,7 +50,38 @@ impl VerifyReport {
 /// Clears every projection and re-applies the whole log, in one transaction: readers see the
 /// old tables until the new ones are complete, and appends wait on the checkpoint lock.
 pub async fn replay(pool: &MySqlPool, projections: &Projections) -> Result<u64, ReplayError> {
-    let mut tx = pool.begin().await?;
+    rebuild(pool, pool, projections, Until::End).await
+}
+
+/// How much of the log a replay applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Until {
+    End,
+    /// Events up to and including this global position.
+    Position(u64),
+    /// Events in position order until the first one recorded after this UTC time (a prefix of
+    /// the log, so every stream is cut consistently).
+    Time(PrimitiveDateTime),
+}
+
+/// Point-in-time replay: every projection as it was at `until`, built into the database
+/// `target` (emptied first), from the log in `source`. The live tables are not touched.
+pub async fn replay_until(
+    source: &MySqlPool,
+    target: &MySqlPool,
+    projections: &Projections,
+    until: Until,
+) -> Result<u64, ReplayError> {
+    rebuild(source, target, projections, until).await
+}
+
+async fn rebuild(
+    source: &MySqlPool,
+    target: &MySqlPool,
+    projections: &Projections,
+    until: Until,
+) -> Result<u64, ReplayError> {
+    let mut tx = target.begin().await?;
     sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
         .bind(CHECKPOINT)
         .execute(&mut *tx)
@@ -59,7 +91,7 @@ pub async fn replay(pool: &MySqlPool, projections: &Projections) -> Result<u64, 
             .execute(&mut *tx)
             .await?;
     }
-    let applied = apply_log(pool, projections, &mut tx).await?;
+    let applied = apply_log(source, projections, &mut tx, until).await?;
     tx.commit().await?;
     Ok(applied)
 }
@@ -69,17 +101,28 @@ async fn apply_log(
     source: &MySqlPool,
     projections: &Projections,
     target: &mut MySqlConnection,
+    until: Until,
 ) -> Result<u64, ReplayError> {
     let mut position = 0;
     let mut applied = 0;
-    loop {
+    'log: loop {
         let events = super::read_all(source, position, BATCH).await?;
-        let Some(last) = events.last() else { break };
-        position = last.position;
-        for event in &events {
-            projections.apply(target, event).await?;
+        if events.is_empty() {
+            break;
         }
-        applied += events.len() as u64;
+        for event in &events {
+            let past = match until {
+                Until::End => false,
+                Until::Position(last) => event.position > last,
+                Until::Time(at) => event.recorded_at > at,
+            };
+            if past {
+                break 'log;
+            }
+            projections.apply(target, event).await?;
+            position = event.position;
+            applied += 1;
+        }
     }
     set_checkpoint(target, CHECKPOINT, position).await?;
     Ok(applied)
@@ -114,7 +157,7 @@ async fn rebuild_and_compare(
     scratch_db: &str,
 ) -> Result<VerifyReport, ReplayError> {
     let mut tx = scratch.begin().await?;
-    let events = match apply_log(live, projections, &mut tx).await {
+    let events = match apply_log(live, projections, &mut tx, Until::End).await {
         Ok(events) => events,
         Err(error) => {
             let _ = tx.rollback().await;

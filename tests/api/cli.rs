@@ -132,3 +132,77 @@ async fn replay_verify_and_export_events_from_the_command_line() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD"));
 }
+
+#[actix_web::test]
+async fn a_point_in_time_replay_before_a_ban_shows_the_user_unblocked_and_leaves_the_live_tables() {
+    let app = spawn_app().await;
+    let user = app.verified_user("ozoda", crate::helpers::PASSWORD).await;
+    app.accounts()
+        .block(&user, Some("spam".into()), "admin")
+        .await
+        .unwrap();
+    let blocked_at: u64 =
+        sqlx::query_scalar("SELECT position FROM event WHERE event_type = 'UserBlocked'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("{}/{}", server_url(), app.db_name);
+    let into = format!("{}_before_ban", app.db_name);
+    let before = (blocked_at - 1).to_string();
+    let output = run(
+        dir.path(),
+        &["replay", "--until", &before, "--into", &into],
+        &url,
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("up to position {before}")),
+        "{stdout}"
+    );
+    let blocked_then: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT blocked FROM `{into}`.`user` WHERE id = ?"
+    )))
+    .bind(&user)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(!blocked_then, "before the ban the user was not blocked");
+    let blocked_now: bool = sqlx::query_scalar("SELECT blocked FROM `user` WHERE id = ?")
+        .bind(&user)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(blocked_now, "the live table is untouched");
+    // Up to the end it matches the live state; the live database itself is refused.
+    let output = run(
+        dir.path(),
+        &["replay", "--until", "2999-01-01", "--into", &into],
+        &url,
+    );
+    assert!(output.status.success());
+    let blocked_later: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT blocked FROM `{into}`.`user` WHERE id = ?"
+    )))
+    .bind(&user)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(blocked_later);
+    let refused = run(
+        dir.path(),
+        &["replay", "--until", "1", "--into", &app.db_name],
+        &url,
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is the live database"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE `{into}`")))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}

@@ -331,10 +331,11 @@ async fn export_writes_jsonl_and_csv_without_password_hashes() {
     let events = seed_random_log(&app, 3, 3).await;
 
     let mut jsonl = Vec::new();
-    let written = export::export(&app.pool, None, ExportFormat::Jsonl, &mut jsonl)
+    let all = export::Filter::default();
+    let written = export::export(&app.pool, &all, ExportFormat::Jsonl, &mut jsonl)
         .await
         .unwrap();
-    assert_eq!(written as usize, events);
+    assert_eq!(written.events as usize, events);
     let lines: Vec<Value> = String::from_utf8(jsonl)
         .unwrap()
         .lines()
@@ -354,7 +355,7 @@ async fn export_writes_jsonl_and_csv_without_password_hashes() {
     assert_eq!(payload["password_hash"], "[redacted]");
 
     let mut csv_out = Vec::new();
-    export::export(&app.pool, None, ExportFormat::Csv, &mut csv_out)
+    export::export(&app.pool, &all, ExportFormat::Csv, &mut csv_out)
         .await
         .unwrap();
     let mut reader = csv::Reader::from_reader(csv_out.as_slice());
@@ -366,10 +367,97 @@ async fn export_writes_jsonl_and_csv_without_password_hashes() {
     let future = time::OffsetDateTime::now_utc() + time::Duration::days(3650);
     let since = time::PrimitiveDateTime::new(future.date(), future.time());
     let mut none = Vec::new();
+    let later = export::Filter {
+        since: Some(since),
+        ..Default::default()
+    };
     assert_eq!(
-        export::export(&app.pool, Some(since), ExportFormat::Jsonl, &mut none)
+        export::export(&app.pool, &later, ExportFormat::Jsonl, &mut none)
             .await
-            .unwrap(),
+            .unwrap()
+            .events,
         0
     );
+}
+
+async fn exported(app: &TestApp, filter: &export::Filter) -> Vec<Value> {
+    let mut out = Vec::new();
+    export::export(&app.pool, filter, ExportFormat::Jsonl, &mut out)
+        .await
+        .unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[actix_web::test]
+async fn exports_filter_by_type_and_position_and_can_hide_what_people_wrote() {
+    let app = spawn_app().await;
+    seed_random_log(&app, 7, 4).await;
+    let all = exported(&app, &export::Filter::default()).await;
+    // Incremental: after the middle position, exactly the rest.
+    let middle = all[all.len() / 2]["position"].as_u64().unwrap();
+    let rest = exported(
+        &app,
+        &export::Filter {
+            after_position: middle,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(rest.len(), all.len() - all.len() / 2 - 1);
+    assert!(
+        rest.iter()
+            .all(|e| e["position"].as_u64().unwrap() > middle)
+    );
+    // By stream type and event type.
+    let chats = exported(
+        &app,
+        &export::Filter {
+            stream_type: Some("chat".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(!chats.is_empty() && chats.iter().all(|e| e["stream_type"] == "chat"));
+    let answers = exported(
+        &app,
+        &export::Filter {
+            event_types: vec!["AnswerCompleted".into(), "UserMessageAppended".into()],
+            ..Default::default()
+        },
+    )
+    .await;
+    let expected = all
+        .iter()
+        .filter(|e| {
+            e["event_type"] == "AnswerCompleted" || e["event_type"] == "UserMessageAppended"
+        })
+        .count();
+    assert_eq!(answers.len(), expected);
+    // Redacted: lengths and hashes instead of the texts, everything else kept.
+    let redacted = exported(
+        &app,
+        &export::Filter {
+            event_types: vec!["UserMessageAppended".into()],
+            redact_content: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let plain: Vec<&Value> = all
+        .iter()
+        .filter(|e| e["event_type"] == "UserMessageAppended")
+        .collect();
+    assert_eq!(redacted.len(), plain.len());
+    for (hidden, shown) in redacted.iter().zip(plain) {
+        let hidden: Value = serde_json::from_str(hidden["payload"].as_str().unwrap()).unwrap();
+        let shown: Value = serde_json::from_str(shown["payload"].as_str().unwrap()).unwrap();
+        let text = shown["text"].as_str().unwrap();
+        assert_eq!(hidden["text"]["length"], text.chars().count());
+        assert_eq!(hidden["text"]["sha256"].as_str().unwrap().len(), 64);
+        assert_eq!(hidden["model"], shown["model"]);
+    }
 }

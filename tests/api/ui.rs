@@ -176,7 +176,19 @@ async fn a_new_user_signs_up_verifies_and_chats_in_the_browser() {
         .await;
     browser.screenshot("07-dark").await;
     browser.resize(390, 844).await;
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await; // the drawer slides away
+    // The closed drawer is hidden outright: no shadow strip along the left edge.
+    browser
+        .wait_until(
+            "getComputedStyle(document.querySelector('#sidebar')).visibility === 'hidden'",
+            "the drawer slid away",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("return getComputedStyle(document.querySelector('#sidebar')).boxShadow;")
+            .await,
+        "none"
+    );
     browser.screenshot("08-mobile").await;
     // Table cells keep their words whole at phone width (the table scrolls instead).
     assert_eq!(
@@ -192,7 +204,12 @@ async fn a_new_user_signs_up_verifies_and_chats_in_the_browser() {
             "the drawer",
         )
         .await;
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    browser
+        .wait_until(
+            "document.querySelector('#sidebar').getBoundingClientRect().left >= 0 && getComputedStyle(document.querySelector('#sidebar')).visibility === 'visible'",
+            "the drawer slid in",
+        )
+        .await;
     browser.screenshot("09-mobile-sidebar").await;
     browser.close().await;
 }
