@@ -118,6 +118,7 @@ pub async fn run(cli: Cli) -> ExitCode {
                     after_position: after_position.unwrap_or(0),
                     stream_type,
                     event_types: event_type,
+                    user_id: None,
                     redact_content,
                 })
             };

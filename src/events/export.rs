@@ -103,6 +103,8 @@ pub struct Filter {
     pub stream_type: Option<String>,
     /// Empty = every type.
     pub event_types: Vec<String>,
+    /// A user's id: their own stream and everything they did.
+    pub user_id: Option<String>,
     pub redact_content: bool,
 }
 
@@ -115,6 +117,9 @@ impl Filter {
                 .as_deref()
                 .is_none_or(|kind| event.stream_type == kind)
             && (self.event_types.is_empty() || self.event_types.contains(&event.event_type))
+            && self.user_id.as_deref().is_none_or(|user| {
+                event.stream_id == user || event.metadata().actor == format!("user:{user}")
+            })
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admins;
 pub mod chats;
+pub mod event_log;
 pub mod instances;
 pub mod rate_limits;
 pub mod sessions;

@@ -560,3 +560,76 @@ async fn models_can_be_disabled_and_the_default_changed() {
         .unwrap();
     assert!(!none.contains("picker@example.com"));
 }
+
+#[actix_web::test]
+async fn the_event_browser_filters_pages_opens_one_stream_and_downloads_the_set() {
+    let app = spawn_app().await;
+    let user = app.verified_user("tahmina", PASSWORD).await;
+    let chat = app.prompt(None, "first question").await.chat_id();
+    app.regenerate(&chat).await;
+    app.accounts()
+        .block(&user, Some("spam".into()), "admin")
+        .await
+        .unwrap();
+    let admin = app.admin_client().await;
+    let html = |path: String| {
+        let (app, admin) = (&app, &admin);
+        async move { app.get_with(admin, &path).await.text().await.unwrap() }
+    };
+    let rows = |page: &str| page.matches("data-position=").count();
+    let blocked = html("/admin/events?type=UserBlocked".into()).await;
+    assert_eq!(rows(&blocked), 1, "{blocked}");
+    assert!(blocked.contains("admin:admin"));
+    // By user (username): their own stream and what they did, not the site's seeding.
+    let theirs = html("/admin/events?user=tahmina".into()).await;
+    assert!(theirs.contains("UserRegistered") && theirs.contains("UserMessageAppended"));
+    assert!(!theirs.contains("ModelAdded"));
+    // Keyset paging: before a position, only older events.
+    let position: u64 =
+        sqlx::query_scalar("SELECT position FROM event WHERE event_type = 'UserBlocked'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let older = html(format!("/admin/events?before={position}")).await;
+    assert!(!older.contains(&format!(r#"data-position="{position}""#)));
+    assert!(older.contains("UserRegistered"));
+    // One chat's whole history, the discarded answer included.
+    let history = html(format!("/admin/events/streams/{chat}")).await;
+    for kind in ["ChatStarted", "AnswerDiscarded", "AnswerCompleted"] {
+        assert!(
+            history.contains(&format!(r#"data-event-type="{kind}""#)),
+            "{kind}"
+        );
+    }
+    assert_eq!(
+        history
+            .matches(r#"data-event-type="AnswerCompleted""#)
+            .count(),
+        2
+    );
+    assert_eq!(
+        app.get_with(&admin, "/admin/events/streams/no-such-stream")
+            .await
+            .status(),
+        404
+    );
+    // The filtered set as JSON lines, password hashes redacted.
+    let download = app
+        .get_with(
+            &admin,
+            "/admin/events/download/jsonl?user=tahmina&type=UserRegistered",
+        )
+        .await;
+    assert_eq!(download.status(), 200);
+    let body = download.text().await.unwrap();
+    let lines: Vec<serde_json::Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert!(!body.contains("$argon2id$"));
+    let csv = app
+        .get_with(&admin, "/admin/events/download/csv?stream_type=chat")
+        .await;
+    assert!(csv.text().await.unwrap().starts_with("position,"));
+}

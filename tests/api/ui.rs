@@ -367,6 +367,10 @@ async fn the_admin_runs_the_place_from_the_browser() {
         0
     );
     browser.screenshot("23-admin-print").await;
+    // The event log, one row opened.
+    browser.goto(&app.url("/admin/events")).await;
+    browser.click("#events-table summary").await;
+    browser.screenshot("24-admin-events").await;
     browser.close().await;
 }
 

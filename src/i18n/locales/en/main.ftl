@@ -393,3 +393,15 @@ archived-chats = Archived chats
 no-archived-chats = No archived chats. Archive a chat from its menu in the sidebar to keep it out of the way.
 unarchive = Unarchive
 chat-archive = Archive
+
+# Event browser
+admin-nav-events = Event log
+admin-event-stream-title = One stream's history
+admin-col-stream = Stream
+admin-col-event-type = Event
+admin-col-user = User
+admin-col-position = position
+admin-all = all
+admin-events-older = Older events
+admin-events-newest = Newest
+admin-events-note = Downloads hold every event the filters keep (password hashes never leave).

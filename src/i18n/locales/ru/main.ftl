@@ -393,3 +393,15 @@ archived-chats = Архивные чаты
 no-archived-chats = Архивных чатов нет. Отправьте чат в архив из его меню на боковой панели.
 unarchive = Вернуть из архива
 chat-archive = В архив
+
+# Event browser
+admin-nav-events = Журнал событий
+admin-event-stream-title = История потока
+admin-col-stream = Поток
+admin-col-event-type = Событие
+admin-col-user = Пользователь
+admin-col-position = позиция
+admin-all = все
+admin-events-older = Более ранние
+admin-events-newest = Новейшие
+admin-events-note = Выгрузка содержит все события по фильтрам (хэши паролей не выгружаются).

@@ -393,3 +393,15 @@ archived-chats = Arxivlangan suhbatlar
 no-archived-chats = Arxivlangan suhbatlar yo‘q. Suhbatni yon paneldagi menyusidan arxivlang.
 unarchive = Arxivdan chiqarish
 chat-archive = Arxivlash
+
+# Event browser
+admin-nav-events = Hodisalar jurnali
+admin-event-stream-title = Oqim tarixi
+admin-col-stream = Oqim
+admin-col-event-type = Hodisa
+admin-col-user = Foydalanuvchi
+admin-col-position = pozitsiya
+admin-all = hammasi
+admin-events-older = Oldingi hodisalar
+admin-events-newest = Eng yangilari
+admin-events-note = Yuklab olish filtrlar qoldirgan barcha hodisalarni o‘z ichiga oladi (parol xeshlari chiqmaydi).

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod chats;
 pub mod dashboard;
+pub mod events;
 pub(crate) mod exporting;
 pub mod login;
 mod model_form;
@@ -100,6 +101,13 @@ pub fn routes() -> Vec<AdminRoute> {
             web::post().to(settings::model)
         }),
         route(Method::GET, "/audit", || web::get().to(audit::list)),
+        route(Method::GET, "/events", || web::get().to(events::list)),
+        route(Method::GET, "/events/streams/{id}", || {
+            web::get().to(events::stream)
+        }),
+        route(Method::GET, "/events/download/{format}", || {
+            web::get().to(events::download)
+        }),
         route(Method::GET, "/models", || web::get().to(models::list)),
         route(Method::POST, "/models", || web::post().to(models::create)),
         route(Method::GET, "/models/status", || {
@@ -164,6 +172,7 @@ pub fn render(
         ("models", "/admin/models", "admin-nav-pdf-models"),
         ("settings", "/admin/settings", "admin-nav-settings"),
         ("audit", "/admin/audit", "admin-nav-audit"),
+        ("events", "/admin/events", "admin-nav-events"),
     ];
     let nav_items: Vec<NavItem> = items
         .iter()
