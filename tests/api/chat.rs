@@ -531,14 +531,7 @@ async fn projections_stay_identical_to_a_replay_after_chatting() {
     app.upstream
         .push(Reply::error(400, "context_length_exceeded", "x"));
     app.prompt(Some(&chat), "third").await;
-    let report = chatbot_factory::events::replay::verify(
-        &app.settings.database,
-        &app.pool,
-        &chatbot_factory::projections(),
-    )
-    .await
-    .unwrap();
-    assert!(report.identical(), "{report:#?}");
+    app.assert_projections_match_the_log().await;
 }
 
 #[actix_web::test]
@@ -755,14 +748,7 @@ async fn thumbs_up_and_down_are_events_counted_per_model_and_only_the_owner_rate
     .await
     .unwrap();
     assert_eq!(ratings, vec![None, None]);
-    let report = chatbot_factory::events::replay::verify(
-        &app.settings.database,
-        &app.pool,
-        &chatbot_factory::projections(),
-    )
-    .await
-    .unwrap();
-    assert!(report.identical(), "{report:#?}");
+    app.assert_projections_match_the_log().await;
 }
 
 #[actix_web::test]

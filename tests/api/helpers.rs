@@ -285,6 +285,18 @@ impl TestApp {
         self.verified_user_with(&self.api, username, password).await
     }
 
+    /// `replay --verify`: every projection equals a rebuild from the log.
+    pub async fn assert_projections_match_the_log(&self) {
+        let report = chatbot_factory::events::replay::verify(
+            &self.settings.database,
+            &self.pool,
+            &chatbot_factory::projections(),
+        )
+        .await
+        .expect("verify runs");
+        assert!(report.identical(), "{report:#?}");
+    }
+
     pub async fn user_id(&self, username: &str) -> String {
         sqlx::query_scalar("SELECT id FROM `user` WHERE username = ?")
             .bind(username)

@@ -199,15 +199,10 @@ pub async fn download(
     export::export(&pool, &filter, format, writer)
         .await
         .map_err(AppError::unexpected)?;
-    let reader = tokio::fs::File::open(file.path())
-        .await
-        .map_err(AppError::unexpected)?;
-    drop(file);
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CONTENT_TYPE, content_type))
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"events.{}\"", path.as_str()),
-        ))
-        .streaming(tokio_util::io::ReaderStream::new(reader)))
+    super::exporting::stream_file(
+        file,
+        content_type,
+        super::exporting::disposition("events", path.as_str()),
+    )
+    .await
 }

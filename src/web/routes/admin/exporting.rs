@@ -16,7 +16,7 @@ use crate::web::routes::chat::MessageView;
 /// The download's name: the chat title or username as people wrote it (spaces, Uzbek and
 /// Russian letters kept; path and control characters dropped), with an ASCII fallback for old
 /// clients (RFC 6266: `filename` and `filename*`).
-fn disposition(base: &str, extension: &str) -> ContentDisposition {
+pub fn disposition(base: &str, extension: &str) -> ContentDisposition {
     let kept: String = base
         .chars()
         .filter(|c| {
@@ -90,13 +90,23 @@ pub async fn zip_download(
     let file = export::zip(pool, users)
         .await
         .map_err(AppError::unexpected)?;
+    stream_file(file, "application/zip", disposition(name, "zip")).await
+}
+
+/// Streams a finished temporary file as a download; its name is gone before the first byte
+/// leaves (the open handle keeps the data until the download ends).
+pub async fn stream_file(
+    file: tempfile::NamedTempFile,
+    content_type: &str,
+    disposition: ContentDisposition,
+) -> Result<HttpResponse, AppError> {
     let reader = tokio::fs::File::open(file.path())
         .await
         .map_err(AppError::unexpected)?;
     drop(file);
     Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "application/zip"))
-        .insert_header(disposition(name, "zip"))
+        .insert_header((CONTENT_TYPE, content_type.to_owned()))
+        .insert_header(disposition)
         .streaming(tokio_util::io::ReaderStream::new(reader)))
 }
 
