@@ -304,6 +304,9 @@ async fn run_export(
     let name = settings
         .database_name()
         .ok_or("DATABASE_URL names no database")?;
+    if format == ExportFormat::Parquet && output.is_none() {
+        return Err("--format parquet writes a file: add --output events.parquet".into());
+    }
     let options = database::options_for(url, &name).map_err(|e| e.to_string())?;
     let pool = database::connect_pool(options);
     let written = match output {
@@ -312,7 +315,7 @@ async fn run_export(
                 std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             export::export(&pool, &filter, format, file).await
         }
-        None => export::export(&pool, &filter, format, std::io::stdout().lock()).await,
+        None => export::export(&pool, &filter, format, std::io::stdout()).await,
     }
     .map_err(|e| {
         let address = database::server_address(url);

@@ -13,6 +13,8 @@ use super::RecordedEvent;
 pub enum ExportFormat {
     Jsonl,
     Csv,
+    /// Columnar, for pandas/DuckDB/Spark (needs an output file).
+    Parquet,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +27,8 @@ pub enum ExportError {
     Csv(#[from] csv::Error),
     #[error(transparent)]
     Json(#[from] serde_json::Error),
+    #[error("could not write Parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
 }
 
 /// One exported line: the row with metadata unpacked and secrets (password hashes) removed.
@@ -63,6 +67,37 @@ fn to_row(event: &RecordedEvent, redact_content: bool) -> ExportRow<'_> {
         actor: metadata.actor,
         request_id: metadata.request_id.unwrap_or_default(),
         payload: payload.to_string(),
+    }
+}
+
+/// An exported row with owned, typed fields (the Parquet columns).
+pub struct ExportRowParts {
+    pub position: u64,
+    pub recorded_at_micros: i64,
+    pub stream_type: String,
+    pub stream_id: String,
+    pub sequence: u64,
+    pub event_type: String,
+    pub event_version: u32,
+    pub actor: String,
+    pub request_id: Option<String>,
+    pub payload: String,
+}
+
+fn to_parts(event: &RecordedEvent, redact_content: bool) -> ExportRowParts {
+    let row = to_row(event, redact_content);
+    let at = event.recorded_at.assume_utc();
+    ExportRowParts {
+        position: row.position,
+        recorded_at_micros: (at.unix_timestamp_nanos() / 1_000) as i64,
+        stream_type: row.stream_type.to_owned(),
+        stream_id: row.stream_id.to_owned(),
+        sequence: row.sequence,
+        event_type: row.event_type.to_owned(),
+        event_version: row.event_version,
+        actor: row.actor,
+        request_id: Some(row.request_id).filter(|r| !r.is_empty()),
+        payload: row.payload,
     }
 }
 
@@ -150,14 +185,16 @@ pub async fn export(
     pool: &MySqlPool,
     filter: &Filter,
     format: ExportFormat,
-    out: impl Write,
+    out: impl Write + Send,
 ) -> Result<Written, ExportError> {
     let mut written = Written::default();
     let mut jsonl = None;
     let mut csv_out = None;
+    let mut parquet_out = None;
     match format {
         ExportFormat::Jsonl => jsonl = Some(std::io::BufWriter::new(out)),
         ExportFormat::Csv => csv_out = Some(csv::Writer::from_writer(out)),
+        ExportFormat::Parquet => parquet_out = Some(super::parquet::ParquetSink::new(out)?),
     }
     let mut position = filter.after_position;
     loop {
@@ -165,6 +202,12 @@ pub async fn export(
         let Some(last) = events.last() else { break };
         position = last.position;
         for event in events.iter().filter(|e| filter.keeps(e)) {
+            written.events += 1;
+            written.last_position = Some(event.position);
+            if let Some(sink) = parquet_out.as_mut() {
+                sink.push(to_parts(event, filter.redact_content));
+                continue;
+            }
             let row = to_row(event, filter.redact_content);
             if let Some(out) = jsonl.as_mut() {
                 serde_json::to_writer(&mut *out, &row)?;
@@ -173,9 +216,13 @@ pub async fn export(
             if let Some(out) = csv_out.as_mut() {
                 out.serialize(row)?;
             }
-            written.events += 1;
-            written.last_position = Some(event.position);
         }
+        if let Some(sink) = parquet_out.as_mut() {
+            sink.flush_batch()?;
+        }
+    }
+    if let Some(sink) = parquet_out {
+        sink.finish()?;
     }
     if let Some(mut out) = jsonl {
         out.flush()?;

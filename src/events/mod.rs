@@ -3,6 +3,7 @@
 mod aggregate;
 pub mod export;
 mod model;
+mod parquet;
 mod projection;
 pub mod replay;
 mod store;

@@ -632,4 +632,11 @@ async fn the_event_browser_filters_pages_opens_one_stream_and_downloads_the_set(
         .get_with(&admin, "/admin/events/download/csv?stream_type=chat")
         .await;
     assert!(csv.text().await.unwrap().starts_with("position,"));
+    let parquet = app
+        .get_with(&admin, "/admin/events/download/parquet?type=UserBlocked")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(parquet.starts_with(b"PAR1") && parquet.ends_with(b"PAR1"));
 }

@@ -128,6 +128,25 @@ async fn replay_verify_and_export_events_from_the_command_line() {
         "a header and one line per event"
     );
 
+    let parquet = dir.path().join("events.parquet");
+    let export = run(
+        dir.path(),
+        &[
+            "export-events",
+            "--format",
+            "parquet",
+            "--output",
+            parquet.to_str().unwrap(),
+        ],
+        &url,
+    );
+    assert!(export.status.success());
+    assert!(String::from_utf8_lossy(&export.stderr).contains(&format!("Exported {events} events")));
+    assert!(std::fs::read(&parquet).unwrap().starts_with(b"PAR1"));
+    let to_stdout = run(dir.path(), &["export-events", "--format", "parquet"], &url);
+    assert!(!to_stdout.status.success());
+    assert!(String::from_utf8_lossy(&to_stdout.stderr).contains("--output"));
+
     let bad = run(dir.path(), &["export-events", "--since", "yesterday"], &url);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM-DD"));

@@ -461,3 +461,64 @@ async fn exports_filter_by_type_and_position_and_can_hide_what_people_wrote() {
         assert_eq!(hidden["model"], shown["model"]);
     }
 }
+
+#[actix_web::test]
+async fn parquet_holds_the_same_events_as_jsonl_with_typed_columns() {
+    use arrow_array::{Array, StringArray, TimestampMicrosecondArray, UInt64Array};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let app = spawn_app().await;
+    let events = seed_random_log(&app, 11, 5).await;
+    let jsonl = exported(&app, &export::Filter::default()).await;
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let written = export::export(
+        &app.pool,
+        &export::Filter::default(),
+        ExportFormat::Parquet,
+        file.reopen().unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(written.events as usize, events);
+    // Read back with the parquet crate's own reader.
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file.path()).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+    let (mut positions, mut types, mut times) = (Vec::new(), Vec::new(), Vec::new());
+    for batch in reader {
+        let batch = batch.unwrap();
+        let column = |name: &str| batch.column(batch.schema().index_of(name).unwrap()).clone();
+        let position = column("position");
+        let position = position.as_any().downcast_ref::<UInt64Array>().unwrap();
+        let kind = column("event_type");
+        let kind = kind.as_any().downcast_ref::<StringArray>().unwrap();
+        let at = column("recorded_at");
+        let at = at
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()
+            .unwrap();
+        for i in 0..batch.num_rows() {
+            positions.push(position.value(i));
+            types.push(kind.value(i).to_owned());
+            times.push(at.value(i));
+        }
+    }
+    let expected_positions: Vec<u64> = jsonl
+        .iter()
+        .map(|e| e["position"].as_u64().unwrap())
+        .collect();
+    let expected_types: Vec<String> = jsonl
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(positions, expected_positions);
+    assert_eq!(types, expected_types);
+    // recorded_at is a real UTC timestamp, equal to the JSONL's text.
+    let first = time::OffsetDateTime::parse(
+        jsonl[0]["recorded_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(times[0], (first.unix_timestamp_nanos() / 1_000) as i64);
+}

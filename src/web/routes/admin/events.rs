@@ -173,7 +173,7 @@ pub async fn stream(
     )
 }
 
-/// The filtered set as JSON lines or CSV (the same rows as `export-events`).
+/// The filtered set as JSON lines, CSV or Parquet (the same rows as `export-events`).
 pub async fn download(
     _: CurrentAdmin,
     path: web::Path<String>,
@@ -183,6 +183,7 @@ pub async fn download(
     let (format, content_type) = match path.as_str() {
         "jsonl" => (ExportFormat::Jsonl, "application/x-ndjson"),
         "csv" => (ExportFormat::Csv, "text/csv; charset=utf-8"),
+        "parquet" => (ExportFormat::Parquet, "application/vnd.apache.parquet"),
         _ => return Err(AppError::NotFound),
     };
     let query = filters.query(&pool).await?;
