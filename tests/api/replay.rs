@@ -521,4 +521,30 @@ async fn parquet_holds_the_same_events_as_jsonl_with_typed_columns() {
     )
     .unwrap();
     assert_eq!(times[0], (first.unix_timestamp_nanos() / 1_000) as i64);
+    // An independent reader, when the machine has one (`.ci/run` installs pyarrow from PyPI).
+    let pyarrow = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, pyarrow.parquet as pq\n\
+             t = pq.read_table(sys.argv[1])\n\
+             print(t.schema.field('recorded_at').type)\n\
+             print(','.join(str(p) for p in t.column('position').to_pylist()))",
+            file.path().to_str().unwrap(),
+        ])
+        .output();
+    match pyarrow {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let mut lines = text.lines();
+            assert_eq!(lines.next(), Some("timestamp[us, tz=UTC]"));
+            let read: Vec<u64> = lines
+                .next()
+                .unwrap_or_default()
+                .split(',')
+                .map(|p| p.parse().unwrap())
+                .collect();
+            assert_eq!(read, expected_positions, "pyarrow reads the same events");
+        }
+        _ => eprintln!("pyarrow not installed: the parquet crate's reader checked the file alone"),
+    }
 }
