@@ -26,6 +26,7 @@ pub async fn suggest(
     let excerpt = |text: &str| text.chars().take(EXCERPT).collect::<String>();
     let message = |role, content| ChatMessage { role, content };
     let request = ChatRequest {
+        variation: None,
         model: model.to_owned(),
         messages: vec![
             message(Role::System, INSTRUCTION.to_owned()),

@@ -142,6 +142,8 @@ impl ChatActor {
         let request = ChatRequest {
             model: prompt.model.clone(),
             messages,
+            // Regenerate asks for a different answer, not the same one again.
+            variation: matches!(prompt.kind, PromptKind::Regenerate).then(rand::random::<u64>),
         };
         let hub = Hub::default();
         let cancel = CancellationToken::new();

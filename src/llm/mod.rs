@@ -35,6 +35,10 @@ pub struct ChatMessage {
 pub struct ChatRequest {
     pub model: String,
     pub messages: Vec<ChatMessage>,
+    /// A fresh random seed when the user asked for another answer (Regenerate): the local model
+    /// samples with it instead of its fixed seed, so the answer is not the same text again.
+    /// `None` for a first answer, which stays reproducible. (OpenAI samples anew anyway.)
+    pub variation: Option<u64>,
 }
 
 /// A passage a retrieval-backed model (a PDF model) was shown, numbered as it cites it (`[S1]`).

@@ -173,6 +173,7 @@ mod tests {
             score: 0.03,
         }];
         let request = ChatRequest {
+            variation: None,
             model: "pdf:x".into(),
             messages: vec![message(Role::System, "site"), message(Role::User, "VAT?")],
         };

@@ -243,6 +243,7 @@ async fn weights_that_cannot_be_fetched_leave_the_model_unavailable_with_the_rea
     };
     assert!(!reason.is_empty());
     let request = ChatRequest {
+        variation: None,
         model: LOCAL_MODEL_ID.into(),
         messages: Vec::new(),
     };

@@ -243,10 +243,13 @@ fn to_engine(request: &ChatRequest) -> Vec<EngineMessage> {
 
 /// Generates one answer, streaming text until done or until nobody listens any more.
 fn serve(model: &mut LocalChatModel, job: Job) {
+    let defaults = GenerationParams::default();
     let params = GenerationParams {
         max_new_tokens: MAX_NEW_TOKENS,
         max_context_tokens: MAX_CONTEXT_TOKENS,
-        ..Default::default()
+        // A first answer is reproducible (a fixed seed); Regenerate samples with a fresh one.
+        seed: job.request.variation.unwrap_or(defaults.seed),
+        ..defaults
     };
     let sender = job.sender;
     let mut on_text = |text: &str| {

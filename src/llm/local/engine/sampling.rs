@@ -103,6 +103,8 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(run(7), run(7));
+        // Regenerate passes a fresh seed: another draw.
+        assert_ne!(run(7), run(8));
     }
 
     #[test]
