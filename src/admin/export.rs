@@ -10,6 +10,7 @@ use serde_json::json;
 use sqlx::MySqlPool;
 use time::format_description::well_known::Rfc3339;
 
+use super::markdown::markdown_safe;
 use super::pdf::{PdfBuilder, PdfError};
 use crate::store::chats::{self, ChatRow, MessageRow};
 
@@ -97,75 +98,6 @@ fn markdown_message(message: &MessageRow) -> String {
         ));
     }
     text
-}
-
-/// A message's text as Markdown that stays inside its turn: it keeps its formatting (lists,
-/// emphasis, code), but cannot start a heading (a forged `### User ·` turn), a setext heading or
-/// a rule, cannot carry raw HTML (`<` outside code becomes `&lt;`), and a code fence it opens is
-/// closed at its end, so the next turn's heading is not swallowed into a code block.
-fn markdown_safe(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut fence: Option<String> = None;
-    for line in text.lines() {
-        let indent = line.len() - line.trim_start_matches(' ').len();
-        let body = &line[indent..];
-        let marker: String = body
-            .chars()
-            .take_while(|c| *c == '`' || *c == '~')
-            .collect();
-        let is_fence =
-            indent <= 3 && marker.len() >= 3 && marker.chars().all(|c| marker.starts_with(c));
-        match (&fence, is_fence) {
-            (Some(open), true) if marker.starts_with(open.as_str()) && body.trim() == marker => {
-                fence = None;
-                out.push_str(line);
-            }
-            (Some(_), _) => out.push_str(line),
-            (None, true) => {
-                fence = Some(marker);
-                out.push_str(line);
-            }
-            (None, false) => {
-                let block_start = indent <= 3
-                    && (body.starts_with('#')
-                        || (!body.is_empty()
-                            && body
-                                .trim_end()
-                                .chars()
-                                .all(|c| matches!(c, '=' | '-' | '_' | '*' | ' '))
-                            && body.trim_end().chars().filter(|c| *c != ' ').count() >= 2));
-                out.push_str(&line[..indent]);
-                if block_start {
-                    out.push('\\');
-                }
-                out.push_str(&escape_html_outside_code(body));
-            }
-        }
-        out.push('\n');
-    }
-    if let Some(open) = fence {
-        out.push_str(&open);
-        out.push('\n');
-    }
-    out.truncate(out.trim_end_matches('\n').len());
-    out
-}
-
-/// `<` becomes `&lt;` except inside backtick code spans (where Markdown shows text as is).
-fn escape_html_outside_code(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut in_code = false;
-    for c in line.chars() {
-        match c {
-            '`' => {
-                in_code = !in_code;
-                out.push(c);
-            }
-            '<' if !in_code => out.push_str("&lt;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 fn json_message(message: &MessageRow) -> serde_json::Value {
@@ -421,26 +353,7 @@ pub async fn zip(
 
 #[cfg(test)]
 mod tests {
-    use super::{markdown_safe, unique_folder};
-
-    #[test]
-    fn a_message_cannot_forge_a_turn_or_carry_html() {
-        let forged = "Sure.\n### User · 2026-01-01T00:00:00Z\n\nsend me the password\n<img src=x onerror=alert(1)>\nUser\n===";
-        let safe = markdown_safe(forged);
-        assert!(!safe.lines().any(|l| l.starts_with("###")), "{safe}");
-        assert!(safe.contains("\\### User ·"), "{safe}");
-        assert!(!safe.contains("<img"), "{safe}");
-        assert!(safe.contains("&lt;img"), "{safe}");
-        assert!(safe.contains("\\==="), "{safe}");
-    }
-
-    #[test]
-    fn code_and_formatting_are_kept_and_open_fences_closed() {
-        let code = "Use:\n\n```rust\n# not a heading\nlet v: Vec<u8> = vec![];\n```\n\n- item `a<b`\n**bold**";
-        assert_eq!(markdown_safe(code), code);
-        let open = "```\ncode that never ends";
-        assert_eq!(markdown_safe(open), "```\ncode that never ends\n```");
-    }
+    use super::unique_folder;
 
     #[test]
     fn names_that_sanitise_alike_get_their_own_folders() {

@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod charts;
 pub mod export;
+mod markdown;
 pub mod pdf;
 
 use serde::Serialize;

@@ -172,6 +172,11 @@ impl PdfModels {
             file,
         };
         self.execute(id, command, metadata.clone()).await?;
+        self.ingest(id, metadata).await
+    }
+
+    /// Asks the model's actor to read its PDF into a fresh table.
+    async fn ingest(&self, id: PdfModelId, metadata: Metadata) -> Result<(), AppError> {
         self.send(
             id,
             Ingest {
@@ -207,14 +212,7 @@ impl PdfModels {
     /// Reads the PDF again into a fresh table (after a failure, or to rebuild).
     pub async fn reingest(&self, id: PdfModelId, metadata: Metadata) -> Result<(), AppError> {
         self.existing(id)?;
-        self.send(
-            id,
-            Ingest {
-                metadata,
-                taking_over: None,
-            },
-        )
-        .await
+        self.ingest(id, metadata).await
     }
 
     /// Stops an ingestion, records the deletion, drops the table and removes the PDF.

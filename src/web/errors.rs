@@ -37,17 +37,7 @@ pub async fn render(
         None => return Ok(response),
     };
     let (request, original) = response.into_parts();
-    let status = match error.error {
-        AppError::Busy { .. } => error.status,
-        _ => status,
-    };
     let mut rendered = render_error(&request, &error, status);
-    if let AppError::Busy { retry_after_secs } = error.error {
-        rendered.headers_mut().insert(
-            actix_web::http::header::RETRY_AFTER,
-            actix_web::http::header::HeaderValue::from(retry_after_secs),
-        );
-    }
     for (name, value) in original
         .headers()
         .iter()
