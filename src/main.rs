@@ -5,9 +5,9 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     return_large_allocations_to_the_system();
-    // The local model runs on one CPU thread unless told otherwise: measured fastest on small
-    // machines, where a second thread waits for the web server and the database. Set before any
-    // other thread exists.
+    // The local embedding model (candle) runs on one CPU thread unless told otherwise: measured
+    // fastest on small machines, where a second thread waits for the web server and the database.
+    // Set before any other thread exists.
     if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
         // SAFETY: no other thread has been started yet, so nothing reads the environment
         // concurrently.

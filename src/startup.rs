@@ -77,7 +77,7 @@ fn backends(settings: &Settings) -> Result<Backends, StartupError> {
     };
     let mut backends = Backends::new(upstream);
     if settings.llm.local_model_enabled() {
-        let local = LocalBackend::shared(settings.llm.model_cache_dir.clone());
+        let local = LocalBackend::shared(settings.llm.local_model_options());
         backends.register(site::LOCAL_MODEL_ID, Arc::new(local));
     }
     Ok(backends)

@@ -99,10 +99,26 @@ pub struct LlmSettings {
     pub idle_timeout_secs: u64,
     pub local_model: LocalModelMode,
     pub model_cache_dir: PathBuf,
+    /// A GGUF chat model on disk to run instead of the pinned Qwen download.
+    pub local_model_path: Option<PathBuf>,
+    /// CPU threads of the local model (default: every core).
+    pub local_model_threads: usize,
+    /// Conversations whose KV cache the local model keeps besides the live one.
+    pub local_model_cached_chats: usize,
     pub system_prompt: String,
 }
 
 impl LlmSettings {
+    /// What the local model's worker needs.
+    pub fn local_model_options(&self) -> crate::llm::local::LocalModelOptions {
+        crate::llm::local::LocalModelOptions {
+            cache_dir: self.model_cache_dir.clone(),
+            gguf: self.local_model_path.clone(),
+            threads: self.local_model_threads,
+            cached_chats: self.local_model_cached_chats,
+        }
+    }
+
     /// The local model is offered when asked for, or by default when there is no OpenAI key.
     pub fn local_model_enabled(&self) -> bool {
         match self.local_model {

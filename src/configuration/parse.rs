@@ -148,7 +148,7 @@ fn server_settings(p: &mut Parser) -> ServerSettings {
             p.errors.push(format!("TRUSTED_PROXIES: {e}"));
             Vec::new()
         }),
-        log_filter: p.text("RUST_LOG", "info,sqlx=warn"),
+        log_filter: p.text("RUST_LOG", "info,sqlx=warn,llama_cpp_2=warn"),
         log_json: p.text("LOG_FORMAT", "pretty").eq_ignore_ascii_case("json"),
     }
 }
@@ -210,8 +210,29 @@ fn llm_settings(p: &mut Parser) -> LlmSettings {
         idle_timeout_secs: p.parse("OPENAI_IDLE_TIMEOUT_SECS", 60),
         local_model,
         model_cache_dir: expand_home(&p.text("MODEL_CACHE_DIR", "~/.cache/chatbot-factory/models")),
+        local_model_path: p
+            .optional("LOCAL_MODEL_PATH")
+            .map(|path| expand_home(&path)),
+        local_model_threads: local_model_threads(p),
+        local_model_cached_chats: p.parse("LOCAL_MODEL_CACHED_CHATS", 4),
         system_prompt: p.text("SYSTEM_PROMPT", "You are a helpful assistant."),
     }
+}
+
+/// Every core but one unless told otherwise: llama.cpp's threads wait for each other at every
+/// step, so one of them losing its core to the database or the web server stalls them all
+/// (measured on 2 cores with MariaDB busy: 2 threads 1.2 tokens/s, 1 thread 13.7; idle, 2 threads
+/// 25). See benches/local_model.rs.
+fn local_model_threads(p: &mut Parser) -> usize {
+    let default = crate::llm::local::default_threads();
+    let threads: usize = p.parse("LOCAL_MODEL_THREADS", default);
+    if !(1..=256).contains(&threads) {
+        p.errors.push(format!(
+            "LOCAL_MODEL_THREADS={threads} must be between 1 and 256"
+        ));
+        return default;
+    }
+    threads
 }
 
 fn email_settings(p: &mut Parser) -> EmailSettings {

@@ -500,7 +500,11 @@ impl TestApp {
     }
 
     pub async fn regenerate(&self, chat_id: &str) -> Sse {
-        let body = serde_json::json!({ "model": "gpt-4o-mini" });
+        self.regenerate_with(chat_id, "gpt-4o-mini").await
+    }
+
+    pub async fn regenerate_with(&self, chat_id: &str, model: &str) -> Sse {
+        let body = serde_json::json!({ "model": model });
         Self::read_sse(
             self.api_send(
                 &self.api,
@@ -564,6 +568,20 @@ impl LiveAnswer {
         self.seen.push_str(&String::from_utf8_lossy(&chunk));
     }
 
+    /// Reads until the first piece of text, and says how long after `since` it came, counting
+    /// from the last "queued" notice if the answer waited for the model (the time the model
+    /// itself took to start answering).
+    pub async fn first_text_after(&mut self, since: std::time::Instant) -> std::time::Duration {
+        let mut start = since;
+        while !self.seen.contains("event: delta") {
+            self.next().await;
+            if self.seen.contains("event: queued") && !self.seen.contains("event: delta") {
+                start = std::time::Instant::now();
+            }
+        }
+        start.elapsed()
+    }
+
     /// Reads until `needle` has been received.
     pub async fn until(&mut self, needle: &str) {
         use futures::StreamExt;
@@ -603,11 +621,20 @@ impl LiveAnswer {
 impl TestApp {
     /// Sends the first prompt of a new chat and returns its answer stream, unread.
     pub async fn start_prompt(&self, text: &str, model: &str) -> LiveAnswer {
+        self.start_prompt_in(None, text, model).await
+    }
+
+    /// Sends a prompt (to a chat, or starting one) and returns its answer stream, unread.
+    pub async fn start_prompt_in(&self, chat: Option<&str>, text: &str, model: &str) -> LiveAnswer {
         use futures::StreamExt;
         let token = self.csrf_token().await;
+        let path = match chat {
+            Some(id) => format!("/api/chats/{id}/messages"),
+            None => "/api/chats".to_owned(),
+        };
         let response = self
             .api
-            .post(self.url("/api/chats"))
+            .post(self.url(&path))
             .header("x-csrf-token", token)
             .json(&serde_json::json!({ "prompt": text, "model": model }))
             .send()
@@ -635,12 +662,21 @@ impl TestApp {
 }
 
 /// Polls `done` every 20 ms until it holds; fails the test with `what` after 10 s.
-pub async fn eventually<F, Fut>(what: &str, mut done: F)
+pub async fn eventually<F, Fut>(what: &str, done: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    eventually_within(what, std::time::Duration::from_secs(10), done).await;
+}
+
+/// Polls `done` every 20 ms until it holds; fails the test with `what` after `limit`.
+pub async fn eventually_within<F, Fut>(what: &str, limit: std::time::Duration, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + limit;
     while !done().await {
         assert!(
             std::time::Instant::now() < deadline,

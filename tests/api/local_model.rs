@@ -230,9 +230,11 @@ async fn openai_embeddings_are_unit_vectors_of_the_stated_dimension() {
 
 #[actix_web::test]
 async fn weights_that_cannot_be_fetched_leave_the_model_unavailable_with_the_reason() {
-    use chatbot_factory::llm::local::LocalBackend;
+    use chatbot_factory::llm::local::{LocalBackend, LocalModelOptions};
     use chatbot_factory::llm::{BackendStatus, ChatBackend, ChatRequest, LlmError};
-    let backend = LocalBackend::start(std::path::PathBuf::from("/proc/no-such-cache/models"));
+    let backend = LocalBackend::start(LocalModelOptions::in_cache(
+        "/proc/no-such-cache/models".into(),
+    ));
     crate::helpers::eventually("the fetch to fail", || async {
         matches!(backend.status(), BackendStatus::Unavailable { .. })
     })
@@ -299,4 +301,160 @@ async fn a_second_user_waits_visibly_for_the_local_model() {
     );
     assert_eq!(before_text.last(), Some(&1), "{before_text:?}");
     assert_eq!(second.done()["status"], "complete");
+}
+
+/// Prose about Uzbekistan: `tokens / 14` sentences of 14–20 tokens (1,200 gives ~1,500 tokens).
+fn long_document(tokens: usize) -> String {
+    let sentences = [
+        "Tashkent is the capital of Uzbekistan and its largest city.",
+        "The Silk Road brought merchants, scholars and ideas through Samarkand and Bukhara.",
+        "Cotton, gold and natural gas are among the country's main exports.",
+        "The Amu Darya and the Syr Darya feed what is left of the Aral Sea.",
+        "Plov is cooked in a large kazan with rice, carrots, onions and lamb.",
+    ];
+    (0..tokens.div_ceil(14))
+        .map(|i| sentences[i % sentences.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[actix_web::test]
+async fn a_long_prompt_answers_in_seconds_and_a_follow_up_reuses_the_cache() {
+    let app = offline_app().await;
+    app.verified_user("reader", PASSWORD).await;
+    local_model_ready(&app).await;
+    let question = format!(
+        "{}\n\nUsing only the text above: what is the capital of Uzbekistan?",
+        long_document(1200)
+    );
+    let sent = std::time::Instant::now();
+    let mut first = app.start_prompt(&question, LOCAL_MODEL_ID).await;
+    let first_wait = first.first_text_after(sent).await;
+    let done = first.finish().await;
+    assert_eq!(done["status"], "complete", "{done}");
+    let chat = first.chat_id();
+    let (prompt_tokens,): (u32,) = sqlx::query_as(
+        "SELECT prompt_tokens FROM chat_history WHERE chat_id = ? AND role = 'assistant'",
+    )
+    .bind(&chat)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        prompt_tokens >= 1400,
+        "a long prompt: {prompt_tokens} tokens"
+    );
+    assert!(
+        first_wait < Duration::from_secs(25),
+        "{prompt_tokens} prompt tokens took {first_wait:?} to the first word"
+    );
+
+    let sent = std::time::Instant::now();
+    let mut follow_up = app
+        .start_prompt_in(
+            Some(&chat),
+            "And which rivers feed the Aral Sea?",
+            LOCAL_MODEL_ID,
+        )
+        .await;
+    let follow_up_wait = follow_up.first_text_after(sent).await;
+    let done = follow_up.finish().await;
+    assert_eq!(done["status"], "complete", "{done}");
+    assert!(
+        follow_up_wait < Duration::from_secs(1),
+        "the follow-up computed only its own tokens: {follow_up_wait:?} (the first prompt: {first_wait:?})"
+    );
+}
+
+#[actix_web::test]
+async fn any_gguf_on_disk_can_be_the_local_model() {
+    use chatbot_factory::llm::local::{LocalBackend, LocalModelOptions, ensure_chat_weights};
+    use chatbot_factory::llm::{BackendStatus, ChatBackend, ChatMessage, ChatRequest, Role};
+    use futures::StreamExt;
+    let cache = std::path::PathBuf::from(std::env::var("HOME").unwrap())
+        .join(".cache/chatbot-factory/models");
+    let pinned = tokio::task::spawn_blocking(move || ensure_chat_weights(&cache, &mut |_| {}))
+        .await
+        .unwrap()
+        .expect("the pinned weights");
+    // The operator's own file, under a name of their choosing.
+    let folder = tempfile::tempdir().unwrap();
+    let own = folder.path().join("my-uzbek-model.gguf");
+    std::os::unix::fs::symlink(&pinned, &own).unwrap();
+    let mut options = LocalModelOptions::in_cache("/proc/no-such-cache/models".into());
+    options.gguf = Some(own);
+    options.threads = 1;
+    let backend = LocalBackend::start(options);
+    crate::helpers::eventually_within(
+        "the model on disk to load",
+        Duration::from_secs(120),
+        || async { !matches!(backend.status(), BackendStatus::Loading { .. }) },
+    )
+    .await;
+    assert_eq!(backend.status(), BackendStatus::Ready);
+    let request = ChatRequest {
+        variation: None,
+        model: LOCAL_MODEL_ID.into(),
+        messages: vec![ChatMessage {
+            role: Role::User,
+            content: "What is the capital of France? One word.".into(),
+        }],
+    };
+    let mut stream = backend.stream(request).await.expect("a stream");
+    let mut text = String::new();
+    while let Some(item) = stream.next().await {
+        if let chatbot_factory::llm::StreamItem::Delta(piece) = item.expect("no error") {
+            text.push_str(&piece);
+        }
+    }
+    assert!(text.contains("Paris"), "{text}");
+}
+
+#[actix_web::test]
+async fn a_local_model_path_that_is_no_model_says_why() {
+    use chatbot_factory::llm::local::{LocalBackend, LocalModelOptions};
+    use chatbot_factory::llm::{BackendStatus, ChatBackend};
+    let folder = tempfile::tempdir().unwrap();
+    let not_a_model = folder.path().join("notes.gguf");
+    std::fs::write(&not_a_model, "GGUF? no: just some text that is not a model").unwrap();
+    for (path, says) in [
+        (folder.path().join("missing.gguf"), "is not a file"),
+        (not_a_model, "cannot load"),
+    ] {
+        let mut options = LocalModelOptions::in_cache("/proc/no-such-cache/models".into());
+        options.gguf = Some(path.clone());
+        let backend = LocalBackend::start(options);
+        crate::helpers::eventually("the model to be refused", || async {
+            matches!(backend.status(), BackendStatus::Unavailable { .. })
+        })
+        .await;
+        let BackendStatus::Unavailable { reason } = backend.status() else {
+            unreachable!()
+        };
+        assert!(reason.contains(says), "{path:?}: {reason}");
+    }
+}
+
+#[actix_web::test]
+async fn regenerate_draws_another_answer_from_the_local_model() {
+    let app = offline_app().await;
+    app.verified_user("again", PASSWORD).await;
+    local_model_ready(&app).await;
+    let first = app
+        .prompt_with(
+            &app.api,
+            None,
+            "Write a short poem about a cat who lives in Bukhara.",
+            LOCAL_MODEL_ID,
+        )
+        .await;
+    assert_eq!(first.done()["status"], "complete");
+    let chat = first.chat_id();
+    let second = app.regenerate_with(&chat, LOCAL_MODEL_ID).await;
+    assert_eq!(second.done()["status"], "complete", "{:?}", second.events);
+    assert_ne!(
+        first.text(),
+        second.text(),
+        "a regenerate samples anew instead of repeating the first answer word for word"
+    );
 }

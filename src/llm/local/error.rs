@@ -19,7 +19,13 @@ pub enum LocalModelError {
     /// The model files are present but unusable (bad metadata, bad config).
     #[error("invalid model at {path}: {reason}")]
     InvalidModel { path: PathBuf, reason: String },
-    /// A tensor operation inside candle failed.
+    /// llama.cpp refused or failed a step.
+    #[error("the local model failed while {context}: {message}")]
+    Engine {
+        context: &'static str,
+        message: String,
+    },
+    /// A tensor operation inside candle (embeddings) failed.
     #[error("model computation failed while {context}: {source}")]
     Candle {
         context: &'static str,
@@ -49,6 +55,14 @@ impl LocalModelError {
     /// Wraps a candle error with a short description of what was being done.
     pub(crate) fn candle(context: &'static str) -> impl FnOnce(candle_core::Error) -> Self {
         move |source| Self::Candle { context, source }
+    }
+
+    /// Wraps a llama.cpp error with a short description of what was being done.
+    pub(crate) fn engine<E: std::fmt::Display>(context: &'static str) -> impl FnOnce(E) -> Self {
+        move |err| Self::Engine {
+            context,
+            message: err.to_string(),
+        }
     }
 
     /// Wraps a tokenizers error (a boxed `dyn Error`) with context.

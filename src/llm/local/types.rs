@@ -1,8 +1,5 @@
-//! Plain data types of the local chat engine's public API.
-//!
-//! They mirror what the app already stores per conversation (role + text) so
-//! the web layer can hand its history straight to [`super::LocalChatModel`].
-
+//! Plain data types of the local chat model's API: the conversation it is given, how to
+//! generate, and what a generation cost.
 use serde::Serialize;
 
 /// Who wrote a message.
@@ -33,7 +30,6 @@ pub struct ChatMessage {
 }
 
 impl ChatMessage {
-    /// A message with the given role and text.
     pub fn new(role: Role, content: impl Into<String>) -> Self {
         Self {
             role,
@@ -54,26 +50,50 @@ impl ChatMessage {
     }
 }
 
+/// How to pick each next token.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sampling {
+    /// `0.0` is greedy (the same text every time).
+    pub temperature: f32,
+    /// Nucleus sampling: keep the most likely tokens whose probabilities add up to this.
+    pub top_p: f32,
+    pub seed: u32,
+}
+
+impl Sampling {
+    /// A first answer: nearly greedy and reproducible (a fixed seed).
+    pub const FIRST_ANSWER: Sampling = Sampling {
+        temperature: 0.2,
+        top_p: 0.9,
+        seed: 42,
+    };
+
+    /// Another answer to the same prompt (Regenerate): a livelier draw with the given seed.
+    pub fn another_answer(seed: u32) -> Sampling {
+        Sampling {
+            temperature: 0.8,
+            top_p: 0.95,
+            seed,
+        }
+    }
+}
+
 /// How to generate a reply.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerationParams {
     /// Upper bound on generated tokens (reply length).
     pub max_new_tokens: usize,
-    /// Sampling temperature; `0.0` means greedy (deterministic).
-    pub temperature: f64,
-    /// RNG seed used when `temperature > 0`.
-    pub seed: u64,
-    /// Prompt + reply must fit in this many tokens (capped at the model's own window).
+    /// Prompt + reply must fit in this many tokens (capped at the loaded context).
     pub max_context_tokens: usize,
+    pub sampling: Sampling,
 }
 
 impl Default for GenerationParams {
     fn default() -> Self {
         Self {
             max_new_tokens: 512,
-            temperature: 0.7,
-            seed: 42,
             max_context_tokens: 8192,
+            sampling: Sampling::FIRST_ANSWER,
         }
     }
 }
@@ -90,10 +110,12 @@ pub enum FinishReason {
     Cancelled,
 }
 
-/// Accounting for one [`super::LocalChatModel::generate`] call.
+/// Accounting for one generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Generation {
     pub prompt_tokens: u32,
+    /// Of the prompt, how many tokens were already in the KV cache (not computed again).
+    pub reused_tokens: u32,
     pub completion_tokens: u32,
     pub finish_reason: FinishReason,
 }
