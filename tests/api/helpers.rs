@@ -568,20 +568,6 @@ impl LiveAnswer {
         self.seen.push_str(&String::from_utf8_lossy(&chunk));
     }
 
-    /// Reads until the first piece of text, and says how long after `since` it came, counting
-    /// from the last "queued" notice if the answer waited for the model (the time the model
-    /// itself took to start answering).
-    pub async fn first_text_after(&mut self, since: std::time::Instant) -> std::time::Duration {
-        let mut start = since;
-        while !self.seen.contains("event: delta") {
-            self.next().await;
-            if self.seen.contains("event: queued") && !self.seen.contains("event: delta") {
-                start = std::time::Instant::now();
-            }
-        }
-        start.elapsed()
-    }
-
     /// Reads until `needle` has been received.
     pub async fn until(&mut self, needle: &str) {
         use futures::StreamExt;

@@ -90,11 +90,12 @@ mod tests {
         cache.put(vec![1, 2, 3], "short");
         cache.put(vec![1, 2, 3, 4, 5, 6], "long");
         cache.put(vec![9, 9], "other");
+        cache.put(vec![1, 2, 7, 7], "branch");
         let hit = cache.take_best(&[1, 2, 3, 4, 5, 6, 7, 8], 0).unwrap();
         assert_eq!((hit.state, hit.shared), ("long", 6));
-        // Taken out: the next best is what is left.
+        // Taken out; "short" went when "long" (which extends it) came: the next best is left.
         let hit = cache.take_best(&[1, 2, 3, 4], 0).unwrap();
-        assert_eq!((hit.state, hit.shared), ("short", 3));
+        assert_eq!((hit.state, hit.shared), ("branch", 2));
     }
 
     #[test]
