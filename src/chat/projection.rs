@@ -1,7 +1,7 @@
-//! `chat` and `chat_history` from the `chat` stream, plus the user's own counters (`user.chats`,
+//! `chat`, `chat_history` and `answer_version` (earlier answers) from the `chat` stream, plus the user's own counters (`user.chats`,
 //! `prompts`, tokens, `last_active`). Daily usage is `usage::UsageProjection`'s.
 use futures::future::BoxFuture;
-use sqlx::MySqlConnection;
+use sqlx::{AssertSqlSafe, MySqlConnection};
 
 use super::events::{AnswerRecord, ChatEvent};
 use crate::events::{Projection, ProjectionError, RecordedEvent};
@@ -14,7 +14,11 @@ impl Projection for ChatProjection {
     }
 
     fn tables(&self) -> &'static [(&'static str, &'static str)] {
-        &[("chat_history", "id"), ("chat", "id")]
+        &[
+            ("chat_history", "id"),
+            ("answer_version", "id"),
+            ("chat", "id"),
+        ]
     }
 
     fn apply<'a>(
@@ -106,6 +110,14 @@ pub async fn apply(
         ChatEvent::AnswerStopped(answer) => finish_answer(conn, event, answer, "stopped").await?,
         ChatEvent::AnswerFailed(answer) => finish_answer(conn, event, answer, "failed").await?,
         ChatEvent::AnswerDiscarded => {
+            // The answer leaves the conversation but stays readable as an earlier version.
+            sqlx::query(
+                "INSERT INTO answer_version SELECT * FROM chat_history \
+                 WHERE chat_id = ? AND role = 'assistant' ORDER BY `rank` DESC LIMIT 1",
+            )
+            .bind(chat_id)
+            .execute(&mut *conn)
+            .await?;
             sqlx::query(
                 "DELETE FROM chat_history WHERE chat_id = ? AND role = 'assistant' ORDER BY `rank` DESC LIMIT 1",
             )
@@ -172,10 +184,14 @@ pub async fn apply(
         }
         ChatEvent::ChatDeleted => {
             let user_id = owner(conn, chat_id).await?;
-            sqlx::query("DELETE FROM chat_history WHERE chat_id = ?")
+            for table in ["chat_history", "answer_version"] {
+                sqlx::query(AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE chat_id = ?"
+                )))
                 .bind(chat_id)
                 .execute(&mut *conn)
                 .await?;
+            }
             sqlx::query("DELETE FROM chat WHERE id = ?")
                 .bind(chat_id)
                 .execute(&mut *conn)

@@ -148,6 +148,19 @@ pub async fn messages(
     Ok(rows)
 }
 
+/// The earlier versions of a chat's answers (replaced by Regenerate), by rank, oldest first.
+pub async fn answer_versions(
+    pool: &MySqlPool,
+    chat_id: &str,
+) -> Result<Vec<MessageRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {MESSAGE_COLUMNS} FROM answer_version WHERE chat_id = ? ORDER BY `rank`, id"
+    )))
+    .bind(chat_id)
+    .fetch_all(pool)
+    .await
+}
+
 /// Up to `limit` messages after `after_rank`, oldest first (exports read long chats in pages).
 pub async fn messages_after(
     pool: &MySqlPool,

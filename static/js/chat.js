@@ -339,6 +339,12 @@
       meta.textContent = metaText;
       actions.appendChild(meta);
     }
+    if (article._earlier) {
+      article._versions = article._earlier.concat([{ html: data.html, text: data.text || "" }]);
+      article._shown = article._versions.length - 1;
+      delete article._earlier;
+    }
+    if (article._versions) renderSwitcher(article);
     state.answer = null;
     setBusy(false);
     scrollToBottom(false);
@@ -430,6 +436,9 @@
   async function regenerate(article) {
     if (state.busy || !state.chatId) return;
     const fresh = assistantMessage();
+    // The answer replaced becomes the latest earlier version.
+    const versions = versionsOf(article).slice();
+    fresh._earlier = versions;
     article.replaceWith(fresh);
     await streamInto(fresh, () =>
       fetch("/api/chats/" + state.chatId + "/regenerate", { method: "POST", headers: headers(), body: JSON.stringify({ model: state.model }) })
@@ -516,8 +525,77 @@
       conversation.scrollTop += conversation.scrollHeight - height;
     });
   }
+  // ---------- earlier versions of an answer (Regenerate keeps them: "‹ 1/2 ›") ----------
+  // Every version: { html (sanitised by the server), text (Markdown source) }; the last is the
+  // answer the conversation goes on from.
+  function versionsOf(article) {
+    if (!article._versions) {
+      const earlier = Array.from(article.querySelectorAll("template.answer-version")).map((t) => ({
+        html: t.content.querySelector(".version-html").innerHTML,
+        text: t.content.querySelector(".version-text").textContent,
+      }));
+      const body = article.querySelector(".message-body");
+      article._versions = earlier.concat([{ html: body.innerHTML, text: sourceText(article) }]);
+      article._shown = article._versions.length - 1;
+    }
+    return article._versions;
+  }
+  function renderSwitcher(article) {
+    const versions = versionsOf(article);
+    const actions = article.querySelector(".message-actions");
+    let switcher = actions.querySelector(".versions");
+    if (versions.length < 2) {
+      if (switcher) switcher.remove();
+      return;
+    }
+    if (!switcher) {
+      switcher = document.createElement("span");
+      switcher.className = "versions";
+      const previous = document.createElement("button");
+      previous.type = "button";
+      previous.className = "icon-button version-previous";
+      previous.textContent = "‹";
+      previous.setAttribute("aria-label", label("VersionPrevious"));
+      previous.title = label("VersionPrevious");
+      const count = document.createElement("span");
+      count.className = "version-count";
+      count.setAttribute("aria-live", "polite");
+      const next = document.createElement("button");
+      next.type = "button";
+      next.className = "icon-button version-next";
+      next.textContent = "›";
+      next.setAttribute("aria-label", label("VersionNext"));
+      next.title = label("VersionNext");
+      switcher.append(previous, count, next);
+      actions.prepend(switcher);
+    }
+    const shown = article._shown;
+    switcher.querySelector(".version-count").textContent = shown + 1 + "/" + versions.length;
+    switcher.querySelector(".version-previous").disabled = shown === 0;
+    switcher.querySelector(".version-next").disabled = shown === versions.length - 1;
+    // Thumbs and Regenerate belong to the answer the conversation goes on from.
+    article.classList.toggle("earlier-version", shown !== versions.length - 1);
+  }
+  function showVersion(article, step) {
+    const versions = versionsOf(article);
+    const shown = Math.min(Math.max(article._shown + step, 0), versions.length - 1);
+    article._shown = shown;
+    article.querySelector(".message-body").innerHTML = versions[shown].html;
+    setSource(article, versions[shown].text);
+    renderSwitcher(article);
+  }
+  messages.querySelectorAll(".message.assistant").forEach((article) => {
+    if (article.querySelector("template.answer-version")) renderSwitcher(article);
+  });
+  messages.addEventListener("click", (event) => {
+    const button = event.target.closest(".version-previous, .version-next");
+    if (!button) return;
+    showVersion(button.closest(".message"), button.classList.contains("version-next") ? 1 : -1);
+  });
+
   function finishAnswerStatic(article, m) {
     const wasAnswer = state.answer;
+    if (m.versions && m.versions.length) article._earlier = m.versions.map((v) => ({ html: v.html, text: v.text }));
     finishAnswer(article, { status: m.status, error: m.error, html: m.html, text: m.text, model: m.model,
       prompt_tokens: m.prompt_tokens, completion_tokens: m.completion_tokens, answer_id: m.id, rating: m.rating });
     state.answer = wasAnswer;

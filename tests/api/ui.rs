@@ -723,3 +723,104 @@ async fn the_settings_window_sets_the_theme_and_custom_instructions() {
     assert!(browser.text("h1").await.contains("Sozlamalar"));
     browser.close().await;
 }
+
+#[actix_web::test]
+async fn a_regenerated_answer_keeps_the_earlier_one_behind_a_switcher() {
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
+    app.verified_user("versions", PASSWORD).await;
+    app.upstream
+        .push(Reply::text("First answer: plov with lamb."));
+    let chat = app.prompt(None, "How is plov cooked?").await.chat_id();
+    let browser = Browser::start(1280, 900).await;
+    browser.log_in(&app.address, "versions", PASSWORD).await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find("#messages .message.assistant").await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('.versions').length;")
+            .await,
+        0,
+        "one answer, no switcher"
+    );
+    app.upstream
+        .push(Reply::text("Second answer: plov with beef."));
+    browser.click(".message.assistant .regenerate-answer").await;
+    browser
+        .wait_until(
+            "document.querySelector('.message.assistant .version-count') && document.querySelector('.message.assistant .version-count').textContent === '2/2'",
+            "the switcher after the regenerate",
+        )
+        .await;
+    let body = ".message.assistant .message-body";
+    assert!(browser.text(body).await.contains("beef"));
+    browser.click(".message.assistant .version-previous").await;
+    browser
+        .wait_until(
+            "document.querySelector('.message.assistant .message-body').textContent.includes('lamb')",
+            "the earlier answer",
+        )
+        .await;
+    assert_eq!(
+        browser.text(".message.assistant .version-count").await,
+        "1/2"
+    );
+    // Thumbs and Regenerate belong to the answer the conversation goes on from.
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('.message.assistant .regenerate-answer').offsetParent === null;")
+            .await,
+        true
+    );
+    browser.screenshot("15-answer-versions").await;
+    browser.click(".message.assistant .version-next").await;
+    browser
+        .wait_until(
+            "document.querySelector('.message.assistant .message-body').textContent.includes('beef')",
+            "back to the latest answer",
+        )
+        .await;
+
+    // After a reload the earlier answer is still there, and the API lists it too.
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find(".message.assistant .version-count").await;
+    assert_eq!(
+        browser.text(".message.assistant .version-count").await,
+        "2/2"
+    );
+    browser.click(".message.assistant .version-previous").await;
+    browser
+        .wait_until(
+            "document.querySelector('.message.assistant .message-body').textContent.includes('lamb')",
+            "the earlier answer after a reload",
+        )
+        .await;
+    let messages: serde_json::Value = app
+        .get(&format!("/api/chats/{chat}/messages"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let answer = &messages["messages"][1];
+    assert!(
+        answer["text"].as_str().unwrap().contains("beef"),
+        "{answer}"
+    );
+    assert_eq!(answer["versions"].as_array().unwrap().len(), 1, "{answer}");
+    assert!(
+        answer["versions"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("lamb")
+    );
+    app.assert_projections_match_the_log().await;
+
+    // Another user sees none of it.
+    let other = crate::helpers::client();
+    app.verified_user_with(&other, "stranger", PASSWORD).await;
+    let response = other
+        .get(app.url(&format!("/api/chats/{chat}/messages")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+}

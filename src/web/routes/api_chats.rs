@@ -8,7 +8,7 @@ use time::PrimitiveDateTime;
 use time::format_description::well_known::Rfc3339;
 use tracing_actix_web::RequestId;
 
-use super::chat::{MessageView, PAGE_MESSAGES, limit_view, picker};
+use super::chat::{limit_view, message_views, picker};
 use crate::accounts::current::CurrentUser;
 use crate::catalog::Catalog;
 use crate::chat::actor::Accepted;
@@ -284,11 +284,7 @@ pub async fn messages(
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let chat = service.owned(&user.0, *path).await?;
-    let rows = chats::messages(&pool, &chat.id, query.before, PAGE_MESSAGES).await?;
-    let messages: Vec<MessageView> = rows
-        .into_iter()
-        .map(|row| MessageView::from(row).named(&catalog))
-        .collect();
+    let messages = message_views(&pool, &chat.id, query.before, &catalog).await?;
     let has_more = messages.first().is_some_and(|m| m.rank > 1);
     let limits = limit_view(Some(&chat), service.default_limit().await?);
     Ok(HttpResponse::Ok()

@@ -42,6 +42,8 @@ pub struct MessageView {
     pub date: String,
     pub sources: Vec<crate::llm::Source>,
     pub rating: Option<String>,
+    /// An answer's earlier versions (replaced by Regenerate), oldest first.
+    pub versions: Vec<MessageView>,
 }
 
 impl MessageView {
@@ -77,8 +79,34 @@ impl From<MessageRow> for MessageView {
             date: row.date.assume_utc().format(&Rfc3339).unwrap_or_default(),
             sources,
             rating: row.rating,
+            versions: Vec::new(),
         }
     }
+}
+
+/// A page of a chat's messages (the latest, or those before `before_rank`), oldest first, each
+/// answer with its earlier versions.
+pub async fn message_views(
+    pool: &MySqlPool,
+    chat_id: &str,
+    before_rank: Option<u32>,
+    catalog: &Catalog,
+) -> Result<Vec<MessageView>, sqlx::Error> {
+    let rows = chats::messages(pool, chat_id, before_rank, PAGE_MESSAGES).await?;
+    let mut versions = chats::answer_versions(pool, chat_id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut view = MessageView::from(row).named(catalog);
+            if view.role == "assistant" {
+                view.versions = versions
+                    .extract_if(.., |version| version.rank == view.rank)
+                    .map(|version| MessageView::from(version).named(catalog))
+                    .collect();
+            }
+            view
+        })
+        .collect())
 }
 
 /// The picker: enabled models (from the catalog) with whether they can answer now.
@@ -139,11 +167,7 @@ async fn render_chat(
 ) -> Result<HttpResponse, AppError> {
     let (models, default_model) = picker(catalog, page.lang);
     let messages: Vec<MessageView> = match chat {
-        Some(chat) => chats::messages(pool, &chat.id, None, PAGE_MESSAGES)
-            .await?
-            .into_iter()
-            .map(|row| MessageView::from(row).named(catalog))
-            .collect(),
+        Some(chat) => message_views(pool, &chat.id, None, catalog).await?,
         None => Vec::new(),
     };
     let has_more = messages.first().is_some_and(|m| m.rank > 1);
