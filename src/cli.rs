@@ -65,12 +65,37 @@ pub enum Command {
         /// Replace prompt, answer, title and instruction texts with their length and SHA-256.
         #[arg(long)]
         redact_content: bool,
+        /// Parquet: also write this event type's payload fields as typed columns
+        /// (`payload_<field>`); only events of this type are exported.
+        #[arg(long, value_name = "TYPE")]
+        flatten: Option<String>,
         #[arg(long, value_enum, default_value = "jsonl")]
         format: ExportFormat,
         /// Write to this file instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
     },
+}
+
+/// `--flatten TYPE` exports that type only (with `--type`, it must be among them), as Parquet.
+fn flattened_types(
+    types: Vec<String>,
+    flatten: Option<&str>,
+    format: ExportFormat,
+) -> Result<Vec<String>, String> {
+    let Some(flatten) = flatten else {
+        return Ok(types);
+    };
+    if format != ExportFormat::Parquet {
+        return Err("--flatten writes typed columns: use it with --format parquet".into());
+    }
+    if !types.is_empty() && !types.iter().any(|t| t == flatten) {
+        return Err(format!(
+            "--flatten {flatten} exports {flatten} events only, but --type asks for {}",
+            types.join(", ")
+        ));
+    }
+    Ok(vec![flatten.to_owned()])
 }
 
 pub async fn run(cli: Cli) -> ExitCode {
@@ -102,6 +127,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             stream_type,
             event_type,
             redact_content,
+            flatten,
             format,
             output,
         } => {
@@ -117,9 +143,10 @@ pub async fn run(cli: Cli) -> ExitCode {
                         .transpose()?,
                     after_position: after_position.unwrap_or(0),
                     stream_type,
-                    event_types: event_type,
+                    event_types: flattened_types(event_type, flatten.as_deref(), format)?,
                     user_id: None,
                     redact_content,
+                    flatten_payload: flatten.is_some(),
                 })
             };
             match filter() {

@@ -141,6 +141,9 @@ pub struct Filter {
     /// A user's id: their own stream and everything they did.
     pub user_id: Option<String>,
     pub redact_content: bool,
+    /// Parquet only: the payload's fields as typed columns too (`--flatten TYPE`, which also
+    /// keeps only that type).
+    pub flatten_payload: bool,
 }
 
 impl Filter {
@@ -194,7 +197,12 @@ pub async fn export(
     match format {
         ExportFormat::Jsonl => jsonl = Some(std::io::BufWriter::new(out)),
         ExportFormat::Csv => csv_out = Some(csv::Writer::from_writer(out)),
-        ExportFormat::Parquet => parquet_out = Some(super::parquet::ParquetSink::new(out)?),
+        ExportFormat::Parquet => {
+            parquet_out = Some(super::parquet::ParquetSink::new(
+                out,
+                filter.flatten_payload,
+            )?)
+        }
     }
     let mut position = filter.after_position;
     loop {

@@ -1,11 +1,17 @@
 //! `export-events --format parquet`: one row per event with typed envelope columns (position,
 //! stream, sequence, type, version, `recorded_at` as a UTC timestamp, actor, request id) and the
 //! payload as JSON text. Written in row groups of one read batch each, so memory stays flat.
+//!
+//! `--flatten TYPE` adds the payload's top-level fields of that event type as typed columns
+//! `payload_<field>`, typed from the first batch: whole numbers `Int64`, other numbers `Float64`,
+//! `true`/`false` `Boolean`, text `Utf8`; nested values and fields of mixed types are JSON text.
+//! A later value that does not fit its column is null there (the `payload` column keeps it).
 use std::io::Write;
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    StringBuilder, TimestampMicrosecondBuilder, UInt32Builder, UInt64Builder,
+    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    UInt32Builder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -17,7 +23,11 @@ use super::export::ExportRowParts;
 
 /// The file's columns, in order.
 pub fn schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
+    Arc::new(Schema::new(envelope_fields()))
+}
+
+fn envelope_fields() -> Vec<Field> {
+    vec![
         Field::new("position", DataType::UInt64, false),
         Field::new(
             "recorded_at",
@@ -32,24 +42,164 @@ pub fn schema() -> SchemaRef {
         Field::new("actor", DataType::Utf8, false),
         Field::new("request_id", DataType::Utf8, true),
         Field::new("payload", DataType::Utf8, false),
-    ]))
+    ]
 }
 
-/// Collects rows and writes them as row groups.
+/// A payload field written as a column of its own.
+#[derive(Clone, Debug, PartialEq)]
+struct FlatColumn {
+    field: String,
+    kind: FlatKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum FlatKind {
+    Bool,
+    Int,
+    Float,
+    Text,
+}
+
+impl FlatKind {
+    fn of(value: &serde_json::Value) -> Option<FlatKind> {
+        match value {
+            serde_json::Value::Null => None,
+            serde_json::Value::Bool(_) => Some(FlatKind::Bool),
+            serde_json::Value::Number(n) if n.is_i64() => Some(FlatKind::Int),
+            serde_json::Value::Number(_) => Some(FlatKind::Float),
+            _ => Some(FlatKind::Text),
+        }
+    }
+
+    /// The narrowest kind holding both (whole and other numbers are Float; anything else Text).
+    fn widen(self, other: FlatKind) -> FlatKind {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (FlatKind::Int, FlatKind::Float) | (FlatKind::Float, FlatKind::Int) => FlatKind::Float,
+            _ => FlatKind::Text,
+        }
+    }
+
+    fn data_type(self) -> DataType {
+        match self {
+            FlatKind::Bool => DataType::Boolean,
+            FlatKind::Int => DataType::Int64,
+            FlatKind::Float => DataType::Float64,
+            FlatKind::Text => DataType::Utf8,
+        }
+    }
+}
+
+/// The payload fields of `payloads` (as each payload lists them, new ones after), with the kind of their values
+/// (a field only ever null is text).
+fn infer_columns(payloads: &[serde_json::Value]) -> Vec<FlatColumn> {
+    let mut columns: Vec<(String, Option<FlatKind>)> = Vec::new();
+    for payload in payloads {
+        let Some(object) = payload.as_object() else {
+            continue;
+        };
+        for (field, value) in object {
+            let kind = FlatKind::of(value);
+            match columns.iter_mut().find(|(name, _)| name == field) {
+                Some((_, seen)) => {
+                    *seen = match (*seen, kind) {
+                        (Some(a), Some(b)) => Some(a.widen(b)),
+                        (a, b) => a.or(b),
+                    }
+                }
+                None => columns.push((field.clone(), kind)),
+            }
+        }
+    }
+    columns
+        .into_iter()
+        .map(|(field, kind)| FlatColumn {
+            field,
+            kind: kind.unwrap_or(FlatKind::Text),
+        })
+        .collect()
+}
+
+/// One flattened column's values for `payloads`.
+fn flat_array(column: &FlatColumn, payloads: &[serde_json::Value]) -> ArrayRef {
+    let values = payloads.iter().map(|p| p.get(&column.field));
+    match column.kind {
+        FlatKind::Bool => {
+            let mut b = BooleanBuilder::with_capacity(payloads.len());
+            values.for_each(|v| b.append_option(v.and_then(serde_json::Value::as_bool)));
+            Arc::new(b.finish())
+        }
+        FlatKind::Int => {
+            let mut b = Int64Builder::with_capacity(payloads.len());
+            values.for_each(|v| b.append_option(v.and_then(serde_json::Value::as_i64)));
+            Arc::new(b.finish())
+        }
+        FlatKind::Float => {
+            let mut b = Float64Builder::with_capacity(payloads.len());
+            values.for_each(|v| b.append_option(v.and_then(serde_json::Value::as_f64)));
+            Arc::new(b.finish())
+        }
+        FlatKind::Text => {
+            let mut b = StringBuilder::new();
+            for value in values {
+                match value {
+                    None | Some(serde_json::Value::Null) => b.append_null(),
+                    Some(serde_json::Value::String(text)) => b.append_value(text),
+                    Some(other) => b.append_value(other.to_string()),
+                }
+            }
+            Arc::new(b.finish())
+        }
+    }
+}
+
+/// Collects rows and writes them as row groups. With flattening, the file is opened at the
+/// first row group (its columns come from that batch's payloads).
 pub struct ParquetSink<W: Write + Send> {
-    writer: ArrowWriter<W>,
+    out: Option<W>,
+    writer: Option<ArrowWriter<W>>,
+    flatten: bool,
+    columns: Vec<FlatColumn>,
+    schema: SchemaRef,
     rows: Vec<ExportRowParts>,
 }
 
 impl<W: Write + Send> ParquetSink<W> {
-    pub fn new(out: W) -> Result<Self, parquet::errors::ParquetError> {
+    /// `flatten`: also write the payload's fields as typed columns (for one event type).
+    pub fn new(out: W, flatten: bool) -> Result<Self, parquet::errors::ParquetError> {
+        let mut sink = ParquetSink {
+            out: Some(out),
+            writer: None,
+            flatten,
+            columns: Vec::new(),
+            schema: schema(),
+            rows: Vec::new(),
+        };
+        if !flatten {
+            sink.open(Vec::new())?;
+        }
+        Ok(sink)
+    }
+
+    fn open(&mut self, columns: Vec<FlatColumn>) -> Result<(), parquet::errors::ParquetError> {
+        let mut fields = envelope_fields();
+        fields.extend(
+            columns
+                .iter()
+                .map(|c| Field::new(format!("payload_{}", c.field), c.kind.data_type(), true)),
+        );
+        self.schema = Arc::new(Schema::new(fields));
+        self.columns = columns;
         let properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
-        Ok(ParquetSink {
-            writer: ArrowWriter::try_new(out, schema(), Some(properties))?,
-            rows: Vec::new(),
-        })
+        let out = self.out.take().expect("opened once");
+        self.writer = Some(ArrowWriter::try_new(
+            out,
+            self.schema.clone(),
+            Some(properties),
+        )?);
+        Ok(())
     }
 
     pub fn push(&mut self, row: ExportRowParts) {
@@ -60,6 +210,17 @@ impl<W: Write + Send> ParquetSink<W> {
     pub fn flush_batch(&mut self) -> Result<(), parquet::errors::ParquetError> {
         if self.rows.is_empty() {
             return Ok(());
+        }
+        let payloads: Vec<serde_json::Value> = if self.flatten {
+            self.rows
+                .iter()
+                .map(|row| serde_json::from_str(&row.payload).unwrap_or_default())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if self.writer.is_none() {
+            self.open(infer_columns(&payloads))?;
         }
         let rows = std::mem::take(&mut self.rows);
         let mut position = UInt64Builder::with_capacity(rows.len());
@@ -85,7 +246,7 @@ impl<W: Write + Send> ParquetSink<W> {
             request_id.append_option(row.request_id.as_deref());
             payload.append_value(&row.payload);
         }
-        let columns: Vec<ArrayRef> = vec![
+        let mut columns: Vec<ArrayRef> = vec![
             Arc::new(position.finish()),
             Arc::new(recorded_at.finish()),
             Arc::new(stream_type.finish()),
@@ -97,14 +258,81 @@ impl<W: Write + Send> ParquetSink<W> {
             Arc::new(request_id.finish()),
             Arc::new(payload.finish()),
         ];
-        let batch = RecordBatch::try_new(schema(), columns)?;
-        self.writer.write(&batch)?;
-        self.writer.flush()
+        columns.extend(self.columns.iter().map(|c| flat_array(c, &payloads)));
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
+        let writer = self.writer.as_mut().expect("opened above");
+        writer.write(&batch)?;
+        writer.flush()
     }
 
     pub fn finish(mut self) -> Result<(), parquet::errors::ParquetError> {
         self.flush_batch()?;
-        self.writer.close()?;
+        if self.writer.is_none() {
+            // Nothing to flatten: the envelope columns only.
+            self.open(Vec::new())?;
+        }
+        if let Some(writer) = self.writer {
+            writer.close()?;
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::Array;
+    use serde_json::json;
+
+    #[test]
+    fn columns_take_the_narrowest_type_that_holds_every_value() {
+        let payloads = [
+            json!({"text": "a", "tokens": 3, "score": 1, "ok": true, "sources": [1], "gone": null}),
+            json!({"text": "b", "tokens": 4, "score": 0.5, "ok": false, "extra": "late"}),
+            json!({"text": 7}),
+        ];
+        let kinds: Vec<(String, FlatKind)> = infer_columns(&payloads)
+            .into_iter()
+            .map(|c| (c.field, c.kind))
+            .collect();
+        let expected = [
+            ("text", FlatKind::Text),
+            ("tokens", FlatKind::Int),
+            ("score", FlatKind::Float),
+            ("ok", FlatKind::Bool),
+            ("sources", FlatKind::Text),
+            ("gone", FlatKind::Text),
+            ("extra", FlatKind::Text),
+        ];
+        let mut sorted = kinds.clone();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut expected: Vec<(String, FlatKind)> = expected
+            .iter()
+            .map(|(f, k)| ((*f).to_owned(), *k))
+            .collect();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(sorted, expected);
+    }
+
+    #[test]
+    fn values_that_do_not_fit_are_null_and_nested_ones_are_json() {
+        let payloads = [json!({"n": 1, "list": [1, 2]}), json!({"n": "x"})];
+        let int = FlatColumn {
+            field: "n".into(),
+            kind: FlatKind::Int,
+        };
+        let array = flat_array(&int, &payloads);
+        assert_eq!(array.null_count(), 1);
+        let text = FlatColumn {
+            field: "list".into(),
+            kind: FlatKind::Text,
+        };
+        let array = flat_array(&text, &payloads);
+        let strings = array
+            .as_any()
+            .downcast_ref::<arrow_array::StringArray>()
+            .unwrap();
+        assert_eq!(strings.value(0), "[1,2]");
+        assert!(strings.is_null(1));
     }
 }

@@ -548,3 +548,68 @@ async fn parquet_holds_the_same_events_as_jsonl_with_typed_columns() {
         _ => eprintln!("pyarrow not installed: the parquet crate's reader checked the file alone"),
     }
 }
+
+#[actix_web::test]
+async fn flattened_parquet_has_one_typed_column_per_payload_field() {
+    use arrow_array::{Array, Int64Array, StringArray};
+    use arrow_schema::DataType;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let app = spawn_app().await;
+    seed_random_log(&app, 17, 4).await;
+    let only_answers = export::Filter {
+        event_types: vec!["AnswerCompleted".into()],
+        ..Default::default()
+    };
+    let jsonl = exported(&app, &only_answers).await;
+    assert!(!jsonl.is_empty());
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let flattened = export::Filter {
+        flatten_payload: true,
+        ..only_answers
+    };
+    export::export(
+        &app.pool,
+        &flattened,
+        ExportFormat::Parquet,
+        file.reopen().unwrap(),
+    )
+    .await
+    .unwrap();
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file.path()).unwrap())
+            .unwrap()
+            .build()
+            .unwrap();
+    let (mut texts, mut tokens) = (Vec::new(), Vec::new());
+    for batch in reader {
+        let batch = batch.unwrap();
+        let schema = batch.schema();
+        let field = |name: &str| schema.field_with_name(name).unwrap().data_type().clone();
+        assert_eq!(field("payload_text"), DataType::Utf8);
+        assert_eq!(field("payload_completion_tokens"), DataType::Int64);
+        assert_eq!(field("payload"), DataType::Utf8, "the whole payload stays");
+        let column = |name: &str| batch.column(schema.index_of(name).unwrap()).clone();
+        let text = column("payload_text");
+        let text = text.as_any().downcast_ref::<StringArray>().unwrap();
+        let completion = column("payload_completion_tokens");
+        let completion = completion.as_any().downcast_ref::<Int64Array>().unwrap();
+        for i in 0..batch.num_rows() {
+            texts.push(text.value(i).to_owned());
+            tokens.push(completion.value(i));
+        }
+    }
+    let payloads: Vec<Value> = jsonl
+        .iter()
+        .map(|e| serde_json::from_str(e["payload"].as_str().unwrap()).unwrap())
+        .collect();
+    let expected_texts: Vec<String> = payloads
+        .iter()
+        .map(|p| p["text"].as_str().unwrap().to_owned())
+        .collect();
+    let expected_tokens: Vec<i64> = payloads
+        .iter()
+        .map(|p| p["completion_tokens"].as_i64().unwrap())
+        .collect();
+    assert_eq!(texts, expected_texts);
+    assert_eq!(tokens, expected_tokens);
+}
