@@ -340,9 +340,13 @@ async fn run_export(
         Some(path) => {
             let file =
                 std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            export::export(&pool, &filter, format, file).await
+            export::export(&pool, &filter, format, file)
+                .await
+                .map(|(written, _)| written)
         }
-        None => export::export(&pool, &filter, format, std::io::stdout()).await,
+        None => export::export(&pool, &filter, format, std::io::stdout())
+            .await
+            .map(|(written, _)| written),
     }
     .map_err(|e| {
         let address = database::server_address(url);

@@ -183,65 +183,101 @@ const HEADER: [&str; 10] = [
 ];
 
 /// Writes the events `filter` keeps, in position order, reading the log in batches (memory
-/// stays flat however long the log is).
-pub async fn export(
+/// stays flat however long the log is). The log is read here; the rows are encoded (JSON, CSV,
+/// Parquet with its compression) on the blocking pool, never on the caller's async thread.
+/// Returns the writer when done.
+pub async fn export<W: Write + Send + 'static>(
     pool: &MySqlPool,
     filter: &Filter,
     format: ExportFormat,
-    out: impl Write + Send,
-) -> Result<Written, ExportError> {
+    out: W,
+) -> Result<(Written, W), ExportError> {
+    let (batches, received) = tokio::sync::mpsc::channel::<Vec<RecordedEvent>>(2);
+    let options = WriteOptions {
+        format,
+        redact_content: filter.redact_content,
+        flatten_payload: filter.flatten_payload,
+    };
+    let writer = tokio::task::spawn_blocking(move || write_rows(received, options, out));
     let mut written = Written::default();
-    let mut jsonl = None;
-    let mut csv_out = None;
-    let mut parquet_out = None;
-    match format {
-        ExportFormat::Jsonl => jsonl = Some(std::io::BufWriter::new(out)),
-        ExportFormat::Csv => csv_out = Some(csv::Writer::from_writer(out)),
-        ExportFormat::Parquet => {
-            parquet_out = Some(super::parquet::ParquetSink::new(
-                out,
-                filter.flatten_payload,
-            )?)
-        }
-    }
     let mut position = filter.after_position;
-    loop {
-        let events = super::read_all(pool, position, BATCH).await?;
-        let Some(last) = events.last() else { break };
-        position = last.position;
-        for event in events.iter().filter(|e| filter.keeps(e)) {
-            written.events += 1;
-            written.last_position = Some(event.position);
-            if let Some(sink) = parquet_out.as_mut() {
-                sink.push(to_parts(event, filter.redact_content));
-                continue;
-            }
-            let row = to_row(event, filter.redact_content);
-            if let Some(out) = jsonl.as_mut() {
-                serde_json::to_writer(&mut *out, &row)?;
-                out.write_all(b"\n")?;
-            }
-            if let Some(out) = csv_out.as_mut() {
-                out.serialize(row)?;
+    let read: Result<(), ExportError> = async {
+        loop {
+            let events = super::read_all(pool, position, BATCH).await?;
+            let Some(last) = events.last() else {
+                return Ok(());
+            };
+            position = last.position;
+            let kept: Vec<RecordedEvent> = events.into_iter().filter(|e| filter.keeps(e)).collect();
+            written.events += kept.len() as u64;
+            written.last_position = kept.last().map(|e| e.position).or(written.last_position);
+            if batches.send(kept).await.is_err() {
+                // The writer stopped early: its own result says why.
+                return Ok(());
             }
         }
-        if let Some(sink) = parquet_out.as_mut() {
-            sink.flush_batch()?;
+    }
+    .await;
+    drop(batches);
+    let out = writer
+        .await
+        .map_err(|e| ExportError::Write(std::io::Error::other(e.to_string())))??;
+    read?;
+    Ok((written, out))
+}
+
+#[derive(Clone, Copy)]
+struct WriteOptions {
+    format: ExportFormat,
+    redact_content: bool,
+    flatten_payload: bool,
+}
+
+/// Encodes the batches as they arrive (a blocking thread); returns the writer at the end.
+fn write_rows<W: Write + Send>(
+    mut batches: tokio::sync::mpsc::Receiver<Vec<RecordedEvent>>,
+    options: WriteOptions,
+    out: W,
+) -> Result<W, ExportError> {
+    let redact = options.redact_content;
+    match options.format {
+        ExportFormat::Jsonl => {
+            let mut out = std::io::BufWriter::new(out);
+            while let Some(events) = batches.blocking_recv() {
+                for event in &events {
+                    serde_json::to_writer(&mut out, &to_row(event, redact))?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            out.into_inner()
+                .map_err(|e| ExportError::Write(e.into_error()))
+        }
+        ExportFormat::Csv => {
+            let mut out = csv::Writer::from_writer(out);
+            let mut any = false;
+            while let Some(events) = batches.blocking_recv() {
+                for event in &events {
+                    out.serialize(to_row(event, redact))?;
+                    any = true;
+                }
+            }
+            if !any {
+                out.write_record(HEADER)?;
+            }
+            out.into_inner()
+                .map_err(|e| ExportError::Write(std::io::Error::other(e.to_string())))
+        }
+        ExportFormat::Parquet => {
+            let mut sink = super::parquet::ParquetSink::new(out, options.flatten_payload)?;
+            while let Some(events) = batches.blocking_recv() {
+                for event in &events {
+                    sink.push(to_parts(event, redact));
+                }
+                sink.flush_batch()?;
+            }
+            Ok(sink.finish()?)
         }
     }
-    if let Some(sink) = parquet_out {
-        sink.finish()?;
-    }
-    if let Some(mut out) = jsonl {
-        out.flush()?;
-    }
-    if let Some(mut out) = csv_out {
-        if written.events == 0 {
-            out.write_record(HEADER)?;
-        }
-        out.flush()?;
-    }
-    Ok(written)
 }
 
 /// Events read from the log at a time.

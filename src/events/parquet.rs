@@ -265,16 +265,14 @@ impl<W: Write + Send> ParquetSink<W> {
         writer.flush()
     }
 
-    pub fn finish(mut self) -> Result<(), parquet::errors::ParquetError> {
+    /// Writes what is left and the file's footer; returns the writer.
+    pub fn finish(mut self) -> Result<W, parquet::errors::ParquetError> {
         self.flush_batch()?;
         if self.writer.is_none() {
             // Nothing to flatten: the envelope columns only.
             self.open(Vec::new())?;
         }
-        if let Some(writer) = self.writer {
-            writer.close()?;
-        }
-        Ok(())
+        self.writer.expect("opened above").into_inner()
     }
 }
 

@@ -330,9 +330,8 @@ async fn export_writes_jsonl_and_csv_without_password_hashes() {
     let app = spawn_app().await;
     let events = seed_random_log(&app, 3, 3).await;
 
-    let mut jsonl = Vec::new();
     let all = export::Filter::default();
-    let written = export::export(&app.pool, &all, ExportFormat::Jsonl, &mut jsonl)
+    let (written, jsonl) = export::export(&app.pool, &all, ExportFormat::Jsonl, Vec::new())
         .await
         .unwrap();
     assert_eq!(written.events as usize, events);
@@ -354,8 +353,7 @@ async fn export_writes_jsonl_and_csv_without_password_hashes() {
     let payload: Value = serde_json::from_str(registered["payload"].as_str().unwrap()).unwrap();
     assert_eq!(payload["password_hash"], "[redacted]");
 
-    let mut csv_out = Vec::new();
-    export::export(&app.pool, &all, ExportFormat::Csv, &mut csv_out)
+    let (_, csv_out) = export::export(&app.pool, &all, ExportFormat::Csv, Vec::new())
         .await
         .unwrap();
     let mut reader = csv::Reader::from_reader(csv_out.as_slice());
@@ -366,23 +364,22 @@ async fn export_writes_jsonl_and_csv_without_password_hashes() {
 
     let future = time::OffsetDateTime::now_utc() + time::Duration::days(3650);
     let since = time::PrimitiveDateTime::new(future.date(), future.time());
-    let mut none = Vec::new();
     let later = export::Filter {
         since: Some(since),
         ..Default::default()
     };
     assert_eq!(
-        export::export(&app.pool, &later, ExportFormat::Jsonl, &mut none)
+        export::export(&app.pool, &later, ExportFormat::Jsonl, Vec::new())
             .await
             .unwrap()
+            .0
             .events,
         0
     );
 }
 
 async fn exported(app: &TestApp, filter: &export::Filter) -> Vec<Value> {
-    let mut out = Vec::new();
-    export::export(&app.pool, filter, ExportFormat::Jsonl, &mut out)
+    let (_, out) = export::export(&app.pool, filter, ExportFormat::Jsonl, Vec::new())
         .await
         .unwrap();
     String::from_utf8(out)
@@ -470,7 +467,7 @@ async fn parquet_holds_the_same_events_as_jsonl_with_typed_columns() {
     let events = seed_random_log(&app, 11, 5).await;
     let jsonl = exported(&app, &export::Filter::default()).await;
     let file = tempfile::NamedTempFile::new().unwrap();
-    let written = export::export(
+    let (written, _) = export::export(
         &app.pool,
         &export::Filter::default(),
         ExportFormat::Parquet,
