@@ -551,22 +551,19 @@
     if (!switcher) {
       switcher = document.createElement("span");
       switcher.className = "versions";
-      const previous = document.createElement("button");
-      previous.type = "button";
-      previous.className = "icon-button version-previous";
-      previous.textContent = "‹";
-      previous.setAttribute("aria-label", label("VersionPrevious"));
-      previous.title = label("VersionPrevious");
+      const step = (name, arrow, text) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "icon-button " + name;
+        button.textContent = arrow;
+        button.setAttribute("aria-label", text);
+        button.title = text;
+        return button;
+      };
       const count = document.createElement("span");
       count.className = "version-count";
       count.setAttribute("aria-live", "polite");
-      const next = document.createElement("button");
-      next.type = "button";
-      next.className = "icon-button version-next";
-      next.textContent = "›";
-      next.setAttribute("aria-label", label("VersionNext"));
-      next.title = label("VersionNext");
-      switcher.append(previous, count, next);
+      switcher.append(step("version-previous", "‹", label("VersionPrevious")), count, step("version-next", "›", label("VersionNext")));
       actions.prepend(switcher);
     }
     const shown = article._shown;
