@@ -372,8 +372,11 @@ async fn a_long_prompt_answers_in_seconds_and_a_follow_up_reuses_the_cache() {
     ];
     let (answer, first_wait) = timed_answer(&backend, messages.clone()).await;
     assert!(answer.contains("Tashkent"), "{answer}");
+    // About 20 s on one thread of this machine class with nothing else running
+    // (`cargo bench --bench local_model`); the bound leaves room for the other test that runs
+    // beside this one.
     assert!(
-        first_wait < Duration::from_secs(25),
+        first_wait < Duration::from_secs(40),
         "~1,500 prompt tokens took {first_wait:?} to the first word"
     );
     messages.push(message(Role::Assistant, answer));
@@ -382,8 +385,9 @@ async fn a_long_prompt_answers_in_seconds_and_a_follow_up_reuses_the_cache() {
         "And which rivers feed the Aral Sea?".into(),
     ));
     let (_, follow_up_wait) = timed_answer(&backend, messages).await;
+    // 0.3-0.5 s alone: only the answer and the new question are computed.
     assert!(
-        follow_up_wait < Duration::from_secs(1),
+        follow_up_wait < Duration::from_secs(2) && follow_up_wait * 10 < first_wait,
         "the follow-up computed only its own tokens: {follow_up_wait:?} (the first prompt: {first_wait:?})"
     );
 }

@@ -96,11 +96,7 @@ impl LocalChatModel {
         let context = model
             .new_context(backend, params)
             .map_err(|e| invalid(format!("no context of {context_tokens} tokens: {e}")))?;
-        // A GGUF without a template of its own is assumed to speak ChatML (as Qwen does).
-        let template = match model.chat_template(None) {
-            Ok(template) => template,
-            Err(_) => LlamaChatTemplate::new("chatml").map_err(|e| invalid(e.to_string()))?,
-        };
+        let template = chat_template(model).map_err(invalid)?;
         let name = model
             .meta_val_str("general.name")
             .ok()
@@ -320,6 +316,30 @@ impl LocalChatModel {
 struct Outcome {
     tokens: usize,
     finish: FinishReason,
+}
+
+/// The GGUF's own chat template when llama.cpp knows how to apply it; otherwise ChatML (what
+/// Qwen and many fine-tunes speak), with a warning in the log.
+fn chat_template(model: &LlamaModel) -> Result<LlamaChatTemplate, String> {
+    let chatml = || LlamaChatTemplate::new("chatml").map_err(|e| e.to_string());
+    let Ok(own) = model.chat_template(None) else {
+        tracing::warn!("The local model's GGUF has no chat template: using ChatML");
+        return chatml();
+    };
+    let probe = [
+        LlamaChatMessage::new("system".into(), "s".into()),
+        LlamaChatMessage::new("user".into(), "u".into()),
+    ]
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(|e| e.to_string())?;
+    match model.apply_chat_template(&own, &probe, true) {
+        Ok(_) => Ok(own),
+        Err(error) => {
+            tracing::warn!(%error, "llama.cpp cannot apply the GGUF's chat template: using ChatML");
+            chatml()
+        }
+    }
 }
 
 /// Greedy at temperature 0; otherwise top-p then temperature, drawn with the seed.
