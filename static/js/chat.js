@@ -340,7 +340,7 @@
       actions.appendChild(meta);
     }
     if (article._earlier) {
-      article._versions = article._earlier.concat([{ html: data.html, text: data.text || "" }]);
+      article._versions = article._earlier.concat([{ html: data.html, text: data.text || "", meta: metaText(article) }]);
       article._shown = article._versions.length - 1;
       delete article._earlier;
     }
@@ -533,9 +533,10 @@
       const earlier = Array.from(article.querySelectorAll("template.answer-version")).map((t) => ({
         html: t.content.querySelector(".version-html").innerHTML,
         text: t.content.querySelector(".version-text").textContent,
+        meta: t.content.querySelector(".version-meta").textContent,
       }));
       const body = article.querySelector(".message-body");
-      article._versions = earlier.concat([{ html: body.innerHTML, text: sourceText(article) }]);
+      article._versions = earlier.concat([{ html: body.innerHTML, text: sourceText(article), meta: metaText(article) }]);
       article._shown = article._versions.length - 1;
     }
     return article._versions;
@@ -573,12 +574,25 @@
     // Thumbs and Regenerate belong to the answer the conversation goes on from.
     article.classList.toggle("earlier-version", shown !== versions.length - 1);
   }
+  function metaText(article) {
+    const meta = article.querySelector(".message-meta");
+    return meta ? meta.textContent : "";
+  }
+  // "model · tokens" as the server writes it, for a version that came as JSON.
+  function versionMeta(v) {
+    if (!v.model) return "";
+    let text = v.model_name || v.model;
+    if (v.completion_tokens) text += " · " + label("Tokens").replace("__P__", v.prompt_tokens).replace("__C__", v.completion_tokens);
+    return text;
+  }
   function showVersion(article, step) {
     const versions = versionsOf(article);
     const shown = Math.min(Math.max(article._shown + step, 0), versions.length - 1);
     article._shown = shown;
     article.querySelector(".message-body").innerHTML = versions[shown].html;
     setSource(article, versions[shown].text);
+    const meta = article.querySelector(".message-meta");
+    if (meta) meta.textContent = versions[shown].meta || "";
     renderSwitcher(article);
   }
   messages.querySelectorAll(".message.assistant").forEach((article) => {
@@ -592,7 +606,7 @@
 
   function finishAnswerStatic(article, m) {
     const wasAnswer = state.answer;
-    if (m.versions && m.versions.length) article._earlier = m.versions.map((v) => ({ html: v.html, text: v.text }));
+    if (m.versions && m.versions.length) article._earlier = m.versions.map((v) => ({ html: v.html, text: v.text, meta: versionMeta(v) }));
     finishAnswer(article, { status: m.status, error: m.error, html: m.html, text: m.text, model: m.model,
       prompt_tokens: m.prompt_tokens, completion_tokens: m.completion_tokens, answer_id: m.id, rating: m.rating });
     state.answer = wasAnswer;

@@ -742,8 +742,9 @@ async fn a_regenerated_answer_keeps_the_earlier_one_behind_a_switcher() {
         0,
         "one answer, no switcher"
     );
-    app.upstream
-        .push(Reply::text("Second answer: plov with beef."));
+    app.upstream.push(Reply::text(
+        "Second answer: plov with beef, carrots, chickpeas, raisins, quince and a lot of cumin.",
+    ));
     browser.click(".message.assistant .regenerate-answer").await;
     browser
         .wait_until(
@@ -764,6 +765,8 @@ async fn a_regenerated_answer_keeps_the_earlier_one_behind_a_switcher() {
         browser.text(".message.assistant .version-count").await,
         "1/2"
     );
+    // The line under it describes the version shown (the second answer is longer).
+    let meta = browser.text(".message.assistant .message-meta").await;
     // Thumbs and Regenerate belong to the answer the conversation goes on from.
     assert_eq!(
         browser
@@ -779,6 +782,11 @@ async fn a_regenerated_answer_keeps_the_earlier_one_behind_a_switcher() {
             "back to the latest answer",
         )
         .await;
+    assert_ne!(
+        browser.text(".message.assistant .message-meta").await,
+        meta,
+        "each version has its own token counts"
+    );
 
     // After a reload the earlier answer is still there, and the API lists it too.
     browser.goto(&app.url(&format!("/c/{chat}"))).await;
