@@ -148,7 +148,7 @@ fn server_settings(p: &mut Parser) -> ServerSettings {
             p.errors.push(format!("TRUSTED_PROXIES: {e}"));
             Vec::new()
         }),
-        log_filter: p.text("RUST_LOG", "info,sqlx=warn,llama_cpp_2=warn"),
+        log_filter: p.text("RUST_LOG", "info,sqlx=warn,llama-cpp-2=warn"),
         log_json: p.text("LOG_FORMAT", "pretty").eq_ignore_ascii_case("json"),
     }
 }
