@@ -172,9 +172,9 @@ impl LocalChatModel {
             });
         }
         let budget = params.max_new_tokens.min(limit - prompt.len());
-        let reused = self.reuse_cache(&prompt)?;
-        self.compute(&prompt[reused..])?;
-        let outcome = self.answer(budget, params.sampling, on_text)?;
+        let (reused, outcome) = self
+            .continue_from_cache(&prompt, budget, params.sampling, on_text)
+            .inspect_err(|_| self.forget_everything())?;
         Ok(Generation {
             prompt_tokens: to_u32(prompt.len()),
             reused_tokens: to_u32(reused),
@@ -234,6 +234,27 @@ impl LocalChatModel {
             .map_err(LocalModelError::engine("keeping a conversation aside"))?;
         self.kept.put(live, state);
         Ok(())
+    }
+
+    /// Computes what the cache does not hold of `prompt`, then the answer. Returns how many
+    /// prompt tokens came from the cache.
+    fn continue_from_cache(
+        &mut self,
+        prompt: &[LlamaToken],
+        budget: usize,
+        sampling: Sampling,
+        on_text: &mut dyn FnMut(&str) -> ControlFlow<()>,
+    ) -> Result<(usize, Outcome), LocalModelError> {
+        let reused = self.reuse_cache(prompt)?;
+        self.compute(&prompt[reused..])?;
+        Ok((reused, self.answer(budget, sampling, on_text)?))
+    }
+
+    /// After a failed step nothing in the cache can be trusted: the next answer starts afresh.
+    fn forget_everything(&mut self) {
+        self.context.clear_kv_cache();
+        self.live.clear();
+        self.kept = PrefixCache::new(self.kept.capacity());
     }
 
     /// Drops the live sequence from position `from` on.

@@ -34,6 +34,11 @@ impl<S> PrefixCache<S> {
         }
     }
 
+    /// How many sequences it keeps at the most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.entries.len()
