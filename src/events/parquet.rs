@@ -193,7 +193,7 @@ impl<W: Write + Send> ParquetSink<W> {
         let properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
-        let out = self.out.take().expect("opened once");
+        let out = self.out.take().ok_or_else(already_open)?;
         self.writer = Some(ArrowWriter::try_new(
             out,
             self.schema.clone(),
@@ -260,7 +260,7 @@ impl<W: Write + Send> ParquetSink<W> {
         ];
         columns.extend(self.columns.iter().map(|c| flat_array(c, &payloads)));
         let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
-        let writer = self.writer.as_mut().expect("opened above");
+        let writer = self.writer.as_mut().ok_or_else(not_open)?;
         writer.write(&batch)?;
         writer.flush()
     }
@@ -272,8 +272,16 @@ impl<W: Write + Send> ParquetSink<W> {
             // Nothing to flatten: the envelope columns only.
             self.open(Vec::new())?;
         }
-        self.writer.expect("opened above").into_inner()
+        self.writer.ok_or_else(not_open)?.into_inner()
     }
+}
+
+fn already_open() -> parquet::errors::ParquetError {
+    parquet::errors::ParquetError::General("the Parquet file was opened twice".into())
+}
+
+fn not_open() -> parquet::errors::ParquetError {
+    parquet::errors::ParquetError::General("the Parquet file was not opened".into())
 }
 
 #[cfg(test)]
