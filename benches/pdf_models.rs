@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chatbot_factory::admin::pdf::PdfBuilder;
+use chatbot_factory::admin::pdf::{PrintedChat, PrintedMessage, render};
 use chatbot_factory::knowledge::vectors::{ChunkRow, VectorStore};
 use chatbot_factory::knowledge::{Chunk, ChunkConfig, PdfLimits, chunk_pages, extract_pages};
 use chatbot_factory::llm::embed::{Embedder, normalise};
@@ -341,23 +341,32 @@ async fn ingestion(embedder: &dyn Embedder, store: &VectorStore, dir: &Path, pag
     }
 }
 
-/// Writes the PDF and returns its size in bytes.
+/// Writes the PDF (each page of facts starts a page) and returns its size in bytes.
 fn write_pdf(path: &Path, page_count: u32) -> usize {
     let mut rng = StdRng::seed_from_u64(u64::from(page_count));
-    let mut pdf = PdfBuilder::new().expect("the font loads");
-    for page in 1..=page_count {
-        if page > 1 {
-            pdf.new_page();
-        } else {
-            pdf.header(
-                "A chronicle of cities, taxes and trade",
-                "Generated for the pdf_models bench: every page holds its own facts.",
-            );
-        }
-        let (title, body) = page_text(&mut rng, page);
-        pdf.message(&title, &body);
-    }
-    let bytes = pdf.finish().expect("the PDF is written");
+    let pages: Vec<PrintedChat> = (1..=page_count)
+        .map(|page| {
+            let (title, body) = page_text(&mut rng, page);
+            let (heading, details) = if page == 1 {
+                (
+                    "A chronicle of cities, taxes and trade",
+                    "Generated for the pdf_models bench: every page holds its own facts.",
+                )
+            } else {
+                ("", "")
+            };
+            PrintedChat {
+                title: heading.into(),
+                details: details.into(),
+                messages: vec![PrintedMessage {
+                    who: title,
+                    when: String::new(),
+                    markdown: body,
+                }],
+            }
+        })
+        .collect();
+    let bytes = render(&pages, time::OffsetDateTime::UNIX_EPOCH).expect("the PDF is written");
     std::fs::write(path, &bytes).expect("the PDF is saved");
     bytes.len()
 }

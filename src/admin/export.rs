@@ -11,7 +11,8 @@ use sqlx::MySqlPool;
 use time::format_description::well_known::Rfc3339;
 
 use super::markdown::markdown_safe;
-use super::pdf::{PdfBuilder, PdfError};
+use super::pdf::{self, PdfError};
+use super::printing::{PrintOptions, printed_chat};
 use crate::store::chats::{self, ChatRow, MessageRow};
 
 /// Messages read per query while exporting.
@@ -226,9 +227,13 @@ pub fn text_stream(
     })
 }
 
-/// The chats as one PDF (one chat per page group), laid out on the blocking pool.
-pub async fn pdf(pool: &MySqlPool, chats: Vec<ChatExport>) -> Result<Vec<u8>, ExportError> {
-    let mut pages: Vec<(ChatExport, Vec<MessageRow>)> = Vec::new();
+/// The chats as one PDF (each chat from a new page), laid out on the blocking pool.
+pub async fn pdf(
+    pool: &MySqlPool,
+    chats: Vec<ChatExport>,
+    options: PrintOptions,
+) -> Result<Vec<u8>, ExportError> {
+    let mut printed = Vec::with_capacity(chats.len());
     for export in chats {
         let mut messages = Vec::new();
         let mut after = 0;
@@ -241,30 +246,12 @@ pub async fn pdf(pool: &MySqlPool, chats: Vec<ChatExport>) -> Result<Vec<u8>, Ex
                 break;
             }
         }
-        pages.push((export, messages));
+        printed.push(printed_chat(&export, &messages, options));
     }
+    let created = time::OffsetDateTime::now_utc();
     let bytes =
-        crate::telemetry::spawn_blocking_with_tracing(move || -> Result<Vec<u8>, PdfError> {
-            let mut builder = PdfBuilder::new()?;
-            for (i, (export, messages)) in pages.iter().enumerate() {
-                if i > 0 {
-                    builder.new_page();
-                }
-                let details = format!(
-                    "User: {} · Model: {} · Started: {} · Last activity: {}",
-                    export.username,
-                    export.chat.model,
-                    iso(export.chat.date),
-                    iso(export.chat.updated_at)
-                );
-                builder.header(&export.chat.title, &details);
-                for message in messages {
-                    builder.message(&who(message), &message.content);
-                }
-            }
-            builder.finish()
-        })
-        .await??;
+        crate::telemetry::spawn_blocking_with_tracing(move || pdf::render(&printed, created))
+            .await??;
     Ok(bytes)
 }
 

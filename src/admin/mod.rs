@@ -4,6 +4,7 @@ pub mod charts;
 pub mod export;
 mod markdown;
 pub mod pdf;
+pub mod printing;
 
 use serde::Serialize;
 use sqlx::MySqlPool;

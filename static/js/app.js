@@ -157,6 +157,13 @@
     if (event.target.closest("[data-print]")) window.print();
   });
 
+  // Downloads that print times (PDF) carry the browser's UTC offset: the server cannot know it.
+  document.querySelectorAll("a[data-local-time]").forEach((link) => {
+    const url = new URL(link.href, location.href);
+    url.searchParams.set("tz", String(-new Date().getTimezoneOffset()));
+    link.href = url.pathname + url.search;
+  });
+
   // Helpers for other scripts.
   window.CBF = {
     ask,

@@ -640,3 +640,104 @@ async fn the_event_browser_filters_pages_opens_one_stream_and_downloads_the_set(
         .unwrap();
     assert!(parquet.starts_with(b"PAR1") && parquet.ends_with(b"PAR1"));
 }
+
+#[actix_web::test]
+async fn a_printed_chat_lays_markdown_out_and_shows_times_in_the_readers_zone() {
+    let app = spawn_app().await;
+    let user_id = app.verified_user("printer", PASSWORD).await;
+    let user = uuid::Uuid::parse_str(&user_id).unwrap();
+    let chat = uuid::Uuid::now_v7().to_string();
+    let answer = "## Reja\n\n| Shahar | Masofa |\n|---|---|\n| Samarqand | 300 km |\n\n\
+                  ```rust\nfn main() {\n    if ready {\n        return;\n    }\n}\n```\n\n\
+                  **Poyezd** `Afrosiyob` soat 8:00 da joʻnaydi.";
+    let events = vec![
+        ChatEvent::ChatStarted {
+            user_id: user,
+            title: "Sayohat".into(),
+            model: "gpt-4o-mini".into(),
+        },
+        ChatEvent::UserMessageAppended {
+            text: "Samarqandga qanday boraman?".into(),
+            model: "gpt-4o-mini".into(),
+        },
+        ChatEvent::AnswerStarted {
+            model: "gpt-4o-mini".into(),
+            instance_id: uuid::Uuid::nil(),
+        },
+        ChatEvent::AnswerCompleted(chatbot_factory::chat::events::AnswerRecord {
+            text: answer.into(),
+            model: "gpt-4o-mini".into(),
+            ..Default::default()
+        }),
+    ];
+    app.store()
+        .append(
+            &chat,
+            0,
+            &events,
+            &chatbot_factory::events::Metadata::user(user),
+        )
+        .await
+        .unwrap();
+    let admin = app.admin_client().await;
+    let response = admin
+        .get(app.url(&format!("/admin/chats/{chat}/export/pdf?tz=300")))
+        .header("accept-language", "ru")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.unwrap();
+    let document = lopdf::Document::load_mem(&bytes).expect("a PDF");
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    let text = document.extract_text(&pages).expect("text");
+
+    for word in [
+        "Reja",
+        "Samarqand",
+        "300 km",
+        "Afrosiyob",
+        "Poyezd",
+        "joʻnaydi",
+    ] {
+        assert!(text.contains(word), "{word} missing from {text}");
+    }
+    for marker in ["```", "**", "`", "## ", "|---"] {
+        assert!(!text.contains(marker), "{marker} printed in {text}");
+    }
+    assert!(
+        text.lines().any(|line| line == "        return;"),
+        "the code's indentation is kept: {text}"
+    );
+    // Labels in the reader's language, times in the reader's offset (UTC+5 here).
+    let started: time::PrimitiveDateTime = sqlx::query_scalar("SELECT date FROM chat WHERE id = ?")
+        .bind(&chat)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let local = started.assume_utc().to_offset(time::macros::offset!(+5));
+    let shown = format!(
+        "{:02}.{:02}.{} {:02}:{:02}",
+        local.day(),
+        u8::from(local.month()),
+        local.year(),
+        local.hour(),
+        local.minute()
+    );
+    assert!(
+        text.contains("Пользователь") && text.contains(&shown) && text.contains("UTC+05:00"),
+        "{shown} UTC+05:00 in {text}"
+    );
+    let iso_day = format!(
+        "{}-{:02}-{:02}T",
+        started.year(),
+        u8::from(started.month()),
+        started.day()
+    );
+    assert!(!text.contains(&iso_day), "no ISO times: {text}");
+
+    let garbled = app
+        .get_with(&admin, &format!("/admin/chats/{chat}/export/pdf?tz=abc"))
+        .await;
+    assert_eq!(garbled.status(), 400);
+}

@@ -191,13 +191,23 @@ pub async fn print(
 }
 
 pub async fn export(
+    page: Page,
     _: CurrentAdmin,
     path: web::Path<(String, String)>,
+    local: web::Query<exporting::LocalTime>,
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
     let (id, format) = path.into_inner();
     let chat = chat(&pool, &id).await?;
     let username = owner_name(&pool, &chat).await?;
     let base = chat.title.clone();
-    exporting::download(&pool, vec![ChatExport { chat, username }], &format, &base).await
+    exporting::download(
+        &page,
+        &pool,
+        vec![ChatExport { chat, username }],
+        &format,
+        &base,
+        &local,
+    )
+    .await
 }

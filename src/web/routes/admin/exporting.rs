@@ -7,6 +7,7 @@ use serde_json::json;
 use sqlx::MySqlPool;
 
 use crate::admin::export::{self, ChatExport, TextFormat};
+use crate::admin::printing::PrintOptions;
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::store::chats;
@@ -46,11 +47,21 @@ pub fn disposition(base: &str, extension: &str) -> ContentDisposition {
     }
 }
 
+/// The reader's UTC offset for the times in a PDF, which the download link carries (`app.js`
+/// adds it: the server cannot know the browser's time zone).
+#[derive(Debug, serde::Deserialize)]
+pub struct LocalTime {
+    /// Minutes east of UTC.
+    tz: Option<i32>,
+}
+
 pub async fn download(
+    page: &Page,
     pool: &MySqlPool,
     exports: Vec<ChatExport>,
     format: &str,
     base: &str,
+    local: &LocalTime,
 ) -> Result<HttpResponse, AppError> {
     let (content_type, extension) = match format {
         "md" => ("text/markdown; charset=utf-8", "md"),
@@ -65,7 +76,7 @@ pub async fn download(
         .insert_header(disposition);
     Ok(match format {
         "pdf" => response.body(
-            export::pdf(pool, exports)
+            export::pdf(pool, exports, PrintOptions::new(page.lang, local.tz))
                 .await
                 .map_err(AppError::unexpected)?,
         ),

@@ -220,14 +220,16 @@ pub async fn print(
 }
 
 pub async fn export(
+    page: Page,
     _: CurrentAdmin,
     path: web::Path<(String, String)>,
+    local: web::Query<exporting::LocalTime>,
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
     let (id, format) = path.into_inner();
     let user = user(&pool, &id).await?;
     let exports = export::user_chats(&pool, &user).await?;
-    exporting::download(&pool, exports, &format, &user.username).await
+    exporting::download(&page, &pool, exports, &format, &user.username, &local).await
 }
 
 /// The checked users of the list, all their chats, as one zip.
