@@ -1,7 +1,8 @@
 //! The event log at analysts' scale: 1,000,000 events (users chatting: a chat is `ChatStarted`
 //! and three prompts with their answers) written straight into the log, then `export-events` as
-//! JSON lines and Parquet (events/s, peak RSS of each) and a replay of the first 20,000 events
-//! (events/s: the baseline the "fast replay" work must raise to ≥ 50,000).
+//! JSON lines and Parquet, and the replays: one event at a time as the app applies them (a
+//! sample), then `replay`, `replay --verify` and `replay --until` of the whole log folded in
+//! memory (events/s and peak RSS of each; the goal is ≥ 50,000 events/s).
 //!
 //! `cargo bench --bench event_log` (needs MariaDB like the tests); `EVENTS=N` for another size.
 mod support;
@@ -20,9 +21,11 @@ use std::time::Instant;
 
 use chatbot_factory::accounts::events::UserEvent;
 use chatbot_factory::chat::events::{AnswerRecord, ChatEvent};
+use chatbot_factory::database;
 use chatbot_factory::events::export::{self, ExportFormat};
-use chatbot_factory::events::replay::{Until, replay_until};
+use chatbot_factory::events::replay;
 use chatbot_factory::events::{DomainEvent, Metadata};
+use secrecy::ExposeSecret;
 use sqlx::MySqlPool;
 
 /// A chat: started, then three prompts, each answered.
@@ -223,22 +226,88 @@ async fn main() {
         rss_mb().1
     );
 
+    replays(&app, events).await;
+}
+
+/// The per-event path (what every append costs) on a sample, then the in-memory rebuild of the
+/// whole log: `replay` in place, `replay --verify`, and `replay --until` of half the log into
+/// another database.
+async fn replays(app: &helpers::TestApp, events: u64) {
+    let projections = chatbot_factory::projections();
+    let url = app.settings.database.url.expose_secret().to_owned();
+
     let sample = 20_000.min(events);
-    reset_peak();
+    let per_event_db = format!("{}_per_event", app.db_name);
+    let scratch = database::create_migrated(&url, &per_event_db)
+        .await
+        .expect("scratch database");
+    let log = chatbot_factory::events::read_all(&app.pool, 0, sample as u32)
+        .await
+        .expect("read the log");
     let started = Instant::now();
-    let applied = replay_until(
-        &app.pool,
-        &app.pool,
-        &chatbot_factory::projections(),
-        Until::Position(sample),
-    )
-    .await
-    .expect("replay");
+    let mut tx = scratch.begin().await.expect("transaction");
+    for event in &log {
+        projections.apply(&mut tx, event).await.expect("apply");
+    }
+    tx.commit().await.expect("commit");
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "  replay of the first {applied} events: {seconds:.1} s = {:.0} events/s (1,000,000 at this rate: {:.0} min), peak RSS {:.0} MB",
+        "  per event (each append's projection statements), first {sample} events: {:.0} events/s",
+        sample as f64 / seconds
+    );
+    scratch.close().await;
+    database::drop_database(&url, &per_event_db)
+        .await
+        .expect("drop");
+
+    reset_peak();
+    let started = Instant::now();
+    let applied = replay::replay(&app.pool, &projections)
+        .await
+        .expect("replay");
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "  replay (in place) of {applied} events: {seconds:.1} s = {:.0} events/s, peak RSS {:.0} MB",
         applied as f64 / seconds,
-        1e6 / (applied as f64 / seconds) / 60.0,
         rss_mb().1
     );
+
+    reset_peak();
+    let started = Instant::now();
+    let report = replay::verify(&app.settings.database, &app.pool, &projections)
+        .await
+        .expect("verify");
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "  replay --verify of {} events: {seconds:.1} s = {:.0} events/s, identical: {}, peak RSS {:.0} MB",
+        report.events,
+        report.events as f64 / seconds,
+        report.identical(),
+        rss_mb().1
+    );
+
+    let until_db = format!("{}_until", app.db_name);
+    let target = database::create_migrated(&url, &until_db)
+        .await
+        .expect("target database");
+    reset_peak();
+    let started = Instant::now();
+    let applied = replay::replay_until(
+        &app.pool,
+        &target,
+        &projections,
+        replay::Until::Position(events / 2),
+    )
+    .await
+    .expect("replay --until");
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "  replay --until (half the log, into another database) of {applied} events: {seconds:.1} s = {:.0} events/s, peak RSS {:.0} MB",
+        applied as f64 / seconds,
+        rss_mb().1
+    );
+    target.close().await;
+    database::drop_database(&url, &until_db)
+        .await
+        .expect("drop");
 }

@@ -15,6 +15,7 @@ pub mod knowledge;
 pub mod llm;
 pub mod mail;
 pub mod pdf_models;
+pub mod rebuild;
 pub mod registry;
 pub mod render;
 pub mod site;
@@ -27,14 +28,17 @@ pub mod web;
 use events::Projections;
 
 /// Every feature's projections, in the order they run for each event (usage reads the chat row
-/// the chat projection wrote).
+/// the chat projection wrote), and their fold for a rebuild.
 pub fn projections() -> Projections {
-    Projections::new(vec![
-        Box::new(accounts::projection::UserProjection),
-        Box::new(chat::projection::ChatProjection),
-        Box::new(site::projection::SiteProjection),
-        Box::new(pdf_models::projection::ModelProjection),
-        Box::new(usage::UsageProjection),
-        Box::new(admin::audit::AuditProjection),
-    ])
+    Projections::new(
+        vec![
+            Box::new(accounts::projection::UserProjection),
+            Box::new(chat::projection::ChatProjection),
+            Box::new(site::projection::SiteProjection),
+            Box::new(pdf_models::projection::ModelProjection),
+            Box::new(usage::UsageProjection),
+            Box::new(admin::audit::AuditProjection),
+        ],
+        rebuild::Tables::boxed,
+    )
 }

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod aggregate;
 pub mod current;
 pub mod events;
+pub mod fold;
 mod login;
 mod moderation;
 pub mod password;

@@ -44,3 +44,20 @@ async fn apply(conn: &mut MySqlConnection, event: &RecordedEvent) -> Result<(), 
     .await?;
     Ok(())
 }
+
+/// The same row, folded in memory for a rebuild (`crate::rebuild`).
+pub fn fold(tables: &mut crate::rebuild::Tables, event: &RecordedEvent) {
+    let metadata = event.metadata();
+    let Some(admin) = metadata.admin_name() else {
+        return;
+    };
+    tables.audit.push(crate::rebuild::AuditRow {
+        position: event.position,
+        actor: admin.to_owned(),
+        action: event.event_type.clone(),
+        stream_type: event.stream_type.clone(),
+        stream_id: event.stream_id.clone(),
+        details: event.redacted_payload().to_string(),
+        date: event.recorded_at,
+    });
+}

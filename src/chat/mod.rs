@@ -3,6 +3,7 @@ pub mod actor;
 pub mod aggregate;
 mod answer;
 pub mod events;
+pub mod fold;
 mod instructions;
 pub mod live;
 mod messages;

@@ -297,13 +297,13 @@ async fn finish_answer(
     Ok(())
 }
 
-fn sources_json(sources: &[crate::llm::Source]) -> Option<String> {
+pub(super) fn sources_json(sources: &[crate::llm::Source]) -> Option<String> {
     if sources.is_empty() {
         return None;
     }
     serde_json::to_string(sources).ok()
 }
 
-fn truncate(text: &str, max_chars: usize) -> String {
+pub(super) fn truncate(text: &str, max_chars: usize) -> String {
     text.chars().take(max_chars).collect()
 }

@@ -10,5 +10,5 @@ mod store;
 
 pub use aggregate::{Aggregate, Executed, MAX_ATTEMPTS, Repository, RepositoryError};
 pub use model::{DomainEvent, Metadata, RecordedEvent};
-pub use projection::{Projection, ProjectionError, Projections, unique_key};
+pub use projection::{Fold, Projection, ProjectionError, Projections, unique_key};
 pub use store::{AppendError, EventStore, read_all};

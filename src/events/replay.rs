@@ -6,12 +6,14 @@ use sqlx::mysql::MySqlPool;
 use sqlx::{MySqlConnection, Row};
 use time::PrimitiveDateTime;
 
-use super::projection::{ProjectionError, Projections};
+use super::model::RecordedEvent;
+use super::projection::{Fold, ProjectionError, Projections};
 use super::store::{CHECKPOINT, set_checkpoint};
 use crate::configuration::DatabaseSettings;
 use crate::database::{self, DatabaseError};
 
-const BATCH: u32 = 1000;
+/// Events per read of the log.
+const BATCH: u32 = 5_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
@@ -23,6 +25,8 @@ pub enum ReplayError {
     Setup(#[from] DatabaseError),
     #[error("DATABASE_URL names no database")]
     NoDatabase,
+    #[error("the fold of the log stopped: {0}")]
+    Fold(String),
 }
 
 #[derive(Debug)]
@@ -47,8 +51,9 @@ impl VerifyReport {
     }
 }
 
-/// Clears every projection and re-applies the whole log, in one transaction: readers see the
-/// old tables until the new ones are complete, and appends wait on the checkpoint lock.
+/// Folds the whole log in memory, then clears every projection and writes the new rows, in one
+/// transaction: readers see the old tables until the new ones are complete, and appends wait on
+/// the checkpoint lock.
 pub async fn replay(pool: &MySqlPool, projections: &Projections) -> Result<u64, ReplayError> {
     rebuild(pool, pool, projections, Until::End).await
 }
@@ -82,50 +87,94 @@ async fn rebuild(
     until: Until,
 ) -> Result<u64, ReplayError> {
     let mut tx = target.begin().await?;
+    // Appends wait on this lock until the new rows are committed, so none is lost in between.
     sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
         .bind(CHECKPOINT)
         .execute(&mut *tx)
         .await?;
+    let folded = fold_log(source, projections, until).await?;
     for (table, _) in projections.tables() {
         sqlx::query(AssertSqlSafe(format!("DELETE FROM `{table}`")))
             .execute(&mut *tx)
             .await?;
     }
-    let applied = apply_log(source, projections, &mut tx, until).await?;
+    folded.write(&mut tx).await?;
     tx.commit().await?;
-    Ok(applied)
+    Ok(folded.events)
 }
 
-/// Reads the log from `source` in batches and applies it to the projections behind `target`.
-async fn apply_log(
+/// The log folded in memory, up to where the replay stops.
+struct Folded {
+    rows: Box<dyn Fold>,
+    events: u64,
+    last_position: u64,
+}
+
+impl Folded {
+    /// Writes the rows and moves the checkpoint to the last folded event.
+    async fn write(&self, target: &mut MySqlConnection) -> Result<(), ReplayError> {
+        self.rows.write(target).await?;
+        set_checkpoint(target, CHECKPOINT, self.last_position).await?;
+        Ok(())
+    }
+}
+
+/// Reads the log from `source` in batches while the blocking pool folds them: reading (network
+/// and row decoding) and folding (JSON decoding) run on both cores at once.
+async fn fold_log(
     source: &MySqlPool,
     projections: &Projections,
-    target: &mut MySqlConnection,
     until: Until,
-) -> Result<u64, ReplayError> {
+) -> Result<Folded, ReplayError> {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<RecordedEvent>>(4);
+    let mut rows = projections.fold();
+    let folding = crate::telemetry::spawn_blocking_with_tracing(move || {
+        let (mut events, mut last_position) = (0, 0);
+        while let Some(batch) = receiver.blocking_recv() {
+            for event in &batch {
+                rows.fold(event)?;
+                last_position = event.position;
+                events += 1;
+            }
+        }
+        Ok::<_, ProjectionError>(Folded {
+            rows,
+            events,
+            last_position,
+        })
+    });
     let mut position = 0;
-    let mut applied = 0;
-    'log: loop {
-        let events = super::read_all(source, position, BATCH).await?;
-        if events.is_empty() {
+    loop {
+        let mut events = super::read_all(source, position, BATCH).await?;
+        let Some(last) = events.last() else {
+            break;
+        };
+        position = last.position;
+        let past = events.iter().position(|event| until.excludes(event));
+        if let Some(first_past) = past {
+            events.truncate(first_past);
+        }
+        // A send fails only when the fold stopped on an error, which the join below returns.
+        if sender.send(events).await.is_err() || past.is_some() {
             break;
         }
-        for event in &events {
-            let past = match until {
-                Until::End => false,
-                Until::Position(last) => event.position > last,
-                Until::Time(at) => event.recorded_at > at,
-            };
-            if past {
-                break 'log;
-            }
-            projections.apply(target, event).await?;
-            position = event.position;
-            applied += 1;
+    }
+    drop(sender);
+    let folded = folding
+        .await
+        .map_err(|error| ReplayError::Fold(error.to_string()))??;
+    Ok(folded)
+}
+
+impl Until {
+    /// Whether `event` comes after where the replay stops.
+    fn excludes(self, event: &RecordedEvent) -> bool {
+        match self {
+            Until::End => false,
+            Until::Position(last) => event.position > last,
+            Until::Time(at) => event.recorded_at > at,
         }
     }
-    set_checkpoint(target, CHECKPOINT, position).await?;
-    Ok(applied)
 }
 
 /// Rebuilds every projection into a scratch database and compares it with the live one.
@@ -156,15 +205,14 @@ async fn rebuild_and_compare(
     live_db: &str,
     scratch_db: &str,
 ) -> Result<VerifyReport, ReplayError> {
+    let folded = fold_log(live, projections, Until::End).await?;
     let mut tx = scratch.begin().await?;
-    let events = match apply_log(live, projections, &mut tx, Until::End).await {
-        Ok(events) => events,
-        Err(error) => {
-            let _ = tx.rollback().await;
-            return Err(error);
-        }
-    };
+    if let Err(error) = folded.write(&mut tx).await {
+        let _ = tx.rollback().await;
+        return Err(error);
+    }
     tx.commit().await?;
+    let events = folded.events;
     let mut tables = Vec::new();
     for (table, key) in projections.tables() {
         tables.push(compare_table(live, live_db, scratch_db, table, key).await?);

@@ -6,6 +6,7 @@ pub mod actor;
 pub mod aggregate;
 pub mod backend;
 pub mod events;
+pub mod fold;
 mod ingest;
 pub mod messages;
 pub mod projection;

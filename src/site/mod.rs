@@ -3,6 +3,7 @@
 //! not have yet.
 pub mod aggregate;
 pub mod events;
+pub mod fold;
 pub mod projection;
 
 use aggregate::{Site, SiteCommand, SiteRuleError, WantedModel};

@@ -1,6 +1,7 @@
 //! Usage statistics: what the admin dashboard charts, aggregated per UTC day from the `user` and
 //! `chat` streams (`daily_stats`, `daily_user_activity`, `daily_model_stats`).
 mod counters;
+pub mod fold;
 
 use futures::future::BoxFuture;
 use sqlx::MySqlConnection;

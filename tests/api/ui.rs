@@ -802,6 +802,16 @@ async fn a_regenerated_answer_keeps_the_earlier_one_behind_a_switcher() {
             "the earlier answer after a reload",
         )
         .await;
+    // The switcher in the dark theme and at phone width, to be looked at.
+    browser
+        .eval("document.documentElement.dataset.theme = 'dark'; return true;")
+        .await;
+    browser.screenshot("15-answer-versions-dark").await;
+    browser.resize(390, 844).await;
+    browser
+        .eval("document.querySelector('.message.assistant .versions').scrollIntoView({block: 'center'}); return true;")
+        .await;
+    browser.screenshot("15-answer-versions-dark-phone").await;
     let messages: serde_json::Value = app
         .get(&format!("/api/chats/{chat}/messages"))
         .await

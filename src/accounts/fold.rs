@@ -1,0 +1,79 @@
+//! `projection.rs`'s `user` rows, folded in memory for a rebuild (`crate::rebuild`).
+use super::events::UserEvent;
+use crate::events::RecordedEvent;
+use crate::rebuild::{Tables, UserRow};
+
+pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
+    let id = event.stream_id.as_str();
+    if let UserEvent::UserRegistered {
+        username,
+        email,
+        password_hash,
+        verified,
+    } = payload
+    {
+        let row = UserRow {
+            id: id.to_owned(),
+            username: username.clone(),
+            password: password_hash.clone(),
+            email: email.clone(),
+            date: event.recorded_at,
+            verified: *verified,
+            blocked: false,
+            block_reason: None,
+            daily_prompt_quota: 0,
+            last_active: Some(event.recorded_at),
+            chats: 0,
+            prompts: 0,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            version: event.sequence,
+            custom_about: None,
+            custom_style: None,
+        };
+        tables.users.insert(id.to_owned(), row);
+        return;
+    }
+    if let UserEvent::UserDeleted = payload {
+        tables.users.remove(id);
+        return;
+    }
+    // Like the SQL `UPDATE … WHERE id = ?`: nothing happens to a user who is not there.
+    let Some(user) = tables.user_mut(id) else {
+        return;
+    };
+    user.version = event.sequence;
+    match payload {
+        UserEvent::EmailVerified { .. } => user.verified = true,
+        UserEvent::PasswordChanged { password_hash, .. } => user.password = password_hash.clone(),
+        UserEvent::ProfileUpdated {
+            username,
+            email,
+            verified,
+        } => {
+            if let Some(username) = username {
+                user.username = username.clone();
+            }
+            if let Some(email) = email {
+                user.email = email.clone();
+            }
+            user.verified = *verified;
+        }
+        UserEvent::UserLoggedIn => user.last_active = Some(event.recorded_at),
+        UserEvent::UserBlocked { reason } => {
+            user.blocked = true;
+            user.block_reason = reason.clone();
+        }
+        UserEvent::UserUnblocked => {
+            user.blocked = false;
+            user.block_reason = None;
+        }
+        UserEvent::CustomInstructionsChanged { about, style } => {
+            let or_null = |text: &String| (!text.is_empty()).then(|| text.clone());
+            user.custom_about = or_null(about);
+            user.custom_style = or_null(style);
+        }
+        UserEvent::DailyQuotaChanged { prompts } => user.daily_prompt_quota = *prompts,
+        UserEvent::UserRegistered { .. } | UserEvent::UserDeleted => {}
+    }
+}

@@ -1,0 +1,293 @@
+//! Writes a rebuild's rows with multi-row `INSERT`s: up to `MAX_ROWS` rows or about
+//! `MAX_BYTES` of text per statement (well under MariaDB's default 16 MB `max_allowed_packet`
+//! and the 65,535 placeholders of one statement).
+use sqlx::query_builder::Separated;
+use sqlx::{MySql, MySqlConnection, QueryBuilder};
+
+use super::{AuditRow, ChatRow, DailyModelRow, DailyStatsRow, DailyUserRow, MessageRow};
+use super::{ModelRow, Tables, UserRow};
+
+const MAX_ROWS: usize = 1_000;
+const MAX_BYTES: usize = 4 << 20;
+
+/// Every table `all` writes (a test compares them with the registered projections' tables).
+#[cfg(test)]
+pub(super) const TABLES: &[&str] = &[
+    "user",
+    "chat",
+    "chat_history",
+    "answer_version",
+    "setting",
+    "model",
+    "daily_stats",
+    "daily_user_activity",
+    "daily_model_stats",
+    "audit_log",
+];
+
+type Values<'q> = Separated<'q, MySql, &'static str>;
+
+/// One row of a table, as the values of an `INSERT`.
+trait Insert {
+    /// The columns `push` binds, in order.
+    const COLUMNS: &'static str;
+    fn push(&self, values: &mut Values<'_>);
+    /// The bytes of text this row sends (to keep statements under the packet limit).
+    fn text_bytes(&self) -> usize {
+        0
+    }
+}
+
+/// Writes every row of `tables` (into empty tables); returns how many rows were written.
+pub(super) async fn all(tables: &Tables, conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
+    let mut rows = 0;
+    rows += insert(conn, "user", tables.users.values()).await?;
+    rows += insert(conn, "chat", tables.chats.values().map(|c| &c.row)).await?;
+    let messages = tables.chats.values().flat_map(|c| &c.messages);
+    rows += insert(conn, "chat_history", messages).await?;
+    let earlier = tables.chats.values().flat_map(|c| &c.earlier);
+    rows += insert(conn, "answer_version", earlier).await?;
+    let settings: Vec<(&String, &String)> = tables.settings.iter().collect();
+    rows += insert(conn, "setting", settings.iter()).await?;
+    rows += insert(conn, "model", tables.models.iter()).await?;
+    rows += insert(conn, "daily_stats", tables.daily.values()).await?;
+    rows += insert(conn, "daily_user_activity", tables.daily_users.values()).await?;
+    rows += insert(conn, "daily_model_stats", tables.daily_models.values()).await?;
+    rows += insert(conn, "audit_log", tables.audit.iter()).await?;
+    Ok(rows)
+}
+
+async fn insert<'r, R: Insert + 'r>(
+    conn: &mut MySqlConnection,
+    table: &'static str,
+    rows: impl Iterator<Item = &'r R>,
+) -> Result<u64, sqlx::Error> {
+    let mut written = 0;
+    let mut batch: Vec<&R> = Vec::with_capacity(MAX_ROWS);
+    let mut bytes = 0;
+    for row in rows {
+        bytes += row.text_bytes();
+        batch.push(row);
+        if batch.len() == MAX_ROWS || bytes >= MAX_BYTES {
+            written += insert_batch(conn, table, &batch).await?;
+            batch.clear();
+            bytes = 0;
+        }
+    }
+    if !batch.is_empty() {
+        written += insert_batch(conn, table, &batch).await?;
+    }
+    Ok(written)
+}
+
+async fn insert_batch<R: Insert>(
+    conn: &mut MySqlConnection,
+    table: &'static str,
+    batch: &[&R],
+) -> Result<u64, sqlx::Error> {
+    let mut query: QueryBuilder<MySql> =
+        QueryBuilder::new(format!("INSERT INTO `{table}` ({}) ", R::COLUMNS));
+    query.push_values(batch, |mut values, row| row.push(&mut values));
+    Ok(query.build().execute(conn).await?.rows_affected())
+}
+
+impl Insert for UserRow {
+    const COLUMNS: &'static str = "id, username, password, email, date, verified, blocked, \
+        block_reason, daily_prompt_quota, last_active, chats, prompts, prompt_tokens, \
+        completion_tokens, version, custom_about, custom_style";
+
+    fn push(&self, values: &mut Values<'_>) {
+        values
+            .push_bind(&self.id)
+            .push_bind(&self.username)
+            .push_bind(&self.password)
+            .push_bind(&self.email)
+            .push_bind(self.date)
+            .push_bind(self.verified)
+            .push_bind(self.blocked)
+            .push_bind(&self.block_reason)
+            .push_bind(self.daily_prompt_quota)
+            .push_bind(self.last_active)
+            .push_bind(self.chats)
+            .push_bind(self.prompts)
+            .push_bind(self.prompt_tokens)
+            .push_bind(self.completion_tokens)
+            .push_bind(self.version)
+            .push_bind(&self.custom_about)
+            .push_bind(&self.custom_style);
+    }
+
+    fn text_bytes(&self) -> usize {
+        self.custom_about.as_ref().map_or(0, String::len)
+            + self.custom_style.as_ref().map_or(0, String::len)
+            + 512
+    }
+}
+
+impl Insert for ChatRow {
+    const COLUMNS: &'static str = "id, user_id, date, title, title_source, model, prompts, \
+        prompt_limit, prompt_tokens, completion_tokens, updated_at, version, archived";
+
+    fn push(&self, values: &mut Values<'_>) {
+        values
+            .push_bind(&self.id)
+            .push_bind(&self.user_id)
+            .push_bind(self.date)
+            .push_bind(&self.title)
+            .push_bind(&self.title_source)
+            .push_bind(&self.model)
+            .push_bind(self.prompts)
+            .push_bind(self.prompt_limit)
+            .push_bind(self.prompt_tokens)
+            .push_bind(self.completion_tokens)
+            .push_bind(self.updated_at)
+            .push_bind(self.version)
+            .push_bind(self.archived);
+    }
+}
+
+impl Insert for MessageRow {
+    const COLUMNS: &'static str = "id, chat_id, role, content, date, `rank`, status, model, \
+        prompt_tokens, completion_tokens, finish_reason, error, latency_ms, ttft_ms, instance_id, \
+        sources, rating";
+
+    fn push(&self, values: &mut Values<'_>) {
+        values
+            .push_bind(self.id)
+            .push_bind(&self.chat_id)
+            .push_bind(self.role)
+            .push_bind(&self.content)
+            .push_bind(self.date)
+            .push_bind(self.rank)
+            .push_bind(self.status)
+            .push_bind(&self.model)
+            .push_bind(self.prompt_tokens)
+            .push_bind(self.completion_tokens)
+            .push_bind(&self.finish_reason)
+            .push_bind(&self.error)
+            .push_bind(self.latency_ms)
+            .push_bind(self.ttft_ms)
+            .push_bind(&self.instance_id)
+            .push_bind(&self.sources)
+            .push_bind(self.rating);
+    }
+
+    fn text_bytes(&self) -> usize {
+        self.content.len() + self.sources.as_ref().map_or(0, String::len) + 256
+    }
+}
+
+impl Insert for (&String, &String) {
+    const COLUMNS: &'static str = "name, value";
+
+    fn push(&self, values: &mut Values<'_>) {
+        values.push_bind(self.0).push_bind(self.1);
+    }
+}
+
+impl Insert for ModelRow {
+    const COLUMNS: &'static str = "id, name, file, vector, date, kind, enabled, is_default, \
+        position, description, instructions, instructions_version, base_model, status, pages, \
+        chunks, pdf_bytes, sha256, original_name, embedder, dimension, error_code, error_detail, \
+        launched_at, updated_at";
+
+    fn push(&self, values: &mut Values<'_>) {
+        values
+            .push_bind(&self.id)
+            .push_bind(&self.name)
+            .push_bind(&self.file)
+            .push_bind(&self.vector)
+            .push_bind(self.date)
+            .push_bind(self.kind)
+            .push_bind(self.enabled)
+            .push_bind(self.is_default)
+            .push_bind(self.position)
+            .push_bind(&self.description)
+            .push_bind(&self.instructions)
+            .push_bind(self.instructions_version)
+            .push_bind(&self.base_model)
+            .push_bind(self.status)
+            .push_bind(self.pages)
+            .push_bind(self.chunks)
+            .push_bind(self.pdf_bytes)
+            .push_bind(&self.sha256)
+            .push_bind(&self.original_name)
+            .push_bind(&self.embedder)
+            .push_bind(self.dimension)
+            .push_bind(&self.error_code)
+            .push_bind(&self.error_detail)
+            .push_bind(self.launched_at)
+            .push_bind(self.updated_at);
+    }
+
+    fn text_bytes(&self) -> usize {
+        self.description.as_ref().map_or(0, String::len)
+            + self.instructions.as_ref().map_or(0, String::len)
+            + 1024
+    }
+}
+
+impl Insert for DailyStatsRow {
+    const COLUMNS: &'static str = "day, new_users, active_users, chats, prompts, answers, \
+        failed_answers, stopped_answers, prompt_tokens, completion_tokens";
+
+    fn push(&self, values: &mut Values<'_>) {
+        values
+            .push_bind(self.day)
+            .push_bind(self.new_users)
+            .push_bind(self.active_users)
+            .push_bind(self.chats)
+            .push_bind(self.prompts)
+            .push_bind(self.answers)
+            .push_bind(self.failed_answers)
+            .push_bind(self.stopped_answers)
+            .push_bind(self.prompt_tokens)
+            .push_bind(self.completion_tokens);
+    }
+}
+
+impl Insert for DailyUserRow {
+    const COLUMNS: &'static str = "day, user_id, prompts, prompt_tokens, completion_tokens";
+
+    fn push(&self, values: &mut Values<'_>) {
+        values
+            .push_bind(self.day)
+            .push_bind(&self.user_id)
+            .push_bind(self.prompts)
+            .push_bind(self.prompt_tokens)
+            .push_bind(self.completion_tokens);
+    }
+}
+
+impl Insert for DailyModelRow {
+    const COLUMNS: &'static str = "day, model, prompts, answers, prompt_tokens, completion_tokens";
+
+    fn push(&self, values: &mut Values<'_>) {
+        values
+            .push_bind(self.day)
+            .push_bind(&self.model)
+            .push_bind(self.prompts)
+            .push_bind(self.answers)
+            .push_bind(self.prompt_tokens)
+            .push_bind(self.completion_tokens);
+    }
+}
+
+impl Insert for AuditRow {
+    const COLUMNS: &'static str = "position, actor, action, stream_type, stream_id, details, date";
+
+    fn push(&self, values: &mut Values<'_>) {
+        values
+            .push_bind(self.position)
+            .push_bind(&self.actor)
+            .push_bind(&self.action)
+            .push_bind(&self.stream_type)
+            .push_bind(&self.stream_id)
+            .push_bind(&self.details)
+            .push_bind(self.date);
+    }
+
+    fn text_bytes(&self) -> usize {
+        self.details.len() + 256
+    }
+}
