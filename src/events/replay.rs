@@ -92,7 +92,9 @@ async fn rebuild(
         .bind(CHECKPOINT)
         .execute(&mut *tx)
         .await?;
+    let started = std::time::Instant::now();
     let folded = fold_log(source, projections, until).await?;
+    let folding = started.elapsed();
     for (table, _) in projections.tables() {
         sqlx::query(AssertSqlSafe(format!("DELETE FROM `{table}`")))
             .execute(&mut *tx)
@@ -100,6 +102,12 @@ async fn rebuild(
     }
     folded.write(&mut tx).await?;
     tx.commit().await?;
+    tracing::info!(
+        events = folded.events,
+        fold_ms = folding.as_millis() as u64,
+        write_ms = (started.elapsed() - folding).as_millis() as u64,
+        "Rebuilt the projections"
+    );
     Ok(folded.events)
 }
 

@@ -40,6 +40,19 @@ trait Insert {
 
 /// Writes every row of `tables` (into empty tables); returns how many rows were written.
 pub(super) async fn all(tables: &Tables, conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
+    // The rows come from a consistent log into emptied tables: InnoDB may skip checking unique
+    // secondary keys row by row (it is restored before the transaction commits).
+    sqlx::query("SET SESSION unique_checks = 0")
+        .execute(&mut *conn)
+        .await?;
+    let written = insert_all(tables, conn).await;
+    sqlx::query("SET SESSION unique_checks = 1")
+        .execute(&mut *conn)
+        .await?;
+    written
+}
+
+async fn insert_all(tables: &Tables, conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
     let mut rows = 0;
     rows += insert(conn, "user", tables.users.values()).await?;
     rows += insert(conn, "chat", tables.chats.values().map(|c| &c.row)).await?;
