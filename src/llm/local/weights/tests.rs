@@ -282,3 +282,24 @@ fn walk(root: &Path) -> Vec<String> {
     }
     out
 }
+
+#[test]
+fn fetches_at_the_same_moment_in_one_process_both_get_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fetches: Vec<_> = (0..4)
+        .map(|_| {
+            let cache = dir.path().to_owned();
+            std::thread::spawn(move || {
+                let (spec, source, whole) = fake_file(0);
+                let path = ensure_file(&cache, &spec, &source, &mut |_| {}).expect("fetch");
+                std::fs::read(path).expect("read") == whole
+            })
+        })
+        .collect();
+    for fetch in fetches {
+        assert!(
+            fetch.join().expect("no panic"),
+            "every fetch sees the whole file"
+        );
+    }
+}
