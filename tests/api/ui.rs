@@ -808,6 +808,13 @@ async fn a_regenerated_answer_keeps_the_earlier_one_behind_a_switcher() {
         .await;
     browser.screenshot("15-answer-versions-dark").await;
     browser.resize(390, 844).await;
+    // The sidebar slides away as the window becomes a phone's.
+    browser
+        .wait_until(
+            "getComputedStyle(document.querySelector('.sidebar')).visibility === 'hidden'",
+            "the drawer closed at phone width",
+        )
+        .await;
     browser
         .eval("document.querySelector('.message.assistant .versions').scrollIntoView({block: 'center'}); return true;")
         .await;
