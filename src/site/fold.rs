@@ -57,5 +57,5 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &SiteEvent) {
 
 /// A new model's place in the picker: after every row already in `model` (`COUNT(*) + 1`).
 pub fn next_position(tables: &Tables) -> u32 {
-    u32::try_from(tables.models.len()).unwrap_or(u32::MAX - 1) + 1
+    u32::try_from(tables.models.len() + 1).unwrap_or(u32::MAX)
 }
