@@ -6,6 +6,7 @@ mod model;
 mod parquet;
 mod projection;
 pub mod replay;
+mod staging;
 mod store;
 
 pub use aggregate::{Aggregate, Executed, MAX_ATTEMPTS, Repository, RepositoryError};

@@ -35,10 +35,12 @@ pub trait Fold: Send + Sync + 'static {
     /// Applies one event to the rows in memory.
     fn fold(&mut self, event: &RecordedEvent) -> Result<(), ProjectionError>;
 
-    /// Writes every row into the (emptied) projection tables; returns how many rows.
+    /// Writes every row into empty tables named like the projection tables with `suffix`
+    /// appended (a rebuild's staging tables); returns how many rows.
     fn write<'a>(
         &'a self,
         conn: &'a mut MySqlConnection,
+        suffix: &'a str,
     ) -> BoxFuture<'a, Result<u64, sqlx::Error>>;
 }
 

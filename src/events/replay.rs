@@ -3,11 +3,12 @@
 use secrecy::ExposeSecret;
 use sqlx::AssertSqlSafe;
 use sqlx::mysql::MySqlPool;
-use sqlx::{MySqlConnection, Row};
+use sqlx::{Acquire, MySqlConnection, Row};
 use time::PrimitiveDateTime;
 
 use super::model::RecordedEvent;
 use super::projection::{Fold, ProjectionError, Projections};
+use super::staging::{STAGED, Staging};
 use super::store::{CHECKPOINT, set_checkpoint};
 use crate::configuration::DatabaseSettings;
 use crate::database::{self, DatabaseError};
@@ -51,9 +52,9 @@ impl VerifyReport {
     }
 }
 
-/// Folds the whole log in memory, then clears every projection and writes the new rows, in one
-/// transaction: readers see the old tables until the new ones are complete, and appends wait on
-/// the checkpoint lock.
+/// Folds the whole log in memory, writes the new rows into staging tables and swaps them in:
+/// readers see the old tables until the new ones are complete, and appends wait on the
+/// checkpoint lock until the swap.
 pub async fn replay(pool: &MySqlPool, projections: &Projections) -> Result<u64, ReplayError> {
     rebuild(pool, pool, projections, Until::End).await
 }
@@ -70,7 +71,8 @@ pub enum Until {
 }
 
 /// Point-in-time replay: every projection as it was at `until`, built into the database
-/// `target` (emptied first), from the log in `source`. The live tables are not touched.
+/// `target` (its projection tables replaced), from the log in `source`. The live tables are not
+/// touched.
 pub async fn replay_until(
     source: &MySqlPool,
     target: &MySqlPool,
@@ -87,7 +89,9 @@ async fn rebuild(
     until: Until,
 ) -> Result<u64, ReplayError> {
     let mut tx = target.begin().await?;
-    // Appends wait on this lock until the new rows are committed, so none is lost in between.
+    // Appends wait on this lock until the new tables are in place, so none is lost in between.
+    // (An append takes this lock before it touches a projection table, so it holds no lock the
+    // swap needs.)
     sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
         .bind(CHECKPOINT)
         .execute(&mut *tx)
@@ -95,20 +99,43 @@ async fn rebuild(
     let started = std::time::Instant::now();
     let folded = fold_log(source, projections, until).await?;
     let folding = started.elapsed();
-    for (table, _) in projections.tables() {
-        sqlx::query(AssertSqlSafe(format!("DELETE FROM `{table}`")))
-            .execute(&mut *tx)
-            .await?;
-    }
-    folded.write(&mut tx).await?;
+    let mut conn = target.acquire().await?;
+    let tables: Vec<&'static str> = projections.tables().into_iter().map(|(t, _)| t).collect();
+    let staging = Staging::create(&mut conn, &tables).await?;
+    let written = match fill(&folded, &staging, &mut conn).await {
+        Ok(written) => written,
+        Err(error) => {
+            staging.discard(&mut conn).await;
+            return Err(error);
+        }
+    };
+    let indexed = started.elapsed();
+    staging.swap(&mut conn).await?;
+    set_checkpoint(&mut tx, CHECKPOINT, folded.last_position).await?;
     tx.commit().await?;
     tracing::info!(
         events = folded.events,
+        rows = written,
         fold_ms = folding.as_millis() as u64,
-        write_ms = (started.elapsed() - folding).as_millis() as u64,
+        write_ms = (indexed - folding).as_millis() as u64,
+        swap_ms = (started.elapsed() - indexed).as_millis() as u64,
         "Rebuilt the projections"
     );
     Ok(folded.events)
+}
+
+/// Writes the folded rows into the staging tables in one transaction (InnoDB's bulk load into
+/// empty tables), then builds their FULLTEXT indexes.
+async fn fill(
+    folded: &Folded,
+    staging: &Staging,
+    conn: &mut MySqlConnection,
+) -> Result<u64, ReplayError> {
+    let mut tx = conn.begin().await?;
+    let written = folded.rows.write(&mut tx, STAGED).await?;
+    tx.commit().await?;
+    staging.index(conn).await?;
+    Ok(written)
 }
 
 /// The log folded in memory, up to where the replay stops.
@@ -116,15 +143,6 @@ struct Folded {
     rows: Box<dyn Fold>,
     events: u64,
     last_position: u64,
-}
-
-impl Folded {
-    /// Writes the rows and moves the checkpoint to the last folded event.
-    async fn write(&self, target: &mut MySqlConnection) -> Result<(), ReplayError> {
-        self.rows.write(target).await?;
-        set_checkpoint(target, CHECKPOINT, self.last_position).await?;
-        Ok(())
-    }
 }
 
 /// Reads the log from `source` in batches while the blocking pool folds them: reading (network
@@ -213,14 +231,7 @@ async fn rebuild_and_compare(
     live_db: &str,
     scratch_db: &str,
 ) -> Result<VerifyReport, ReplayError> {
-    let folded = fold_log(live, projections, Until::End).await?;
-    let mut tx = scratch.begin().await?;
-    if let Err(error) = folded.write(&mut tx).await {
-        let _ = tx.rollback().await;
-        return Err(error);
-    }
-    tx.commit().await?;
-    let events = folded.events;
+    let events = rebuild(live, scratch, projections, Until::End).await?;
     let mut tables = Vec::new();
     for (table, key) in projections.tables() {
         tables.push(compare_table(live, live_db, scratch_db, table, key).await?);

@@ -119,8 +119,9 @@ impl Fold for Tables {
     fn write<'a>(
         &'a self,
         conn: &'a mut MySqlConnection,
+        suffix: &'a str,
     ) -> BoxFuture<'a, Result<u64, sqlx::Error>> {
-        Box::pin(write::all(self, conn))
+        Box::pin(write::all(self, conn, suffix))
     }
 }
 

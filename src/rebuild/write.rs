@@ -38,40 +38,59 @@ trait Insert {
     }
 }
 
-/// Writes every row of `tables` (into empty tables); returns how many rows were written.
-pub(super) async fn all(tables: &Tables, conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
-    // The rows come from a consistent log into emptied tables: InnoDB may skip checking unique
-    // secondary keys row by row (it is restored before the transaction commits).
-    sqlx::query("SET SESSION unique_checks = 0")
+/// Writes every row of `tables` into empty tables named like the projections' with `suffix`
+/// (a rebuild's staging tables); returns how many rows were written.
+pub(super) async fn all(
+    tables: &Tables,
+    conn: &mut MySqlConnection,
+    suffix: &str,
+) -> Result<u64, sqlx::Error> {
+    // The rows come from a consistent log into new, empty tables: InnoDB may skip checking
+    // unique secondary keys row by row and, in one transaction into an empty table, build the
+    // indexes by sorting instead of row by row (the rest of the session checks as usual).
+    sqlx::query("SET SESSION unique_checks = 0, foreign_key_checks = 0")
         .execute(&mut *conn)
         .await?;
-    let written = insert_all(tables, conn).await;
-    sqlx::query("SET SESSION unique_checks = 1")
+    let written = insert_all(
+        tables,
+        &mut Target {
+            conn: &mut *conn,
+            suffix,
+        },
+    )
+    .await;
+    sqlx::query("SET SESSION unique_checks = 1, foreign_key_checks = 1")
         .execute(&mut *conn)
         .await?;
     written
 }
 
-async fn insert_all(tables: &Tables, conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
+/// Where rows go: a connection and the suffix of the tables.
+struct Target<'c> {
+    conn: &'c mut MySqlConnection,
+    suffix: &'c str,
+}
+
+async fn insert_all(tables: &Tables, target: &mut Target<'_>) -> Result<u64, sqlx::Error> {
     let mut rows = 0;
-    rows += insert(conn, "user", tables.users.values()).await?;
-    rows += insert(conn, "chat", tables.chats.values().map(|c| &c.row)).await?;
+    rows += insert(target, "user", tables.users.values()).await?;
+    rows += insert(target, "chat", tables.chats.values().map(|c| &c.row)).await?;
     let messages = tables.chats.values().flat_map(|c| &c.messages);
-    rows += insert(conn, "chat_history", messages).await?;
+    rows += insert(target, "chat_history", messages).await?;
     let earlier = tables.chats.values().flat_map(|c| &c.earlier);
-    rows += insert(conn, "answer_version", earlier).await?;
+    rows += insert(target, "answer_version", earlier).await?;
     let settings: Vec<(&String, &String)> = tables.settings.iter().collect();
-    rows += insert(conn, "setting", settings.iter()).await?;
-    rows += insert(conn, "model", tables.models.iter()).await?;
-    rows += insert(conn, "daily_stats", tables.daily.values()).await?;
-    rows += insert(conn, "daily_user_activity", tables.daily_users.values()).await?;
-    rows += insert(conn, "daily_model_stats", tables.daily_models.values()).await?;
-    rows += insert(conn, "audit_log", tables.audit.iter()).await?;
+    rows += insert(target, "setting", settings.iter()).await?;
+    rows += insert(target, "model", tables.models.iter()).await?;
+    rows += insert(target, "daily_stats", tables.daily.values()).await?;
+    rows += insert(target, "daily_user_activity", tables.daily_users.values()).await?;
+    rows += insert(target, "daily_model_stats", tables.daily_models.values()).await?;
+    rows += insert(target, "audit_log", tables.audit.iter()).await?;
     Ok(rows)
 }
 
 async fn insert<'r, R: Insert + 'r>(
-    conn: &mut MySqlConnection,
+    target: &mut Target<'_>,
     table: &'static str,
     rows: impl Iterator<Item = &'r R>,
 ) -> Result<u64, sqlx::Error> {
@@ -82,26 +101,33 @@ async fn insert<'r, R: Insert + 'r>(
         bytes += row.text_bytes();
         batch.push(row);
         if batch.len() == MAX_ROWS || bytes >= MAX_BYTES {
-            written += insert_batch(conn, table, &batch).await?;
+            written += insert_batch(target, table, &batch).await?;
             batch.clear();
             bytes = 0;
         }
     }
     if !batch.is_empty() {
-        written += insert_batch(conn, table, &batch).await?;
+        written += insert_batch(target, table, &batch).await?;
     }
     Ok(written)
 }
 
 async fn insert_batch<R: Insert>(
-    conn: &mut MySqlConnection,
+    target: &mut Target<'_>,
     table: &'static str,
     batch: &[&R],
 ) -> Result<u64, sqlx::Error> {
-    let mut query: QueryBuilder<MySql> =
-        QueryBuilder::new(format!("INSERT INTO `{table}` ({}) ", R::COLUMNS));
+    let mut query: QueryBuilder<MySql> = QueryBuilder::new(format!(
+        "INSERT INTO `{table}{}` ({}) ",
+        target.suffix,
+        R::COLUMNS
+    ));
     query.push_values(batch, |mut values, row| row.push(&mut values));
-    Ok(query.build().execute(conn).await?.rows_affected())
+    Ok(query
+        .build()
+        .execute(&mut *target.conn)
+        .await?
+        .rows_affected())
 }
 
 impl Insert for UserRow {
