@@ -23,10 +23,15 @@ struct HashPool {
     jobs: SyncSender<Job>,
 }
 
-static POOL: LazyLock<HashPool> = LazyLock::new(|| {
-    let threads = std::thread::available_parallelism()
+/// One fewer than the cores, at least one.
+fn threads() -> usize {
+    std::thread::available_parallelism()
         .map_or(1, |n| n.get().saturating_sub(1))
-        .max(1);
+        .max(1)
+}
+
+static POOL: LazyLock<HashPool> = LazyLock::new(|| {
+    let threads = threads();
     let (jobs, queue) = sync_channel::<Job>(QUEUE);
     let queue = Arc::new(Mutex::new(queue));
     for n in 0..threads {
@@ -65,6 +70,31 @@ fn lower_priority() {
 
 #[cfg(not(target_os = "linux"))]
 fn lower_priority() {}
+
+/// Requests that check a password (logins, registrations) come in through this door, as many at
+/// once as the hashing threads and their queue can take. The rest are told "busy, retry
+/// shortly" before they cost a database round trip (rate-limit counters, account lookups,
+/// sessions): a storm of logins cannot crowd out of the connection pool the chats and pages
+/// that need it.
+static DOOR: LazyLock<Arc<tokio::sync::Semaphore>> =
+    LazyLock::new(|| Arc::new(tokio::sync::Semaphore::new(threads() + QUEUE)));
+
+/// A place inside the door, held until the request ends.
+#[must_use = "the place is given back when this is dropped"]
+pub struct Admitted {
+    _place: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// A place for one more request that checks a password; `Busy` when the door is full.
+pub fn admit() -> Result<Admitted, HashError> {
+    match Arc::clone(&DOOR).try_acquire_owned() {
+        Ok(place) => Ok(Admitted { _place: place }),
+        Err(_) => {
+            tracing::warn!("Too many password checks at once: asking the client to retry");
+            Err(HashError::Busy)
+        }
+    }
+}
 
 /// Runs `f` on a hashing thread; `Busy` when the queue is full.
 async fn on_hash_thread<T: Send + 'static>(

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::language::local_path;
 use crate::accounts::current::{ClientIp, CurrentUser, MaybeUser};
+use crate::accounts::password;
 use crate::accounts::rate_limit::RateLimiter;
 use crate::accounts::session_store::USER_KEY;
 use crate::accounts::{AccountError, Accounts, FieldErrors, Registration};
@@ -108,6 +109,7 @@ pub async fn register(
     limiter: web::Data<RateLimiter>,
     limits: web::Data<RateLimitSettings>,
 ) -> Result<HttpResponse, AppError> {
+    let _admitted = password::admit()?;
     limiter
         .check(&format!("register:ip:{}", ip.0), limits.register_per_ip)
         .await?;
@@ -164,6 +166,7 @@ pub async fn login(
     limiter: web::Data<RateLimiter>,
     limits: web::Data<RateLimitSettings>,
 ) -> Result<HttpResponse, AppError> {
+    let _admitted = password::admit()?;
     limiter
         .check(&format!("login:ip:{}", ip.0), limits.login_per_ip)
         .await?;
