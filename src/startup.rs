@@ -295,6 +295,10 @@ fn api_routes() -> actix_web::Scope {
         .route("/chats/{id}/messages", web::get().to(api_chats::messages))
         .route("/chats/{id}/messages", web::post().to(api_chats::send))
         .route(
+            "/chats/{id}/messages/{message_id}/edit",
+            web::post().to(api_chats::edit),
+        )
+        .route(
             "/chats/{id}/regenerate",
             web::post().to(api_chats::regenerate),
         )

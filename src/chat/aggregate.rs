@@ -64,6 +64,15 @@ pub enum ChatCommand {
         instance_id: Uuid,
     },
     FinishAnswer(AnswerOutcome),
+    /// Rewrite the prompt at `rank` (1-based) and have it answered: the conversation branches
+    /// there (counted as a prompt, like `SendPrompt`).
+    EditPrompt {
+        rank: u32,
+        prompt: String,
+        model: String,
+        default_limit: u32,
+        instance_id: Uuid,
+    },
     /// Replace the last answer with a new one (also "Retry" after a failure).
     Regenerate {
         model: String,
@@ -114,6 +123,8 @@ pub enum ChatRuleError {
     NothingToRegenerate,
     #[error("there is no finished answer at that place")]
     NoSuchAnswer,
+    #[error("there is no prompt at that place")]
+    NoSuchPrompt,
 }
 
 /// The title a chat gets at once from its first prompt (the model may improve it later).
@@ -183,6 +194,16 @@ impl Aggregate for Chat {
                     self.messages.remove(last);
                 }
             }
+            ChatEvent::PromptEdited { rank, text, .. } => {
+                self.prompts += 1;
+                self.messages
+                    .truncate((*rank as usize).saturating_sub(1).min(self.messages.len()));
+                self.messages.push(Message {
+                    role: Role::User,
+                    text: text.clone(),
+                    rating: None,
+                });
+            }
             ChatEvent::ChatRenamed { title, source } => {
                 self.title = title.clone();
                 self.title_source = *source;
@@ -244,12 +265,31 @@ impl Aggregate for Chat {
                 instance_id,
             } => {
                 self.ensure_idle()?;
-                let limit = self.limit(default_limit);
-                if self.prompts >= limit {
-                    return Err(ChatRuleError::LimitReached { limit });
-                }
+                self.ensure_below_limit(default_limit)?;
                 let mut events = self.model_change(&model);
                 events.push(ChatEvent::UserMessageAppended {
+                    text: prompt,
+                    model: model.clone(),
+                });
+                events.push(ChatEvent::AnswerStarted { model, instance_id });
+                Ok(events)
+            }
+            ChatCommand::EditPrompt {
+                rank,
+                prompt,
+                model,
+                default_limit,
+                instance_id,
+            } => {
+                self.ensure_idle()?;
+                let index = (rank as usize).wrapping_sub(1);
+                if self.messages.get(index).map(|m| m.role) != Some(Role::User) {
+                    return Err(ChatRuleError::NoSuchPrompt);
+                }
+                self.ensure_below_limit(default_limit)?;
+                let mut events = self.model_change(&model);
+                events.push(ChatEvent::PromptEdited {
+                    rank,
                     text: prompt,
                     model: model.clone(),
                 });
@@ -323,6 +363,14 @@ impl Chat {
         self.messages
             .get_mut(index)
             .filter(|m| m.role == Role::Assistant)
+    }
+
+    fn ensure_below_limit(&self, default_limit: u32) -> Result<(), ChatRuleError> {
+        let limit = self.limit(default_limit);
+        if self.prompts >= limit {
+            return Err(ChatRuleError::LimitReached { limit });
+        }
+        Ok(())
     }
 
     fn ensure_idle(&self) -> Result<(), ChatRuleError> {

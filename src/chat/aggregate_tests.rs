@@ -221,3 +221,87 @@ fn only_a_finished_answer_can_be_rated_and_the_same_rating_twice_is_nothing() {
     assert_eq!(chat.handle(rate(2, Some(Rating::Up))), Ok(Vec::new()));
     assert_eq!(chat.handle(rate(2, None)).unwrap().len(), 1);
 }
+
+fn edit(rank: u32, text: &str, limit: u32) -> ChatCommand {
+    ChatCommand::EditPrompt {
+        rank,
+        prompt: text.into(),
+        model: MODEL.into(),
+        default_limit: limit,
+        instance_id: Uuid::nil(),
+    }
+}
+
+#[test]
+fn editing_a_prompt_branches_the_conversation_there() {
+    let mut events = started();
+    events.push(ChatEvent::UserMessageAppended {
+        text: "And then?".into(),
+        model: MODEL.into(),
+    });
+    events.push(ChatEvent::AnswerStarted {
+        model: MODEL.into(),
+        instance_id: Uuid::nil(),
+    });
+    events.push(ChatEvent::AnswerCompleted(AnswerRecord {
+        text: "Then this.".into(),
+        model: MODEL.into(),
+        ..Default::default()
+    }));
+    let mut chat = given(&events);
+    let decided = chat.handle(edit(1, "Hello there", 50)).expect("allowed");
+    assert_eq!(
+        decided[0],
+        ChatEvent::PromptEdited {
+            rank: 1,
+            text: "Hello there".into(),
+            model: MODEL.into(),
+        }
+    );
+    assert!(matches!(decided[1], ChatEvent::AnswerStarted { .. }));
+    for event in &decided {
+        chat.apply(event);
+    }
+    let texts: Vec<&str> = chat.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["Hello there"],
+        "the old branch leaves the conversation"
+    );
+    assert_eq!(chat.prompts, 3, "an edit is a prompt");
+}
+
+#[test]
+fn only_a_prompt_can_be_edited_and_an_edit_counts_toward_the_limit() {
+    let chat = given(&started());
+    assert_eq!(
+        chat.handle(edit(2, "not a prompt", 50)),
+        Err(ChatRuleError::NoSuchPrompt),
+        "rank 2 is an answer"
+    );
+    assert_eq!(
+        chat.handle(edit(0, "nowhere", 50)),
+        Err(ChatRuleError::NoSuchPrompt)
+    );
+    assert_eq!(
+        chat.handle(edit(9, "nowhere", 50)),
+        Err(ChatRuleError::NoSuchPrompt)
+    );
+    assert_eq!(
+        chat.handle(edit(1, "again", 1)),
+        Err(ChatRuleError::LimitReached { limit: 1 })
+    );
+    let mut answering = started();
+    answering.push(ChatEvent::UserMessageAppended {
+        text: "more".into(),
+        model: MODEL.into(),
+    });
+    answering.push(ChatEvent::AnswerStarted {
+        model: MODEL.into(),
+        instance_id: Uuid::nil(),
+    });
+    assert_eq!(
+        given(&answering).handle(edit(1, "again", 50)),
+        Err(ChatRuleError::Busy)
+    );
+}

@@ -33,6 +33,14 @@ pub enum ChatEvent {
     AnswerFailed(AnswerRecord),
     /// The last answer leaves the conversation (Regenerate); it stays in the log.
     AnswerDiscarded,
+    /// The user rewrote the prompt at `rank` (1-based): the conversation from there on is set
+    /// aside as an earlier branch (it stays in the log and readable) and `text` takes its place.
+    /// An `AnswerStarted` follows, as after `UserMessageAppended`.
+    PromptEdited {
+        rank: u32,
+        text: String,
+        model: String,
+    },
     ChatRenamed {
         title: String,
         source: TitleSource,

@@ -44,8 +44,17 @@ pub fn apply(
                 user.chats += 1;
             }
         }
-        ChatEvent::UserMessageAppended { text, model } => {
+        ChatEvent::UserMessageAppended { text, model }
+        | ChatEvent::PromptEdited { text, model, .. } => {
             let chat = tables.chat_mut(chat_id)?;
+            if let ChatEvent::PromptEdited { rank, .. } = payload {
+                // The branch from `rank` on moves to the earlier versions.
+                let (kept, set_aside) = std::mem::take(&mut chat.messages)
+                    .into_iter()
+                    .partition(|message| message.rank < *rank);
+                chat.messages = kept;
+                chat.earlier.extend::<Vec<MessageRow>>(set_aside);
+            }
             let message = new_message(event, chat, "user", text, "complete");
             chat.messages.push(MessageRow {
                 model: Some(model.clone()),

@@ -32,7 +32,8 @@ pub struct Stop;
 #[rtype(result = "Option<(u64, Subscription)>")]
 pub struct Follow;
 
-/// Which kind of prompt: the first of a new chat, a follow-up, or "regenerate the last answer".
+/// Which kind of prompt: the first of a new chat, a follow-up, a rewritten earlier prompt, or
+/// "regenerate the last answer".
 #[derive(Clone, Debug)]
 pub enum PromptKind {
     /// A new chat, with its owner's custom instructions (if any).
@@ -41,6 +42,11 @@ pub enum PromptKind {
         instructions: Option<String>,
     },
     Follow {
+        default_limit: u32,
+    },
+    /// The prompt at `rank` rewritten: the conversation branches there.
+    Edit {
+        rank: u32,
         default_limit: u32,
     },
     Regenerate,

@@ -2,6 +2,7 @@
 pub mod actor;
 pub mod aggregate;
 mod answer;
+pub mod branches;
 pub mod events;
 pub mod fold;
 mod instructions;

@@ -1,4 +1,4 @@
-//! `chat`, `chat_history` and `answer_version` (earlier answers) from the `chat` stream, plus the user's own counters (`user.chats`,
+//! `chat`, `chat_history` and `answer_version` (earlier answers and branches) from the `chat` stream, plus the user's own counters (`user.chats`,
 //! `prompts`, tokens, `last_active`). Daily usage is `usage::UsageProjection`'s.
 use futures::future::BoxFuture;
 use sqlx::{AssertSqlSafe, MySqlConnection};
@@ -73,7 +73,21 @@ pub async fn apply(
                 .execute(&mut *conn)
                 .await?;
         }
-        ChatEvent::UserMessageAppended { text, model } => {
+        ChatEvent::UserMessageAppended { text, model }
+        | ChatEvent::PromptEdited { text, model, .. } => {
+            if let ChatEvent::PromptEdited { rank, .. } = payload {
+                // The branch from `rank` on stays readable as earlier versions.
+                for sql in [
+                    "INSERT INTO answer_version SELECT * FROM chat_history WHERE chat_id = ? AND `rank` >= ?",
+                    "DELETE FROM chat_history WHERE chat_id = ? AND `rank` >= ?",
+                ] {
+                    sqlx::query(sql)
+                        .bind(chat_id)
+                        .bind(rank)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
             insert_message(conn, event, "user", text, "complete", Some(model), None).await?;
             let user_id = owner(conn, chat_id).await?;
             sqlx::query(

@@ -56,7 +56,9 @@ impl From<ChatError> for AppError {
             ChatError::Rule(ChatRuleError::NothingToRegenerate) => {
                 AppError::Conflict(Msg::new("chat-nothing-to-regenerate"))
             }
-            ChatError::Rule(ChatRuleError::NoSuchAnswer) => AppError::NotFound,
+            ChatError::Rule(ChatRuleError::NoSuchAnswer | ChatRuleError::NoSuchPrompt) => {
+                AppError::NotFound
+            }
             ChatError::Rule(ChatRuleError::AlreadyExists) => {
                 AppError::Conflict(Msg::new("error-busy-retry"))
             }
@@ -252,6 +254,33 @@ impl ChatService {
         let prompt = self.check_prompt(user, &input).await?;
         let submit = SubmitPrompt {
             kind: PromptKind::Follow {
+                default_limit: self.default_limit().await?,
+            },
+            text: prompt.into_inner(),
+            model: input.model.to_owned(),
+            lang: input.lang,
+            metadata: Self::metadata(user, input.request_id),
+        };
+        self.submit(chat_id.as_uuid(), submit).await
+    }
+
+    /// Rewrites the prompt `message_id` of the chat and has it answered: the conversation
+    /// branches there (the earlier branch stays readable).
+    pub async fn edit(
+        &self,
+        user: &UserRow,
+        chat_id: ChatId,
+        message_id: u64,
+        input: PromptInput<'_>,
+    ) -> Result<Accepted, AppError> {
+        self.owned(user, chat_id).await?;
+        let rank = chats::prompt_rank(&self.pool, &chat_id.to_string(), message_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let prompt = self.check_prompt(user, &input).await?;
+        let submit = SubmitPrompt {
+            kind: PromptKind::Edit {
+                rank,
                 default_limit: self.default_limit().await?,
             },
             text: prompt.into_inner(),

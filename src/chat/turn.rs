@@ -66,6 +66,16 @@ impl ChatActor {
                 default_limit: *default_limit,
                 instance_id: self.deps.instance_id,
             },
+            PromptKind::Edit {
+                rank,
+                default_limit,
+            } => ChatCommand::EditPrompt {
+                rank: *rank,
+                prompt: prompt.text.clone(),
+                model: prompt.model.clone(),
+                default_limit: *default_limit,
+                instance_id: self.deps.instance_id,
+            },
             PromptKind::Regenerate => ChatCommand::Regenerate {
                 model: prompt.model.clone(),
                 instance_id: self.deps.instance_id,
@@ -172,7 +182,8 @@ impl ChatActor {
             lang: prompt.lang,
         });
         Accepted {
-            user_message_id: position_of("UserMessageAppended"),
+            user_message_id: position_of("UserMessageAppended")
+                .or_else(|| position_of("PromptEdited")),
             answer_id,
             chat,
             subscription,

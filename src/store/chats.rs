@@ -46,6 +46,21 @@ pub async fn answer_rank(
     .await
 }
 
+/// The place of the prompt `message_id` in its chat (a prompt being edited).
+pub async fn prompt_rank(
+    pool: &MySqlPool,
+    chat_id: &str,
+    message_id: u64,
+) -> Result<Option<u32>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT `rank` FROM chat_history WHERE chat_id = ? AND id = ? AND role = 'user'",
+    )
+    .bind(chat_id)
+    .bind(message_id)
+    .fetch_optional(pool)
+    .await
+}
+
 /// A user's chats, most recently active first, `limit` at a time (keyset pagination on
 /// `(updated_at, id)`, so a sidebar with 10,000 chats stays fast); `archived` picks the
 /// archived or the other ones, `None` all.
@@ -148,7 +163,18 @@ pub async fn messages(
     Ok(rows)
 }
 
-/// The earlier versions of a chat's answers (replaced by Regenerate), by rank, oldest first.
+/// The id and rank of every message in a chat's conversation (to place the set-aside ones).
+pub async fn message_places(
+    pool: &MySqlPool,
+    chat_id: &str,
+) -> Result<Vec<(u64, u32)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, `rank` FROM chat_history WHERE chat_id = ?")
+        .bind(chat_id)
+        .fetch_all(pool)
+        .await
+}
+
+/// The messages of a chat set aside by Regenerate or an edited prompt, by rank, oldest first.
 pub async fn answer_versions(
     pool: &MySqlPool,
     chat_id: &str,

@@ -21,7 +21,7 @@ pub fn chat(
     let day = event.recorded_at.date();
     match payload {
         ChatEvent::ChatStarted { .. } => tables.day(day).chats += 1,
-        ChatEvent::UserMessageAppended { model, .. } => {
+        ChatEvent::UserMessageAppended { model, .. } | ChatEvent::PromptEdited { model, .. } => {
             let user_id = tables.owner(&event.stream_id)?;
             tables.day(day).prompts += 1;
             user_prompt(tables, day, &user_id);

@@ -53,7 +53,7 @@ async fn chat_usage(
     let day = event.recorded_at.date();
     match payload {
         ChatEvent::ChatStarted { .. } => counters::bump(conn, day, Counter::Chats).await,
-        ChatEvent::UserMessageAppended { model, .. } => {
+        ChatEvent::UserMessageAppended { model, .. } | ChatEvent::PromptEdited { model, .. } => {
             let user_id = owner(conn, &event.stream_id).await?;
             counters::bump(conn, day, Counter::Prompts).await?;
             counters::user_prompt(conn, day, &user_id).await?;

@@ -55,6 +55,7 @@
   }
   const COPY = ["rect", "M5 15V5a2 2 0 0 1 2-2h10"];
   const REGENERATE = ["M21 12a9 9 0 1 1-3-6.7L21 8M21 3v5h-5"];
+  const EDIT = ["M12 20h9M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z"];
   const THUMB_UP = ["M7 11v9H4v-9zM7 11l4-8c1.5 0 2.5 1 2 3l-1 4h6a2 2 0 0 1 2 2.3l-1.2 6A2 2 0 0 1 16.8 20H7"];
   const THUMB_DOWN = ["M7 13V4H4v9zM7 13l4 8c1.5 0 2.5-1 2-3l-1-4h6a2 2 0 0 0 2-2.3l-1.2-6A2 2 0 0 0 16.8 4H7"];
   function rateButton(rating) {
@@ -91,7 +92,7 @@
     body.textContent = text;
     const actions = document.createElement("div");
     actions.className = "message-actions";
-    actions.appendChild(iconButton("copy-message", label("Copy"), COPY));
+    actions.append(iconButton("copy-message", label("Copy"), COPY), iconButton("edit-prompt", label("EditPrompt"), EDIT));
     article.append(body, actions);
     return article;
   }
@@ -157,6 +158,7 @@
     stopButton.hidden = !busy;
     sendButton.hidden = busy;
     composer.classList.toggle("busy", busy);
+    conversation.classList.toggle("busy", busy);
     grow();
   }
   function setRemaining(limit, remaining) {
@@ -252,10 +254,14 @@
           if (window.CBF.sidebar) window.CBF.sidebar.upsert({ id: data.id, title: data.title, updated_at: new Date().toISOString() });
           state.titleFromPrompt = data.title;
           break;
-        case "accepted":
+        case "accepted": {
           article.dataset.id = data.answer_id;
+          // The prompt is saved too: it can be edited from now on.
+          const mine = article.previousElementSibling;
+          if (data.user_message_id && mine && mine.classList.contains("user")) mine.dataset.id = data.user_message_id;
           setRemaining(data.limit, data.remaining);
           break;
+        }
         case "queued":
           body.classList.add("waiting");
           body.textContent = label("Waiting").replace("__N__", data.position);
@@ -409,6 +415,7 @@
 
   async function send(text) {
     composerError.hidden = true;
+    showLatestBranches();
     showEmpty(false);
     const mine = userMessage(text);
     messages.appendChild(mine);
@@ -509,26 +516,171 @@
       const height = conversation.scrollHeight;
       const anchor = document.getElementById("load-earlier-wrap").nextSibling;
       data.messages.forEach((m) => {
-        let article;
-        if (m.role === "user") {
-          article = userMessage(m.text);
-        } else {
-          article = assistantMessage();
-          article.querySelector(".message-body").classList.remove("typing");
-          finishAnswerStatic(article, m);
-        }
-        article.dataset.rank = m.rank;
-        article.dataset.id = m.id;
+        const article = messageFromJson(m);
         messages.insertBefore(article, anchor);
+        if (article._earlier) renderSwitcher(article);
       });
       if (!data.has_more) document.getElementById("load-earlier-wrap").remove();
       conversation.scrollTop += conversation.scrollHeight - height;
     });
   }
+  // A message that came as JSON (older messages, a set-aside branch).
+  function messageFromJson(m) {
+    let article;
+    if (m.role === "user") {
+      article = userMessage(m.text);
+      if (m.versions && m.versions.length) article._earlier = m.versions.map((v) => ({ text: v.text, branch: v.branch || [] }));
+    } else {
+      article = assistantMessage();
+      article.querySelector(".message-body").classList.remove("typing");
+      finishAnswerStatic(article, m);
+    }
+    article.dataset.rank = m.rank;
+    article.dataset.id = m.id;
+    return article;
+  }
+
+  // ---------- earlier versions of a prompt (an edit branches the chat: "‹ 1/2 ›") ----------
+  // Every version: { text, and the messages that followed it: nodes (detached while another
+  // version shows), or a server template, or JSON }; the last is the conversation going on.
+  function promptVersionsOf(article) {
+    if (!article._versions) {
+      const earlier = Array.from(article.querySelectorAll("template.prompt-version")).map((t) => ({
+        text: t.content.querySelector(".version-text").textContent,
+        template: t.content.querySelector(".version-branch"),
+      }));
+      const current = { text: article.querySelector(".message-body").textContent, nodes: null };
+      article._versions = earlier.concat(article._earlier || [], [current]);
+      article._shown = article._versions.length - 1;
+    }
+    return article._versions;
+  }
+  function branchNodes(version) {
+    if (!version.nodes) {
+      if (version.template) {
+        version.nodes = Array.from(version.template.children).map((node) => document.importNode(node, true));
+      } else {
+        version.nodes = (version.branch || []).map(messageFromJson);
+      }
+    }
+    return version.nodes;
+  }
+  function detachFollowing(article) {
+    const nodes = [];
+    while (article.nextElementSibling && article.nextElementSibling.classList.contains("message")) {
+      const next = article.nextElementSibling;
+      next.remove();
+      nodes.push(next);
+    }
+    return nodes;
+  }
+  function showPromptVersion(article, step) {
+    const versions = promptVersionsOf(article);
+    const from = article._shown;
+    const to = Math.min(Math.max(from + step, 0), versions.length - 1);
+    if (to === from) return;
+    versions[from].nodes = detachFollowing(article);
+    const nodes = branchNodes(versions[to]);
+    // A branch that was left is read, not continued.
+    if (to !== versions.length - 1) nodes.forEach((node) => node.classList.add("earlier-version"));
+    article.after(...nodes);
+    article.querySelector(".message-body").textContent = versions[to].text;
+    article._shown = to;
+    renderSwitcher(article);
+  }
+  // Before a new prompt: every edited prompt back on the conversation that goes on.
+  function showLatestBranches() {
+    for (;;) {
+      const earlier = Array.from(messages.querySelectorAll(":scope > .message.user")).find((a) => a._versions && a._shown !== a._versions.length - 1);
+      if (!earlier) return;
+      showPromptVersion(earlier, earlier._versions.length);
+    }
+  }
+
+  function openEditor(article) {
+    if (state.busy || !article.dataset.id || article.querySelector(".prompt-editor")) return;
+    const body = article.querySelector(".message-body");
+    const editor = document.createElement("form");
+    editor.className = "prompt-editor";
+    const area = document.createElement("textarea");
+    area.value = body.textContent;
+    area.rows = Math.min(10, Math.max(2, area.value.split("\n").length));
+    area.setAttribute("aria-label", label("EditPrompt"));
+    const buttons = document.createElement("div");
+    buttons.className = "prompt-editor-actions";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "button";
+    cancel.textContent = label("Cancel");
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.className = "button primary";
+    save.textContent = label("EditSend");
+    buttons.append(cancel, save);
+    editor.append(area, buttons);
+    const close = () => {
+      editor.remove();
+      body.hidden = false;
+      article.classList.remove("editing");
+    };
+    body.hidden = true;
+    article.classList.add("editing");
+    body.after(editor);
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+    cancel.addEventListener("click", close);
+    area.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") close();
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        editor.requestSubmit();
+      }
+    });
+    editor.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = area.value;
+      if (!text.trim()) return;
+      close();
+      if (text !== body.textContent) editPrompt(article, text);
+    });
+  }
+
+  async function editPrompt(article, text) {
+    if (state.busy || !state.chatId) return;
+    const versions = promptVersionsOf(article);
+    const body = article.querySelector(".message-body");
+    const previousId = article.dataset.id;
+    const before = { text: body.textContent, nodes: detachFollowing(article) };
+    versions[versions.length - 1] = before;
+    versions.push({ text, nodes: null });
+    article._shown = versions.length - 1;
+    body.textContent = text;
+    renderSwitcher(article);
+    const answer = assistantMessage();
+    article.after(answer);
+    scrollToBottom(true);
+    const ok = await streamInto(answer, () =>
+      fetch("/api/chats/" + state.chatId + "/messages/" + previousId + "/edit", { method: "POST", headers: headers(), body: JSON.stringify({ prompt: text, model: state.model }) })
+    );
+    if (!ok && answer.dataset.status === "failed" && !answer.dataset.id) {
+      // Refused (limit, quota, too long...): nothing changed; put the conversation back.
+      answer.remove();
+      versions.pop();
+      versions[versions.length - 1] = { text: before.text, nodes: null };
+      article.after(...before.nodes);
+      body.textContent = before.text;
+      article.dataset.id = previousId;
+      article._shown = versions.length - 1;
+      renderSwitcher(article);
+      showComposerError(answer.dataset.refusal || label("Connection"));
+    }
+  }
+
   // ---------- earlier versions of an answer (Regenerate keeps them: "‹ 1/2 ›") ----------
   // Every version: { html (sanitised by the server), text (Markdown source) }; the last is the
   // answer the conversation goes on from.
   function versionsOf(article) {
+    if (article.classList.contains("user")) return promptVersionsOf(article);
     if (!article._versions) {
       const earlier = Array.from(article.querySelectorAll("template.answer-version")).map((t) => ({
         html: t.content.querySelector(".version-html").innerHTML,
@@ -564,7 +716,8 @@
       const count = document.createElement("span");
       count.className = "version-count";
       count.setAttribute("aria-live", "polite");
-      switcher.append(step("version-previous", "‹", label("VersionPrevious")), count, step("version-next", "›", label("VersionNext")));
+      const prefix = article.classList.contains("user") ? "PromptVersion" : "Version";
+      switcher.append(step("version-previous", "‹", label(prefix + "Previous")), count, step("version-next", "›", label(prefix + "Next")));
       actions.prepend(switcher);
     }
     const shown = article._shown;
@@ -586,6 +739,7 @@
     return text;
   }
   function showVersion(article, step) {
+    if (article.classList.contains("user")) return showPromptVersion(article, step);
     const versions = versionsOf(article);
     const shown = Math.min(Math.max(article._shown + step, 0), versions.length - 1);
     article._shown = shown;
@@ -595,13 +749,20 @@
     if (meta) meta.textContent = versions[shown].meta || "";
     renderSwitcher(article);
   }
-  messages.querySelectorAll(".message.assistant").forEach((article) => {
-    if (article.querySelector("template.answer-version")) renderSwitcher(article);
+  messages.querySelectorAll(".message").forEach((article) => {
+    if (article.querySelector(":scope > template.answer-version, :scope > template.prompt-version")) renderSwitcher(article);
   });
   messages.addEventListener("click", (event) => {
     const button = event.target.closest(".version-previous, .version-next");
-    if (!button) return;
-    showVersion(button.closest(".message"), button.classList.contains("version-next") ? 1 : -1);
+    if (button) {
+      const article = button.closest(".message");
+      // Another branch cannot show while an answer is being written into this one.
+      if (article.classList.contains("user") && state.busy) return;
+      showVersion(article, button.classList.contains("version-next") ? 1 : -1);
+      return;
+    }
+    const edit = event.target.closest(".edit-prompt");
+    if (edit) openEditor(edit.closest(".message"));
   });
 
   function finishAnswerStatic(article, m) {

@@ -266,7 +266,11 @@ async fn dashboard_figures_match_the_event_log_and_survive_a_replay() {
         count("UserRegistered") - count("UserDeleted")
     );
     assert_eq!(shown["chats"], count("ChatStarted"));
-    assert_eq!(shown["prompts"], count("UserMessageAppended"));
+    // An edited prompt is a prompt too.
+    assert_eq!(
+        shown["prompts"],
+        count("UserMessageAppended") + count("PromptEdited")
+    );
     assert_eq!(shown["answers"], count("AnswerCompleted"));
     assert_eq!(shown["failed"], count("AnswerFailed"));
     assert_eq!(shown["stopped"], count("AnswerStopped"));

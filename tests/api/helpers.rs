@@ -517,6 +517,27 @@ impl TestApp {
         .await
     }
 
+    /// Rewrites the prompt `message_id` of a chat and reads the new answer to the end.
+    pub async fn edit_prompt_with(
+        &self,
+        client: &reqwest::Client,
+        chat_id: &str,
+        message_id: u64,
+        text: &str,
+    ) -> Sse {
+        let body = serde_json::json!({ "prompt": text, "model": "gpt-4o-mini" });
+        Self::read_sse(
+            self.api_send(
+                client,
+                reqwest::Method::POST,
+                &format!("/api/chats/{chat_id}/messages/{message_id}/edit"),
+                Some(body),
+            )
+            .await,
+        )
+        .await
+    }
+
     /// `(role, content, status)` of every message of a chat, in order.
     pub async fn history(&self, chat_id: &str) -> Vec<(String, String, String)> {
         sqlx::query_as(

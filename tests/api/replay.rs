@@ -225,6 +225,22 @@ pub async fn seed_random_log(app: &TestApp, seed: u64, users: usize) -> usize {
                     )
                     .await
                 }
+                4 => {
+                    // The first prompt rewritten: everything after it becomes a branch.
+                    let events = vec![
+                        ChatEvent::PromptEdited {
+                            rank: 1,
+                            text: "first, rewritten".into(),
+                            model: model.into(),
+                        },
+                        ChatEvent::AnswerStarted {
+                            model: model.into(),
+                            instance_id: Uuid::nil(),
+                        },
+                        ChatEvent::AnswerCompleted(answer(&mut rng, model)),
+                    ];
+                    append(&store, &mut chat, events, Metadata::user(user_id)).await
+                }
                 _ => {}
             }
         }
@@ -409,6 +425,34 @@ async fn seed_every_other_event_type(app: &TestApp) -> usize {
             ChatEvent::ChatArchived,
             ChatEvent::ChatUnarchived,
             ChatEvent::ChatArchived,
+            ChatEvent::UserMessageAppended {
+                text: "And a second question".into(),
+                model: "gpt-4o".into(),
+            },
+            ChatEvent::AnswerStarted {
+                model: "gpt-4o".into(),
+                instance_id: Uuid::nil(),
+            },
+            ChatEvent::AnswerStopped(AnswerRecord {
+                text: "Half an ans".into(),
+                model: "gpt-4o".into(),
+                ..AnswerRecord::default()
+            }),
+            // The second question rewritten (rank 3): its answer moves to the earlier versions.
+            ChatEvent::PromptEdited {
+                rank: 3,
+                text: "A better second question".into(),
+                model: "gpt-4o".into(),
+            },
+            ChatEvent::AnswerStarted {
+                model: "gpt-4o".into(),
+                instance_id: Uuid::nil(),
+            },
+            ChatEvent::AnswerCompleted(AnswerRecord {
+                text: "A better answer".into(),
+                model: "gpt-4o".into(),
+                ..AnswerRecord::default()
+            }),
             ChatEvent::UserMessageAppended {
                 text: "Still there?".into(),
                 model: "gpt-4o".into(),

@@ -155,6 +155,30 @@ pub async fn send(
     )))
 }
 
+/// Rewrites an earlier prompt: the conversation branches there and the new prompt is answered.
+pub async fn edit(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<(ChatId, u64)>,
+    body: web::Json<PromptBody>,
+    service: web::Data<ChatService>,
+    id: RequestId,
+) -> Result<HttpResponse, AppError> {
+    let (chat_id, message_id) = path.into_inner();
+    let input = PromptInput {
+        text: &body.prompt,
+        model: &body.model,
+        lang: page.lang,
+        request_id: request_id(&id),
+    };
+    let accepted = service.edit(&user.0, chat_id, message_id, input).await?;
+    let opening = accepted_events(&accepted, service.default_limit().await?, &body.model);
+    Ok(sse::response(sse::answer_stream(
+        opening,
+        accepted.subscription,
+    )))
+}
+
 #[derive(Deserialize)]
 pub struct RegenerateBody {
     model: String,

@@ -1,5 +1,7 @@
 //! The chat page: `/` (a new chat that exists only in the page until the first prompt) and
 //! `/c/{id}` (an existing chat, its latest messages rendered on the server).
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -9,6 +11,7 @@ use time::format_description::well_known::Rfc3339;
 use super::user_json;
 use crate::accounts::current::{CurrentUser, MaybeUser};
 use crate::catalog::Catalog;
+use crate::chat::branches::{Branches, Place};
 use crate::chat::service::ChatService;
 use crate::domain::{ChatId, ModelRef};
 use crate::error::AppError;
@@ -42,8 +45,11 @@ pub struct MessageView {
     pub date: String,
     pub sources: Vec<crate::llm::Source>,
     pub rating: Option<String>,
-    /// An answer's earlier versions (replaced by Regenerate), oldest first.
+    /// The message's other versions (answers replaced by Regenerate, prompts rewritten),
+    /// oldest first.
     pub versions: Vec<MessageView>,
+    /// For a version: how the conversation went on after it, until it was set aside.
+    pub branch: Vec<MessageView>,
 }
 
 impl MessageView {
@@ -80,12 +86,13 @@ impl From<MessageRow> for MessageView {
             sources,
             rating: row.rating,
             versions: Vec::new(),
+            branch: Vec::new(),
         }
     }
 }
 
 /// A page of a chat's messages (the latest, or those before `before_rank`), oldest first, each
-/// answer with its earlier versions.
+/// with its other versions and, for each version, the branch it began.
 pub async fn message_views(
     pool: &MySqlPool,
     chat_id: &str,
@@ -93,20 +100,57 @@ pub async fn message_views(
     catalog: &Catalog,
 ) -> Result<Vec<MessageView>, sqlx::Error> {
     let rows = chats::messages(pool, chat_id, before_rank, PAGE_MESSAGES).await?;
-    let mut versions = chats::answer_versions(pool, chat_id).await?;
+    let set_aside = chats::answer_versions(pool, chat_id).await?;
+    if set_aside.is_empty() {
+        return Ok(rows
+            .into_iter()
+            .map(|row| MessageView::from(row).named(catalog))
+            .collect());
+    }
+    let current = chats::message_places(pool, chat_id).await?;
+    let branches = Branches::new(
+        current
+            .into_iter()
+            .map(|(id, rank)| Place { id, rank })
+            .chain(set_aside.iter().map(place)),
+    );
+    let by_id: HashMap<u64, &MessageRow> = set_aside.iter().map(|row| (row.id, row)).collect();
+    let view = |id: &u64| {
+        by_id
+            .get(id)
+            .map(|&row| MessageView::from(row.clone()).named(catalog))
+    };
     Ok(rows
         .into_iter()
         .map(|row| {
-            let mut view = MessageView::from(row).named(catalog);
-            if view.role == "assistant" {
-                view.versions = versions
-                    .extract_if(.., |version| version.rank == view.rank)
-                    .map(|version| MessageView::from(version).named(catalog))
-                    .collect();
-            }
-            view
+            let versions = branches.versions_of(place(&row));
+            let mut message = MessageView::from(row).named(catalog);
+            message.versions = versions
+                .iter()
+                .filter_map(|id| {
+                    let mut version = view(id)?;
+                    let at = Place {
+                        id: version.id,
+                        rank: version.rank,
+                    };
+                    version.branch = branches
+                        .continuation(at)
+                        .iter()
+                        .filter_map(|next| view(&next.id))
+                        .collect();
+                    Some(version)
+                })
+                .collect();
+            message
         })
         .collect())
+}
+
+fn place(row: &MessageRow) -> Place {
+    Place {
+        id: row.id,
+        rank: row.rank,
+    }
 }
 
 /// The picker: enabled models (from the catalog) with whether they can answer now.

@@ -1,0 +1,338 @@
+//! Editing a sent prompt: the conversation branches there, the model sees only the new branch,
+//! and the old one stays readable behind a "‹ 1/2 ›" switcher.
+use serde_json::Value;
+
+use crate::browser::Browser;
+use crate::helpers::{PASSWORD, client, spawn_app, spawn_app_with};
+use crate::upstream::Reply;
+
+/// The chat's current page of messages, as the API lists it.
+async fn messages(app: &crate::helpers::TestApp, chat: &str) -> Vec<Value> {
+    let listed: Value = app
+        .get(&format!("/api/chats/{chat}/messages"))
+        .await
+        .json()
+        .await
+        .expect("messages json");
+    listed["messages"].as_array().expect("messages").clone()
+}
+
+fn id(message: &Value) -> u64 {
+    message["id"].as_u64().expect("message id")
+}
+
+#[actix_web::test]
+async fn an_edited_prompt_branches_the_chat_and_the_model_sees_only_the_new_branch() {
+    let app = spawn_app().await;
+    app.verified_user("tahrir", PASSWORD).await;
+    let chat = app.prompt(None, "Best city to visit?").await.chat_id();
+    app.prompt(Some(&chat), "And in winter?").await;
+    let first_prompt = id(&messages(&app, &chat).await[0]);
+
+    let edited = app
+        .edit_prompt_with(
+            &app.api,
+            &chat,
+            first_prompt,
+            "Best city in Uzbekistan to visit?",
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{:?}", edited.error);
+    assert_eq!(edited.done()["status"], "complete");
+    assert_eq!(
+        edited.text(),
+        "You said: Best city in Uzbekistan to visit?",
+        "the answer is to the new prompt"
+    );
+    let accepted = edited.first("accepted").expect("accepted");
+    assert_eq!(
+        accepted["remaining"], 47,
+        "an edit counts as a prompt (50 - 3)"
+    );
+
+    // The model saw the new prompt alone: the old branch left the conversation.
+    let last_request = app.upstream.requests().last().cloned().expect("a request");
+    let contents: Vec<&str> = last_request["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] != "system")
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents, ["Best city in Uzbekistan to visit?"]);
+
+    let history = app.history(&chat).await;
+    assert_eq!(
+        history
+            .iter()
+            .map(|(role, text, _)| format!("{role}: {text}"))
+            .collect::<Vec<_>>(),
+        [
+            "user: Best city in Uzbekistan to visit?",
+            "assistant: You said: Best city in Uzbekistan to visit?"
+        ]
+    );
+    let events = app.event_types(&chat).await;
+    assert_eq!(
+        events[events.len() - 3..],
+        ["PromptEdited", "AnswerStarted", "AnswerCompleted"]
+    );
+
+    // The API offers the old prompt as a version, with the branch that followed it.
+    let listed = messages(&app, &chat).await;
+    assert_eq!(listed.len(), 2);
+    let new_prompt = &listed[0];
+    assert_eq!(
+        id(new_prompt),
+        accepted["user_message_id"].as_u64().unwrap()
+    );
+    let versions = new_prompt["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 1, "{new_prompt}");
+    assert_eq!(versions[0]["text"], "Best city to visit?");
+    let branch: Vec<&str> = versions[0]["branch"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        branch,
+        [
+            "You said: Best city to visit?",
+            "And in winter?",
+            "You said: And in winter?"
+        ]
+    );
+    assert_eq!(
+        listed[1]["versions"].as_array().unwrap().len(),
+        0,
+        "the old branch's answers are not versions of the new answer"
+    );
+
+    // Edit the new prompt again: three versions, each with its own answer.
+    let again = app
+        .edit_prompt_with(&app.api, &chat, id(new_prompt), "Best city for food?")
+        .await;
+    assert_eq!(again.done()["status"], "complete");
+    let listed = messages(&app, &chat).await;
+    let texts: Vec<&str> = listed[0]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        ["Best city to visit?", "Best city in Uzbekistan to visit?"]
+    );
+    assert_eq!(
+        listed[0]["versions"][1]["branch"][0]["text"],
+        "You said: Best city in Uzbekistan to visit?"
+    );
+    // The page renders the versions for the switcher.
+    let page = app.get_html(&format!("/c/{chat}")).await;
+    assert_eq!(
+        page.matches(r#"<template class="prompt-version">"#).count(),
+        2
+    );
+    assert!(
+        page.contains("And in winter?"),
+        "the old branch is on the page"
+    );
+
+    // The usage tables count the edits as prompts; the rebuild agrees with the live tables.
+    let prompts: i64 = sqlx::query_scalar("SELECT CAST(SUM(prompts) AS SIGNED) FROM daily_stats")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(prompts, 4);
+    app.assert_projections_match_the_log().await;
+}
+
+#[actix_web::test]
+async fn only_the_owner_can_edit_and_only_a_current_prompt_within_the_limit() {
+    let app = spawn_app_with(&[("CHAT_MAX_PROMPTS", "2")]).await;
+    app.verified_user("egasi", PASSWORD).await;
+    let chat = app.prompt(None, "First question").await.chat_id();
+    let listed = messages(&app, &chat).await;
+    let (prompt, answer) = (id(&listed[0]), id(&listed[1]));
+
+    // Someone else's chat: 404, nothing recorded.
+    let other = client();
+    app.verified_user_with(&other, "begona", PASSWORD).await;
+    let stranger = app
+        .edit_prompt_with(&other, &chat, prompt, "mine now")
+        .await;
+    assert_eq!(stranger.status, 404);
+    // An answer is not a prompt; a message of no chat is nothing.
+    assert_eq!(
+        app.edit_prompt_with(&app.api, &chat, answer, "x")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.edit_prompt_with(&app.api, &chat, 999_999, "x")
+            .await
+            .status,
+        404
+    );
+    // An empty prompt is refused with a message, like a new one.
+    let empty = app.edit_prompt_with(&app.api, &chat, prompt, "   ").await;
+    assert_eq!(empty.status, 422, "{:?}", empty.error);
+
+    let edited = app
+        .edit_prompt_with(&app.api, &chat, prompt, "Second try")
+        .await;
+    assert_eq!(edited.done()["status"], "complete");
+    // The prompt set aside cannot be edited again: only the conversation's prompts can.
+    assert_eq!(
+        app.edit_prompt_with(&app.api, &chat, prompt, "Third")
+            .await
+            .status,
+        404
+    );
+    // Two prompts used: the chat is at its limit, an edit too is refused.
+    let current = id(&messages(&app, &chat).await[0]);
+    let refused = app
+        .edit_prompt_with(&app.api, &chat, current, "Third")
+        .await;
+    assert_eq!(refused.status, 409);
+    assert!(
+        refused.error.unwrap()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit of 2 messages")
+    );
+    assert_eq!(app.upstream.requests().len(), 2);
+    assert_eq!(app.history(&chat).await.len(), 2, "refusals change nothing");
+    app.assert_projections_match_the_log().await;
+}
+
+#[actix_web::test]
+async fn a_prompt_is_edited_in_the_browser_and_both_branches_stay_readable() {
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
+    app.verified_user("branches", PASSWORD).await;
+    let chat = app.prompt(None, "How is plov cooked?").await.chat_id();
+    app.prompt(Some(&chat), "With lamb or beef?").await;
+    let browser = Browser::start(1280, 900).await;
+    browser.log_in(&app.address, "branches", PASSWORD).await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find("#messages .message.assistant").await;
+    let shown = "return Array.from(document.querySelectorAll('#messages > .message .message-body')).map((b) => b.textContent.trim());";
+    assert_eq!(browser.eval(shown).await.as_array().unwrap().len(), 4);
+
+    // The pencil under the first prompt opens it for editing; Send branches the chat.
+    browser.click(".message.user .edit-prompt").await;
+    browser
+        .fill(
+            ".prompt-editor textarea",
+            "How is plov cooked for four people?",
+        )
+        .await;
+    browser.click(".prompt-editor button[type=submit]").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#messages > .message').length === 2 && document.querySelector('.message.assistant').dataset.status === 'complete'",
+            "the new branch answered",
+        )
+        .await;
+    assert_eq!(
+        browser.eval(shown).await,
+        serde_json::json!([
+            "How is plov cooked for four people?",
+            "You said: How is plov cooked for four people?"
+        ])
+    );
+    assert_eq!(browser.text(".message.user .version-count").await, "2/2");
+
+    // ‹ shows the old prompt with the conversation that followed it, read-only.
+    browser.click(".message.user .version-previous").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#messages > .message').length === 4",
+            "the old branch",
+        )
+        .await;
+    assert_eq!(
+        browser.eval(shown).await,
+        serde_json::json!([
+            "How is plov cooked?",
+            "You said: How is plov cooked?",
+            "With lamb or beef?",
+            "You said: With lamb or beef?"
+        ])
+    );
+    assert_eq!(browser.text(".message.user .version-count").await, "1/2");
+    assert_eq!(
+        browser
+            .eval("return Array.from(document.querySelectorAll('.edit-prompt, .regenerate-answer')).every((b) => b.offsetParent === null);")
+            .await,
+        true,
+        "an old branch is read, not continued"
+    );
+    browser.screenshot("16-prompt-versions").await;
+
+    // A new prompt goes on from the latest branch, even when an old one is shown.
+    app.upstream
+        .push(Reply::text("Four people need about a kilo of rice."));
+    browser.fill("#prompt", "How much rice?").await;
+    browser.click("#send").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#messages > .message').length === 4 && document.querySelector('#messages > .message:last-child').dataset.status === 'complete'",
+            "the follow-up on the latest branch",
+        )
+        .await;
+    assert_eq!(
+        browser.eval(shown).await,
+        serde_json::json!([
+            "How is plov cooked for four people?",
+            "You said: How is plov cooked for four people?",
+            "How much rice?",
+            "Four people need about a kilo of rice."
+        ])
+    );
+
+    // After a reload, in Uzbek, dark, at phone width: the switcher and the old branch are there.
+    browser
+        .eval("document.cookie = 'lang=uz; path=/'; return true;")
+        .await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find(".message.user .version-count").await;
+    assert_eq!(browser.text(".message.user .version-count").await, "2/2");
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('.message.user .edit-prompt').getAttribute('aria-label');")
+            .await,
+        "Xabarni tahrirlash"
+    );
+    browser.click(".message.user .version-previous").await;
+    browser
+        .wait_until(
+            "document.querySelector('#messages > .message.user .message-body').textContent === 'How is plov cooked?' && document.querySelectorAll('#messages > .message').length === 4",
+            "the old branch after a reload",
+        )
+        .await;
+    browser
+        .eval("document.documentElement.dataset.theme = 'dark'; return true;")
+        .await;
+    browser.resize(390, 844).await;
+    browser
+        .wait_until(
+            "getComputedStyle(document.querySelector('.sidebar')).visibility === 'hidden'",
+            "the drawer closed at phone width",
+        )
+        .await;
+    browser
+        .eval("document.querySelector('.message.user .versions').scrollIntoView({block: 'center'}); return true;")
+        .await;
+    browser.screenshot("16-prompt-versions-uz-dark-phone").await;
+    // The editor itself, at phone width.
+    browser.click(".message.user .version-next").await;
+    browser.click(".message.user .edit-prompt").await;
+    browser.find(".prompt-editor textarea").await;
+    browser.screenshot("16-prompt-editor-uz-dark-phone").await;
+    browser.close().await;
+    app.assert_projections_match_the_log().await;
+}
