@@ -18,7 +18,8 @@ pub struct Templates {
 impl Templates {
     pub fn load() -> Result<Self, handlebars::TemplateError> {
         let mut registry = Handlebars::new();
-        registry.set_dev_mode(cfg!(debug_assertions));
+        // No dev mode, also in debug builds: it reads and parses every template again at each
+        // render (30 ms a page), which made the test builds fall over under a login storm.
         registry.register_helper("t", Box::new(TranslateHelper));
         registry.register_helper("eq", Box::new(eq));
         registry.register_helper("concat", Box::new(concat));
