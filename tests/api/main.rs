@@ -23,6 +23,7 @@ mod replay;
 mod robustness;
 mod sessions;
 mod titles;
+mod tour;
 mod ui;
 mod uploads;
 mod upstream_faults;
