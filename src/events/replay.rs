@@ -131,10 +131,18 @@ async fn fill(
     staging: &Staging,
     conn: &mut MySqlConnection,
 ) -> Result<u64, ReplayError> {
+    let started = std::time::Instant::now();
     let mut tx = conn.begin().await?;
     let written = folded.rows.write(&mut tx, STAGED).await?;
     tx.commit().await?;
+    let inserted = started.elapsed();
     staging.index(conn).await?;
+    tracing::info!(
+        rows = written,
+        insert_ms = inserted.as_millis() as u64,
+        index_ms = (started.elapsed() - inserted).as_millis() as u64,
+        "Filled the staging tables"
+    );
     Ok(written)
 }
 
