@@ -266,13 +266,11 @@ impl Aggregate for Chat {
             } => {
                 self.ensure_idle()?;
                 self.ensure_below_limit(default_limit)?;
-                let mut events = self.model_change(&model);
-                events.push(ChatEvent::UserMessageAppended {
+                let prompt = ChatEvent::UserMessageAppended {
                     text: prompt,
                     model: model.clone(),
-                });
-                events.push(ChatEvent::AnswerStarted { model, instance_id });
-                Ok(events)
+                };
+                Ok(self.turn(prompt, model, instance_id))
             }
             ChatCommand::EditPrompt {
                 rank,
@@ -287,14 +285,12 @@ impl Aggregate for Chat {
                     return Err(ChatRuleError::NoSuchPrompt);
                 }
                 self.ensure_below_limit(default_limit)?;
-                let mut events = self.model_change(&model);
-                events.push(ChatEvent::PromptEdited {
+                let prompt = ChatEvent::PromptEdited {
                     rank,
                     text: prompt,
                     model: model.clone(),
-                });
-                events.push(ChatEvent::AnswerStarted { model, instance_id });
-                Ok(events)
+                };
+                Ok(self.turn(prompt, model, instance_id))
             }
             ChatCommand::FinishAnswer(outcome) => {
                 if self.answer_in_progress.is_none() {
@@ -363,6 +359,14 @@ impl Chat {
         self.messages
             .get_mut(index)
             .filter(|m| m.role == Role::Assistant)
+    }
+
+    /// A prompt's turn: the model switch if any, the prompt, and its answer started.
+    fn turn(&self, prompt: ChatEvent, model: String, instance_id: Uuid) -> Vec<ChatEvent> {
+        let mut events = self.model_change(&model);
+        events.push(prompt);
+        events.push(ChatEvent::AnswerStarted { model, instance_id });
+        events
     }
 
     fn ensure_below_limit(&self, default_limit: u32) -> Result<(), ChatRuleError> {

@@ -14,13 +14,16 @@ use super::live::Subscription;
 use crate::accounts::rate_limit::RateLimiter;
 use crate::catalog::Catalog;
 use crate::clock::SharedClock;
-use crate::domain::{ChatId, ChatTitle, Prompt};
+use crate::domain::{ChatId, ChatTitle};
 use crate::error::AppError;
 use crate::events::Metadata;
 use crate::i18n::{Lang, Msg};
 use crate::store::chats::{self, ChatRow};
-use crate::store::stats;
 use crate::store::users::UserRow;
+
+#[path = "rules.rs"]
+mod rules;
+pub use rules::UsageRules;
 
 #[derive(Clone)]
 pub struct ChatService {
@@ -31,18 +34,6 @@ pub struct ChatService {
     rules: UsageRules,
     /// Counts prompts per user in one-minute windows.
     prompt_rate: RateLimiter,
-}
-
-/// The usage rules every prompt (and regenerate) passes before it reaches a model.
-#[derive(Clone, Debug)]
-pub struct UsageRules {
-    pub prompt_max_chars: usize,
-    /// Prompts per chat before the admin sets the site's limit.
-    pub fallback_limit: u32,
-    /// Prompts per user per UTC day for users without their own quota (0 = none).
-    pub default_daily_quota: u32,
-    /// Prompts (and regenerates) per user per minute (0 = no limit).
-    pub prompts_per_minute: u32,
 }
 
 impl From<ChatError> for AppError {
@@ -99,49 +90,6 @@ impl ChatService {
         }
     }
 
-    /// A user's daily prompt quota: their own (set by the admin), else the site's default;
-    /// 0 = none. Counted over all their chats, so opening new chats does not dodge it.
-    pub fn daily_quota(&self, user: &UserRow) -> u32 {
-        match user.daily_prompt_quota {
-            0 => self.rules.default_daily_quota,
-            own => own,
-        }
-    }
-
-    /// The quota of users without their own (0 = none).
-    pub fn default_daily_quota(&self) -> u32 {
-        self.rules.default_daily_quota
-    }
-
-    /// The longest prompt accepted, in characters (Unicode scalar values).
-    pub fn prompt_max_chars(&self) -> usize {
-        self.rules.prompt_max_chars
-    }
-
-    /// Prompts per user per minute (0 = no limit).
-    pub fn prompts_per_minute(&self) -> u32 {
-        self.rules.prompts_per_minute
-    }
-
-    /// The daily quota; the day ends at midnight UTC.
-    async fn check_quota(&self, user: &UserRow) -> Result<(), AppError> {
-        let quota = self.daily_quota(user);
-        if quota == 0 {
-            return Ok(());
-        }
-        let now = self.clock.now_utc();
-        if stats::user_prompts_on(&self.pool, &user.id, now.date()).await? < quota {
-            return Ok(());
-        }
-        let reset = now.date().next_day().map_or(now, |day| day.midnight());
-        let wait = reset - now;
-        let msg = Msg::new("chat-daily-quota")
-            .arg("limit", quota)
-            .arg("hours", wait.whole_hours())
-            .arg("minutes", wait.whole_minutes() % 60);
-        Err(AppError::QuotaExceeded(msg))
-    }
-
     pub fn chats(&self) -> &Chats {
         &self.chats
     }
@@ -164,49 +112,6 @@ impl ChatService {
             .catalog
             .default_limit()
             .unwrap_or(self.rules.fallback_limit))
-    }
-
-    /// Refuses a model the picker does not offer (unknown or disabled).
-    fn check_model(&self, model: &str) -> Result<(), AppError> {
-        match self.catalog.enabled_model(model) {
-            Some(_) => Ok(()),
-            None => Err(AppError::BadRequest(
-                Msg::new("llm-unknown-model").arg("model", model),
-            )),
-        }
-    }
-
-    async fn check_prompt(
-        &self,
-        user: &UserRow,
-        input: &PromptInput<'_>,
-    ) -> Result<Prompt, AppError> {
-        if !user.verified {
-            return Err(AppError::Forbidden(Msg::new("chat-verify-first")));
-        }
-        self.check_rate(user).await?;
-        self.check_quota(user).await?;
-        self.check_model(input.model)?;
-        Prompt::parse(input.text, self.rules.prompt_max_chars).map_err(AppError::Unprocessable)
-    }
-
-    /// At most `prompts_per_minute` prompts and regenerates per user (a script sending
-    /// prompts as fast as it can costs the site money).
-    async fn check_rate(&self, user: &UserRow) -> Result<(), AppError> {
-        let limit = self.rules.prompts_per_minute;
-        if limit == 0 {
-            return Ok(());
-        }
-        match self
-            .prompt_rate
-            .over(&format!("prompt:user:{}", user.id), limit)
-            .await?
-        {
-            None => Ok(()),
-            Some(seconds) => Err(AppError::QuotaExceeded(
-                Msg::new("chat-too-fast").arg("seconds", seconds),
-            )),
-        }
     }
 
     fn metadata(user: &UserRow, request_id: Option<String>) -> Metadata {
@@ -251,17 +156,9 @@ impl ChatService {
         input: PromptInput<'_>,
     ) -> Result<Accepted, AppError> {
         self.owned(user, chat_id).await?;
-        let prompt = self.check_prompt(user, &input).await?;
-        let submit = SubmitPrompt {
-            kind: PromptKind::Follow {
-                default_limit: self.default_limit().await?,
-            },
-            text: prompt.into_inner(),
-            model: input.model.to_owned(),
-            lang: input.lang,
-            metadata: Self::metadata(user, input.request_id),
-        };
-        self.submit(chat_id.as_uuid(), submit).await
+        let default_limit = self.default_limit().await?;
+        self.follow_up(user, chat_id, PromptKind::Follow { default_limit }, input)
+            .await
     }
 
     /// Rewrites the prompt `message_id` of the chat and has it answered: the conversation
@@ -277,12 +174,25 @@ impl ChatService {
         let rank = chats::prompt_rank(&self.pool, &chat_id.to_string(), message_id)
             .await?
             .ok_or(AppError::NotFound)?;
+        let default_limit = self.default_limit().await?;
+        let kind = PromptKind::Edit {
+            rank,
+            default_limit,
+        };
+        self.follow_up(user, chat_id, kind, input).await
+    }
+
+    /// A prompt of the user's own chat (checked by the caller), after the usage rules.
+    async fn follow_up(
+        &self,
+        user: &UserRow,
+        chat_id: ChatId,
+        kind: PromptKind,
+        input: PromptInput<'_>,
+    ) -> Result<Accepted, AppError> {
         let prompt = self.check_prompt(user, &input).await?;
         let submit = SubmitPrompt {
-            kind: PromptKind::Edit {
-                rank,
-                default_limit: self.default_limit().await?,
-            },
+            kind,
             text: prompt.into_inner(),
             model: input.model.to_owned(),
             lang: input.lang,

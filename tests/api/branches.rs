@@ -317,13 +317,7 @@ async fn a_prompt_is_edited_in_the_browser_and_both_branches_stay_readable() {
     browser
         .eval("document.documentElement.dataset.theme = 'dark'; return true;")
         .await;
-    browser.resize(390, 844).await;
-    browser
-        .wait_until(
-            "getComputedStyle(document.querySelector('.sidebar')).visibility === 'hidden'",
-            "the drawer closed at phone width",
-        )
-        .await;
+    browser.phone_width().await;
     browser
         .eval("document.querySelector('.message.user .versions').scrollIntoView({block: 'center'}); return true;")
         .await;

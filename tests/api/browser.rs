@@ -109,6 +109,26 @@ impl Browser {
         self.find("#prompt").await;
     }
 
+    /// Logs in as the admin with the tests' `.env` credentials and waits for the admin pages.
+    pub async fn admin_log_in(&self, base: &str) {
+        self.goto(&format!("{base}/admin/login")).await;
+        self.fill("#username", "admin").await;
+        self.fill("#password", "admin-password-for-tests").await;
+        self.click("form[action='/admin/login'] button[type=submit]")
+            .await;
+        self.find(".admin-nav").await;
+    }
+
+    /// Narrows the window to a phone's and waits for the sidebar to slide away.
+    pub async fn phone_width(&self) {
+        self.resize(390, 844).await;
+        self.wait_until(
+            "getComputedStyle(document.querySelector('.sidebar')).visibility === 'hidden'",
+            "the drawer closed at phone width",
+        )
+        .await;
+    }
+
     pub async fn find(&self, css: &str) -> Element {
         self.client
             .wait()

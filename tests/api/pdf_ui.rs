@@ -13,13 +13,7 @@ async fn the_admin_makes_a_pdf_model_and_a_user_chats_with_it_in_the_browser() {
     let browser = Browser::start(1280, 900).await;
 
     // The admin fills the new-model form with a real PDF.
-    browser.goto(&app.url("/admin/login")).await;
-    browser.fill("#username", "admin").await;
-    browser.fill("#password", "admin-password-for-tests").await;
-    browser
-        .click("form[action='/admin/login'] button[type=submit]")
-        .await;
-    browser.find(".admin-nav").await;
+    browser.admin_log_in(&app.address).await;
     browser.goto(&app.url("/admin/models")).await;
     browser.click("#new-model").await;
     browser

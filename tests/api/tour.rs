@@ -102,12 +102,7 @@ async fn the_fixed_screens_in_russian_dark_at_phone_width() {
     browser.screenshot("34-ru-dark-phone-profile").await;
 
     // Item 6: the admin's dashboard, in Russian, at phone width.
-    browser.goto(&app.url("/admin/login")).await;
-    browser.fill("#username", "admin").await;
-    browser.fill("#password", "admin-password-for-tests").await;
-    browser
-        .click("form[action='/admin/login'] button[type=submit]")
-        .await;
+    browser.admin_log_in(&app.address).await;
     browser
         .wait_until(
             "document.querySelectorAll('.chart svg').length === 4",

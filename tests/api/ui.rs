@@ -306,12 +306,7 @@ async fn the_admin_runs_the_place_from_the_browser() {
     let browser = Browser::start(1280, 900).await;
 
     // Log in with the .env credentials and look at the dashboard.
-    browser.goto(&app.url("/admin")).await;
-    browser.fill("#username", "admin").await;
-    browser.fill("#password", "admin-password-for-tests").await;
-    browser
-        .click("form[action='/admin/login'] button[type=submit]")
-        .await;
+    browser.admin_log_in(&app.address).await;
     browser
         .wait_until(
             "document.querySelectorAll('.chart svg').length === 4",
@@ -807,14 +802,8 @@ async fn a_regenerated_answer_keeps_the_earlier_one_behind_a_switcher() {
         .eval("document.documentElement.dataset.theme = 'dark'; return true;")
         .await;
     browser.screenshot("15-answer-versions-dark").await;
-    browser.resize(390, 844).await;
     // The sidebar slides away as the window becomes a phone's.
-    browser
-        .wait_until(
-            "getComputedStyle(document.querySelector('.sidebar')).visibility === 'hidden'",
-            "the drawer closed at phone width",
-        )
-        .await;
+    browser.phone_width().await;
     browser
         .eval("document.querySelector('.message.assistant .versions').scrollIntoView({block: 'center'}); return true;")
         .await;

@@ -1,0 +1,108 @@
+//! The usage rules every prompt (and regenerate, and edit) passes before it reaches a model:
+//! a verified user, the per-minute rate, the daily quota, an offered model, a valid prompt.
+use super::{ChatService, PromptInput};
+use crate::domain::Prompt;
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::store::stats;
+use crate::store::users::UserRow;
+
+/// The usage rules every prompt (and regenerate) passes before it reaches a model.
+#[derive(Clone, Debug)]
+pub struct UsageRules {
+    pub prompt_max_chars: usize,
+    /// Prompts per chat before the admin sets the site's limit.
+    pub fallback_limit: u32,
+    /// Prompts per user per UTC day for users without their own quota (0 = none).
+    pub default_daily_quota: u32,
+    /// Prompts (and regenerates) per user per minute (0 = no limit).
+    pub prompts_per_minute: u32,
+}
+
+impl ChatService {
+    /// A user's daily prompt quota: their own (set by the admin), else the site's default;
+    /// 0 = none. Counted over all their chats, so opening new chats does not dodge it.
+    pub fn daily_quota(&self, user: &UserRow) -> u32 {
+        match user.daily_prompt_quota {
+            0 => self.rules.default_daily_quota,
+            own => own,
+        }
+    }
+
+    /// The quota of users without their own (0 = none).
+    pub fn default_daily_quota(&self) -> u32 {
+        self.rules.default_daily_quota
+    }
+
+    /// The longest prompt accepted, in characters (Unicode scalar values).
+    pub fn prompt_max_chars(&self) -> usize {
+        self.rules.prompt_max_chars
+    }
+
+    /// Prompts per user per minute (0 = no limit).
+    pub fn prompts_per_minute(&self) -> u32 {
+        self.rules.prompts_per_minute
+    }
+
+    /// The daily quota; the day ends at midnight UTC.
+    pub(super) async fn check_quota(&self, user: &UserRow) -> Result<(), AppError> {
+        let quota = self.daily_quota(user);
+        if quota == 0 {
+            return Ok(());
+        }
+        let now = self.clock.now_utc();
+        if stats::user_prompts_on(&self.pool, &user.id, now.date()).await? < quota {
+            return Ok(());
+        }
+        let reset = now.date().next_day().map_or(now, |day| day.midnight());
+        let wait = reset - now;
+        let msg = Msg::new("chat-daily-quota")
+            .arg("limit", quota)
+            .arg("hours", wait.whole_hours())
+            .arg("minutes", wait.whole_minutes() % 60);
+        Err(AppError::QuotaExceeded(msg))
+    }
+
+    /// Refuses a model the picker does not offer (unknown or disabled).
+    pub(super) fn check_model(&self, model: &str) -> Result<(), AppError> {
+        match self.catalog.enabled_model(model) {
+            Some(_) => Ok(()),
+            None => Err(AppError::BadRequest(
+                Msg::new("llm-unknown-model").arg("model", model),
+            )),
+        }
+    }
+
+    pub(super) async fn check_prompt(
+        &self,
+        user: &UserRow,
+        input: &PromptInput<'_>,
+    ) -> Result<Prompt, AppError> {
+        if !user.verified {
+            return Err(AppError::Forbidden(Msg::new("chat-verify-first")));
+        }
+        self.check_rate(user).await?;
+        self.check_quota(user).await?;
+        self.check_model(input.model)?;
+        Prompt::parse(input.text, self.rules.prompt_max_chars).map_err(AppError::Unprocessable)
+    }
+
+    /// At most `prompts_per_minute` prompts and regenerates per user (a script sending
+    /// prompts as fast as it can costs the site money).
+    pub(super) async fn check_rate(&self, user: &UserRow) -> Result<(), AppError> {
+        let limit = self.rules.prompts_per_minute;
+        if limit == 0 {
+            return Ok(());
+        }
+        match self
+            .prompt_rate
+            .over(&format!("prompt:user:{}", user.id), limit)
+            .await?
+        {
+            None => Ok(()),
+            Some(seconds) => Err(AppError::QuotaExceeded(
+                Msg::new("chat-too-fast").arg("seconds", seconds),
+            )),
+        }
+    }
+}
