@@ -162,6 +162,8 @@
     grow();
   }
   function setRemaining(limit, remaining) {
+    // At its limit the chat is read-only: no new prompt, no edited one.
+    conversation.classList.toggle("at-limit", remaining <= 0);
     if (remaining <= 0) {
       composer.hidden = true;
       note.hidden = true;

@@ -206,6 +206,9 @@ async fn only_the_owner_can_edit_and_only_a_current_prompt_within_the_limit() {
     );
     assert_eq!(app.upstream.requests().len(), 2);
     assert_eq!(app.history(&chat).await.len(), 2, "refusals change nothing");
+    // The page of a chat at its limit offers no pencil: it is read-only.
+    let page = app.get_html(&format!("/c/{chat}")).await;
+    assert!(page.contains(r#"class="conversation at-limit""#));
     app.assert_projections_match_the_log().await;
 }
 
