@@ -129,12 +129,8 @@ pub async fn message_views(
                 .iter()
                 .filter_map(|id| {
                     let mut version = view(id)?;
-                    let at = Place {
-                        id: version.id,
-                        rank: version.rank,
-                    };
                     version.branch = branches
-                        .continuation(at)
+                        .continuation(place(by_id[id]))
                         .iter()
                         .filter_map(|next| view(&next.id))
                         .collect();
