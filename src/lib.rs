@@ -1,6 +1,7 @@
 //! ChatBot Factory: a self-hosted ChatGPT-style platform. See docs/ARCHITECTURE.md.
 pub mod accounts;
 pub mod admin;
+pub mod bots;
 pub mod catalog;
 pub mod chat;
 pub mod cli;
@@ -36,6 +37,7 @@ pub fn projections() -> Projections {
             Box::new(chat::projection::ChatProjection),
             Box::new(site::projection::SiteProjection),
             Box::new(pdf_models::projection::ModelProjection),
+            Box::new(bots::projection::BotProjection),
             Box::new(usage::UsageProjection),
             Box::new(admin::audit::AuditProjection),
         ],

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::accounts::rate_limit::RateLimiter;
 use crate::accounts::session_store::MySqlSessionStore;
 use crate::accounts::{self, AccountRules, Accounts};
+use crate::bots::Bots;
 use crate::catalog::Catalog;
 use crate::chat::Chats;
 use crate::chat::actor::ChatDeps;
@@ -34,7 +35,7 @@ use crate::site;
 use crate::web::csrf::{self, CsrfConfig};
 use crate::web::proxy::ProxyTrust;
 use crate::web::routes::{
-    admin, api_chats, auth, chat, health, language, models, password, profile, settings,
+    admin, api_chats, auth, bots, chat, health, language, models, password, profile, settings,
 };
 use crate::web::templates::Templates;
 use crate::web::upload::UploadLimit;
@@ -168,8 +169,15 @@ impl Application {
                 prompts_per_minute: settings.rate_limits.prompts_per_minute,
             },
         );
+        let bots = Bots::new(
+            store.clone(),
+            catalog.clone(),
+            pdf_models.clone(),
+            settings.bots.clone(),
+        );
         let parts = Parts {
             chat_service,
+            bots,
             pdf_models,
             catalog,
             settings,
@@ -212,6 +220,7 @@ struct Parts {
     chat_service: ChatService,
     catalog: Catalog,
     pdf_models: PdfModels,
+    bots: Bots,
 }
 
 /// Hourly clean-up of expired sessions and old rate-limit windows.
@@ -335,6 +344,7 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .app_data(web::Data::new(parts.chat_service.clone()))
             .app_data(web::Data::new(parts.catalog.clone()))
             .app_data(web::Data::new(parts.pdf_models.clone()))
+            .app_data(web::Data::new(parts.bots.clone()))
             .app_data(web::Data::new(parts.settings.rate_limits.clone()))
             .app_data(web::Data::new(ProxyTrust {
                 enabled: parts.settings.server.trust_proxy,
@@ -382,6 +392,10 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
                         web::post().to(profile::delete_chats),
                     )
                     .route("/models/{id}/source.pdf", web::get().to(models::source_pdf))
+                    .route("/b/{id}", web::get().to(bots::start_page))
+                    .service(bots::scope(UploadLimit::new(
+                        parts.settings.bots.pdf_max_bytes,
+                    )))
                     .service(admin::scope(UploadLimit::new(
                         parts.settings.server.model_pdf_max_bytes,
                     )))

@@ -1,9 +1,11 @@
 //! The usage rules every prompt (and regenerate, and edit) passes before it reaches a model:
 //! a verified user, the per-minute rate, the daily quota, an offered model, a valid prompt.
 use super::{ChatService, PromptInput};
+use crate::domain::ModelRef;
 use crate::domain::Prompt;
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::store::chats::ChatRow;
 use crate::store::stats;
 use crate::store::users::UserRow;
 
@@ -63,14 +65,30 @@ impl ChatService {
         Err(AppError::QuotaExceeded(msg))
     }
 
-    /// Refuses a model the picker does not offer (unknown or disabled).
-    pub(super) fn check_model(&self, model: &str) -> Result<(), AppError> {
-        match self.catalog.enabled_model(model) {
+    /// Refuses a model the user's picker does not offer (unknown, disabled, or a bot they may
+    /// not use).
+    pub(super) fn check_model(&self, user: &UserRow, model: &str) -> Result<(), AppError> {
+        match self.catalog.offered_to(model, user_uuid(user)) {
             Some(_) => Ok(()),
             None => Err(AppError::BadRequest(
                 Msg::new("llm-unknown-model").arg("model", model),
             )),
         }
+    }
+
+    /// A chat with a bot the user may no longer use (unshared, disabled, deleted) is read-only:
+    /// no prompt, no regenerate, no edit, no switch to another model.
+    pub(super) fn check_bot_kept(&self, user: &UserRow, chat: &ChatRow) -> Result<(), AppError> {
+        let is_bot = matches!(ModelRef::parse(&chat.model), Some(ModelRef::Bot(_)));
+        if is_bot
+            && self
+                .catalog
+                .offered_to(&chat.model, user_uuid(user))
+                .is_none()
+        {
+            return Err(AppError::Conflict(Msg::new("bot-gone")));
+        }
+        Ok(())
     }
 
     pub(super) async fn check_prompt(
@@ -83,7 +101,7 @@ impl ChatService {
         }
         self.check_rate(user).await?;
         self.check_quota(user).await?;
-        self.check_model(input.model)?;
+        self.check_model(user, input.model)?;
         Prompt::parse(input.text, self.rules.prompt_max_chars).map_err(AppError::Unprocessable)
     }
 
@@ -105,4 +123,9 @@ impl ChatService {
             )),
         }
     }
+}
+
+/// The user's id as the catalog keys owners (a malformed one owns nothing).
+pub(crate) fn user_uuid(user: &UserRow) -> uuid::Uuid {
+    uuid::Uuid::parse_str(&user.id).unwrap_or_default()
 }

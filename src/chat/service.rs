@@ -155,7 +155,8 @@ impl ChatService {
         chat_id: ChatId,
         input: PromptInput<'_>,
     ) -> Result<Accepted, AppError> {
-        self.owned(user, chat_id).await?;
+        let chat = self.owned(user, chat_id).await?;
+        self.check_bot_kept(user, &chat)?;
         let default_limit = self.default_limit().await?;
         self.follow_up(user, chat_id, PromptKind::Follow { default_limit }, input)
             .await
@@ -170,7 +171,8 @@ impl ChatService {
         message_id: u64,
         input: PromptInput<'_>,
     ) -> Result<Accepted, AppError> {
-        self.owned(user, chat_id).await?;
+        let chat = self.owned(user, chat_id).await?;
+        self.check_bot_kept(user, &chat)?;
         let rank = chats::prompt_rank(&self.pool, &chat_id.to_string(), message_id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -209,7 +211,8 @@ impl ChatService {
         model: &str,
         lang: Lang,
     ) -> Result<Accepted, AppError> {
-        self.owned(user, chat_id).await?;
+        let chat = self.owned(user, chat_id).await?;
+        self.check_bot_kept(user, &chat)?;
         let input = PromptInput {
             text: "regenerate",
             model,
@@ -328,7 +331,9 @@ impl ChatService {
         chat_id: ChatId,
         model: &str,
     ) -> Result<(), AppError> {
-        self.check_model(model)?;
+        let chat = self.owned(user, chat_id).await?;
+        self.check_bot_kept(user, &chat)?;
+        self.check_model(user, model)?;
         self.execute(
             user,
             chat_id,

@@ -26,6 +26,16 @@ pub struct Settings {
     pub session: SessionSettings,
     pub rate_limits: RateLimitSettings,
     pub knowledge: KnowledgeSettings,
+    pub bots: BotSettings,
+}
+
+/// Users' own bots.
+#[derive(Clone, Debug)]
+pub struct BotSettings {
+    /// BOTS_PER_USER: how many bots one user may have.
+    pub per_user: usize,
+    /// BOT_PDF_MAX_MB: the largest PDF a bot's knowledge can be made from.
+    pub pdf_max_bytes: u64,
 }
 
 /// Where PDF models keep their vectors and how their PDFs are read and embedded.

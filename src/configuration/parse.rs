@@ -80,6 +80,10 @@ impl Settings {
             },
             server,
             knowledge,
+            bots: BotSettings {
+                per_user: p.parse("BOTS_PER_USER", 20),
+                pdf_max_bytes: megabytes(&mut p, "BOT_PDF_MAX_MB", 10),
+            },
             admin: admin_settings(&mut p),
             llm: llm_settings(&mut p),
             chat: ChatSettings {
@@ -139,7 +143,7 @@ fn server_settings(p: &mut Parser) -> ServerSettings {
         session_secret: p.required("SESSION_SECRET").into(),
         files_dir: PathBuf::from(p.text("FILES_DIR", "files")),
         max_body_bytes: p.parse::<usize>("MAX_BODY_KB", 256) * 1024,
-        model_pdf_max_bytes: model_pdf_max_bytes(p),
+        model_pdf_max_bytes: megabytes(p, "MODEL_PDF_MAX_MB", 50),
         trust_proxy: p.switch("TRUST_PROXY", false),
         trusted_proxies: crate::web::proxy::parse_proxies(
             &p.text("TRUSTED_PROXIES", "127.0.0.1/32,::1/128"),
@@ -154,14 +158,13 @@ fn server_settings(p: &mut Parser) -> ServerSettings {
 }
 
 /// Whole megabytes, at least 1 and at most 1 TiB (which also keeps the byte count in range).
-fn model_pdf_max_bytes(p: &mut Parser) -> u64 {
+fn megabytes(p: &mut Parser, key: &str, default: u64) -> u64 {
     const MB: u64 = 1024 * 1024;
-    let megabytes: u64 = p.parse("MODEL_PDF_MAX_MB", 50);
+    let megabytes: u64 = p.parse(key, default);
     if !(1..=1024 * 1024).contains(&megabytes) {
-        p.errors.push(format!(
-            "MODEL_PDF_MAX_MB={megabytes} must be between 1 and 1048576"
-        ));
-        return 50 * MB;
+        p.errors
+            .push(format!("{key}={megabytes} must be between 1 and 1048576"));
+        return default * MB;
     }
     megabytes * MB
 }

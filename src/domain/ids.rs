@@ -69,6 +69,10 @@ uuid_id!(
     /// A PDF model (`model/<id>` stream).
     PdfModelId
 );
+uuid_id!(
+    /// A user's own chatbot (`bot/<id>` stream).
+    BotId
+);
 
 /// A model a chat can use, as stored in events and sent by the picker. Upstream ids are whatever
 /// the OpenAI-compatible server calls its models (they may contain `:`, e.g. fine-tunes); ours
@@ -81,11 +85,14 @@ pub enum ModelRef {
     Local(String),
     /// A PDF model (`pdf:<uuid>`).
     Pdf(PdfModelId),
+    /// A user's own chatbot (`bot:<uuid>`): instructions over a base model.
+    Bot(BotId),
 }
 
 impl ModelRef {
     pub const LOCAL_PREFIX: &'static str = "local:";
     pub const PDF_PREFIX: &'static str = "pdf:";
+    pub const BOT_PREFIX: &'static str = "bot:";
 
     /// `None` for an empty id or one of our prefixes with a malformed rest.
     pub fn parse(raw: &str) -> Option<ModelRef> {
@@ -98,6 +105,9 @@ impl ModelRef {
         }
         if let Some(id) = raw.strip_prefix(Self::PDF_PREFIX) {
             return PdfModelId::parse(id).map(ModelRef::Pdf);
+        }
+        if let Some(id) = raw.strip_prefix(Self::BOT_PREFIX) {
+            return BotId::parse(id).map(ModelRef::Bot);
         }
         Some(ModelRef::Upstream(raw.to_owned()))
     }
@@ -113,6 +123,7 @@ impl fmt::Display for ModelRef {
             ModelRef::Upstream(id) => f.write_str(id),
             ModelRef::Local(name) => write!(f, "{}{name}", Self::LOCAL_PREFIX),
             ModelRef::Pdf(id) => write!(f, "{}{id}", Self::PDF_PREFIX),
+            ModelRef::Bot(id) => write!(f, "{}{id}", Self::BOT_PREFIX),
         }
     }
 }
@@ -128,6 +139,7 @@ mod tests {
             "ft:gpt-4o-mini:acme::abc123",
             "local:qwen2.5-coder-0.5b",
             "pdf:0192f3e4-7b1c-7d2e-8f00-000000000001",
+            "bot:0192f3e4-7b1c-7d2e-8f00-000000000002",
         ] {
             assert_eq!(ModelRef::parse(raw).unwrap().to_string(), raw);
         }
@@ -137,6 +149,7 @@ mod tests {
                 .is_upstream()
         );
         assert_eq!(ModelRef::parse("pdf:not-a-uuid"), None);
+        assert_eq!(ModelRef::parse("bot:../x"), None);
         assert_eq!(ModelRef::parse("local:"), None);
         assert_eq!(ModelRef::parse("  "), None);
     }

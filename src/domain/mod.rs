@@ -10,7 +10,7 @@ mod username;
 pub use chat_title::ChatTitle;
 pub use day::Day;
 pub use email::EmailAddress;
-pub use ids::{ChatId, ModelRef, PdfModelId, UserId};
+pub use ids::{BotId, ChatId, ModelRef, PdfModelId, UserId};
 pub use password::NewPassword;
 pub use prompt::Prompt;
 pub use username::Username;

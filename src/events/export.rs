@@ -101,9 +101,23 @@ fn to_parts(event: &RecordedEvent, redact_content: bool) -> ExportRowParts {
     }
 }
 
-/// The fields that hold what people wrote or read: prompts, answers, titles, instructions and
-/// the passages a PDF model was shown.
-const CONTENT_FIELDS: &[&str] = &["text", "title", "instructions", "about", "style", "snippet"];
+/// The fields that hold what people wrote or read: prompts, answers, titles, instructions,
+/// descriptions, a bot's conversation starters and the passages a PDF model was shown.
+const CONTENT_FIELDS: &[&str] = &[
+    "text",
+    "title",
+    "instructions",
+    "about",
+    "style",
+    "snippet",
+    "description",
+    "starters",
+];
+
+fn redacted(text: &str) -> serde_json::Value {
+    let digest = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+    serde_json::json!({ "length": text.chars().count(), "sha256": digest })
+}
 
 /// `--redact-content`: every content field becomes `{"length": characters, "sha256": hex}`, so
 /// analysts can count and join without reading conversations.
@@ -111,11 +125,15 @@ fn redact_texts(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             for (key, field) in map.iter_mut() {
+                let content = CONTENT_FIELDS.contains(&key.as_str());
                 match field {
-                    serde_json::Value::String(text) if CONTENT_FIELDS.contains(&key.as_str()) => {
-                        let digest = hex::encode(sha2::Sha256::digest(text.as_bytes()));
-                        *field =
-                            serde_json::json!({ "length": text.chars().count(), "sha256": digest });
+                    serde_json::Value::String(text) if content => *field = redacted(text),
+                    serde_json::Value::Array(items) if content => {
+                        for item in items.iter_mut() {
+                            if let serde_json::Value::String(text) = item {
+                                *item = redacted(text);
+                            }
+                        }
                     }
                     other => redact_texts(other),
                 }

@@ -47,6 +47,8 @@ pub struct PdfModel {
     pub instructions_version: u32,
     pub base_model: String,
     pub file: Option<SourceFile>,
+    /// The bot whose knowledge this is (such a model is never offered on its own).
+    pub bot: Option<Uuid>,
     pub status: Status,
     pub launched: bool,
     pub index: Option<Index>,
@@ -64,6 +66,7 @@ pub enum ModelCommand {
         instructions: String,
         base_model: String,
         file: SourceFile,
+        bot: Option<Uuid>,
     },
     /// Read the PDF on `instance`; `taking_over` names an instance whose reading it replaces
     /// (one the caller found dead). Another instance's reading is never replaced silently.
@@ -129,7 +132,9 @@ impl Aggregate for PdfModel {
                 instructions,
                 base_model,
                 file,
+                bot,
             } => {
+                self.bot = *bot;
                 self.name = name.clone();
                 self.description = description.clone();
                 self.instructions = instructions.clone();
@@ -202,6 +207,7 @@ impl Aggregate for PdfModel {
             instructions,
             base_model,
             file,
+            bot,
         } = command
         {
             if self.sequence > 0 {
@@ -213,6 +219,7 @@ impl Aggregate for PdfModel {
                 instructions,
                 base_model,
                 file,
+                bot,
             }]);
         }
         if !self.exists() {

@@ -33,6 +33,7 @@ fn created() -> Vec<ModelEvent> {
             bytes: 10,
             original_name: "tax.pdf".into(),
         },
+        bot: None,
     }]
 }
 

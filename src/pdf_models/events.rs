@@ -16,6 +16,10 @@ pub enum ModelEvent {
         /// The chat model that writes the answers (an upstream id or the local model).
         base_model: String,
         file: SourceFile,
+        /// The bot that owns this model as its knowledge (never offered on its own); absent
+        /// for the admin's PDF models.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bot: Option<Uuid>,
     },
     /// Reading, chunking and embedding the PDF began (again, after a restart or a lost table),
     /// on the app instance `instance` (absent in events written before instances were named).

@@ -15,6 +15,7 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &ModelEvent) {
         instructions,
         base_model,
         file,
+        ..
     } = payload
     {
         let row = ModelRow {

@@ -46,6 +46,7 @@ async fn apply(
             instructions,
             base_model,
             file,
+            ..
         } => {
             sqlx::query(
                 "INSERT INTO model (id, name, file, vector, date, kind, enabled, is_default, position, \

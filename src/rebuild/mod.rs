@@ -15,10 +15,12 @@ use sqlx::MySqlConnection;
 use time::Date;
 
 pub use rows::{
-    AuditRow, ChatRow, DailyModelRow, DailyStatsRow, DailyUserRow, MessageRow, ModelRow, UserRow,
+    AuditRow, BotRow, ChatRow, DailyModelRow, DailyStatsRow, DailyUserRow, MessageRow, ModelRow,
+    UserRow,
 };
 
 use crate::accounts::events::UserEvent;
+use crate::bots::events::BotEvent;
 use crate::chat::events::ChatEvent;
 use crate::events::{Fold, ProjectionError, RecordedEvent};
 use crate::pdf_models::events::ModelEvent;
@@ -41,6 +43,8 @@ pub struct Tables {
     pub settings: BTreeMap<String, String>,
     /// In insertion order (a new model's `position` counts the rows before it).
     pub models: Vec<ModelRow>,
+    /// By id (the `bot` stream's id).
+    pub bots: HashMap<String, BotRow>,
     pub daily: BTreeMap<Date, DailyStatsRow>,
     pub daily_users: HashMap<(Date, String), DailyUserRow>,
     /// Keyed by `collation_key` of the model's name, as the table's primary key compares it.
@@ -78,6 +82,10 @@ impl Tables {
             .find(|model| collation_key(&model.id) == key)
     }
 
+    pub fn bot_mut(&mut self, id: &str) -> Option<&mut BotRow> {
+        self.bots.get_mut(id)
+    }
+
     pub fn day(&mut self, day: Date) -> &mut DailyStatsRow {
         self.daily
             .entry(day)
@@ -111,6 +119,8 @@ impl Fold for Tables {
             crate::site::fold::apply(self, event, &payload);
         } else if let Some(payload) = event.decode_for::<ModelEvent>()? {
             crate::pdf_models::fold::apply(self, event, &payload);
+        } else if let Some(payload) = event.decode_for::<BotEvent>()? {
+            crate::bots::fold::apply(self, event, &payload);
         }
         crate::admin::audit::fold(self, event);
         Ok(())

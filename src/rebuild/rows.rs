@@ -96,6 +96,30 @@ pub struct ModelRow {
     pub updated_at: Option<PrimitiveDateTime>,
 }
 
+/// A row of `bot`.
+#[derive(Clone, Debug)]
+pub struct BotRow {
+    pub id: String,
+    pub owner: String,
+    pub name: String,
+    pub description: String,
+    pub instructions: String,
+    pub instructions_version: u32,
+    pub base_model: String,
+    pub emoji: String,
+    pub color: String,
+    /// A JSON array of strings.
+    pub starters: String,
+    pub knowledge_model: Option<String>,
+    pub knowledge_file: Option<String>,
+    pub knowledge_bytes: Option<u64>,
+    pub shared: bool,
+    pub disabled_reason: Option<String>,
+    pub deleted: bool,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
 /// A row of `daily_stats`.
 #[derive(Clone, Debug)]
 pub struct DailyStatsRow {

@@ -4,7 +4,7 @@
 use sqlx::query_builder::Separated;
 use sqlx::{MySql, MySqlConnection, QueryBuilder};
 
-use super::{AuditRow, ChatRow, DailyModelRow, DailyStatsRow, DailyUserRow, MessageRow};
+use super::{AuditRow, BotRow, ChatRow, DailyModelRow, DailyStatsRow, DailyUserRow, MessageRow};
 use super::{ModelRow, Tables, UserRow};
 
 const MAX_ROWS: usize = 1_000;
@@ -19,6 +19,7 @@ pub(super) const TABLES: &[&str] = &[
     "answer_version",
     "setting",
     "model",
+    "bot",
     "daily_stats",
     "daily_user_activity",
     "daily_model_stats",
@@ -82,6 +83,7 @@ async fn insert_all(tables: &Tables, target: &mut Target<'_>) -> Result<u64, sql
     let settings: Vec<(&String, &String)> = tables.settings.iter().collect();
     rows += insert(target, "setting", settings.iter()).await?;
     rows += insert(target, "model", tables.models.iter()).await?;
+    rows += insert(target, "bot", tables.bots.values()).await?;
     rows += insert(target, "daily_stats", tables.daily.values()).await?;
     rows += insert(target, "daily_user_activity", tables.daily_users.values()).await?;
     rows += insert(target, "daily_model_stats", tables.daily_models.values()).await?;
@@ -262,6 +264,42 @@ impl Insert for ModelRow {
     fn text_bytes(&self) -> usize {
         self.description.as_ref().map_or(0, String::len)
             + self.instructions.as_ref().map_or(0, String::len)
+            + 1024
+    }
+}
+
+impl Insert for BotRow {
+    const COLUMNS: &'static str = "id, owner, name, description, instructions, \
+        instructions_version, base_model, emoji, color, starters, knowledge_model, knowledge_file, \
+        knowledge_bytes, shared, disabled_reason, deleted, created_at, updated_at";
+
+    fn push(&self, values: &mut Values<'_>) {
+        values
+            .push_bind(&self.id)
+            .push_bind(&self.owner)
+            .push_bind(&self.name)
+            .push_bind(&self.description)
+            .push_bind(&self.instructions)
+            .push_bind(self.instructions_version)
+            .push_bind(&self.base_model)
+            .push_bind(&self.emoji)
+            .push_bind(&self.color)
+            .push_bind(&self.starters)
+            .push_bind(&self.knowledge_model)
+            .push_bind(&self.knowledge_file)
+            .push_bind(self.knowledge_bytes)
+            .push_bind(self.shared)
+            .push_bind(&self.disabled_reason)
+            .push_bind(self.deleted)
+            .push_bind(self.created_at)
+            .push_bind(self.updated_at);
+    }
+
+    fn text_bytes(&self) -> usize {
+        self.description.len()
+            + self.instructions.len()
+            + self.starters.len()
+            + self.disabled_reason.as_ref().map_or(0, String::len)
             + 1024
     }
 }

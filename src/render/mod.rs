@@ -79,14 +79,19 @@ pub fn markdown(text: &str) -> String {
 pub fn answer(text: &str, model: &str, sources: &[Source]) -> String {
     match ModelRef::parse(model) {
         Some(ModelRef::Pdf(id)) if !sources.is_empty() => {
-            markdown(&link_citations(text, &id.to_string(), sources))
+            markdown(&link_citations(text, Some(&id.to_string()), sources))
+        }
+        // A bot's PDF is its owner's: the page is named, the file is not linked.
+        Some(ModelRef::Bot(_)) if !sources.is_empty() => {
+            markdown(&link_citations(text, None, sources))
         }
         _ => markdown(text),
     }
 }
 
-/// Replaces each `[Sn]` whose `n` is a known source with a Markdown link to its page.
-fn link_citations(text: &str, model_id: &str, sources: &[Source]) -> String {
+/// Replaces each `[Sn]` whose `n` is a known source with a Markdown link to its page (or, without
+/// a model to link to, with the page number alone).
+fn link_citations(text: &str, model_id: Option<&str>, sources: &[Source]) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     let mut rest = text;
     while let Some(start) = rest.find("[S") {
@@ -97,11 +102,13 @@ fn link_citations(text: &str, model_id: &str, sources: &[Source]) -> String {
         let source = label.and_then(|n| sources.iter().find(|s| s.label == n));
         match source {
             Some(source) if after[digits..].starts_with(']') => {
-                out.push_str(&format!(
-                    "[\\[S{n}, p. {page}\\]](/models/{model_id}/source.pdf#page={page})",
-                    n = source.label,
-                    page = source.page
-                ));
+                let (n, page) = (source.label, source.page);
+                out.push_str(&match model_id {
+                    Some(model_id) => format!(
+                        "[\\[S{n}, p. {page}\\]](/models/{model_id}/source.pdf#page={page})"
+                    ),
+                    None => format!("\\[S{n}, p. {page}\\]"),
+                });
                 rest = &after[digits + 1..];
             }
             _ => {

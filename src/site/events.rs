@@ -35,6 +35,8 @@ pub enum ModelKind {
     Upstream,
     Local,
     Pdf,
+    /// A user's own chatbot (never in the site's list; only in its users' pickers).
+    Bot,
 }
 
 impl ModelKind {
@@ -43,6 +45,7 @@ impl ModelKind {
             ModelKind::Upstream => "upstream",
             ModelKind::Local => "local",
             ModelKind::Pdf => "pdf",
+            ModelKind::Bot => "bot",
         }
     }
 }

@@ -217,3 +217,31 @@ pub async fn audit(pool: &MySqlPool, page: &Page) -> Result<(Vec<AuditRow>, u64)
     .await?;
     Ok((rows, total as u64))
 }
+
+/// How much one bot was used: chats it answered in, answers, tokens.
+#[derive(Clone, Debug, Default, Serialize, sqlx::FromRow)]
+pub struct BotUsageRow {
+    pub model: String,
+    pub chats: i64,
+    pub answers: i64,
+    pub tokens: i64,
+}
+
+/// Every bot's usage, from the answers it wrote (`bot:<uuid>` in `chat_history.model`).
+pub async fn bot_usage(pool: &MySqlPool) -> Result<Vec<BotUsageRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT model, CAST(COUNT(DISTINCT chat_id) AS SIGNED) AS chats, \
+         CAST(COUNT(*) AS SIGNED) AS answers, \
+         CAST(COALESCE(SUM(COALESCE(prompt_tokens, 0) + COALESCE(completion_tokens, 0)), 0) AS SIGNED) AS tokens \
+         FROM chat_history WHERE role = 'assistant' AND model LIKE 'bot:%' GROUP BY model",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Usernames by id, for the lists that name owners.
+pub async fn usernames(pool: &MySqlPool) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, username FROM `user`")
+        .fetch_all(pool)
+        .await
+}

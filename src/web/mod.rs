@@ -3,6 +3,7 @@ pub mod assets;
 pub mod csrf;
 pub mod errors;
 pub mod page;
+pub mod pdf_form;
 pub mod proxy;
 pub mod routes;
 pub mod security;

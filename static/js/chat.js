@@ -792,6 +792,17 @@
     });
   });
 
+  // ---------- a bot's conversation starters (its start page) ----------
+  document.querySelectorAll(".starter").forEach((starter) => {
+    starter.addEventListener("click", () => {
+      if (starter.disabled) return;
+      const prompt = document.getElementById("prompt");
+      prompt.value = starter.dataset.prompt;
+      prompt.dispatchEvent(new Event("input"));
+      document.getElementById("composer").requestSubmit();
+    });
+  });
+
   // ---------- an answer still being written when the page opened ----------
   if (conversation.dataset.streaming === "true") {
     const article = messages.querySelector(".message.assistant:last-of-type");

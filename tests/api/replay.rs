@@ -1,9 +1,11 @@
 //! Projections rebuilt from the log must equal the live ones, after a few hundred random events.
 use chatbot_factory::accounts::events::UserEvent;
+use chatbot_factory::bots::aggregate::{Bot, BotCommand, BotDetails, By, Knowledge};
+use chatbot_factory::bots::events::{Avatar, BotEvent, COLORS};
 use chatbot_factory::chat::events::{AnswerRecord, ChatEvent, TitleSource};
 use chatbot_factory::events::export::{self, ExportFormat};
 use chatbot_factory::events::replay;
-use chatbot_factory::events::{EventStore, Metadata};
+use chatbot_factory::events::{Aggregate, EventStore, Metadata};
 use chatbot_factory::llm::Source;
 use chatbot_factory::pdf_models::events::{ModelEvent, SourceFile};
 use chatbot_factory::site::events::SiteEvent;
@@ -78,6 +80,7 @@ async fn random_pdf_model(store: &EventStore, rng: &mut StdRng) {
             bytes: rng.random_range(1_000..9_000_000),
             original_name: "handbook.pdf".into(),
         },
+        bot: None,
     };
     let mut events = vec![created, ModelEvent::IngestionStarted { instance: None }];
     if rng.random_bool(0.25) {
@@ -108,7 +111,159 @@ async fn random_pdf_model(store: &EventStore, rng: &mut StdRng) {
     append(store, &mut model, events, Metadata::admin("admin")).await;
 }
 
-/// Users register, chat, get blocked, rename and delete chats, over several days.
+/// The PDF model that reads a bot's PDF (created by the bot's owner), read or not.
+async fn bot_pdf(store: &EventStore, rng: &mut StdRng, bot: Uuid, owner: Uuid) -> Stream {
+    let mut model = Stream::new();
+    let created = ModelEvent::ModelCreated {
+        name: "Guide".into(),
+        description: String::new(),
+        instructions: String::new(),
+        base_model: "gpt-4o-mini".into(),
+        file: SourceFile {
+            path: format!("models/{}/source.pdf", model.id),
+            sha256: "2".repeat(64),
+            bytes: rng.random_range(1_000..9_000_000),
+            original_name: "walks.pdf".into(),
+        },
+        bot: Some(bot),
+    };
+    let mut events = vec![created, ModelEvent::IngestionStarted { instance: None }];
+    if rng.random_bool(0.8) {
+        events.push(ModelEvent::IngestionCompleted {
+            pages: rng.random_range(1..300),
+            chunks: rng.random_range(1..900),
+            embedder: "local:all-minilm-l6-v2".into(),
+            dimension: 384,
+            table: format!("model_{}", model.id.replace('-', "")),
+        });
+    }
+    append(store, &mut model, events, Metadata::user(owner)).await;
+    model
+}
+
+fn bot_details(rng: &mut StdRng) -> BotDetails {
+    BotDetails {
+        name: format!("Guide {}", rng.random_range(0..3)),
+        description: ["Walks and food", "History", ""][rng.random_range(0..3)].into(),
+        instructions: ["Answer as a local guide.", "Answer in Uzbek.", ""][rng.random_range(0..3)]
+            .into(),
+        base_model: ["gpt-4o-mini", "gpt-4o"][rng.random_range(0..2)].into(),
+        avatar: Avatar {
+            emoji: ["🤖", "🕌", "🇺🇿"][rng.random_range(0..3)].into(),
+            color: COLORS[rng.random_range(0..COLORS.len())].into(),
+        },
+        starters: (0..rng.random_range(0..5))
+            .map(|n| format!("Question {n}"))
+            .collect(),
+    }
+}
+
+/// A bot being seeded: its stream and its state, so its commands are decided as the app decides
+/// them.
+struct SeededBot {
+    stream: Stream,
+    state: Bot,
+}
+
+impl SeededBot {
+    async fn decide(&mut self, store: &EventStore, command: BotCommand, metadata: Metadata) {
+        let events = self
+            .state
+            .handle(command)
+            .expect("the seed sends only valid bot commands");
+        for event in &events {
+            self.state.apply(event);
+        }
+        if !events.is_empty() {
+            append(store, &mut self.stream, events, metadata).await;
+        }
+    }
+}
+
+/// A bot's life, cut short at a random point: edits, PDFs (each read by a PDF model of the
+/// bot's own) attached, replaced and removed, shared and unshared, disabled and enabled by the
+/// admin, deleted by its owner or the admin. Returns its id.
+async fn random_bot(app: &TestApp, rng: &mut StdRng, owner: Uuid) -> Uuid {
+    let store = app.store();
+    let mut bot = SeededBot {
+        stream: Stream::new(),
+        state: Bot::default(),
+    };
+    let id = Uuid::parse_str(&bot.stream.id).unwrap();
+    let me = || Metadata::user(owner);
+    let admin = || Metadata::admin("admin");
+    let create = BotCommand::Create {
+        owner,
+        details: bot_details(rng),
+        owned: 0,
+        cap: 20,
+    };
+    bot.decide(&store, create, me()).await;
+    // The PDF model of the bot's current PDF.
+    let mut pdf: Option<Stream> = None;
+    let by = By::User(owner);
+    for _ in 0..rng.random_range(0..7) {
+        // Minutes, not hours: the dashboard tests read the seeded log within 90 days.
+        app.clock
+            .advance(time::Duration::minutes(rng.random_range(1..60)));
+        match rng.random_range(0..8) {
+            0 | 1 => {
+                let details = bot_details(rng);
+                bot.decide(&store, BotCommand::Edit { by, details }, me())
+                    .await;
+            }
+            2 => {
+                let model = bot_pdf(&store, rng, id, owner).await;
+                let knowledge = Knowledge {
+                    model: Uuid::parse_str(&model.id).unwrap(),
+                    file_name: format!("walks-{}.pdf", rng.random::<u16>()),
+                    bytes: rng.random_range(1_000..9_000_000),
+                };
+                let attach = BotCommand::AttachKnowledge { by, knowledge };
+                bot.decide(&store, attach, me()).await;
+                if let Some(mut old) = pdf.replace(model) {
+                    append(&store, &mut old, vec![ModelEvent::ModelDeleted], me()).await;
+                }
+            }
+            3 => {
+                if let Some(mut old) = pdf.take() {
+                    let remove = BotCommand::RemoveKnowledge { by };
+                    bot.decide(&store, remove, me()).await;
+                    append(&store, &mut old, vec![ModelEvent::ModelDeleted], me()).await;
+                }
+            }
+            4 => bot.decide(&store, BotCommand::Share { by }, me()).await,
+            5 => bot.decide(&store, BotCommand::Unshare { by }, me()).await,
+            6 => {
+                let disable = BotCommand::Disable {
+                    by: By::Admin,
+                    reason: ["Spam", "Impersonates a bank"][rng.random_range(0..2)].into(),
+                };
+                bot.decide(&store, disable, admin()).await;
+            }
+            _ => {
+                let enable = BotCommand::Enable { by: By::Admin };
+                bot.decide(&store, enable, admin()).await;
+            }
+        }
+    }
+    if rng.random_bool(0.3) {
+        let (by, metadata) = if rng.random_bool(0.5) {
+            (By::Admin, admin())
+        } else {
+            (by, me())
+        };
+        bot.decide(&store, BotCommand::Delete { by }, metadata.clone())
+            .await;
+        if let Some(mut old) = pdf.take() {
+            append(&store, &mut old, vec![ModelEvent::ModelDeleted], metadata).await;
+        }
+    }
+    id
+}
+
+/// Users register, make bots, chat (sometimes with their bot), get blocked, rename and delete
+/// chats, over several days.
 pub async fn seed_random_log(app: &TestApp, seed: u64, users: usize) -> usize {
     let store = app.store();
     let mut rng = StdRng::seed_from_u64(seed);
@@ -144,9 +299,17 @@ pub async fn seed_random_log(app: &TestApp, seed: u64, users: usize) -> usize {
             Metadata::user(user_id),
         )
         .await;
+        let bot = if rng.random_bool(0.4) {
+            Some(format!("bot:{}", random_bot(app, &mut rng, user_id).await))
+        } else {
+            None
+        };
         for _ in 0..rng.random_range(1..4) {
             let mut chat = Stream::new();
-            let model = models[rng.random_range(0..2)];
+            let model = match &bot {
+                Some(bot) if rng.random_bool(0.3) => bot.as_str(),
+                _ => models[rng.random_range(0..2)],
+            };
             let started = vec![
                 ChatEvent::ChatStarted {
                     user_id,
@@ -313,6 +476,7 @@ async fn seed_every_other_event_type(app: &TestApp) -> usize {
             instructions: String::new(),
             base_model: "gpt-4o-mini".into(),
             file,
+            bot: None,
         },
         ModelEvent::IngestionStarted { instance: None },
         ModelEvent::IngestionFailed {
@@ -336,6 +500,96 @@ async fn seed_every_other_event_type(app: &TestApp) -> usize {
         ModelEvent::ModelUnlaunched,
     ];
     append(&store, &mut model, model_events, admin()).await;
+
+    // A bot through every event of its stream, with texts the columns cut (a file name over
+    // 255 characters, a reason over 500) and starters JSON must escape.
+    let owner = Uuid::now_v7();
+    let me = || Metadata::user(owner);
+    let mut bot = Stream::new();
+    let bot_id = Uuid::parse_str(&bot.id).unwrap();
+    let mut pdfs = Vec::new();
+    for _ in 0..2 {
+        let mut pdf = Stream::new();
+        let created = ModelEvent::ModelCreated {
+            name: "Walks".into(),
+            description: String::new(),
+            instructions: String::new(),
+            base_model: "gpt-4o-mini".into(),
+            file: SourceFile {
+                path: format!("models/{}/source.pdf", pdf.id),
+                sha256: "3".repeat(64),
+                bytes: 2_048,
+                original_name: "walks.pdf".into(),
+            },
+            bot: Some(bot_id),
+        };
+        append(&store, &mut pdf, vec![created], me()).await;
+        pdfs.push(pdf);
+    }
+    let pdf = |n: usize| Uuid::parse_str(&pdfs[n].id).unwrap();
+    let bot_events = vec![
+        BotEvent::BotCreated {
+            owner,
+            name: "Guide".into(),
+            description: "Walks".into(),
+            instructions: "Answer as a guide.".into(),
+            base_model: "gpt-4o-mini".into(),
+            avatar: Avatar::default(),
+            starters: vec!["Say \"salom\"\tplease".into(), "Где поесть плов? 🍚".into()],
+        },
+        BotEvent::BotEdited {
+            name: Some("Samarkand guide".into()),
+            description: Some(String::new()),
+            instructions: Some("Answer in Uzbek.".into()),
+            base_model: Some("gpt-4o".into()),
+            avatar: Some(Avatar {
+                emoji: "🇺🇿".into(),
+                color: "violet".into(),
+            }),
+            starters: Some(Vec::new()),
+        },
+        BotEvent::BotEdited {
+            name: None,
+            description: None,
+            instructions: Some("Answer in Uzbek, briefly.".into()),
+            base_model: None,
+            avatar: None,
+            starters: None,
+        },
+        BotEvent::KnowledgeAttached {
+            model: pdf(0),
+            file_name: format!("{}.pdf", "w".repeat(300)),
+            bytes: 2_048,
+        },
+        BotEvent::KnowledgeRemoved { model: pdf(0) },
+        BotEvent::KnowledgeAttached {
+            model: pdf(1),
+            file_name: "walks.pdf".into(),
+            bytes: 4_096,
+        },
+        BotEvent::BotShared,
+        BotEvent::BotUnshared,
+        BotEvent::BotShared,
+    ];
+    append(&store, &mut bot, bot_events, me()).await;
+    let moderation = vec![
+        BotEvent::BotDisabled {
+            reason: "r".repeat(700),
+        },
+        BotEvent::BotEnabled,
+        BotEvent::BotDisabled {
+            reason: "Impersonates a bank".into(),
+        },
+    ];
+    append(&store, &mut bot, moderation, admin()).await;
+    let deleted = vec![
+        BotEvent::KnowledgeRemoved { model: pdf(1) },
+        BotEvent::BotDeleted,
+    ];
+    append(&store, &mut bot, deleted, admin()).await;
+    for pdf in &mut pdfs {
+        append(&store, pdf, vec![ModelEvent::ModelDeleted], me()).await;
+    }
 
     for (n, leaves) in [(0, false), (1, true)] {
         let mut user = Stream::new();
@@ -502,6 +756,7 @@ async fn verify_finds_projections_identical_to_a_rebuild_from_the_log() {
             .live_rows
     };
     assert!(rows("chat_history") > 50 && rows("daily_stats") > 1 && rows("audit_log") > 0);
+    assert!(rows("bot") > 3, "{report:#?}");
 }
 
 #[actix_web::test]

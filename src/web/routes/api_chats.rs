@@ -317,10 +317,12 @@ pub async fn messages(
 
 pub async fn models(
     page: Page,
-    _: CurrentUser,
+    user: CurrentUser,
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let lang: Lang = page.lang;
-    let (models, default) = picker(&catalog, lang);
-    Ok(HttpResponse::Ok().json(json!({ "models": models, "default": default })))
+    let user_id = uuid::Uuid::parse_str(&user.0.id).unwrap_or_default();
+    let picker = picker(&catalog, lang, user_id, None);
+    Ok(HttpResponse::Ok()
+        .json(json!({ "models": picker.models, "bots": picker.bots, "default": picker.default })))
 }

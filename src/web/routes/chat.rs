@@ -18,9 +18,12 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::llm::BackendStatus;
 use crate::render;
+use crate::site::aggregate::CatalogModel;
+use crate::site::events::ModelKind;
 use crate::store::chats::{self, ChatRow, MessageRow};
 use crate::store::users::UserRow;
 use crate::web::page::{Page, see_other};
+use uuid::Uuid;
 
 /// Messages shown when a chat opens; older ones load on demand.
 pub const PAGE_MESSAGES: u32 = 50;
@@ -149,31 +152,73 @@ fn place(row: &MessageRow) -> Place {
     }
 }
 
-/// The picker: enabled models (from the catalog) with whether they can answer now.
-pub fn picker(catalog: &Catalog, lang: Lang) -> (Vec<Value>, Option<String>) {
-    let models = catalog.models();
+/// The picker of `user`: the site's enabled models and their own bots (plus `current`, a bot
+/// shared with them that their chat uses), each with whether it can answer now.
+pub struct Picker {
+    pub models: Vec<Value>,
+    pub bots: Vec<Value>,
+    pub default: Option<String>,
+}
+
+pub fn picker(catalog: &Catalog, lang: Lang, user: Uuid, current: Option<&str>) -> Picker {
     let default = catalog
         .default_model()
         .filter(|id| catalog.enabled_model(id).is_some());
-    let views = models
+    let view = |m: &CatalogModel| option_view(catalog, lang, m);
+    let models = catalog
+        .models()
         .iter()
         .filter(|m| m.enabled)
-        .map(|m| {
-            let status = catalog.status(&m.id);
-            let note = match &status {
-                BackendStatus::Ready => String::new(),
-                BackendStatus::Loading { detail } => Msg::new("model-loading")
-                    .arg("detail", detail)
-                    .translate(lang),
-                BackendStatus::Unavailable { reason } => {
-                    unavailable_note(catalog, &m.id, reason).translate(lang)
-                }
-            };
-            json!({ "id": m.id, "name": m.name, "description": m.description, "kind": m.kind.as_str(), "status": status,
-                    "note": note, "available": !matches!(status, BackendStatus::Unavailable { .. }) })
+        .map(view)
+        .collect();
+    let mut bots = catalog.picker_bots(user);
+    if let Some(shared) = current
+        .filter(|id| !bots.iter().any(|b| b.id == *id))
+        .and_then(|id| catalog.offered_to(id, user))
+        .filter(|m| m.kind == ModelKind::Bot)
+    {
+        bots.push(shared);
+    }
+    let avatars: HashMap<String, (String, String)> = bots
+        .iter()
+        .filter_map(|m| match ModelRef::parse(&m.id) {
+            Some(ModelRef::Bot(id)) => catalog
+                .bot(id.as_uuid())
+                .map(|b| (m.id.clone(), (b.avatar.emoji, b.avatar.color))),
+            _ => None,
         })
         .collect();
-    (views, default)
+    let bots = bots
+        .iter()
+        .map(|m| {
+            let mut option = view(m);
+            if let Some((emoji, color)) = avatars.get(&m.id) {
+                option["emoji"] = json!(emoji);
+                option["color"] = json!(color);
+            }
+            option
+        })
+        .collect();
+    Picker {
+        models,
+        bots,
+        default,
+    }
+}
+
+fn option_view(catalog: &Catalog, lang: Lang, m: &CatalogModel) -> Value {
+    let status = catalog.status(&m.id);
+    let note = match &status {
+        BackendStatus::Ready => String::new(),
+        BackendStatus::Loading { detail } => Msg::new("model-loading")
+            .arg("detail", detail)
+            .translate(lang),
+        BackendStatus::Unavailable { reason } => {
+            unavailable_note(catalog, &m.id, reason).translate(lang)
+        }
+    };
+    json!({ "id": m.id, "name": m.name, "description": m.description, "kind": m.kind.as_str(), "status": status,
+            "note": note, "available": !matches!(status, BackendStatus::Unavailable { .. }) })
 }
 
 /// Why a model cannot answer, in words for the people who read the picker (the technical
@@ -184,6 +229,7 @@ fn unavailable_note(catalog: &Catalog, model_id: &str, reason: &str) -> Msg {
             Msg::new("model-not-set-up")
         }
         Some(ModelRef::Pdf(_)) => Msg::new("model-not-launched"),
+        Some(ModelRef::Bot(_)) => Msg::new("bot-unavailable"),
         _ => Msg::new("model-unavailable").arg("reason", reason),
     }
 }
@@ -197,25 +243,50 @@ pub fn limit_view(chat: Option<&ChatRow>, default_limit: u32) -> Value {
             "warn": remaining > 0 && remaining <= WARN_REMAINING })
 }
 
-async fn render_chat(
+/// A new chat that starts with a bot (`/b/{id}`): its model and what its start page shows.
+pub struct ChatStart {
+    pub model: String,
+    pub bot: Value,
+}
+
+/// Why a chat's model is not offered any more, for the badge by its name.
+fn gone_note(catalog: &Catalog, model: &str) -> Msg {
+    match ModelRef::parse(model) {
+        Some(ModelRef::Bot(id)) if catalog.bot(id.as_uuid()).is_some_and(|b| b.deleted) => {
+            Msg::new("bot-deleted")
+        }
+        Some(ModelRef::Bot(_)) => Msg::new("bot-unavailable"),
+        _ => Msg::new("model-not-offered"),
+    }
+}
+
+pub async fn render_chat(
     page: &Page,
     user: &UserRow,
     chat: Option<&ChatRow>,
     pool: &MySqlPool,
     service: &ChatService,
     catalog: &Catalog,
+    start: Option<ChatStart>,
 ) -> Result<HttpResponse, AppError> {
-    let (models, default_model) = picker(catalog, page.lang);
+    let user_id = Uuid::parse_str(&user.id).unwrap_or_default();
+    let current = chat
+        .map(|c| c.model.as_str())
+        .or(start.as_ref().map(|s| s.model.as_str()));
+    let picker = picker(catalog, page.lang, user_id, current);
     let messages: Vec<MessageView> = match chat {
         Some(chat) => message_views(pool, &chat.id, None, catalog).await?,
         None => Vec::new(),
     };
     let has_more = messages.first().is_some_and(|m| m.rank > 1);
     let streaming = messages.last().is_some_and(|m| m.status == "streaming");
-    let model = chat
-        .map(|c| c.model.clone())
-        .or(default_model)
+    let model = current
+        .map(str::to_owned)
+        .or(picker.default)
         .unwrap_or_default();
+    let offered = catalog.offered_to(&model, user_id).is_some();
+    // A chat with a bot the user may no longer use is read-only (the server refuses it too).
+    let bot_gone = !offered && matches!(ModelRef::parse(&model), Some(ModelRef::Bot(_)));
     let title = chat.map_or_else(|| page.t(&Msg::new("new-chat")), |c| c.title.clone());
     page.render(
         "chat",
@@ -226,11 +297,15 @@ async fn render_chat(
             "messages": messages,
             "has_more": has_more,
             "streaming": streaming,
-            "models": models,
+            "models": picker.models,
+            "bots": picker.bots,
             "model": model,
             // A chat's model that left the picker (unlaunched, deleted) is still named.
             "model_name": catalog.name_of(&model).unwrap_or_else(|| model.clone()),
-            "model_offered": catalog.enabled_model(&model).is_some(),
+            "model_offered": offered,
+            "model_gone_note": page.t(&gone_note(catalog, &model)),
+            "bot_gone": bot_gone,
+            "bot": start.map(|s| s.bot),
             "limits": limit_view(chat, service.default_limit().await?),
             "prompt_max_chars": service.prompt_max_chars(),
             "scripts": ["/static/js/sidebar.js", "/static/js/chat.js"],
@@ -248,7 +323,7 @@ pub async fn home(
     let Some(user) = user.0 else {
         return Ok(see_other("/register"));
     };
-    render_chat(&page, &user, None, &pool, &service, &catalog).await
+    render_chat(&page, &user, None, &pool, &service, &catalog, None).await
 }
 
 pub async fn show(
@@ -260,5 +335,5 @@ pub async fn show(
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let chat = service.owned(&user.0, *path).await?;
-    render_chat(&page, &user.0, Some(&chat), &pool, &service, &catalog).await
+    render_chat(&page, &user.0, Some(&chat), &pool, &service, &catalog, None).await
 }

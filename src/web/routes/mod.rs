@@ -2,6 +2,7 @@
 pub mod admin;
 pub mod api_chats;
 pub mod auth;
+pub mod bots;
 pub mod chat;
 pub mod health;
 pub mod language;

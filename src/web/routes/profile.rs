@@ -202,6 +202,8 @@ pub struct DeleteForm {
     password: String,
 }
 
+// Each argument is an extractor: the account's deletion touches chats, bots and the account.
+#[allow(clippy::too_many_arguments)]
 pub async fn delete(
     page: Page,
     session: Session,
@@ -209,6 +211,7 @@ pub async fn delete(
     form: web::Form<DeleteForm>,
     accounts: web::Data<Accounts>,
     chats: web::Data<ChatService>,
+    bots: web::Data<crate::bots::Bots>,
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
     let user = check.counted().await?;
@@ -216,6 +219,9 @@ pub async fn delete(
         return failure(&page, &pool, user, "delete", error, json!({})).await;
     }
     chats.delete_all_for(user).await?;
+    let owner = uuid::Uuid::parse_str(&user.id).unwrap_or_default();
+    bots.delete_all_of(owner, &crate::events::Metadata::user(&user.id))
+        .await?;
     accounts.finish_deletion(user).await.map_err(|e| match e {
         AccountError::App(e) => e,
         other => AppError::unexpected(other),

@@ -414,3 +414,76 @@ admin-all = all
 admin-events-older = Older events
 admin-events-newest = Newest
 admin-events-note = Downloads hold every event the filters keep (password hashes never leave).
+
+## Users' own bots
+my-bots = My bots
+bots-manage = Manage my bots
+bots-intro = Make a chatbot of your own: give it instructions, pick the model it uses, add starters and, if you like, a PDF it should know. Only you can use it until you share its link.
+bots-none = You have no bots yet.
+bots-cap = You can have up to { $max } bots.
+bot-new = New bot
+bot-create = Create bot
+bot-chat = Chat
+bot-edit = Edit
+bot-saved = Saved. Your next chats with this bot use these settings; earlier answers stay as they were.
+bot-delete = Delete bot
+bot-delete-confirm = Delete this bot? Its PDF is removed. Chats with it stay readable but cannot go on.
+bot-copy-name = { $name } (copy)
+bot-shared-badge = Anyone with the link
+bot-private-badge = Private
+bot-disabled-badge = Disabled
+bot-disabled-notice = The administrator disabled this bot: { $reason }
+bot-name = Name
+bot-emoji = Emoji
+bot-color = Colour
+bot-description = Description
+bot-description-hint = Shown on the bot's page and in the model picker.
+bot-instructions = Instructions
+bot-instructions-hint = What the bot should do and how it should answer (up to { $max } characters). Only you can see them, also when the bot is shared.
+bot-base = Model
+bot-starters = Conversation starters
+bot-starters-hint = Up to four prompts shown on the bot's page; a click sends one.
+bot-pdf = Knowledge (PDF)
+bot-pdf-ready = ready
+bot-pdf-reading = reading…
+bot-pdf-failed = could not be read
+bot-pdf-remove = Remove this PDF
+bot-pdf-hint = Optional: one PDF of up to { $mb } MB that the bot answers from. A new file replaces the old one.
+bot-sharing = Sharing
+bot-shared-text = Anyone with an account who has the link can chat with this bot. They see its name, description and starters, never its instructions or its PDF.
+bot-private-text = Only you can use this bot.
+bot-share = Share with anyone who has the link
+bot-unshare = Make private
+bot-share-link = Link to the bot
+bot-duplicate = Duplicate
+bot-gone = This bot is no longer available, so this chat is read-only.
+bot-unavailable = bot no longer available
+bot-deleted = bot deleted
+bot-name-required = Give the bot a name.
+bot-too-long = { $field ->
+    [name] The name
+    [description] The description
+    [instructions] The instructions
+    [starter] A conversation starter
+   *[other] The reason
+} is too long (at most { $max } characters).
+bot-too-many-starters = A bot can have at most { $max } conversation starters.
+bot-emoji-invalid = Choose one emoji for the avatar.
+bot-color-invalid = Choose one of the colours.
+bot-too-many = You already have { $max } bots. Delete one to make another.
+bot-no-pdf = The bot has no PDF.
+bot-base-invalid = Choose one of the models in the list.
+bot-disable-reason-required = Say why the bot is disabled (its owner sees the reason).
+admin-nav-bots = Users' bots
+admin-bots-intro = Every bot users made. A disabled bot cannot answer anyone; its owner sees your reason.
+admin-bots-col-bot = Bot
+admin-bots-col-owner = Owner
+admin-bots-col-visibility = Visibility
+admin-bots-col-model = Model
+admin-bots-col-chats = Chats
+admin-bots-col-answers = Answers
+admin-bots-col-tokens = Tokens
+admin-bots-none = No user has made a bot yet.
+admin-bot-disable = Disable
+admin-bot-enable = Enable
+admin-bot-reason = Reason shown to the owner

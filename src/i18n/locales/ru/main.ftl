@@ -414,3 +414,76 @@ admin-all = все
 admin-events-older = Более ранние
 admin-events-newest = Новейшие
 admin-events-note = Выгрузка содержит все события по фильтрам (хэши паролей не выгружаются).
+
+## Users' own bots
+my-bots = Мои боты
+bots-manage = Управлять ботами
+bots-intro = Создайте собственного чат-бота: дайте ему инструкции, выберите модель, добавьте подсказки для начала разговора и, если хотите, PDF, который он должен знать. Пока вы не поделитесь ссылкой, пользоваться им можете только вы.
+bots-none = У вас пока нет ботов.
+bots-cap = Можно создать до { $max } ботов.
+bot-new = Новый бот
+bot-create = Создать бота
+bot-chat = Чат
+bot-edit = Изменить
+bot-saved = Сохранено. Следующие чаты с этим ботом используют эти настройки; прежние ответы не меняются.
+bot-delete = Удалить бота
+bot-delete-confirm = Удалить этого бота? Его PDF будет удалён. Чаты с ним останутся доступны для чтения, но продолжить их будет нельзя.
+bot-copy-name = { $name } (копия)
+bot-shared-badge = Всем, у кого есть ссылка
+bot-private-badge = Личный
+bot-disabled-badge = Отключён
+bot-disabled-notice = Администратор отключил этого бота: { $reason }
+bot-name = Название
+bot-emoji = Эмодзи
+bot-color = Цвет
+bot-description = Описание
+bot-description-hint = Показывается на странице бота и в списке моделей.
+bot-instructions = Инструкции
+bot-instructions-hint = Что бот должен делать и как отвечать (до { $max } символов). Их видите только вы, даже если бот открыт по ссылке.
+bot-base = Модель
+bot-starters = Подсказки для начала
+bot-starters-hint = До четырёх запросов на странице бота; по щелчку запрос отправляется.
+bot-pdf = Знания (PDF)
+bot-pdf-ready = готов
+bot-pdf-reading = читается…
+bot-pdf-failed = не удалось прочитать
+bot-pdf-remove = Убрать этот PDF
+bot-pdf-hint = Необязательно: один PDF до { $mb } МБ, по которому бот отвечает. Новый файл заменяет старый.
+bot-sharing = Доступ
+bot-shared-text = Любой зарегистрированный пользователь со ссылкой может общаться с этим ботом. Он видит название, описание и подсказки, но никогда — инструкции и PDF.
+bot-private-text = Пользоваться этим ботом можете только вы.
+bot-share = Открыть доступ по ссылке
+bot-unshare = Сделать личным
+bot-share-link = Ссылка на бота
+bot-duplicate = Дублировать
+bot-gone = Этот бот больше недоступен, поэтому чат доступен только для чтения.
+bot-unavailable = бот больше недоступен
+bot-deleted = бот удалён
+bot-name-required = Дайте боту название.
+bot-too-long = { $field ->
+    [name] Название
+    [description] Описание
+    [instructions] Инструкции
+    [starter] Подсказка
+   *[other] Причина
+} слишком длинное (не более { $max } символов).
+bot-too-many-starters = У бота может быть не более { $max } подсказок.
+bot-emoji-invalid = Выберите один эмодзи для аватара.
+bot-color-invalid = Выберите один из цветов.
+bot-too-many = У вас уже { $max } ботов. Удалите одного, чтобы создать нового.
+bot-no-pdf = У бота нет PDF.
+bot-base-invalid = Выберите модель из списка.
+bot-disable-reason-required = Укажите, почему бот отключён (владелец увидит причину).
+admin-nav-bots = Боты пользователей
+admin-bots-intro = Все боты, созданные пользователями. Отключённый бот никому не отвечает; владелец видит указанную вами причину.
+admin-bots-col-bot = Бот
+admin-bots-col-owner = Владелец
+admin-bots-col-visibility = Доступ
+admin-bots-col-model = Модель
+admin-bots-col-chats = Чаты
+admin-bots-col-answers = Ответы
+admin-bots-col-tokens = Токены
+admin-bots-none = Пользователи ещё не создали ни одного бота.
+admin-bot-disable = Отключить
+admin-bot-enable = Включить
+admin-bot-reason = Причина для владельца

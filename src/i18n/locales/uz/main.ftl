@@ -414,3 +414,76 @@ admin-all = hammasi
 admin-events-older = Oldingi hodisalar
 admin-events-newest = Eng yangilari
 admin-events-note = Yuklab olish filtrlar qoldirgan barcha hodisalarni o‘z ichiga oladi (parol xeshlari chiqmaydi).
+
+## Users' own bots
+my-bots = Mening botlarim
+bots-manage = Botlarimni boshqarish
+bots-intro = O‘zingizning chatbotingizni yarating: unga ko‘rsatmalar bering, qaysi modeldan foydalanishini tanlang, boshlovchi savollar va xohlasangiz u biladigan PDF qo‘shing. Havolasini ulashmaguningizcha undan faqat siz foydalanasiz.
+bots-none = Sizda hali bot yo‘q.
+bots-cap = Ko‘pi bilan { $max } ta bot yaratishingiz mumkin.
+bot-new = Yangi bot
+bot-create = Bot yaratish
+bot-chat = Suhbat
+bot-edit = Tahrirlash
+bot-saved = Saqlandi. Bu bot bilan keyingi suhbatlar shu sozlamalardan foydalanadi; avvalgi javoblar o‘zgarmaydi.
+bot-delete = Botni o‘chirish
+bot-delete-confirm = Bu bot o‘chirilsinmi? Uning PDF fayli ham o‘chiriladi. U bilan bo‘lgan suhbatlarni o‘qish mumkin, lekin davom ettirib bo‘lmaydi.
+bot-copy-name = { $name } (nusxa)
+bot-shared-badge = Havolasi borlar uchun
+bot-private-badge = Shaxsiy
+bot-disabled-badge = O‘chirib qo‘yilgan
+bot-disabled-notice = Administrator bu botni o‘chirib qo‘ydi: { $reason }
+bot-name = Nomi
+bot-emoji = Emoji
+bot-color = Rang
+bot-description = Tavsif
+bot-description-hint = Bot sahifasida va model tanlash ro‘yxatida ko‘rinadi.
+bot-instructions = Ko‘rsatmalar
+bot-instructions-hint = Bot nima qilishi va qanday javob berishi kerak (ko‘pi bilan { $max } belgi). Ularni faqat siz ko‘rasiz, bot ulashilganda ham.
+bot-base = Model
+bot-starters = Boshlovchi savollar
+bot-starters-hint = Bot sahifasida ko‘rsatiladigan to‘rttagacha savol; bosilganda yuboriladi.
+bot-pdf = Bilim (PDF)
+bot-pdf-ready = tayyor
+bot-pdf-reading = o‘qilmoqda…
+bot-pdf-failed = o‘qib bo‘lmadi
+bot-pdf-remove = Bu PDFni olib tashlash
+bot-pdf-hint = Ixtiyoriy: bot javob beradigan { $mb } MB gacha bitta PDF. Yangi fayl eskisining o‘rnini egallaydi.
+bot-sharing = Ulashish
+bot-shared-text = Havolasi bor har qanday ro‘yxatdan o‘tgan foydalanuvchi bu bot bilan suhbatlasha oladi. Ular nomi, tavsifi va boshlovchi savollarini ko‘radi, ko‘rsatmalari va PDF faylini hech qachon ko‘rmaydi.
+bot-private-text = Bu botdan faqat siz foydalana olasiz.
+bot-share = Havolasi borlar bilan ulashish
+bot-unshare = Shaxsiy qilish
+bot-share-link = Botga havola
+bot-duplicate = Nusxa olish
+bot-gone = Bu bot endi mavjud emas, shuning uchun bu suhbatni faqat o‘qish mumkin.
+bot-unavailable = bot endi mavjud emas
+bot-deleted = bot o‘chirilgan
+bot-name-required = Botga nom bering.
+bot-too-long = { $field ->
+    [name] Nomi
+    [description] Tavsifi
+    [instructions] Ko‘rsatmalar
+    [starter] Boshlovchi savol
+   *[other] Sabab
+} juda uzun (ko‘pi bilan { $max } belgi).
+bot-too-many-starters = Botda ko‘pi bilan { $max } ta boshlovchi savol bo‘lishi mumkin.
+bot-emoji-invalid = Avatar uchun bitta emoji tanlang.
+bot-color-invalid = Ranglardan birini tanlang.
+bot-too-many = Sizda allaqachon { $max } ta bot bor. Yangisini yaratish uchun bittasini o‘chiring.
+bot-no-pdf = Botda PDF yo‘q.
+bot-base-invalid = Ro‘yxatdagi modellardan birini tanlang.
+bot-disable-reason-required = Bot nega o‘chirilayotganini yozing (egasi sababni ko‘radi).
+admin-nav-bots = Foydalanuvchilar botlari
+admin-bots-intro = Foydalanuvchilar yaratgan barcha botlar. O‘chirib qo‘yilgan bot hech kimga javob bermaydi; egasi siz yozgan sababni ko‘radi.
+admin-bots-col-bot = Bot
+admin-bots-col-owner = Egasi
+admin-bots-col-visibility = Ko‘rinishi
+admin-bots-col-model = Model
+admin-bots-col-chats = Suhbatlar
+admin-bots-col-answers = Javoblar
+admin-bots-col-tokens = Tokenlar
+admin-bots-none = Hali hech bir foydalanuvchi bot yaratmagan.
+admin-bot-disable = O‘chirib qo‘yish
+admin-bot-enable = Yoqish
+admin-bot-reason = Egasiga ko‘rsatiladigan sabab

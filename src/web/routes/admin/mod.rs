@@ -2,12 +2,12 @@
 //! every route but the login takes `CurrentAdmin`, so a user session gets 403 and no session gets
 //! the admin login page.
 pub mod audit;
+pub mod bots;
 pub mod chats;
 pub mod dashboard;
 pub mod events;
 pub(crate) mod exporting;
 pub mod login;
-mod model_form;
 pub mod models;
 pub mod settings;
 pub mod users;
@@ -81,6 +81,13 @@ pub fn routes() -> Vec<AdminRoute> {
         }),
         route(Method::POST, "/export", || {
             web::post().to(users::bulk_export)
+        }),
+        route(Method::GET, "/bots", || web::get().to(bots::list)),
+        route(Method::POST, "/bots/{id}/disable", || {
+            web::post().to(bots::disable)
+        }),
+        route(Method::POST, "/bots/{id}/enable", || {
+            web::post().to(bots::enable)
         }),
         route(Method::GET, "/chats", || web::get().to(chats::list)),
         route(Method::GET, "/chats/{id}", || web::get().to(chats::show)),
@@ -170,6 +177,7 @@ pub fn render(
         ("users", "/admin/users", "admin-nav-users"),
         ("chats", "/admin/chats", "admin-nav-chats"),
         ("models", "/admin/models", "admin-nav-pdf-models"),
+        ("bots", "/admin/bots", "admin-nav-bots"),
         ("settings", "/admin/settings", "admin-nav-settings"),
         ("audit", "/admin/audit", "admin-nav-audit"),
         ("events", "/admin/events", "admin-nav-events"),

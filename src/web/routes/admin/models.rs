@@ -17,7 +17,7 @@ use crate::pdf_models::service::{
 };
 use crate::web::page::{Page, see_other};
 
-use super::model_form::{Entered, read_form, remove_folder};
+use crate::web::pdf_form::{Entered, read_form, remove_folder};
 use crate::web::upload::Upload;
 
 fn metadata(admin: &CurrentAdmin) -> Metadata {
@@ -51,7 +51,7 @@ fn view(page: &Page, model: &ModelSummary) -> Value {
 }
 
 /// `36 KB`, `4.2 MB`.
-fn human_size(bytes: u64) -> String {
+pub fn human_size(bytes: u64) -> String {
     const MB: f64 = 1024.0 * 1024.0;
     if (bytes as f64) < MB {
         format!("{} KB", bytes.div_ceil(1024))

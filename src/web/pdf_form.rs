@@ -1,5 +1,6 @@
-//! The new-model form's multipart body, read part by part: the text fields into `Entered`, the
-//! PDF streamed to the model's folder (its head sniffed for `%PDF-`), nothing left on a refusal.
+//! A form with a PDF (the admin's new model, a user's bot): its multipart body read part by
+//! part, the text fields handed to the caller, the PDF streamed to the model's folder (its head
+//! sniffed for `%PDF-`), nothing left on a refusal.
 use actix_multipart::Field;
 
 use crate::domain::PdfModelId;
@@ -22,12 +23,36 @@ pub struct Entered {
     pub base_model: String,
 }
 
-/// Reads the form's parts in order; the PDF is streamed to the model's folder.
+impl Entered {
+    /// Takes the new-model form's text fields.
+    fn take(&mut self, name: &str, text: String) {
+        match name {
+            "name" => self.name = text,
+            "description" => self.description = text,
+            "instructions" => self.instructions = text,
+            "base_model" => self.base_model = text,
+            _ => {}
+        }
+    }
+}
+
+/// Reads the new-model form's parts in order; the PDF is streamed to the model's folder.
 pub async fn read_form(
     upload: &mut Upload,
     knowledge: &Knowledge,
     id: PdfModelId,
     entered: &mut Entered,
+) -> Result<Option<SourceFile>, AppError> {
+    read_pdf_form(upload, knowledge, id, |name, text| entered.take(name, text)).await
+}
+
+/// Reads a form's parts in order: a part named `pdf` is streamed to the model `id`'s folder,
+/// every other part is read as text (within a limit) and handed to `text`.
+pub async fn read_pdf_form(
+    upload: &mut Upload,
+    knowledge: &Knowledge,
+    id: PdfModelId,
+    mut text: impl FnMut(&str, String),
 ) -> Result<Option<SourceFile>, AppError> {
     let mut file = None;
     while let Some(field) = upload.next_field().await? {
@@ -54,11 +79,11 @@ pub async fn read_form(
                     original_name,
                 });
             }
-            "name" => entered.name = read_text(field).await?,
-            "description" => entered.description = read_text(field).await?,
-            "instructions" => entered.instructions = read_text(field).await?,
-            "base_model" => entered.base_model = read_text(field).await?,
-            _ => drain(field).await?,
+            "csrf" => drain(field).await?,
+            _ => {
+                let value = read_text(field).await?;
+                text(&name, value);
+            }
         }
     }
     Ok(file)

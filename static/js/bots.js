@@ -1,0 +1,36 @@
+// The bot editor: the avatar preview follows the emoji and colour fields; the share link shows
+// the whole address and copies it.
+(function () {
+  "use strict";
+  const preview = document.getElementById("avatar-preview");
+  const emoji = document.getElementById("bot-emoji");
+  if (preview && emoji) {
+    emoji.addEventListener("input", () => {
+      preview.textContent = emoji.value.trim() || "🤖";
+    });
+    document.querySelectorAll("input[name=color]").forEach((radio) => {
+      radio.addEventListener("change", () => {
+        preview.className = preview.className.replace(/avatar-[a-z]+/, "avatar-" + radio.value);
+      });
+    });
+  }
+  const link = document.getElementById("share-link");
+  const copy = document.getElementById("copy-share-link");
+  if (link) {
+    link.value = window.location.origin + link.dataset.path;
+    link.addEventListener("focus", () => link.select());
+  }
+  if (link && copy) {
+    copy.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(link.value);
+      } catch (_) {
+        link.select();
+        document.execCommand("copy");
+      }
+      const label = copy.textContent;
+      copy.textContent = copy.dataset.copied;
+      setTimeout(() => { copy.textContent = label; }, 1500);
+    });
+  }
+})();
