@@ -14,6 +14,29 @@
       });
     });
   }
+  // While the bot's PDF is being read, its state follows `/bots/{id}/status`; the page reloads
+  // when the reading ends (ready or failed).
+  const pdf = document.querySelector("[data-pdf-status]");
+  if (pdf && (pdf.dataset.pdfStatus === "new" || pdf.dataset.pdfStatus === "ingesting")) {
+    const poll = async () => {
+      try {
+        const response = await fetch(`/bots/${pdf.dataset.bot}/status`, {
+          headers: { Accept: "application/json" },
+        });
+        if (response.ok) {
+          const body = await response.json();
+          if (body.pdf !== pdf.dataset.pdfStatus && body.pdf !== "new" && body.pdf !== "ingesting") {
+            window.location.replace(`/bots/${pdf.dataset.bot}/edit`);
+            return;
+          }
+        }
+      } catch (_) {
+        // Offline for a moment: try again.
+      }
+      window.setTimeout(poll, 1000);
+    };
+    window.setTimeout(poll, 1000);
+  }
   const link = document.getElementById("share-link");
   const copy = document.getElementById("copy-share-link");
   if (link) {

@@ -288,7 +288,8 @@ async fn a_bot_keeps_its_instructions_to_its_owner_and_other_users_out() {
 async fn a_user_makes_a_bot_with_a_pdf_shares_it_and_deletes_it_in_the_browser() {
     let app = pdf_app().await;
     app.verified_user("nodira", PASSWORD).await;
-    app.verified_user_with(&client(), "bekzod", PASSWORD).await;
+    let bekzod = client();
+    app.verified_user_with(&bekzod, "bekzod", PASSWORD).await;
     let owner = Browser::start(1280, 900).await;
     owner.goto(&app.url("/login")).await;
     owner
@@ -334,16 +335,25 @@ async fn a_user_makes_a_bot_with_a_pdf_shares_it_and_deletes_it_in_the_browser()
         .next()
         .unwrap()
         .to_owned();
-    // The PDF is read by the bot's own PDF model into its own LanceDB table.
-    let knowledge: String = eventually_ready(&app, &id).await;
+    // The PDF is read by the bot's own PDF model into its own LanceDB table; the editor
+    // follows the reading and says when it is done.
+    owner.find("#bot-pdf-reading, #bot-pdf-ready").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let ready = "return document.querySelector('#bot-pdf-ready') !== null;";
+    while owner.eval(ready).await != true {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the editor never said the PDF was read"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let knowledge = knowledge_model(&app, &id).await;
     let table = app
         .lancedb_dir()
         .join(format!("model_{}.lance", knowledge.replace('-', "")));
     assert!(table.is_dir(), "the bot's table exists");
     let pdf = app.model_folder(&knowledge).join("source.pdf");
     assert!(pdf.is_file());
-    owner.goto(&app.url(&format!("/bots/{id}/edit"))).await;
-    owner.find("#bot-pdf-ready").await;
     owner.screenshot("51-uz-bot-editor").await;
 
     // Its start page: avatar, description, starters; a starter sends itself.
@@ -415,7 +425,7 @@ async fn a_user_makes_a_bot_with_a_pdf_shares_it_and_deletes_it_in_the_browser()
     other.goto(&link).await;
     other.find(".error-page, main").await;
     assert_eq!(
-        app.get_with(&client(), &format!("/b/{id}")).await.status(),
+        app.get_with(&bekzod, &format!("/b/{id}")).await.status(),
         404
     );
     other.goto(&others_chat).await;
@@ -523,7 +533,7 @@ async fn a_prompt_injection_in_a_bots_pdf_cannot_reach_another_bots_instructions
         .next()
         .unwrap()
         .to_owned();
-    eventually_ready(&app, &ferry).await;
+    app.pdf_read(&bob, &ferry).await;
 
     let answer = app
         .prompt_with(
@@ -534,7 +544,13 @@ async fn a_prompt_injection_in_a_bots_pdf_cannot_reach_another_bots_instructions
         )
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.error);
-    let request = app.upstream.requests().last().cloned().unwrap().to_string();
+    let request = app
+        .upstream
+        .requests()
+        .last()
+        .cloned()
+        .unwrap_or_else(|| panic!("no upstream request; events: {:?}", answer.events))
+        .to_string();
     assert!(
         request.contains("7:40"),
         "the PDF's passage reached the model: {request}"
@@ -594,31 +610,38 @@ async fn app_bot_for_screens(app: &TestApp, owner: &Browser) -> String {
         .to_owned()
 }
 
-/// Waits for the bot's PDF to be read; returns the id of the PDF model that holds it.
-async fn eventually_ready(app: &TestApp, bot: &str) -> String {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT knowledge_model FROM bot WHERE id = ?")
-                .bind(bot)
-                .fetch_optional(&app.pool)
+/// The PDF model that reads the bot's PDF.
+async fn knowledge_model(app: &TestApp, bot: &str) -> String {
+    let (model,): (Option<String>,) =
+        sqlx::query_as("SELECT knowledge_model FROM bot WHERE id = ?")
+            .bind(bot)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    model.expect("the bot has a PDF")
+}
+
+impl TestApp {
+    /// Waits until the bot's owner is told its PDF was read (what the editor follows).
+    async fn pdf_read(&self, owner: &reqwest::Client, bot: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let status: Value = self
+                .get_with(owner, &format!("/bots/{bot}/status"))
+                .await
+                .json()
                 .await
                 .unwrap();
-        if let Some((Some(model),)) = row {
-            let status: Option<(Option<String>,)> =
-                sqlx::query_as("SELECT status FROM model WHERE id = ?")
-                    .bind(format!("pdf:{model}"))
-                    .fetch_optional(&app.pool)
-                    .await
-                    .unwrap();
-            if matches!(status, Some((Some(ref s),)) if s == "ready") {
-                return model;
+            match status["pdf"].as_str() {
+                Some("ready") => return,
+                Some("failed") => panic!("the bot's PDF could not be read"),
+                _ => {}
             }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the bot's PDF was not read in time"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the bot's PDF was not read in time"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -343,6 +343,18 @@ pub async fn duplicate(
     Ok(see_other(&format!("/bots/{copy}/edit?saved=1")))
 }
 
+/// `GET /bots/{id}/status`: whether the bot's PDF is still being read (the editor follows it).
+pub async fn status(
+    user: CurrentUser,
+    id: web::Path<BotId>,
+    bots: web::Data<Bots>,
+) -> Result<HttpResponse, AppError> {
+    let bot = bots.owned(owner(&user.0), id.into_inner())?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(json!({ "pdf": bots.pdf_status(&bot) })))
+}
+
 /// The confirmation page of a deletion.
 pub async fn confirm_delete(
     page: Page,
@@ -411,6 +423,7 @@ pub fn scope(limit: UploadLimit) -> actix_web::Scope {
         .route("/new", web::get().to(new_form))
         .route("/{id}/edit", web::get().to(edit_form))
         .route("/{id}/edit", web::post().to(update))
+        .route("/{id}/status", web::get().to(status))
         .route("/{id}/share", web::post().to(share))
         .route("/{id}/unshare", web::post().to(unshare))
         .route("/{id}/duplicate", web::post().to(duplicate))
