@@ -490,6 +490,24 @@ async fn a_user_makes_a_bot_with_a_pdf_shares_it_and_deletes_it_in_the_browser()
     owner.goto(&app.url("/bots")).await;
     owner.find("#bot-list").await;
     owner.screenshot("57-uz-phone-bots").await;
+    // The picker of a new chat offers the bot under "My bots"; picking it answers as the bot.
+    owner.goto(&app.url("/")).await;
+    owner.click("#model-button").await;
+    let option = format!(".bot-option[data-model='bot:{second}']");
+    owner.find("#picker-bots-heading").await;
+    owner.screenshot("58-uz-phone-picker-bots").await;
+    owner.click(&option).await;
+    app.upstream
+        .push(Reply::text("Registon is in the centre of Samarkand."));
+    owner.fill("#prompt", "Registon qayerda?").await;
+    owner.click("#send").await;
+    owner
+        .wait_until(
+            "document.querySelector('.message.assistant') && document.querySelector('.message.assistant').dataset.status === 'complete'",
+            "the picked bot's answer",
+        )
+        .await;
+    assert!(last_system_prompt(&app).contains("Answer as a tour guide of Samarkand."));
     owner.close().await;
     app.assert_projections_match_the_log().await;
 }
