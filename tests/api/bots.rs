@@ -128,6 +128,23 @@ async fn a_bot_keeps_its_instructions_to_its_owner_and_other_users_out() {
         .await;
     assert_eq!(refused.status(), 422);
 
+    let not_a_pdf = std::fs::read(fixture("not-a-pdf.pdf")).unwrap();
+    let fields = [("name", "Notes"), ("base_model", "gpt-4o-mini")];
+    let refused = app
+        .post_bot(&alice, "/bots", &fields, Some(("notes.pdf", not_a_pdf)))
+        .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("not a PDF") && page.contains(r#"value="Notes""#),
+        "{page}"
+    );
+    assert_eq!(app.get_with(&alice, "/b/not-a-bot").await.status(), 404);
+    assert_eq!(
+        app.get_with(&alice, "/bots/not-a-bot/edit").await.status(),
+        404
+    );
+
     let id = app.make_bot(&alice, "Library parrot", None).await;
     let model = format!("bot:{id}");
     // The owner's picker offers it; nobody else's does.
