@@ -230,9 +230,9 @@ impl Bots {
             instructions: String::new(),
         };
         self.pdf
-            .create_for_bot(
+            .create(
                 model,
-                id.as_uuid(),
+                Some(id.as_uuid()),
                 details,
                 bot.base_model.clone(),
                 file,

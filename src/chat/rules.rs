@@ -68,7 +68,7 @@ impl ChatService {
     /// Refuses a model the user's picker does not offer (unknown, disabled, or a bot they may
     /// not use).
     pub(super) fn check_model(&self, user: &UserRow, model: &str) -> Result<(), AppError> {
-        match self.catalog.offered_to(model, user_uuid(user)) {
+        match self.catalog.offered_to(model, user.uuid()) {
             Some(_) => Ok(()),
             None => Err(AppError::BadRequest(
                 Msg::new("llm-unknown-model").arg("model", model),
@@ -80,12 +80,7 @@ impl ChatService {
     /// no prompt, no regenerate, no edit, no switch to another model.
     pub(super) fn check_bot_kept(&self, user: &UserRow, chat: &ChatRow) -> Result<(), AppError> {
         let is_bot = matches!(ModelRef::parse(&chat.model), Some(ModelRef::Bot(_)));
-        if is_bot
-            && self
-                .catalog
-                .offered_to(&chat.model, user_uuid(user))
-                .is_none()
-        {
+        if is_bot && self.catalog.offered_to(&chat.model, user.uuid()).is_none() {
             return Err(AppError::Conflict(Msg::new("bot-gone")));
         }
         Ok(())
@@ -123,9 +118,4 @@ impl ChatService {
             )),
         }
     }
-}
-
-/// The user's id as the catalog keys owners (a malformed one owns nothing).
-pub(crate) fn user_uuid(user: &UserRow) -> uuid::Uuid {
-    uuid::Uuid::parse_str(&user.id).unwrap_or_default()
 }

@@ -155,10 +155,12 @@ impl PdfModels {
     }
 
     /// Records a new model whose PDF is already at `knowledge().source_path(id)`, and starts
-    /// reading it.
+    /// reading it. `bot`: the user's bot whose knowledge it is (never offered on its own), or
+    /// None for the admin's PDF models.
     pub async fn create(
         &self,
         id: PdfModelId,
+        bot: Option<Uuid>,
         details: ModelDetails,
         base_model: String,
         file: SourceFile,
@@ -170,30 +172,7 @@ impl PdfModels {
             instructions: details.instructions,
             base_model,
             file,
-            bot: None,
-        };
-        self.execute(id, command, metadata.clone()).await?;
-        self.ingest(id, metadata).await
-    }
-
-    /// Records the PDF of the bot `bot` (already at `knowledge().source_path(id)`) as a model the
-    /// bot owns, and starts reading it.
-    pub async fn create_for_bot(
-        &self,
-        id: PdfModelId,
-        bot: Uuid,
-        details: ModelDetails,
-        base_model: String,
-        file: SourceFile,
-        metadata: Metadata,
-    ) -> Result<(), AppError> {
-        let command = ModelCommand::Create {
-            name: details.name,
-            description: details.description,
-            instructions: details.instructions,
-            base_model,
-            file,
-            bot: Some(bot),
+            bot,
         };
         self.execute(id, command, metadata.clone()).await?;
         self.ingest(id, metadata).await

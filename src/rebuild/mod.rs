@@ -45,6 +45,8 @@ pub struct Tables {
     pub models: Vec<ModelRow>,
     /// By id (the `bot` stream's id).
     pub bots: HashMap<String, BotRow>,
+    /// Each bot as its aggregate folds it (its row is written from this).
+    pub bot_states: HashMap<String, crate::bots::aggregate::Bot>,
     pub daily: BTreeMap<Date, DailyStatsRow>,
     pub daily_users: HashMap<(Date, String), DailyUserRow>,
     /// Keyed by `collation_key` of the model's name, as the table's primary key compares it.
@@ -80,10 +82,6 @@ impl Tables {
         self.models
             .iter_mut()
             .find(|model| collation_key(&model.id) == key)
-    }
-
-    pub fn bot_mut(&mut self, id: &str) -> Option<&mut BotRow> {
-        self.bots.get_mut(id)
     }
 
     pub fn day(&mut self, day: Date) -> &mut DailyStatsRow {

@@ -25,6 +25,13 @@ pub struct UserRow {
     pub custom_style: Option<String>,
 }
 
+impl UserRow {
+    /// The id as the catalog keys owners (a malformed one owns nothing).
+    pub fn uuid(&self) -> uuid::Uuid {
+        uuid::Uuid::parse_str(&self.id).unwrap_or_default()
+    }
+}
+
 const COLUMNS: &str = "id, username, password, email, date, verified, blocked, block_reason, \
     daily_prompt_quota, last_active, chats, prompts, prompt_tokens, completion_tokens, version, \
     custom_about, custom_style";

@@ -321,7 +321,7 @@ pub async fn models(
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let lang: Lang = page.lang;
-    let user_id = uuid::Uuid::parse_str(&user.0.id).unwrap_or_default();
+    let user_id = user.0.uuid();
     let picker = picker(&catalog, lang, user_id, None);
     Ok(HttpResponse::Ok()
         .json(json!({ "models": picker.models, "bots": picker.bots, "default": picker.default })))

@@ -28,10 +28,6 @@ use crate::web::page::{Page, see_other};
 use crate::web::pdf_form::{read_pdf_form, remove_folder};
 use crate::web::upload::{Upload, UploadLimit};
 
-fn owner(user: &UserRow) -> Uuid {
-    Uuid::parse_str(&user.id).unwrap_or_default()
-}
-
 fn metadata(user: &UserRow) -> Metadata {
     Metadata::user(&user.id)
 }
@@ -62,7 +58,7 @@ pub async fn list(
     bots: web::Data<Bots>,
 ) -> Result<HttpResponse, AppError> {
     let rows: Vec<Value> = bots
-        .list(owner(&user.0))
+        .list(user.0.uuid())
         .iter()
         .map(|(id, bot)| bot_json(&bots, *id, bot))
         .collect();
@@ -169,7 +165,7 @@ pub async fn edit_form(
     bots: web::Data<Bots>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let bot = bots.owned(owner(&user.0), id)?;
+    let bot = bots.owned(user.0.uuid(), id)?;
     let form = form_of(&bot);
     let saved = query.saved.is_some();
     render_editor(
@@ -236,7 +232,7 @@ pub async fn create(
     mut upload: Upload,
 ) -> Result<HttpResponse, AppError> {
     let model = PdfModelId::new();
-    let (user_id, meta) = (owner(&user.0), metadata(&user.0));
+    let (user_id, meta) = (user.0.uuid(), metadata(&user.0));
     let mut form = BotForm::default();
     let created = async {
         let sent = read_sent(&mut upload, &bots, model, &mut form).await?;
@@ -266,7 +262,7 @@ pub async fn update(
     mut upload: Upload,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (user_id, meta) = (owner(&user.0), metadata(&user.0));
+    let (user_id, meta) = (user.0.uuid(), metadata(&user.0));
     let bot = bots.owned(user_id, id)?;
     let model = PdfModelId::new();
     let mut form = BotForm::default();
@@ -309,7 +305,7 @@ pub async fn share(
     bots: web::Data<Bots>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    bots.share(owner(&user.0), id, &metadata(&user.0)).await?;
+    bots.share(user.0.uuid(), id, &metadata(&user.0)).await?;
     Ok(see_other(&format!("/bots/{id}/edit#sharing")))
 }
 
@@ -319,7 +315,7 @@ pub async fn unshare(
     bots: web::Data<Bots>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    bots.unshare(owner(&user.0), id, &metadata(&user.0)).await?;
+    bots.unshare(user.0.uuid(), id, &metadata(&user.0)).await?;
     Ok(see_other(&format!("/bots/{id}/edit#sharing")))
 }
 
@@ -330,7 +326,7 @@ pub async fn duplicate(
     bots: web::Data<Bots>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let user_id = owner(&user.0);
+    let user_id = user.0.uuid();
     let bot = bots.owned(user_id, id)?;
     let name: String = page
         .t(&Msg::new("bot-copy-name").arg("name", &bot.name))
@@ -349,7 +345,7 @@ pub async fn status(
     id: web::Path<BotId>,
     bots: web::Data<Bots>,
 ) -> Result<HttpResponse, AppError> {
-    let bot = bots.owned(owner(&user.0), id.into_inner())?;
+    let bot = bots.owned(user.0.uuid(), id.into_inner())?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(json!({ "pdf": bots.pdf_status(&bot) })))
@@ -363,7 +359,7 @@ pub async fn confirm_delete(
     bots: web::Data<Bots>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let bot = bots.owned(owner(&user.0), id)?;
+    let bot = bots.owned(user.0.uuid(), id)?;
     page.render(
         "bots/delete",
         json!({
@@ -380,7 +376,7 @@ pub async fn delete(
     id: web::Path<BotId>,
     bots: web::Data<Bots>,
 ) -> Result<HttpResponse, AppError> {
-    let by = By::User(owner(&user.0));
+    let by = By::User(user.0.uuid());
     bots.delete(by, id.into_inner(), &metadata(&user.0)).await?;
     Ok(see_other("/bots?deleted=1"))
 }
@@ -397,7 +393,7 @@ pub async fn start_page(
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let user_id = owner(&user.0);
+    let user_id = user.0.uuid();
     let bot = bots.visible(user_id, id)?;
     let start = ChatStart {
         model: crate::domain::ModelRef::Bot(id).to_string(),

@@ -269,7 +269,7 @@ pub async fn render_chat(
     catalog: &Catalog,
     start: Option<ChatStart>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = Uuid::parse_str(&user.id).unwrap_or_default();
+    let user_id = user.uuid();
     let current = chat
         .map(|c| c.model.as_str())
         .or(start.as_ref().map(|s| s.model.as_str()));

@@ -219,7 +219,7 @@ pub async fn delete(
         return failure(&page, &pool, user, "delete", error, json!({})).await;
     }
     chats.delete_all_for(user).await?;
-    let owner = uuid::Uuid::parse_str(&user.id).unwrap_or_default();
+    let owner = user.uuid();
     bots.delete_all_of(owner, &crate::events::Metadata::user(&user.id))
         .await?;
     accounts.finish_deletion(user).await.map_err(|e| match e {

@@ -186,7 +186,7 @@ pub async fn create(
         let file =
             file.ok_or_else(|| AppError::Unprocessable(Msg::new("admin-model-pdf-required")))?;
         models
-            .create(id, details, base_model, file, metadata(&admin))
+            .create(id, None, details, base_model, file, metadata(&admin))
             .await
     }
     .await;
