@@ -1,40 +1,35 @@
-//! `/bots`: a user's own chatbots (list, editor with an optional PDF, share, duplicate, delete)
-//! and `/b/{id}`, a bot's start page. Every change goes through `Bots`; the aggregate decides.
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError, web};
-use serde::Deserialize;
+//! `/bots`: a user's own chatbots (list, share, duplicate, delete; the editor is in
+//! `bot_editor.rs`) and `/b/{id}`, a bot's start page. Every change goes through `Bots`; the
+//! aggregate decides.
+use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use sqlx::MySqlPool;
 use uuid::Uuid;
 
 use super::admin::models::human_size;
+use super::bot_editor;
 use super::chat::{ChatStart, render_chat};
 use crate::accounts::current::CurrentUser;
 use crate::bots::Bots;
 use crate::bots::aggregate::{Bot, By};
-use crate::bots::details::{
-    BotForm, DESCRIPTION_MAX_CHARS, INSTRUCTIONS_MAX_CHARS, NAME_MAX_CHARS, STARTER_MAX_CHARS,
-    STARTERS_MAX,
-};
-use crate::bots::events::COLORS;
+use crate::bots::details::NAME_MAX_CHARS;
 use crate::catalog::Catalog;
 use crate::chat::service::ChatService;
-use crate::domain::{BotId, PdfModelId};
+use crate::domain::BotId;
 use crate::error::AppError;
 use crate::events::Metadata;
 use crate::i18n::Msg;
 use crate::store::users::UserRow;
 use crate::web::page::{Page, see_other};
-use crate::web::pdf_form::{read_pdf_form, remove_folder};
-use crate::web::upload::{Upload, UploadLimit};
+use crate::web::upload::UploadLimit;
 
-fn metadata(user: &UserRow) -> Metadata {
+pub(super) fn metadata(user: &UserRow) -> Metadata {
     Metadata::user(&user.id)
 }
 
 /// What the list and the editor show of a bot (the editor also its instructions: only its
 /// owner ever sees this).
-fn bot_json(bots: &Bots, id: Uuid, bot: &Bot) -> Value {
+pub(super) fn bot_json(bots: &Bots, id: Uuid, bot: &Bot) -> Value {
     json!({
         "id": id,
         "name": bot.name,
@@ -72,231 +67,6 @@ pub async fn list(
             "scripts": ["/static/js/sidebar.js", "/static/js/bots.js"],
         }),
     )
-}
-
-/// The editor: a new bot (`id` = None) or an existing one, with what was typed.
-fn render_editor(
-    page: &Page,
-    user: &UserRow,
-    bots: &Bots,
-    bot: Option<(Uuid, &Bot)>,
-    form: &BotForm,
-    notice: Option<(StatusCode, Msg)>,
-    saved: bool,
-) -> Result<HttpResponse, AppError> {
-    let mut starters = form.starters.clone();
-    starters.resize(STARTERS_MAX, String::new());
-    let base_models: Vec<Value> = bots
-        .base_models()
-        .into_iter()
-        .map(|m| json!({ "id": m.id, "name": m.name }))
-        .collect();
-    let title = match bot {
-        Some((_, bot)) => bot.name.clone(),
-        None => page.t(&Msg::new("bot-new")),
-    };
-    let data = json!({
-        "title": title,
-        "user": super::user_json(user),
-        "bot": bot.map(|(id, bot)| bot_json(bots, id, bot)),
-        "form": {
-            "name": form.name,
-            "description": form.description,
-            "instructions": form.instructions,
-            "base_model": form.base_model,
-            "emoji": if form.emoji.is_empty() { "🤖" } else { form.emoji.as_str() },
-            "color": if form.color.is_empty() { "teal" } else { form.color.as_str() },
-            "starters": starters,
-        },
-        "colors": COLORS,
-        "base_models": base_models,
-        "error": notice.as_ref().map(|(_, msg)| page.t(msg)),
-        "saved": saved,
-        "max_mb": bots.settings().pdf_max_bytes.div_ceil(1024 * 1024),
-        "name_max": NAME_MAX_CHARS,
-        "description_max": DESCRIPTION_MAX_CHARS,
-        "instructions_max": INSTRUCTIONS_MAX_CHARS,
-        "starter_max": STARTER_MAX_CHARS,
-        "scripts": ["/static/js/sidebar.js", "/static/js/bots.js"],
-    });
-    let mut response = page.render("bots/edit", data)?;
-    if let Some((status, _)) = notice {
-        *response.status_mut() = status;
-    }
-    Ok(response)
-}
-
-fn form_of(bot: &Bot) -> BotForm {
-    BotForm {
-        name: bot.name.clone(),
-        description: bot.description.clone(),
-        instructions: bot.instructions.clone(),
-        base_model: bot.base_model.clone(),
-        emoji: bot.avatar.emoji.clone(),
-        color: bot.avatar.color.clone(),
-        starters: bot.starters.clone(),
-    }
-}
-
-pub async fn new_form(
-    page: Page,
-    user: CurrentUser,
-    bots: web::Data<Bots>,
-    catalog: web::Data<Catalog>,
-) -> Result<HttpResponse, AppError> {
-    let form = BotForm {
-        base_model: catalog.default_model().unwrap_or_default(),
-        ..BotForm::default()
-    };
-    render_editor(&page, &user.0, &bots, None, &form, None, false)
-}
-
-#[derive(Deserialize)]
-pub struct EditQuery {
-    #[serde(default)]
-    saved: Option<String>,
-}
-
-pub async fn edit_form(
-    page: Page,
-    user: CurrentUser,
-    id: web::Path<BotId>,
-    query: web::Query<EditQuery>,
-    bots: web::Data<Bots>,
-) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let bot = bots.owned(user.0.uuid(), id)?;
-    let form = form_of(&bot);
-    let saved = query.saved.is_some();
-    render_editor(
-        &page,
-        &user.0,
-        &bots,
-        Some((id.as_uuid(), &bot)),
-        &form,
-        None,
-        saved,
-    )
-}
-
-/// The editor's body: its text fields, and its PDF (saved for the model `model`) if one came.
-struct Sent {
-    form: BotForm,
-    remove_pdf: bool,
-    file: Option<crate::pdf_models::events::SourceFile>,
-}
-
-async fn read_sent(
-    upload: &mut Upload,
-    bots: &Bots,
-    model: PdfModelId,
-    form: &mut BotForm,
-) -> Result<Sent, AppError> {
-    let mut remove_pdf = false;
-    let knowledge = bots.pdf_models().knowledge().clone();
-    let file = read_pdf_form(upload, &knowledge, model, |name, text| match name {
-        "name" => form.name = text,
-        "description" => form.description = text,
-        "instructions" => form.instructions = text,
-        "base_model" => form.base_model = text,
-        "emoji" => form.emoji = text,
-        "color" => form.color = text,
-        "starter" => form.starters.push(text),
-        "remove_pdf" => remove_pdf = !text.is_empty(),
-        _ => {}
-    })
-    .await?;
-    Ok(Sent {
-        form: form.clone(),
-        remove_pdf,
-        file,
-    })
-}
-
-/// A refusal the editor shows next to what was typed; anything else is an error page.
-fn shown(error: AppError) -> Result<(StatusCode, Msg), AppError> {
-    let status = error.status_code();
-    match error {
-        AppError::Unprocessable(msg)
-        | AppError::BadRequest(msg)
-        | AppError::TooLarge(msg)
-        | AppError::Conflict(msg) => Ok((status, msg)),
-        other => Err(other),
-    }
-}
-
-pub async fn create(
-    page: Page,
-    user: CurrentUser,
-    bots: web::Data<Bots>,
-    mut upload: Upload,
-) -> Result<HttpResponse, AppError> {
-    let model = PdfModelId::new();
-    let (user_id, meta) = (user.0.uuid(), metadata(&user.0));
-    let mut form = BotForm::default();
-    let created = async {
-        let sent = read_sent(&mut upload, &bots, model, &mut form).await?;
-        let details = sent.form.parse()?;
-        let id = bots.create(user_id, details, &meta).await?;
-        if let Some(file) = sent.file {
-            bots.attach_pdf(user_id, id, model, file, &meta).await?;
-        }
-        Ok::<_, AppError>(id)
-    }
-    .await;
-    match created {
-        Ok(id) => Ok(see_other(&format!("/bots/{id}/edit?saved=1"))),
-        Err(error) => {
-            remove_folder(bots.pdf_models().knowledge(), model).await;
-            let notice = shown(error)?;
-            render_editor(&page, &user.0, &bots, None, &form, Some(notice), false)
-        }
-    }
-}
-
-pub async fn update(
-    page: Page,
-    user: CurrentUser,
-    id: web::Path<BotId>,
-    bots: web::Data<Bots>,
-    mut upload: Upload,
-) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let (user_id, meta) = (user.0.uuid(), metadata(&user.0));
-    let bot = bots.owned(user_id, id)?;
-    let model = PdfModelId::new();
-    let mut form = BotForm::default();
-    let saved = async {
-        let sent = read_sent(&mut upload, &bots, model, &mut form).await?;
-        let details = sent.form.parse()?;
-        bots.edit(user_id, id, details, &meta).await?;
-        match sent.file {
-            Some(file) => bots.attach_pdf(user_id, id, model, file, &meta).await?,
-            None if sent.remove_pdf && bot.knowledge.is_some() => {
-                bots.remove_pdf(user_id, id, &meta).await?
-            }
-            None => {}
-        }
-        Ok::<_, AppError>(())
-    }
-    .await;
-    match saved {
-        Ok(()) => Ok(see_other(&format!("/bots/{id}/edit?saved=1"))),
-        Err(error) => {
-            remove_folder(bots.pdf_models().knowledge(), model).await;
-            let notice = shown(error)?;
-            let bot = bots.owned(user_id, id)?;
-            render_editor(
-                &page,
-                &user.0,
-                &bots,
-                Some((id.as_uuid(), &bot)),
-                &form,
-                Some(notice),
-                false,
-            )
-        }
-    }
 }
 
 pub async fn share(
@@ -415,10 +185,10 @@ pub async fn start_page(
 pub fn scope(limit: UploadLimit) -> actix_web::Scope {
     crate::web::upload::scope("/bots", limit)
         .route("", web::get().to(list))
-        .route("", web::post().to(create))
-        .route("/new", web::get().to(new_form))
-        .route("/{id}/edit", web::get().to(edit_form))
-        .route("/{id}/edit", web::post().to(update))
+        .route("", web::post().to(bot_editor::create))
+        .route("/new", web::get().to(bot_editor::new_form))
+        .route("/{id}/edit", web::get().to(bot_editor::edit_form))
+        .route("/{id}/edit", web::post().to(bot_editor::update))
         .route("/{id}/status", web::get().to(status))
         .route("/{id}/share", web::post().to(share))
         .route("/{id}/unshare", web::post().to(unshare))

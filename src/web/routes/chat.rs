@@ -179,22 +179,15 @@ pub fn picker(catalog: &Catalog, lang: Lang, user: Uuid, current: Option<&str>) 
     {
         bots.push(shared);
     }
-    let avatars: HashMap<String, (String, String)> = bots
-        .iter()
-        .filter_map(|m| match ModelRef::parse(&m.id) {
-            Some(ModelRef::Bot(id)) => catalog
-                .bot(id.as_uuid())
-                .map(|b| (m.id.clone(), (b.avatar.emoji, b.avatar.color))),
-            _ => None,
-        })
-        .collect();
     let bots = bots
         .iter()
         .map(|m| {
             let mut option = view(m);
-            if let Some((emoji, color)) = avatars.get(&m.id) {
-                option["emoji"] = json!(emoji);
-                option["color"] = json!(color);
+            if let Some(ModelRef::Bot(id)) = ModelRef::parse(&m.id)
+                && let Some(bot) = catalog.bot(id.as_uuid())
+            {
+                option["emoji"] = json!(bot.avatar.emoji);
+                option["color"] = json!(bot.avatar.color);
             }
             option
         })

@@ -2,6 +2,7 @@
 pub mod admin;
 pub mod api_chats;
 pub mod auth;
+pub mod bot_editor;
 pub mod bots;
 pub mod chat;
 pub mod health;
