@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::bots::aggregate::Bot;
-use crate::bots::backend::BotBackend;
 use crate::bots::events::BotEvent;
 use crate::domain::ModelRef;
 use crate::events::{Aggregate, DomainEvent, EventStore, RecordedEvent};
@@ -23,6 +22,8 @@ use crate::pdf_models::events::ModelEvent;
 use crate::registry::Actors;
 use crate::site::aggregate::{CatalogModel, Site};
 use crate::site::events::{ModelKind, SiteEvent};
+
+mod bots;
 
 /// The stream types the catalog folds.
 const STREAM_TYPES: &[&str] = &[
@@ -90,13 +91,6 @@ impl Folded {
         }
     }
 
-    fn bot(&self, model_id: &str) -> Option<(Uuid, &Bot)> {
-        match ModelRef::parse(model_id)? {
-            ModelRef::Bot(id) => self.bots.get(&id.as_uuid()).map(|bot| (id.as_uuid(), bot)),
-            _ => None,
-        }
-    }
-
     /// The model if the site's picker offers it (site models and launched PDF models).
     fn enabled_model(&self, id: &str) -> Option<CatalogModel> {
         if let Some(model) = self.site.enabled_model(id) {
@@ -113,13 +107,6 @@ impl Folded {
             enabled: true,
         })
     }
-
-    /// A bot `user` may chat with now: usable by them, over a model the site offers, with its
-    /// knowledge (if any) read.
-    fn usable_bot(&self, model_id: &str, user: Uuid) -> Option<(Uuid, &Bot)> {
-        let (id, bot) = self.bot(model_id)?;
-        (bot.usable_by(user) && self.enabled_model(&bot.base_model).is_some()).then_some((id, bot))
-    }
 }
 
 /// When a PDF model was created and last launched.
@@ -129,16 +116,6 @@ pub struct ModelDates {
     pub created: time::PrimitiveDateTime,
     #[serde(serialize_with = "crate::store::iso::option::serialize")]
     pub launched: Option<time::PrimitiveDateTime>,
-}
-
-fn bot_entry(id: &Uuid, bot: &Bot) -> CatalogModel {
-    CatalogModel {
-        id: format!("{}{id}", ModelRef::BOT_PREFIX),
-        name: bot.name.clone(),
-        description: bot.description.clone(),
-        kind: ModelKind::Bot,
-        enabled: true,
-    }
 }
 
 fn pdf_entry(id: &Uuid, model: &PdfModel) -> CatalogModel {
@@ -246,57 +223,6 @@ impl Catalog {
         self.read().enabled_model(id)
     }
 
-    /// The model if `user`'s picker offers it: the site's models, and the bots they may use.
-    pub fn offered_to(&self, id: &str, user: Uuid) -> Option<CatalogModel> {
-        let folded = self.read();
-        match folded.usable_bot(id, user) {
-            Some((bot_id, bot)) => Some(bot_entry(&bot_id, bot)),
-            None => folded.enabled_model(id),
-        }
-    }
-
-    /// `owner`'s bots that exist, oldest first (disabled ones included).
-    pub fn bots_of(&self, owner: Uuid) -> Vec<(Uuid, Bot)> {
-        self.read()
-            .bots
-            .iter()
-            .filter(|(_, bot)| bot.owned_by(owner))
-            .map(|(id, bot)| (*id, bot.clone()))
-            .collect()
-    }
-
-    /// `owner`'s bots for the picker: those that can answer now.
-    pub fn picker_bots(&self, owner: Uuid) -> Vec<CatalogModel> {
-        let folded = self.read();
-        folded
-            .bots
-            .iter()
-            .filter(|(id, bot)| {
-                bot.owner == owner
-                    && folded
-                        .usable_bot(&format!("{}{id}", ModelRef::BOT_PREFIX), owner)
-                        .is_some()
-            })
-            .map(|(id, bot)| bot_entry(id, bot))
-            .collect()
-    }
-
-    /// Every bot that exists (for the admin), oldest first, with when it was created.
-    pub fn all_bots(&self) -> Vec<(Uuid, Bot, Option<time::PrimitiveDateTime>)> {
-        let folded = self.read();
-        folded
-            .bots
-            .iter()
-            .filter(|(_, bot)| bot.exists())
-            .map(|(id, bot)| (*id, bot.clone(), folded.bot_created.get(id).copied()))
-            .collect()
-    }
-
-    /// A bot as the log describes it (deleted ones included).
-    pub fn bot(&self, id: Uuid) -> Option<Bot> {
-        self.read().bots.get(&id).cloned()
-    }
-
     /// A PDF model's state as the log describes it (deleted ones included).
     pub fn pdf_model(&self, id: &str) -> Option<PdfModel> {
         self.read().pdf_model(id).cloned()
@@ -354,47 +280,6 @@ impl Catalog {
         }))
     }
 
-    /// A bot answering: its instructions over its base model, grounded in its own PDF when it
-    /// has one. Whether the asking user may use it was checked when the prompt came in.
-    fn bot_backend(&self, id: Uuid) -> Result<Arc<dyn ChatBackend>, LlmError> {
-        let unavailable = |why: &str| LlmError::Unavailable(why.into());
-        let bot = self
-            .bot(id)
-            .filter(|bot| bot.exists() && bot.disabled.is_none())
-            .ok_or_else(|| unavailable("the bot is not available"))?;
-        if self.enabled_model(&bot.base_model).is_none() {
-            return Err(unavailable("the bot's model is not offered"));
-        }
-        let base = self.backend_for(&bot.base_model)?;
-        let Some(knowledge) = &bot.knowledge else {
-            return Ok(Arc::new(BotBackend::new(bot, base)));
-        };
-        let model = self
-            .read()
-            .pdf
-            .get(&knowledge.model)
-            .filter(|m| m.status == Status::Ready)
-            .cloned()
-            .ok_or_else(|| unavailable("the bot's PDF is still being read"))?;
-        let actors = self
-            .pdf_actors
-            .get()
-            .ok_or_else(|| unavailable("PDF models are not running"))?;
-        Ok(Arc::new(PdfBackend {
-            id: knowledge.model,
-            model: PdfModel {
-                name: bot.name.clone(),
-                instructions: bot.instructions.clone(),
-                instructions_version: bot.instructions_version,
-                base_model: bot.base_model.clone(),
-                bot: Some(id),
-                ..model
-            },
-            base,
-            actors: actors.clone(),
-        }))
-    }
-
     /// Every PDF model that is not deleted, oldest first, with its dates (bots' knowledge left
     /// out: it belongs to the bot).
     pub fn pdf_models(&self) -> Vec<(Uuid, PdfModel, Option<ModelDates>)> {
@@ -430,22 +315,7 @@ impl Catalog {
     pub fn status(&self, model_id: &str) -> BackendStatus {
         let bot = self.read().bot(model_id).map(|(_, bot)| bot.clone());
         if let Some(bot) = bot {
-            let knowledge = bot
-                .knowledge
-                .as_ref()
-                .and_then(|k| self.read().pdf.get(&k.model).map(|m| m.status));
-            return match knowledge {
-                _ if !bot.exists() || bot.disabled.is_some() => BackendStatus::Unavailable {
-                    reason: "the bot is not available".into(),
-                },
-                Some(Status::New | Status::Ingesting) => BackendStatus::Loading {
-                    detail: "reading the PDF".into(),
-                },
-                Some(Status::Failed | Status::Deleted) => BackendStatus::Unavailable {
-                    reason: "the bot's PDF could not be read".into(),
-                },
-                _ => self.status(&bot.base_model),
-            };
+            return self.bot_status(&bot);
         }
         if let Some(model) = self.read().pdf_model(model_id) {
             return match model.status {
