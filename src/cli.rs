@@ -229,13 +229,13 @@ async fn run_replay(settings: &Settings, verify: bool) -> Result<ExitCode, Strin
         .await
         .map_err(|e| e.to_string())?;
     if !verify {
-        let applied = replay::replay(&pool, &crate::projections())
+        let applied = replay::replay(&pool, &projections(settings))
             .await
             .map_err(|e| format!("Replay failed: {e}"))?;
         println!("Rebuilt every projection from {applied} events.");
         return Ok(ExitCode::SUCCESS);
     }
-    let report = replay::verify(&settings.database, &pool, &crate::projections())
+    let report = replay::verify(&settings.database, &pool, &projections(settings))
         .await
         .map_err(|e| format!("Verify failed: {e}"))?;
     println!(
@@ -263,6 +263,11 @@ async fn run_replay(settings: &Settings, verify: bool) -> Result<ExitCode, Strin
         println!("Some projections differ from the log; run `replay` to rebuild them.");
         Ok(ExitCode::from(2))
     }
+}
+
+/// The projections, rebuilt with the memory `REPLAY_EVENTS_PER_PASS` allows.
+fn projections(settings: &Settings) -> crate::events::Projections {
+    crate::projections().with_events_per_pass(settings.replay.events_per_pass)
 }
 
 fn parse_time(option: &str, raw: &str) -> Result<PrimitiveDateTime, String> {
@@ -306,7 +311,7 @@ async fn run_replay_into(
     let target = database::open_migrated(url, into)
         .await
         .map_err(|e| e.to_string())?;
-    let applied = replay::replay_until(&live, &target, &crate::projections(), until)
+    let applied = replay::replay_until(&live, &target, &projections(settings), until)
         .await
         .map_err(|e| format!("Replay failed: {e}"))?;
     let position: u64 = sqlx::query_scalar(

@@ -28,6 +28,15 @@ pub mod web;
 
 use events::Projections;
 
+/// Every stream type in the log, as the admin's event browser offers them.
+pub const STREAM_TYPES: [&str; 5] = [
+    <accounts::events::UserEvent as events::DomainEvent>::STREAM_TYPE,
+    <chat::events::ChatEvent as events::DomainEvent>::STREAM_TYPE,
+    <site::events::SiteEvent as events::DomainEvent>::STREAM_TYPE,
+    <pdf_models::events::ModelEvent as events::DomainEvent>::STREAM_TYPE,
+    <bots::events::BotEvent as events::DomainEvent>::STREAM_TYPE,
+];
+
 /// Every feature's projections, in the order they run for each event (usage reads the chat row
 /// the chat projection wrote), and their fold for a rebuild.
 pub fn projections() -> Projections {
@@ -42,5 +51,9 @@ pub fn projections() -> Projections {
             Box::new(admin::audit::AuditProjection),
         ],
         rebuild::Tables::boxed,
+        events::PerStream {
+            stream_type: <chat::events::ChatEvent as events::DomainEvent>::STREAM_TYPE,
+            events_per_pass: rebuild::EVENTS_PER_PASS,
+        },
     )
 }

@@ -1,12 +1,16 @@
-//! `projection.rs`'s rows (`chat`, `chat_history`, `answer_version` and the owner's counters in
-//! `user`), folded in memory for a rebuild (`crate::rebuild`).
+//! `projection.rs`'s rows, folded in memory for a rebuild (`crate::rebuild`): the chat's own rows
+//! (`chat`, `chat_history`, `answer_version`), which depend on the chat's events alone, and
+//! what its events change in its owner's `user` row (`owners`).
+use std::collections::HashMap;
+
 use super::events::{AnswerRecord, ChatEvent};
 use super::projection::{sources_json, truncate};
 use crate::events::{ProjectionError, RecordedEvent};
-use crate::rebuild::{ChatRow, ChatState, MessageRow, Tables};
+use crate::rebuild::{ChatRow, ChatState, MessageRow, Tables, missing};
 
+/// The chat's own rows.
 pub fn apply(
-    tables: &mut Tables,
+    chats: &mut HashMap<String, ChatState>,
     event: &RecordedEvent,
     payload: &ChatEvent,
 ) -> Result<(), ProjectionError> {
@@ -18,10 +22,9 @@ pub fn apply(
             title,
             model,
         } => {
-            let user_id = user_id.to_string();
             let row = ChatRow {
                 id: chat_id.to_owned(),
-                user_id: user_id.clone(),
+                user_id: user_id.to_string(),
                 date: at,
                 title: title.clone(),
                 title_source: "prompt".to_owned(),
@@ -39,14 +42,11 @@ pub fn apply(
                 messages: Vec::new(),
                 earlier: Vec::new(),
             };
-            tables.chats.insert(chat_id.to_owned(), state);
-            if let Some(user) = tables.user_mut(&user_id) {
-                user.chats += 1;
-            }
+            chats.insert(chat_id.to_owned(), state);
         }
         ChatEvent::UserMessageAppended { text, model }
         | ChatEvent::PromptEdited { text, model, .. } => {
-            let chat = tables.chat_mut(chat_id)?;
+            let chat = chat_mut(chats, chat_id)?;
             if let ChatEvent::PromptEdited { rank, .. } = payload {
                 // The branch from `rank` on moves to the earlier versions.
                 let (kept, set_aside) = std::mem::take(&mut chat.messages)
@@ -63,14 +63,9 @@ pub fn apply(
             chat.row.prompts += 1;
             chat.row.updated_at = at;
             chat.row.version = version;
-            let owner = chat.row.user_id.clone();
-            if let Some(user) = tables.user_mut(&owner) {
-                user.prompts += 1;
-                user.last_active = Some(at);
-            }
         }
         ChatEvent::AnswerStarted { model, instance_id } => {
-            let chat = tables.chat_mut(chat_id)?;
+            let chat = chat_mut(chats, chat_id)?;
             let message = new_message(event, chat, "assistant", "", "streaming");
             chat.messages.push(MessageRow {
                 model: Some(model.clone()),
@@ -79,11 +74,11 @@ pub fn apply(
             });
             touch(chat, event);
         }
-        ChatEvent::AnswerCompleted(answer) => finish_answer(tables, event, answer, "complete")?,
-        ChatEvent::AnswerStopped(answer) => finish_answer(tables, event, answer, "stopped")?,
-        ChatEvent::AnswerFailed(answer) => finish_answer(tables, event, answer, "failed")?,
+        ChatEvent::AnswerCompleted(answer) => finish_answer(chats, event, answer, "complete")?,
+        ChatEvent::AnswerStopped(answer) => finish_answer(chats, event, answer, "stopped")?,
+        ChatEvent::AnswerFailed(answer) => finish_answer(chats, event, answer, "failed")?,
         ChatEvent::AnswerDiscarded => {
-            let chat = tables.chat_mut(chat_id)?;
+            let chat = chat_mut(chats, chat_id)?;
             let last_answer = chat
                 .messages
                 .iter()
@@ -95,31 +90,31 @@ pub fn apply(
             touch(chat, event);
         }
         ChatEvent::ChatRenamed { title, source } => {
-            let chat = tables.chat_mut(chat_id)?;
+            let chat = chat_mut(chats, chat_id)?;
             chat.row.title = title.clone();
             chat.row.title_source = source.as_str().to_owned();
             chat.row.version = version;
         }
         ChatEvent::ChatModelChanged { model } => {
-            let chat = tables.chat_mut(chat_id)?;
+            let chat = chat_mut(chats, chat_id)?;
             chat.row.model = model.clone();
             chat.row.version = version;
         }
         ChatEvent::ChatLimitChanged { limit } => {
-            let chat = tables.chat_mut(chat_id)?;
+            let chat = chat_mut(chats, chat_id)?;
             chat.row.prompt_limit = *limit;
             chat.row.version = version;
         }
         ChatEvent::ChatArchived | ChatEvent::ChatUnarchived => {
-            let chat = tables.chat_mut(chat_id)?;
+            let chat = chat_mut(chats, chat_id)?;
             chat.row.archived = matches!(payload, ChatEvent::ChatArchived);
             chat.row.version = version;
         }
         ChatEvent::CustomInstructionsAttached { .. } => {
-            tables.chat_mut(chat_id)?.row.version = version;
+            chat_mut(chats, chat_id)?.row.version = version;
         }
         ChatEvent::AnswerRated { rank, rating } => {
-            let chat = tables.chat_mut(chat_id)?;
+            let chat = chat_mut(chats, chat_id)?;
             let rated = chat
                 .messages
                 .iter_mut()
@@ -130,14 +125,59 @@ pub fn apply(
             chat.row.version = version;
         }
         ChatEvent::ChatDeleted => {
-            let owner = tables.owner(chat_id)?;
-            tables.chats.remove(chat_id);
-            if let Some(user) = tables.user_mut(&owner) {
-                user.chats = user.chats.saturating_sub(1);
-            }
+            chats
+                .remove(chat_id)
+                .ok_or_else(|| missing("chat", chat_id))?;
         }
     }
     Ok(())
+}
+
+/// What a chat's events change in its owner's `user` row (like the SQL `UPDATE user … WHERE
+/// id = owner`: nothing happens to an owner who is no longer there).
+pub fn owners(
+    tables: &mut Tables,
+    event: &RecordedEvent,
+    payload: &ChatEvent,
+) -> Result<(), ProjectionError> {
+    let chat_id = event.stream_id.as_str();
+    if let ChatEvent::ChatStarted { user_id, .. } = payload {
+        let owner = user_id.to_string();
+        if let Some(user) = tables.user_mut(&owner) {
+            user.chats += 1;
+        }
+        tables.owners.insert(chat_id.to_owned(), owner);
+        return Ok(());
+    }
+    let owner = tables.owner(chat_id)?;
+    if let ChatEvent::ChatDeleted = payload {
+        tables.owners.remove(chat_id);
+    }
+    let Some(user) = tables.user_mut(&owner) else {
+        return Ok(());
+    };
+    match payload {
+        ChatEvent::UserMessageAppended { .. } | ChatEvent::PromptEdited { .. } => {
+            user.prompts += 1;
+            user.last_active = Some(event.recorded_at);
+        }
+        ChatEvent::AnswerCompleted(answer)
+        | ChatEvent::AnswerStopped(answer)
+        | ChatEvent::AnswerFailed(answer) => {
+            user.prompt_tokens += u64::from(answer.prompt_tokens);
+            user.completion_tokens += u64::from(answer.completion_tokens);
+        }
+        ChatEvent::ChatDeleted => user.chats = user.chats.saturating_sub(1),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn chat_mut<'c>(
+    chats: &'c mut HashMap<String, ChatState>,
+    id: &str,
+) -> Result<&'c mut ChatState, ProjectionError> {
+    chats.get_mut(id).ok_or_else(|| missing("chat", id))
 }
 
 /// Any activity moves the chat up in the sidebar and advances its version.
@@ -177,12 +217,12 @@ fn new_message(
 }
 
 fn finish_answer(
-    tables: &mut Tables,
+    chats: &mut HashMap<String, ChatState>,
     event: &RecordedEvent,
     answer: &AnswerRecord,
     status: &'static str,
 ) -> Result<(), ProjectionError> {
-    let chat = tables.chat_mut(&event.stream_id)?;
+    let chat = chat_mut(chats, &event.stream_id)?;
     let streaming = chat.messages.iter_mut().filter(|m| m.status == "streaming");
     for message in streaming {
         message.content = answer.text.clone();
@@ -197,17 +237,8 @@ fn finish_answer(
         message.sources = sources_json(&answer.sources);
         message.instance_id = None;
     }
-    let (prompt, completion) = (
-        u64::from(answer.prompt_tokens),
-        u64::from(answer.completion_tokens),
-    );
-    chat.row.prompt_tokens += prompt;
-    chat.row.completion_tokens += completion;
+    chat.row.prompt_tokens += u64::from(answer.prompt_tokens);
+    chat.row.completion_tokens += u64::from(answer.completion_tokens);
     touch(chat, event);
-    let owner = chat.row.user_id.clone();
-    if let Some(user) = tables.user_mut(&owner) {
-        user.prompt_tokens += prompt;
-        user.completion_tokens += completion;
-    }
     Ok(())
 }

@@ -27,6 +27,15 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     pub knowledge: KnowledgeSettings,
     pub bots: BotSettings,
+    pub replay: ReplaySettings,
+}
+
+/// How the analysts' `replay` rebuilds the projections.
+#[derive(Clone, Debug)]
+pub struct ReplaySettings {
+    /// REPLAY_EVENTS_PER_PASS: chat events folded in memory at once (about 600 bytes each); a
+    /// larger log is rebuilt in several passes over a share of the chats each.
+    pub events_per_pass: u64,
 }
 
 /// Users' own bots.

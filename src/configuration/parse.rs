@@ -84,6 +84,11 @@ impl Settings {
                 per_user: p.parse("BOTS_PER_USER", 20),
                 pdf_max_bytes: megabytes(&mut p, "BOT_PDF_MAX_MB", 10),
             },
+            replay: ReplaySettings {
+                events_per_pass: p
+                    .parse("REPLAY_EVENTS_PER_PASS", crate::rebuild::EVENTS_PER_PASS)
+                    .max(1),
+            },
             admin: admin_settings(&mut p),
             llm: llm_settings(&mut p),
             chat: ChatSettings {

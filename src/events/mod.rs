@@ -11,5 +11,7 @@ mod store;
 
 pub use aggregate::{Aggregate, Executed, MAX_ATTEMPTS, Repository, RepositoryError};
 pub use model::{DomainEvent, Metadata, RecordedEvent};
-pub use projection::{Fold, Projection, ProjectionError, Projections, unique_key};
+pub use projection::{
+    Fold, FoldScope, PerStream, Projection, ProjectionError, Projections, unique_key,
+};
 pub use store::{AppendError, EventStore, read_all};

@@ -44,25 +44,63 @@ pub trait Fold: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<u64, sqlx::Error>>;
 }
 
+/// What one pass of a rebuild folds. A log whose per-stream events would not fit in memory at
+/// once is folded in passes: first everything else (`Shared`), then the per-stream rows of a
+/// share of the streams per pass (`Streams`), so memory stays bounded whatever the log's size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FoldScope {
+    /// Every row, in one pass.
+    All,
+    /// Every row but those that depend on their own stream alone.
+    Shared,
+    /// Only the rows that depend on their own stream alone, of the streams the pass is given.
+    Streams,
+}
+
+/// The streams whose rows depend on their own events alone (a chat's rows and messages): a large
+/// log folds them a share at a time.
+#[derive(Clone, Copy, Debug)]
+pub struct PerStream {
+    pub stream_type: &'static str,
+    /// How many of their events one pass folds at most (about 600 bytes of memory each).
+    pub events_per_pass: u64,
+}
+
 /// The projections registered at start-up, applied in registration order (a projection may read
 /// the rows of one registered before it), and how to fold them all for a rebuild.
 #[derive(Clone)]
 pub struct Projections {
     live: Arc<[Box<dyn Projection>]>,
-    fold: fn() -> Box<dyn Fold>,
+    fold: fn(FoldScope) -> Box<dyn Fold>,
+    per_stream: PerStream,
 }
 
 impl Projections {
-    pub fn new(projections: Vec<Box<dyn Projection>>, fold: fn() -> Box<dyn Fold>) -> Self {
+    pub fn new(
+        projections: Vec<Box<dyn Projection>>,
+        fold: fn(FoldScope) -> Box<dyn Fold>,
+        per_stream: PerStream,
+    ) -> Self {
         Projections {
             live: projections.into(),
             fold,
+            per_stream,
         }
     }
 
-    /// An empty fold of every projection, for a rebuild.
-    pub fn fold(&self) -> Box<dyn Fold> {
-        (self.fold)()
+    /// The same projections, rebuilt with at most `events` per-stream events in memory at once.
+    pub fn with_events_per_pass(mut self, events: u64) -> Self {
+        self.per_stream.events_per_pass = events.max(1);
+        self
+    }
+
+    /// An empty fold of what `scope` covers, for a rebuild.
+    pub fn fold(&self, scope: FoldScope) -> Box<dyn Fold> {
+        (self.fold)(scope)
+    }
+
+    pub fn per_stream(&self) -> PerStream {
+        self.per_stream
     }
 
     pub async fn apply(

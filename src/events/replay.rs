@@ -7,9 +7,9 @@ use sqlx::{Acquire, MySqlConnection, Row};
 use time::PrimitiveDateTime;
 
 use super::model::RecordedEvent;
-use super::projection::{Fold, ProjectionError, Projections};
+use super::projection::{Fold, FoldScope, ProjectionError, Projections};
 use super::staging::{STAGED, Staging};
-use super::store::{CHECKPOINT, set_checkpoint};
+use super::store::{CHECKPOINT, Share, set_checkpoint};
 use crate::configuration::DatabaseSettings;
 use crate::database::{self, DatabaseError};
 
@@ -97,13 +97,12 @@ async fn rebuild(
         .execute(&mut *tx)
         .await?;
     let started = std::time::Instant::now();
-    let folded = fold_log(source, projections, until).await?;
-    let folding = started.elapsed();
+    let passes = Passes::plan(source, projections).await?;
     let mut conn = target.acquire().await?;
     let tables: Vec<&'static str> = projections.tables().into_iter().map(|(t, _)| t).collect();
     let staging = Staging::create(&mut conn, &tables).await?;
-    let written = match fill(&folded, &staging, &mut conn).await {
-        Ok(written) => written,
+    let filled = match fill(source, projections, until, passes, &staging, &mut conn).await {
+        Ok(filled) => filled,
         Err(error) => {
             staging.discard(&mut conn).await;
             return Err(error);
@@ -111,39 +110,93 @@ async fn rebuild(
     };
     let indexed = started.elapsed();
     staging.swap(&mut conn).await?;
-    set_checkpoint(&mut tx, CHECKPOINT, folded.last_position).await?;
+    set_checkpoint(&mut tx, CHECKPOINT, filled.last_position).await?;
     tx.commit().await?;
     tracing::info!(
-        events = folded.events,
-        rows = written,
-        fold_ms = folding.as_millis() as u64,
-        write_ms = (indexed - folding).as_millis() as u64,
+        events = filled.events,
+        rows = filled.rows,
+        passes = passes.shares.map_or(1, |shares| shares + 1),
+        fill_ms = indexed.as_millis() as u64,
         swap_ms = (started.elapsed() - indexed).as_millis() as u64,
         "Rebuilt the projections"
     );
-    Ok(folded.events)
+    Ok(filled.events)
 }
 
-/// Writes the folded rows into the staging tables in one transaction (InnoDB's bulk load into
-/// empty tables), then builds their FULLTEXT indexes.
+/// How a rebuild reads the log: in one pass, or, when the per-stream events would not fit in
+/// memory at once, a pass for everything else and then one per share of those streams.
+#[derive(Clone, Copy, Debug)]
+struct Passes {
+    stream_type: &'static str,
+    /// `None` for one pass.
+    shares: Option<u32>,
+}
+
+impl Passes {
+    async fn plan(source: &MySqlPool, projections: &Projections) -> Result<Self, sqlx::Error> {
+        let per_stream = projections.per_stream();
+        let events = super::store::count_stream_type(source, per_stream.stream_type).await?;
+        let shares = events.div_ceil(per_stream.events_per_pass);
+        Ok(Passes {
+            stream_type: per_stream.stream_type,
+            shares: (shares > 1).then(|| u32::try_from(shares).unwrap_or(u32::MAX)),
+        })
+    }
+}
+
+/// What a rebuild wrote.
+struct Filled {
+    events: u64,
+    rows: u64,
+    last_position: u64,
+}
+
+/// Folds the log and writes the rows into the staging tables in one transaction (InnoDB's bulk
+/// load into empty tables), pass by pass, then builds their FULLTEXT indexes.
 async fn fill(
-    folded: &Folded,
+    source: &MySqlPool,
+    projections: &Projections,
+    until: Until,
+    passes: Passes,
     staging: &Staging,
     conn: &mut MySqlConnection,
-) -> Result<u64, ReplayError> {
+) -> Result<Filled, ReplayError> {
     let started = std::time::Instant::now();
     let mut tx = conn.begin().await?;
-    let written = folded.rows.write(&mut tx, STAGED).await?;
+    let scope = match passes.shares {
+        None => FoldScope::All,
+        Some(_) => FoldScope::Shared,
+    };
+    let folded = fold_log(source, projections.fold(scope), Read::Whole(until)).await?;
+    let mut rows = folded.rows.write(&mut tx, STAGED).await?;
+    let (events, last_position) = (folded.events, folded.last_position);
+    drop(folded);
+    for share in 0..passes.shares.unwrap_or(0) {
+        let read = Read::Share {
+            share: Share {
+                stream_type: passes.stream_type,
+                shares: passes.shares.unwrap_or(1),
+                share,
+            },
+            last_position,
+        };
+        let folded = fold_log(source, projections.fold(FoldScope::Streams), read).await?;
+        rows += folded.rows.write(&mut tx, STAGED).await?;
+    }
     tx.commit().await?;
     let inserted = started.elapsed();
     staging.index(conn).await?;
     tracing::info!(
-        rows = written,
-        insert_ms = inserted.as_millis() as u64,
+        rows,
+        fold_and_insert_ms = inserted.as_millis() as u64,
         index_ms = (started.elapsed() - inserted).as_millis() as u64,
         "Filled the staging tables"
     );
-    Ok(written)
+    Ok(Filled {
+        events,
+        rows,
+        last_position,
+    })
 }
 
 /// The log folded in memory, up to where the replay stops.
@@ -153,15 +206,47 @@ struct Folded {
     last_position: u64,
 }
 
+/// Which events one pass folds.
+#[derive(Clone, Copy, Debug)]
+enum Read {
+    /// Every event, up to where the replay stops.
+    Whole(Until),
+    /// The events of one share of the per-stream streams, up to the last position of the pass
+    /// that read the whole log.
+    Share { share: Share, last_position: u64 },
+}
+
+impl Read {
+    async fn batch(
+        &self,
+        source: &MySqlPool,
+        after: u64,
+    ) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+        match *self {
+            Read::Whole(_) => super::read_all(source, after, BATCH).await,
+            Read::Share {
+                share,
+                last_position,
+            } => super::store::read_share(source, share, after, last_position, BATCH).await,
+        }
+    }
+
+    fn until(&self) -> Until {
+        match *self {
+            Read::Whole(until) => until,
+            Read::Share { .. } => Until::End,
+        }
+    }
+}
+
 /// Reads the log from `source` in batches while the blocking pool folds them: reading (network
 /// and row decoding) and folding (JSON decoding) run on both cores at once.
 async fn fold_log(
     source: &MySqlPool,
-    projections: &Projections,
-    until: Until,
+    mut rows: Box<dyn Fold>,
+    read: Read,
 ) -> Result<Folded, ReplayError> {
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<RecordedEvent>>(4);
-    let mut rows = projections.fold();
     let folding = crate::telemetry::spawn_blocking_with_tracing(move || {
         let (mut events, mut last_position) = (0, 0);
         while let Some(batch) = receiver.blocking_recv() {
@@ -177,9 +262,10 @@ async fn fold_log(
             last_position,
         })
     });
+    let until = read.until();
     let mut position = 0;
     loop {
-        let mut events = super::read_all(source, position, BATCH).await?;
+        let mut events = read.batch(source, position).await?;
         let Some(last) = events.last() else {
             break;
         };

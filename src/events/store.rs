@@ -241,6 +241,49 @@ pub async fn read_all(
     .await
 }
 
+/// One share of a stream type's streams for a rebuild in passes: up to `limit` of their events
+/// after `from_position` and up to `last_position`, of the streams whose id hashes to `share`
+/// of `shares` (each stream falls in one share, with all its events).
+pub(crate) async fn read_share(
+    pool: &MySqlPool,
+    share: Share,
+    from_position: u64,
+    last_position: u64,
+    limit: u32,
+) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {EVENT_COLUMNS} FROM event WHERE position > ? AND position <= ? \
+         AND stream_type = ? AND CRC32(stream_id) % ? = ? ORDER BY position LIMIT ?"
+    )))
+    .bind(from_position)
+    .bind(last_position)
+    .bind(share.stream_type)
+    .bind(share.shares)
+    .bind(share.share)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Share `share` (counted from 0) of `shares` of the streams of `stream_type`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Share {
+    pub stream_type: &'static str,
+    pub shares: u32,
+    pub share: u32,
+}
+
+/// How many events streams of `stream_type` have (for planning a rebuild's passes).
+pub(crate) async fn count_stream_type(
+    pool: &MySqlPool,
+    stream_type: &str,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query_scalar("SELECT CAST(COUNT(*) AS UNSIGNED) FROM event WHERE stream_type = ?")
+        .bind(stream_type)
+        .fetch_one(pool)
+        .await
+}
+
 async fn lock_checkpoint(conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
     let row = sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
         .bind(CHECKPOINT)

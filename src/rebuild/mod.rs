@@ -22,7 +22,7 @@ pub use rows::{
 use crate::accounts::events::UserEvent;
 use crate::bots::events::BotEvent;
 use crate::chat::events::ChatEvent;
-use crate::events::{Fold, ProjectionError, RecordedEvent};
+use crate::events::{Fold, FoldScope, ProjectionError, RecordedEvent};
 use crate::pdf_models::events::ModelEvent;
 use crate::site::events::SiteEvent;
 
@@ -35,11 +35,19 @@ pub struct ChatState {
     pub earlier: Vec<MessageRow>,
 }
 
-/// Every projection table's rows.
-#[derive(Debug, Default)]
+/// Chat events one pass of a rebuild folds at most (`REPLAY_EVENTS_PER_PASS`): their rows take
+/// about 600 bytes of memory each, so ~300 MB at most, whatever the size of the log.
+pub const EVENTS_PER_PASS: u64 = 500_000;
+
+/// Every projection table's rows (those `scope` covers).
+#[derive(Debug)]
 pub struct Tables {
+    pub scope: FoldScope,
     pub users: HashMap<String, UserRow>,
+    /// The chats' own rows (`FoldScope::Streams`' share of them).
     pub chats: HashMap<String, ChatState>,
+    /// Each chat's owner, while the chat exists.
+    pub owners: HashMap<String, String>,
     pub settings: BTreeMap<String, String>,
     /// In insertion order (a new model's `position` counts the rows before it).
     pub models: Vec<ModelRow>,
@@ -55,24 +63,37 @@ pub struct Tables {
 }
 
 impl Tables {
-    /// An empty rebuild, as `Projections` asks for one.
-    pub fn boxed() -> Box<dyn Fold> {
-        Box::<Tables>::default()
+    pub fn new(scope: FoldScope) -> Self {
+        Tables {
+            scope,
+            users: HashMap::new(),
+            chats: HashMap::new(),
+            owners: HashMap::new(),
+            settings: BTreeMap::new(),
+            models: Vec::new(),
+            bots: HashMap::new(),
+            bot_states: HashMap::new(),
+            daily: BTreeMap::new(),
+            daily_users: HashMap::new(),
+            daily_models: HashMap::new(),
+            audit: Vec::new(),
+        }
+    }
+
+    /// An empty rebuild of what `scope` covers, as `Projections` asks for one.
+    pub fn boxed(scope: FoldScope) -> Box<dyn Fold> {
+        Box::new(Tables::new(scope))
     }
 
     pub fn user_mut(&mut self, id: &str) -> Option<&mut UserRow> {
         self.users.get_mut(id)
     }
 
-    pub fn chat_mut(&mut self, id: &str) -> Result<&mut ChatState, ProjectionError> {
-        self.chats.get_mut(id).ok_or_else(|| missing("chat", id))
-    }
-
     /// The owner of a chat (`chat::projection::owner` in SQL).
     pub fn owner(&self, chat_id: &str) -> Result<String, ProjectionError> {
-        self.chats
+        self.owners
             .get(chat_id)
-            .map(|chat| chat.row.user_id.clone())
+            .cloned()
             .ok_or_else(|| missing("chat", chat_id))
     }
 
@@ -96,7 +117,7 @@ pub fn collation_key(text: &str) -> String {
     text.trim_end_matches(' ').to_lowercase()
 }
 
-fn missing(table: &'static str, key: &str) -> ProjectionError {
+pub(crate) fn missing(table: &'static str, key: &str) -> ProjectionError {
     ProjectionError::Missing {
         table,
         key: key.to_owned(),
@@ -105,14 +126,27 @@ fn missing(table: &'static str, key: &str) -> ProjectionError {
 
 impl Fold for Tables {
     /// Each event is decoded once and given to every projection of its stream type, in the
-    /// order `crate::projections()` registers them.
+    /// order `crate::projections()` registers them. A chat's own rows depend on its own events
+    /// alone; everything else (its owner's counters, usage, audit) is shared.
     fn fold(&mut self, event: &RecordedEvent) -> Result<(), ProjectionError> {
-        if let Some(payload) = event.decode_for::<UserEvent>()? {
+        let (own_rows, shared) = match self.scope {
+            FoldScope::All => (true, true),
+            FoldScope::Shared => (false, true),
+            FoldScope::Streams => (true, false),
+        };
+        if let Some(payload) = event.decode_for::<ChatEvent>()? {
+            if own_rows {
+                crate::chat::fold::apply(&mut self.chats, event, &payload)?;
+            }
+            if shared {
+                crate::chat::fold::owners(self, event, &payload)?;
+                crate::usage::fold::chat(self, event, &payload)?;
+            }
+        } else if !shared {
+            return Ok(());
+        } else if let Some(payload) = event.decode_for::<UserEvent>()? {
             crate::accounts::fold::apply(self, event, &payload);
             crate::usage::fold::user(self, event, &payload);
-        } else if let Some(payload) = event.decode_for::<ChatEvent>()? {
-            crate::chat::fold::apply(self, event, &payload)?;
-            crate::usage::fold::chat(self, event, &payload)?;
         } else if let Some(payload) = event.decode_for::<SiteEvent>()? {
             crate::site::fold::apply(self, event, &payload);
         } else if let Some(payload) = event.decode_for::<ModelEvent>()? {
@@ -120,7 +154,9 @@ impl Fold for Tables {
         } else if let Some(payload) = event.decode_for::<BotEvent>()? {
             crate::bots::fold::apply(self, event, &payload);
         }
-        crate::admin::audit::fold(self, event);
+        if shared {
+            crate::admin::audit::fold(self, event);
+        }
         Ok(())
     }
 

@@ -6,6 +6,7 @@ use sqlx::{MySql, MySqlConnection, QueryBuilder};
 
 use super::{AuditRow, BotRow, ChatRow, DailyModelRow, DailyStatsRow, DailyUserRow, MessageRow};
 use super::{ModelRow, Tables, UserRow};
+use crate::events::FoldScope;
 
 const MAX_ROWS: usize = 1_000;
 const MAX_BYTES: usize = 4 << 20;
@@ -74,12 +75,17 @@ struct Target<'c> {
 
 async fn insert_all(tables: &Tables, target: &mut Target<'_>) -> Result<u64, sqlx::Error> {
     let mut rows = 0;
+    if tables.scope != FoldScope::Shared {
+        rows += insert(target, "chat", tables.chats.values().map(|c| &c.row)).await?;
+        let messages = tables.chats.values().flat_map(|c| &c.messages);
+        rows += insert(target, "chat_history", messages).await?;
+        let earlier = tables.chats.values().flat_map(|c| &c.earlier);
+        rows += insert(target, "answer_version", earlier).await?;
+    }
+    if tables.scope == FoldScope::Streams {
+        return Ok(rows);
+    }
     rows += insert(target, "user", tables.users.values()).await?;
-    rows += insert(target, "chat", tables.chats.values().map(|c| &c.row)).await?;
-    let messages = tables.chats.values().flat_map(|c| &c.messages);
-    rows += insert(target, "chat_history", messages).await?;
-    let earlier = tables.chats.values().flat_map(|c| &c.earlier);
-    rows += insert(target, "answer_version", earlier).await?;
     let settings: Vec<(&String, &String)> = tables.settings.iter().collect();
     rows += insert(target, "setting", settings.iter()).await?;
     rows += insert(target, "model", tables.models.iter()).await?;

@@ -298,6 +298,20 @@ async fn a_bot_keeps_its_instructions_to_its_owner_and_other_users_out() {
     let answer = app.prompt_with(&alice, None, "Hi again", &model).await;
     assert_eq!(answer.status, 200);
 
+    // The event browser offers bots' streams and shows the disable with its reason.
+    let events = app
+        .get_with(&admin, "/admin/events?stream_type=bot")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        events.contains(r#"<option value="bot" selected>"#),
+        "the filter offers bots"
+    );
+    assert!(events.contains("BotDisabled") && events.contains("Spam reports"));
+    assert!(!events.contains("UserRegistered"), "only bots' streams");
+
     app.assert_projections_match_the_log().await;
 }
 

@@ -14,6 +14,8 @@ fn run(dir: &Path, args: &[&str], database_url: &str) -> Output {
         .env("HOME", dir)
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "error")
+        // Small enough that the replays below fold their logs in several passes.
+        .env("REPLAY_EVENTS_PER_PASS", "30")
         .output()
         .expect("binary runs")
 }

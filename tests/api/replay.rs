@@ -759,6 +759,94 @@ async fn verify_finds_projections_identical_to_a_rebuild_from_the_log() {
     assert!(rows("bot") > 3, "{report:#?}");
 }
 
+/// A log larger than the memory allowed for chat events is folded in passes: everything but the
+/// chats' own rows first, then those rows a share of the chats at a time. Only the share passes
+/// write `chat` and `chat_history`, so rows missing from a share would show here.
+#[actix_web::test]
+async fn a_rebuild_in_passes_writes_the_same_rows_as_one_pass() {
+    let app = spawn_app().await;
+    seed_random_log(&app, 13, 10).await;
+    let events = seed_every_other_event_type(&app).await;
+    let chat_events: u64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS UNSIGNED) FROM event WHERE stream_type = 'chat'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(chat_events > 150, "only {chat_events} chat events");
+    let in_passes = || chatbot_factory::projections().with_events_per_pass(40);
+
+    let report = replay::verify(&app.settings.database, &app.pool, &in_passes())
+        .await
+        .expect("verify in passes runs");
+    assert!(report.identical(), "{report:#?}");
+    assert_eq!(report.events as usize, events);
+
+    // A damaged table is repaired by a replay in passes.
+    sqlx::query("DELETE FROM chat_history ORDER BY id DESC LIMIT 3")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    replay::replay(&app.pool, &in_passes())
+        .await
+        .expect("replay in passes");
+    app.assert_projections_match_the_log().await;
+
+    // The same moment rebuilt in one pass and in passes: the same rows in every table.
+    let half = events as u64 / 2;
+    let url = format!("{}/{}", crate::helpers::server_url(), app.db_name);
+    let mut databases = Vec::new();
+    for (suffix, projections) in [
+        ("one", chatbot_factory::projections()),
+        ("passes", in_passes()),
+    ] {
+        let name = format!("{}_{suffix}", app.db_name);
+        let target = chatbot_factory::database::open_migrated(&url, &name)
+            .await
+            .expect("target database");
+        replay::replay_until(
+            &app.pool,
+            &target,
+            &projections,
+            replay::Until::Position(half),
+        )
+        .await
+        .expect("point-in-time replay");
+        target.close().await;
+        databases.push(name);
+    }
+    let (one, passes) = (&databases[0], &databases[1]);
+    for (table, _) in chatbot_factory::projections().tables() {
+        let count = |sql: String| {
+            let pool = app.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        let rows = count(format!("SELECT COUNT(*) FROM `{one}`.`{table}`")).await;
+        let other = count(format!("SELECT COUNT(*) FROM `{passes}`.`{table}`")).await;
+        // Identical sets of rows: their union has no row more than either.
+        let union = count(format!(
+            "SELECT COUNT(*) FROM (SELECT * FROM `{one}`.`{table}` \
+             UNION SELECT * FROM `{passes}`.`{table}`) u"
+        ))
+        .await;
+        assert_eq!((rows, union), (other, other), "{table}");
+        if table == "chat_history" {
+            assert!(rows > 20, "only {rows} messages at position {half}");
+        }
+    }
+    for name in databases {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE `{name}`")))
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+}
+
 #[actix_web::test]
 async fn verify_notices_a_tampered_projection_and_replay_repairs_it() {
     let app = spawn_app().await;

@@ -133,7 +133,7 @@ pub async fn list(
             "stream_type": filters.stream_type, "type": filters.event_type, "user": filters.user,
             "from": filters.from, "to": filters.to,
         },
-        "stream_types": ["user", "chat", "site", "model"],
+        "stream_types": crate::STREAM_TYPES,
         "query": filters.query_string(),
         "next": next,
         "paged": filters.before.is_some(),
