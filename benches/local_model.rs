@@ -3,8 +3,8 @@
 //! time to first token with the KV cache kept (in the same chat, and after another chat), memory,
 //! and embeddings per second. Prints the CPU model and its SIMD flags with the figures.
 //!
-//! `cargo bench --bench local_model` (fetches the weights once if needed); `BENCH_THREADS=1,2`
-//! picks llama.cpp's thread counts. The figures of the candle engine it replaced, on the same
+//! `cargo bench --bench local_model` (fetches the weights once if needed); `BENCH_THREADS=1,2,1/2`
+//! picks llama.cpp's thread counts (writing/reading prompts), `BENCH_BUSY=1` keeps one core busy. The figures of the candle engine it replaced, on the same
 //! machine, are in the closing note of the llama.cpp issue and in `../shared/NOTES.md`.
 #[path = "support/memory.rs"]
 mod memory;
@@ -125,16 +125,17 @@ fn system() -> EngineMessage {
     EngineMessage::system("You are a helpful assistant.")
 }
 
-fn llama(gguf: &Path, threads: usize, nonce: &mut usize) {
+fn llama(gguf: &Path, threads: usize, batch_threads: usize, nonce: &mut usize) {
     let started = Instant::now();
     let options = LoadOptions {
         threads,
+        batch_threads,
         cached_chats: 4,
         context_tokens: 6144,
     };
     let mut model = LocalChatModel::load(gguf, &options).expect("model loads");
     println!(
-        "  llama.cpp, {threads} thread(s): load {:.2} s",
+        "  llama.cpp, {threads} thread(s) writing, {batch_threads} reading prompts: load {:.2} s",
         started.elapsed().as_secs_f64()
     );
     let short = vec![
@@ -223,10 +224,33 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     let mut nonce = 0;
-    // BENCH_THREADS=2 measures one thread count only (default: 1 and 2; empty: none).
-    let counts = std::env::var("BENCH_THREADS").unwrap_or_else(|_| "1,2".into());
-    for threads in counts.split(',').filter_map(|n| n.trim().parse().ok()) {
-        llama(&gguf, threads, &mut nonce);
+    // BENCH_BUSY=1: another thread keeps one core busy all along, as MariaDB or the web server
+    // may (llama.cpp's threads wait for each other, so one slow thread stalls them all).
+    let busy = std::env::var("BENCH_BUSY").is_ok_and(|v| v == "1");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if busy {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut x = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+        });
+        println!("  (one core kept busy by another thread)");
     }
+    // BENCH_THREADS: thread counts, each `N` (writing and reading prompts) or `W/R` (writing on
+    // W threads, reading prompts on R); default 1, 2 and 1/2 (the product's default on 2 cores).
+    let counts = std::env::var("BENCH_THREADS").unwrap_or_else(|_| "1,2,1/2".into());
+    for pair in counts.split(',') {
+        let mut parts = pair
+            .split('/')
+            .filter_map(|n| n.trim().parse::<usize>().ok());
+        let Some(threads) = parts.next() else {
+            continue;
+        };
+        let batch_threads = parts.next().unwrap_or(threads);
+        llama(&gguf, threads, batch_threads, &mut nonce);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
     embeddings(&cache);
 }

@@ -120,8 +120,10 @@ pub struct LlmSettings {
     pub model_cache_dir: PathBuf,
     /// A GGUF chat model on disk to run instead of the pinned Qwen download.
     pub local_model_path: Option<PathBuf>,
-    /// CPU threads of the local model (default: every core).
+    /// CPU threads of the local model while it writes (default: every core but one).
     pub local_model_threads: usize,
+    /// CPU threads of the local model while it reads a prompt (default: every core).
+    pub local_model_batch_threads: usize,
     /// Conversations whose KV cache the local model keeps besides the live one.
     pub local_model_cached_chats: usize,
     pub system_prompt: String,
@@ -134,6 +136,7 @@ impl LlmSettings {
             cache_dir: self.model_cache_dir.clone(),
             gguf: self.local_model_path.clone(),
             threads: self.local_model_threads,
+            batch_threads: self.local_model_batch_threads,
             cached_chats: self.local_model_cached_chats,
         }
     }

@@ -221,23 +221,32 @@ fn llm_settings(p: &mut Parser) -> LlmSettings {
         local_model_path: p
             .optional("LOCAL_MODEL_PATH")
             .map(|path| expand_home(&path)),
-        local_model_threads: local_model_threads(p),
+        local_model_threads: threads(
+            p,
+            "LOCAL_MODEL_THREADS",
+            crate::llm::local::default_threads(),
+        ),
+        local_model_batch_threads: threads(
+            p,
+            "LOCAL_MODEL_BATCH_THREADS",
+            crate::llm::local::default_batch_threads(),
+        ),
         local_model_cached_chats: p.parse("LOCAL_MODEL_CACHED_CHATS", 4),
         system_prompt: p.text("SYSTEM_PROMPT", "You are a helpful assistant."),
     }
 }
 
-/// Every core but one unless told otherwise: llama.cpp's threads wait for each other at every
-/// step, so one of them losing its core to the database or the web server stalls them all
-/// (measured on 2 cores with MariaDB busy: 2 threads 1.2 tokens/s, 1 thread 13.7; idle, 2 threads
-/// 25). See benches/local_model.rs.
-fn local_model_threads(p: &mut Parser) -> usize {
-    let default = crate::llm::local::default_threads();
-    let threads: usize = p.parse("LOCAL_MODEL_THREADS", default);
+/// The local model's threads. Writing an answer uses every core but one unless told otherwise:
+/// llama.cpp's threads wait for each other at every token, so one of them losing its core to the
+/// database or the web server stalls them all (measured on 2 cores with MariaDB busy: 2 threads
+/// 1.2 tokens/s, 1 thread 13.7; idle, 2 threads 25). Reading a prompt works in large batches and
+/// uses every core (a 1,900-token prompt: 42 s on one thread, 23 s on two, on a 2-core EPYC).
+/// See benches/local_model.rs.
+fn threads(p: &mut Parser, key: &str, default: usize) -> usize {
+    let threads: usize = p.parse(key, default);
     if !(1..=256).contains(&threads) {
-        p.errors.push(format!(
-            "LOCAL_MODEL_THREADS={threads} must be between 1 and 256"
-        ));
+        p.errors
+            .push(format!("{key}={threads} must be between 1 and 256"));
         return default;
     }
     threads

@@ -37,8 +37,11 @@ const WORTH_KEEPING: usize = 64;
 /// How to load the model.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
-    /// CPU threads for prompt processing and generation.
+    /// CPU threads for generation, one token at a time (its threads wait for each other at
+    /// every layer, so one busy core slows all of them).
     pub threads: usize,
+    /// CPU threads for prompt processing (large batches: little waiting).
+    pub batch_threads: usize,
     /// Conversations whose KV cache is kept aside besides the live one.
     pub cached_chats: usize,
     /// Prompt + answer in tokens (capped at what the model was trained for).
@@ -84,6 +87,7 @@ impl LocalChatModel {
         let trained = usize::try_from(model.n_ctx_train()).unwrap_or(usize::MAX);
         let context_tokens = options.context_tokens.min(trained).max(256);
         let threads = i32::try_from(options.threads.max(1)).unwrap_or(1);
+        let batch_threads = i32::try_from(options.batch_threads.max(1)).unwrap_or(1);
         let params = LlamaContextParams::default()
             .with_n_ctx(NonZeroU32::new(
                 u32::try_from(context_tokens).unwrap_or(u32::MAX),
@@ -92,7 +96,7 @@ impl LocalChatModel {
             .with_n_ubatch(BATCH_TOKENS)
             .with_n_seq_max(1)
             .with_n_threads(threads)
-            .with_n_threads_batch(threads);
+            .with_n_threads_batch(batch_threads);
         let context = model
             .new_context(backend, params)
             .map_err(|e| invalid(format!("no context of {context_tokens} tokens: {e}")))?;
@@ -116,7 +120,13 @@ impl LocalChatModel {
             kept: PrefixCache::new(options.cached_chats),
         };
         loaded.warm_up()?;
-        tracing::info!(name = %loaded.name, context_tokens, threads, "local chat model loaded");
+        tracing::info!(
+            name = %loaded.name,
+            context_tokens,
+            threads,
+            batch_threads,
+            "local chat model loaded"
+        );
         Ok(loaded)
     }
 

@@ -58,6 +58,7 @@ pub struct LocalModelOptions {
     /// A GGUF on disk to use instead of the pinned download.
     pub gguf: Option<PathBuf>,
     pub threads: usize,
+    pub batch_threads: usize,
     pub cached_chats: usize,
 }
 
@@ -69,6 +70,12 @@ pub fn default_threads() -> usize {
         .max(1)
 }
 
+/// Every core, for reading a prompt: its large batches keep the threads busy, so they lose
+/// little to a core the database takes for a moment.
+pub fn default_batch_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 impl LocalModelOptions {
     /// The pinned model in `cache_dir`, on every core but one, keeping 4 conversations' caches.
     pub fn in_cache(cache_dir: PathBuf) -> LocalModelOptions {
@@ -76,6 +83,7 @@ impl LocalModelOptions {
             cache_dir,
             gguf: None,
             threads: default_threads(),
+            batch_threads: default_batch_threads(),
             cached_chats: 4,
         }
     }
@@ -83,6 +91,7 @@ impl LocalModelOptions {
     fn load_options(&self) -> LoadOptions {
         LoadOptions {
             threads: self.threads,
+            batch_threads: self.batch_threads,
             cached_chats: self.cached_chats,
             context_tokens: MAX_CONTEXT_TOKENS,
         }
