@@ -8,7 +8,6 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use sqlx::MySqlPool;
-use tracing_actix_web::TracingLogger;
 use uuid::Uuid;
 
 use crate::accounts::rate_limit::RateLimiter;
@@ -19,6 +18,7 @@ use crate::catalog::Catalog;
 use crate::chat::Chats;
 use crate::chat::actor::ChatDeps;
 use crate::chat::service::{ChatService, UsageRules};
+use crate::chat::spool::AnswerSpool;
 use crate::clock::{SharedClock, SystemClock};
 use crate::configuration::Settings;
 use crate::database::{self, DatabaseError};
@@ -135,6 +135,7 @@ impl Application {
             catalog: catalog.clone(),
             system_prompt: settings.llm.system_prompt.clone(),
             model_titles: settings.chat.model_titles,
+            spool: AnswerSpool::new(&settings.server.files_dir),
         });
         let mailer = Mailer::new(&settings.email, &settings.server.files_dir)?;
         let accounts = Accounts::new(
@@ -174,6 +175,7 @@ impl Application {
             catalog.clone(),
             pdf_models.clone(),
             settings.bots.clone(),
+            RateLimiter::new(pool.clone(), clock.clone(), 60),
         );
         let parts = Parts {
             chat_service,
@@ -329,7 +331,7 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
                 parts.settings.server.public_url.scheme() == "https",
             ))
             .wrap(Compress::default())
-            .wrap(TracingLogger::default())
+            .wrap(crate::telemetry::request_logger())
             .app_data(payload)
             .app_data(form)
             .app_data(json)

@@ -1,9 +1,14 @@
 //! Faults and load against the real binary, started as a child process: `kill -9` mid-answer, a
 //! MariaDB restart while 50 users chat, 100 browsers that close mid-answer, a login storm, and a
-//! 60-second soak of 200 streaming users. The tests take turns (each wants both cores to itself)
-//! and print their figures: `cargo test --test faults -- --nocapture`.
+//! 60-second soak of 200 streaming users, MariaDB down for three minutes mid-answer, the app
+//! restarted during an outage. The tests take turns, each with a CPU burner on every core (CI
+//! machines are busy: `FAULTS_CPU_BURNER=0` turns it off to measure the app alone), wait for
+//! positive signals with deadlines that follow the work, and print their figures:
+//! `cargo test --test faults -- --nocapture`.
 #![allow(dead_code)]
 
+#[path = "api/browser.rs"]
+mod browser;
 #[path = "api/helpers.rs"]
 mod helpers;
 #[path = "api/smtp.rs"]
@@ -28,11 +33,82 @@ use upstream::TestUpstream;
 
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Waits for the other fault tests to finish; the test clients' TLS needs a crypto provider
-/// (the app installs it in-process, here the app is another process).
-async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+/// A fault test's turn: the other tests wait, and every core is kept busy meanwhile.
+struct Turn {
+    _burner: CpuBurner,
+    _guard: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// Waits for the other fault tests to finish, then starts the CPU burner; the test clients' TLS
+/// needs a crypto provider (the app installs it in-process, here the app is another process).
+async fn one_at_a_time() -> Turn {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    ONE_AT_A_TIME.lock().await
+    let guard = ONE_AT_A_TIME.lock().await;
+    Turn {
+        _burner: CpuBurner::on_every_core(),
+        _guard: guard,
+    }
+}
+
+/// A spin loop on every core for as long as it lives, as on a CI machine that runs something
+/// else at the same time (separate processes at normal priority, so the app and MariaDB share
+/// the cores with them). `FAULTS_CPU_BURNER=0` leaves the cores alone.
+struct CpuBurner(Vec<Child>);
+
+impl CpuBurner {
+    fn on_every_core() -> CpuBurner {
+        if std::env::var("FAULTS_CPU_BURNER").is_ok_and(|v| v == "0") {
+            return CpuBurner(Vec::new());
+        }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let spin = |_| {
+            Command::new("sh")
+                .args(["-c", "while :; do :; done"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("a CPU burner starts")
+        };
+        CpuBurner((0..cores).map(spin).collect())
+    }
+}
+
+impl Drop for CpuBurner {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// How long a save of a kept answer may take after the database is back, from the app's own
+/// timings: its retry interval (3 s), a connection wait (the pool's 5 s acquire timeout) and
+/// one recovery beat (at most 10 s), doubled for a machine whose cores are busy elsewhere.
+const SAVE_STALL: Duration = Duration::from_secs(2 * (3 + 5 + 10));
+
+/// Waits until `remaining()` is 0. It fails only when the count has not gone down for `stall`:
+/// the deadline follows the work (a busy machine is slower, not stuck).
+async fn wait_until_none_left<F, Fut>(what: &str, stall: Duration, mut remaining: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
+    let (mut fewest, mut since) = (usize::MAX, Instant::now());
+    loop {
+        let left = remaining().await;
+        if left == 0 {
+            return;
+        }
+        if left < fewest {
+            (fewest, since) = (left, Instant::now());
+        }
+        assert!(
+            since.elapsed() < stall,
+            "timed out waiting: {what} ({left} left, none for {stall:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn free_port() -> u16 {
@@ -228,6 +304,15 @@ fn replay_verify(db_url: &str, db_name: &str, dir: &Path) -> String {
     )
 }
 
+async fn streaming_answers(pool: &MySqlPool) -> usize {
+    let streaming: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM chat_history WHERE status = 'streaming'")
+            .fetch_one(pool)
+            .await
+            .unwrap_or(i64::MAX);
+    streaming as usize
+}
+
 async fn history(pool: &MySqlPool, chat: &str) -> Vec<(String, String, String)> {
     sqlx::query_as(
         "SELECT role, content, status FROM chat_history WHERE chat_id = ? ORDER BY `rank`",
@@ -339,7 +424,7 @@ async fn a_hundred_browsers_closing_mid_answer_lose_no_answer() {
             .await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     let pool = app.pool.clone();
-    wait_for("all 100 answers saved complete", Duration::from_secs(60), || {
+    wait_until_none_left("all 100 answers saved complete", SAVE_STALL, || {
         let pool = pool.clone();
         async move {
             let complete: i64 = sqlx::query_scalar(
@@ -349,7 +434,7 @@ async fn a_hundred_browsers_closing_mid_answer_lose_no_answer() {
             .fetch_one(&pool)
             .await
             .unwrap();
-            complete == 100
+            100 - complete as usize
         }
     })
     .await;
@@ -879,16 +964,9 @@ async fn a_mariadb_restart_under_load_gives_503s_and_loses_no_acknowledged_promp
     assert_eq!(answer.done()["status"], "complete", "the app reconnected");
 
     // Answers cut by the outage are saved (complete or failed), none is left "streaming".
-    wait_for("no answer left streaming", Duration::from_secs(90), || {
+    wait_until_none_left("no answer left streaming", SAVE_STALL, || {
         let pool = pool.clone();
-        async move {
-            let streaming: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM chat_history WHERE status = 'streaming'")
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
-            streaming == 0
-        }
+        async move { streaming_answers(&pool).await }
     })
     .await;
     let failed: i64 =
@@ -956,4 +1034,373 @@ async fn a_mariadb_restart_under_load_gives_503s_and_loses_no_acknowledged_promp
     assert!(lost.is_empty(), "acknowledged prompts lost: {lost:?}");
     assert_eq!(unique.len(), saved.len(), "no prompt saved twice");
     assert_eq!(duplicated_events, 0);
+}
+
+/// What the clients of an outage test saw, counted as it happens.
+#[derive(Default)]
+struct Seen {
+    /// Answers whose first piece arrived.
+    writing: std::sync::atomic::AtomicUsize,
+    /// Answers that ended (`saving` or `done`).
+    ended: std::sync::atomic::AtomicUsize,
+    /// Answers the app said it could not save yet.
+    saving: std::sync::atomic::AtomicUsize,
+    /// Answers the app said were saved.
+    done: std::sync::atomic::AtomicUsize,
+}
+
+impl Seen {
+    fn count(counter: &std::sync::atomic::AtomicUsize) -> usize {
+        counter.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn bump(counter: &std::sync::atomic::AtomicUsize) {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// One browser: sends the first prompt of a new chat and reads its answer stream to the end,
+/// counting what it sees. Returns every event.
+async fn answer_read_to_the_end(
+    address: String,
+    browser: reqwest::Client,
+    text: String,
+    seen: Arc<Seen>,
+) -> Vec<(String, serde_json::Value)> {
+    let page = browser
+        .get(format!("{address}/"))
+        .send()
+        .await
+        .expect("page");
+    let token = helpers::csrf_from_html(&page.text().await.expect("page")).expect("token");
+    let response = browser
+        .post(format!("{address}/api/chats"))
+        .header("x-csrf-token", token)
+        .json(&serde_json::json!({ "prompt": text, "model": "gpt-4o-mini" }))
+        .send()
+        .await
+        .expect("the prompt is taken");
+    assert_eq!(response.status(), 200);
+    let mut body = response.bytes_stream();
+    let (mut raw, mut counted) = (String::new(), 0);
+    while let Some(chunk) = body.next().await {
+        // A killed app ends the stream with an error: what was read is the answer.
+        let Ok(chunk) = chunk else { break };
+        raw.push_str(&String::from_utf8_lossy(&chunk));
+        // Only whole frames (a chunk may end inside one).
+        let events = parse_sse(&raw[..raw.rfind("\n\n").map_or(0, |end| end + 2)]);
+        for (name, _) in events.iter().skip(counted) {
+            match name.as_str() {
+                "delta" if !events[..counted].iter().any(|(n, _)| n == "delta") => {
+                    Seen::bump(&seen.writing)
+                }
+                "saving" => {
+                    Seen::bump(&seen.saving);
+                    Seen::bump(&seen.ended);
+                }
+                "done" => {
+                    if !events.iter().any(|(n, _)| n == "saving") {
+                        Seen::bump(&seen.ended);
+                    }
+                    Seen::bump(&seen.done);
+                }
+                _ => {}
+            }
+            counted += 1;
+        }
+    }
+    parse_sse(&raw[..raw.rfind("\n\n").map_or(0, |end| end + 2)])
+}
+
+/// A question whose echoed answer takes about `words × delay` to stream.
+fn long_question(n: usize) -> String {
+    format!(
+        "question {n}: what is the weather in Tashkent Samarkand Bukhara Khiva Namangan Andijan \
+         Fergana Nukus Termez Karshi Jizzakh Navoi Gulistan Urgench today and tomorrow"
+    )
+}
+
+/// `users` browsers, each streaming a long answer; once every answer has begun, MariaDB stops;
+/// returns when every answer has ended (saved before the stop, or kept as `saving`).
+async fn answers_cut_by_an_outage(
+    app: &TestApp,
+    database: &mut OwnMariaDb,
+    users: usize,
+) -> (
+    Arc<Seen>,
+    Vec<tokio::task::JoinHandle<Vec<(String, serde_json::Value)>>>,
+) {
+    let mut browsers = Vec::new();
+    for n in 0..users {
+        let browser = client();
+        let name = format!("outage{n}");
+        let response = app
+            .register_with(&browser, &name, &format!("{name}@example.com"), PASSWORD)
+            .await;
+        assert_eq!(response.status(), 303);
+        browsers.push(browser);
+    }
+    app.upstream.set_default_delay(200);
+    let seen = Arc::new(Seen::default());
+    let clients = browsers
+        .into_iter()
+        .enumerate()
+        .map(|(n, browser)| {
+            tokio::spawn(answer_read_to_the_end(
+                app.address.clone(),
+                browser,
+                long_question(n),
+                seen.clone(),
+            ))
+        })
+        .collect::<Vec<_>>();
+    wait_for(
+        "every answer has begun",
+        Duration::from_secs(120),
+        || async { Seen::count(&seen.writing) == users },
+    )
+    .await;
+    database.stop();
+    wait_until_none_left("every answer has ended", SAVE_STALL, || async {
+        users - Seen::count(&seen.ended)
+    })
+    .await;
+    (seen, clients)
+}
+
+/// What each chat's saved answer must be: the whole echo of its question, complete.
+async fn saved_answers_are_whole(pool: &MySqlPool, users: usize) -> Vec<String> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT q.content, a.content, a.status, a.chat_id FROM chat_history q \
+         JOIN chat_history a ON a.chat_id = q.chat_id AND a.`rank` = q.`rank` + 1 \
+         WHERE q.role = 'user' AND q.`rank` = 1",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("history");
+    assert_eq!(rows.len(), users, "one chat per user");
+    for (question, answer, status, chat) in &rows {
+        assert_eq!(status, "complete", "chat {chat}");
+        assert_eq!(answer, &format!("You said: {question}"), "chat {chat}");
+    }
+    rows.into_iter().map(|(_, _, _, chat)| chat).collect()
+}
+
+fn spooled(values: &HashMap<String, String>) -> usize {
+    let dir = Path::new(&values["FILES_DIR"]).join("answer-spool");
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+            .count()
+    })
+}
+
+#[actix_web::test]
+async fn mariadb_down_for_three_minutes_mid_answer_loses_no_answer_a_client_saw() {
+    let _turn = one_at_a_time().await;
+    let outage = Duration::from_secs(
+        std::env::var("FAULTS_OUTAGE_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(180),
+    );
+    let users = 20;
+    let mut database = OwnMariaDb::install();
+    database.start().await;
+    let scenario = Scenario::new(&database.url(), &[("EMAIL_VERIFICATION", "off")]).await;
+    let (mut served, app) = scenario.serve().await;
+
+    let (seen, clients) = answers_cut_by_an_outage(&app, &mut database, users).await;
+    let down = Instant::now();
+    let kept = Seen::count(&seen.saving);
+    assert!(kept > 0, "the outage caught answers before their save");
+    assert_eq!(
+        spooled(&scenario.values),
+        kept,
+        "each kept answer is on disk"
+    );
+    tokio::time::sleep(outage.saturating_sub(down.elapsed())).await;
+    assert!(
+        served.child.try_wait().expect("status").is_none(),
+        "the app outlived the outage"
+    );
+    assert_eq!(
+        Seen::count(&seen.done),
+        users - kept,
+        "no kept answer claimed to be saved while the database was down"
+    );
+    database.start().await;
+    let back = Instant::now();
+    wait_until_none_left("every kept answer saved", SAVE_STALL, || async {
+        users - Seen::count(&seen.done)
+    })
+    .await;
+    let saved_after = back.elapsed();
+
+    for client in clients {
+        let events = client.await.expect("the client ran");
+        let done = &events.iter().find(|(n, _)| n == "done").expect("done").1;
+        assert_eq!(done["status"], "complete");
+        assert!(
+            done["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("You said: question")),
+            "{done}"
+        );
+        if let Some((_, saving)) = events.iter().find(|(n, _)| n == "saving") {
+            assert_eq!(
+                saving["text"], done["text"],
+                "what the client saw is what was saved"
+            );
+        }
+    }
+    let pool = MySqlPool::connect(&format!("{}/{}", database.url(), scenario.db_name))
+        .await
+        .expect("database again");
+    assert_eq!(streaming_answers(&pool).await, 0);
+    let chats = saved_answers_are_whole(&pool, users).await;
+    assert_eq!(spooled(&scenario.values), 0, "the spool is empty again");
+    let answers: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM event WHERE event_type IN ('AnswerCompleted', 'AnswerFailed', 'AnswerStopped')",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count");
+    assert_eq!(answers as usize, users, "each answer saved exactly once");
+
+    // The chats go on.
+    app.upstream.set_default_delay(0);
+    let owner = client();
+    app.register_with(&owner, "after", "after@example.com", PASSWORD)
+        .await;
+    let next = app
+        .prompt_with(&owner, None, "after the outage", "gpt-4o-mini")
+        .await;
+    assert_eq!(next.done()["status"], "complete", "the app works again");
+    let verify = replay_verify(&database.url(), &scenario.db_name, served.dir.path());
+    assert!(verify.contains("All projections are identical"), "{verify}");
+    let panics = served.log().matches("panicked").count();
+    assert_eq!(panics, 0, "{}", served.log());
+    eprintln!(
+        "MariaDB down {:.0} s mid-answer under {users} streaming answers (every core busy): \
+         {kept} answers kept as 'saving…' (spooled), all {users} saved complete with their whole \
+         text {:.1} s after MariaDB was back, {} chats checked, replay --verify identical",
+        outage.as_secs_f64(),
+        saved_after.as_secs_f64(),
+        chats.len()
+    );
+    served.kill9();
+}
+
+#[actix_web::test]
+async fn an_app_killed_during_an_outage_saves_the_answers_it_kept_when_it_starts_again() {
+    let _turn = one_at_a_time().await;
+    let users = 5;
+    let mut database = OwnMariaDb::install();
+    database.start().await;
+    let scenario = Scenario::new(
+        &database.url(),
+        &[
+            ("EMAIL_VERIFICATION", "off"),
+            // The answers' instance is taken for dead at once: only the spool keeps them.
+            ("INSTANCE_DEAD_AFTER_SECS", "3"),
+        ],
+    )
+    .await;
+    let (mut served, app) = scenario.serve().await;
+    let (seen, clients) = answers_cut_by_an_outage(&app, &mut database, users).await;
+    let kept = Seen::count(&seen.saving);
+    assert!(kept > 0, "the outage caught answers before their save");
+    assert_eq!(
+        spooled(&scenario.values),
+        kept,
+        "each kept answer is on disk"
+    );
+    served.kill9();
+    for client in clients {
+        client.await.expect("the client ran");
+    }
+
+    database.start().await;
+    let (restarted, _app) = scenario.serve().await;
+    let started = Instant::now();
+    let pool = MySqlPool::connect(&format!("{}/{}", database.url(), scenario.db_name))
+        .await
+        .expect("database again");
+    wait_until_none_left("no answer left streaming", SAVE_STALL, || {
+        let pool = pool.clone();
+        async move { streaming_answers(&pool).await }
+    })
+    .await;
+    let settled_after = started.elapsed();
+    saved_answers_are_whole(&pool, users).await;
+    assert_eq!(spooled(&scenario.values), 0, "the spool is empty again");
+    let verify = replay_verify(&database.url(), &scenario.db_name, restarted.dir.path());
+    assert!(verify.contains("All projections are identical"), "{verify}");
+    eprintln!(
+        "app killed with {kept} of {users} answers kept during an outage: after MariaDB and the \
+         app were back, all {users} saved complete with their whole text within {:.1} s \
+         (INSTANCE_DEAD_AFTER_SECS=3: read from the spool before anything was failed)",
+        settled_after.as_secs_f64()
+    );
+}
+
+#[actix_web::test]
+async fn the_chat_page_says_saving_during_an_outage_and_shows_the_saved_answer_without_a_reload() {
+    let _turn = one_at_a_time().await;
+    let mut database = OwnMariaDb::install();
+    database.start().await;
+    let scenario = Scenario::new(&database.url(), &[("EMAIL_VERIFICATION", "off")]).await;
+    let (_served, app) = scenario.serve().await;
+    app.register_with(&client(), "dilnoza", "dilnoza@example.com", PASSWORD)
+        .await;
+    let browser = browser::Browser::start(1280, 900).await;
+    browser.log_in(&app.address, "dilnoza", PASSWORD).await;
+    app.upstream.set_default_delay(400);
+    browser.fill("#prompt", &long_question(1)).await;
+    browser.click("#send").await;
+    let answer = "document.querySelector('.message.assistant')";
+    browser
+        .wait_until(
+            &format!("{answer} && {answer}.textContent.includes('You said')"),
+            "the answer began",
+        )
+        .await;
+    database.stop();
+    browser
+        .wait_until(
+            "document.querySelector('.message-status.saving')",
+            "the bubble says it is not saved yet",
+        )
+        .await;
+    let notice = browser.text(".message-status.saving").await;
+    assert!(notice.starts_with("Saving"), "{notice}");
+    assert!(
+        browser
+            .text(".message.assistant .message-body")
+            .await
+            .ends_with("tomorrow"),
+        "the whole answer is shown while it waits"
+    );
+    browser.screenshot("70-answer-saving-during-outage").await;
+
+    database.start().await;
+    let saved = format!(
+        "{answer}.dataset.status === 'complete' && !document.querySelector('.message-status.saving')"
+    );
+    let deadline = Instant::now() + SAVE_STALL;
+    while browser.eval(&format!("return !!({saved});")).await != serde_json::json!(true) {
+        assert!(Instant::now() < deadline, "the saved answer was not shown");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        browser
+            .text(".message.assistant .message-body")
+            .await
+            .ends_with("tomorrow"),
+        "the saved answer, without a reload"
+    );
+    browser.screenshot("71-answer-saved-after-outage").await;
+    browser.close().await;
 }

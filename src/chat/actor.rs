@@ -12,13 +12,17 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::aggregate::{Chat, ChatCommand, ChatRuleError};
+use super::aggregate::{AnswerOutcome, Chat, ChatCommand, ChatRuleError};
+use super::events::AnswerRecord;
 use super::live::{Hub, Subscription};
-pub use super::messages::{Accepted, Execute, Follow, PromptKind, Snapshot, Stop, SubmitPrompt};
+pub use super::messages::{
+    Accepted, Execute, Follow, PromptKind, SettleLeftover, Snapshot, Stop, SubmitPrompt,
+};
+use super::spool::AnswerSpool;
 use crate::catalog::Catalog;
 use crate::clock::SharedClock;
 use crate::events::{AppendError, Metadata, RecordedEvent, Repository, RepositoryError};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg};
 use crate::registry::{Registered, Stopped};
 
 /// Everything a chat actor needs, cheap to clone for each new actor.
@@ -35,6 +39,8 @@ pub struct ChatDeps {
     pub system_prompt: String,
     /// Whether an upstream model improves a chat's title after the first answer.
     pub model_titles: bool,
+    /// Where answers wait on disk while the database cannot take them.
+    pub spool: AnswerSpool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +78,8 @@ pub(super) struct Live {
     pub(super) cancel: CancellationToken,
     pub(super) hub: Hub,
     pub(super) answer_id: u64,
+    /// The chat's sequence at the answer's `AnswerStarted` (what `SaveAnswer` names).
+    pub(super) started: u64,
     pub(super) lang: Lang,
 }
 
@@ -231,4 +239,73 @@ impl Handler<Follow> for ChatActor {
             .as_ref()
             .map(|live| (live.answer_id, live.hub.subscribe()))
     }
+}
+
+impl Handler<SettleLeftover> for ChatActor {
+    type Result = AtomicResponse<Self, Result<bool, ChatError>>;
+
+    fn handle(&mut self, _: SettleLeftover, _: &mut Self::Context) -> Self::Result {
+        if self.live.is_some() || self.accepting {
+            // A turn is behind the answer: it will save it.
+            return AtomicResponse::new(Box::pin(fut::ready(Ok(false))));
+        }
+        let (repository, chat_id) = (self.deps.repository.clone(), self.chat_id);
+        let (instance_id, spool, cached) = (
+            self.deps.instance_id,
+            self.deps.spool.clone(),
+            self.chat.take(),
+        );
+        let work = async move {
+            let chat = match cached {
+                Some(chat) => chat,
+                None => match repository.load(&chat_id.to_string()).await {
+                    Ok(chat) => chat,
+                    Err(error) => return (None, Err(ChatError::from(error))),
+                },
+            };
+            let Some(started) = chat
+                .answer_in_progress
+                .as_ref()
+                .filter(|a| a.instance_id == instance_id)
+                .map(|a| a.started)
+            else {
+                return (Some(chat), Ok(false));
+            };
+            let kept = match spool.waiting().await {
+                Ok(waiting) => waiting
+                    .into_iter()
+                    .find(|a| a.chat_id == chat_id && a.started == started),
+                Err(error) => {
+                    tracing::warn!(%chat_id, %error, "The answer spool cannot be read");
+                    None
+                }
+            };
+            let outcome = kept.as_ref().map_or_else(leftover_failure, |a| a.outcome());
+            let command = ChatCommand::SaveAnswer { started, outcome };
+            let (chat, result) =
+                execute(repository, chat_id, Some(chat), command, Metadata::system()).await;
+            if result.is_ok()
+                && let Some(kept) = &kept
+                && let Err(error) = spool.forget(chat_id, kept.started).await
+            {
+                tracing::warn!(%chat_id, %error, "Could not remove a saved answer from the spool");
+            }
+            (chat, result.map(|events| !events.is_empty()))
+        };
+        AtomicResponse::new(Box::pin(work.into_actor(self).map(
+            |(chat, result), actor, _| {
+                actor.chat = chat;
+                result
+            },
+        )))
+    }
+}
+
+/// An answer nobody is writing any more, with no saved copy: failed, in the user's words.
+fn leftover_failure() -> AnswerOutcome {
+    AnswerOutcome::Failed(AnswerRecord {
+        error: Some(Msg::new("llm-interrupted-restart").translate(Lang::En)),
+        finish_reason: Some("interrupted".into()),
+        ..Default::default()
+    })
 }

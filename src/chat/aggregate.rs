@@ -23,6 +23,9 @@ pub struct Message {
 pub struct AnswerInProgress {
     pub model: String,
     pub instance_id: Uuid,
+    /// The chat's sequence at its `AnswerStarted`: names this answer among the chat's answers,
+    /// so a late save of an earlier answer cannot settle a later one.
+    pub started: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -64,6 +67,12 @@ pub enum ChatCommand {
         instance_id: Uuid,
     },
     FinishAnswer(AnswerOutcome),
+    /// Saves the answer that started at sequence `started`; a no-op once it is saved (a retry
+    /// after an outage, a spooled copy read again), so an answer is saved exactly once.
+    SaveAnswer {
+        started: u64,
+        outcome: AnswerOutcome,
+    },
     /// Rewrite the prompt at `rank` (1-based) and have it answered: the conversation branches
     /// there (counted as a prompt, like `SendPrompt`).
     EditPrompt {
@@ -105,6 +114,31 @@ pub enum AnswerOutcome {
     Completed(AnswerRecord),
     Stopped(AnswerRecord),
     Failed(AnswerRecord),
+}
+
+impl AnswerOutcome {
+    fn into_event(self) -> ChatEvent {
+        match self {
+            AnswerOutcome::Completed(a) => ChatEvent::AnswerCompleted(a),
+            AnswerOutcome::Stopped(a) => ChatEvent::AnswerStopped(a),
+            AnswerOutcome::Failed(a) => ChatEvent::AnswerFailed(a),
+        }
+    }
+
+    /// How the message row names it.
+    pub fn status(&self) -> &'static str {
+        match self {
+            AnswerOutcome::Completed(_) => "complete",
+            AnswerOutcome::Stopped(_) => "stopped",
+            AnswerOutcome::Failed(_) => "failed",
+        }
+    }
+
+    pub fn record(&self) -> &AnswerRecord {
+        match self {
+            AnswerOutcome::Completed(a) | AnswerOutcome::Stopped(a) | AnswerOutcome::Failed(a) => a,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -173,6 +207,7 @@ impl Aggregate for Chat {
                 self.answer_in_progress = Some(AnswerInProgress {
                     model: model.clone(),
                     instance_id: *instance_id,
+                    started: self.sequence,
                 });
             }
             ChatEvent::AnswerCompleted(answer)
@@ -296,11 +331,14 @@ impl Aggregate for Chat {
                 if self.answer_in_progress.is_none() {
                     return Err(ChatRuleError::NoAnswerInProgress);
                 }
-                Ok(vec![match outcome {
-                    AnswerOutcome::Completed(a) => ChatEvent::AnswerCompleted(a),
-                    AnswerOutcome::Stopped(a) => ChatEvent::AnswerStopped(a),
-                    AnswerOutcome::Failed(a) => ChatEvent::AnswerFailed(a),
-                }])
+                Ok(vec![outcome.into_event()])
+            }
+            ChatCommand::SaveAnswer { started, outcome } => {
+                match &self.answer_in_progress {
+                    Some(answer) if answer.started == started => Ok(vec![outcome.into_event()]),
+                    // Saved already (or settled by recovery): nothing more to record.
+                    _ => Ok(Vec::new()),
+                }
             }
             ChatCommand::Regenerate { model, instance_id } => {
                 self.ensure_idle()?;

@@ -305,3 +305,68 @@ fn only_a_prompt_can_be_edited_and_an_edit_counts_toward_the_limit() {
         Err(ChatRuleError::Busy)
     );
 }
+
+fn answering() -> Vec<ChatEvent> {
+    let mut events = started();
+    events.truncate(3);
+    events
+}
+
+fn save(started: u64, text: &str) -> ChatCommand {
+    ChatCommand::SaveAnswer {
+        started,
+        outcome: AnswerOutcome::Completed(AnswerRecord {
+            text: text.into(),
+            model: MODEL.into(),
+            ..Default::default()
+        }),
+    }
+}
+
+#[test]
+fn an_answer_is_saved_once_however_often_its_save_is_retried() {
+    let chat = given(&answering());
+    let started = chat.answer_in_progress.as_ref().map(|a| a.started);
+    assert_eq!(
+        started,
+        Some(3),
+        "named by the sequence of its AnswerStarted"
+    );
+    let events = chat.handle(save(3, "Hello!")).unwrap();
+    assert!(matches!(&events[..], [ChatEvent::AnswerCompleted(a)] if a.text == "Hello!"));
+
+    let mut saved = answering();
+    saved.extend(events);
+    assert_eq!(
+        given(&saved).handle(save(3, "Hello!")),
+        Ok(Vec::new()),
+        "a second save (a retry whose first commit did land, a spooled copy) records nothing"
+    );
+}
+
+#[test]
+fn a_late_save_of_an_earlier_answer_does_not_settle_a_later_one() {
+    let mut events = answering();
+    events.push(ChatEvent::AnswerFailed(AnswerRecord::default()));
+    events.push(ChatEvent::UserMessageAppended {
+        text: "again".into(),
+        model: MODEL.into(),
+    });
+    events.push(ChatEvent::AnswerStarted {
+        model: MODEL.into(),
+        instance_id: Uuid::nil(),
+    });
+    let chat = given(&events);
+    assert_eq!(chat.handle(save(3, "old")), Ok(Vec::new()));
+    assert_eq!(chat.handle(save(6, "new")).map(|e| e.len()), Ok(1));
+}
+
+#[test]
+fn a_deleted_chat_takes_no_saved_answer() {
+    let mut events = answering();
+    events.push(ChatEvent::ChatDeleted);
+    assert_eq!(
+        given(&events).handle(save(3, "late")),
+        Err(ChatRuleError::NotFound)
+    );
+}

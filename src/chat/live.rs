@@ -16,6 +16,9 @@ pub enum LiveEvent {
     Delta { text: String },
     /// The passages a PDF model cites as `[Sn]`.
     Sources { model: String, sources: Vec<Source> },
+    /// The answer ended as `status` but the database cannot take it yet: it is kept (in memory
+    /// and on disk) and `Done` follows once it is saved.
+    Saving(AnswerSummary),
     /// The answer ended (saved as `status`).
     Done(AnswerSummary),
 }
@@ -37,11 +40,15 @@ pub struct AnswerSummary {
 pub struct Hub {
     text: Arc<Mutex<String>>,
     sender: broadcast::Sender<LiveEvent>,
+    /// Set while a finished answer waits for the database.
+    saving: Arc<Mutex<Option<AnswerSummary>>>,
 }
 
 /// What a new follower gets: the text so far, then every later event.
 pub struct Subscription {
     pub text_so_far: String,
+    /// The finished answer, when it is only waiting to be saved.
+    pub saving: Option<AnswerSummary>,
     pub events: broadcast::Receiver<LiveEvent>,
     /// The whole text, for a follower that fell behind and skipped events.
     full_text: Arc<Mutex<String>>,
@@ -61,6 +68,7 @@ impl Default for Hub {
         Hub {
             text: Arc::default(),
             sender: broadcast::channel(4096).0,
+            saving: Arc::default(),
         }
     }
 }
@@ -68,12 +76,19 @@ impl Default for Hub {
 impl Hub {
     pub fn subscribe(&self) -> Subscription {
         let text = self.text.lock().unwrap_or_else(|p| p.into_inner());
-        // Subscribing while holding the lock: no delta can fall between the copy and the feed.
+        let saving = self.saving.lock().unwrap_or_else(|p| p.into_inner());
+        // Subscribing while holding the locks: no event can fall between the copy and the feed.
         Subscription {
             text_so_far: text.clone(),
+            saving: saving.clone(),
             events: self.sender.subscribe(),
             full_text: self.text.clone(),
         }
+    }
+
+    /// The answer's text so far.
+    pub fn text(&self) -> String {
+        self.text.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn push_delta(&self, piece: &str) {
@@ -86,5 +101,13 @@ impl Hub {
 
     pub fn announce(&self, event: LiveEvent) {
         let _ = self.sender.send(event);
+    }
+
+    /// The answer is finished but not yet saved: followers are told, and so is anyone who
+    /// starts following later.
+    pub fn announce_saving(&self, summary: AnswerSummary) {
+        let mut saving = self.saving.lock().unwrap_or_else(|p| p.into_inner());
+        *saving = Some(summary.clone());
+        let _ = self.sender.send(LiveEvent::Saving(summary));
     }
 }

@@ -32,6 +32,12 @@ pub struct Stop;
 #[rtype(result = "Option<(u64, Subscription)>")]
 pub struct Follow;
 
+/// Settles this instance's answer left "streaming" with no turn behind it in this actor: from
+/// the spool when a copy waits there, else as failed. `Ok(true)` if it recorded something.
+#[derive(Clone, Message)]
+#[rtype(result = "Result<bool, ChatError>")]
+pub struct SettleLeftover;
+
 /// Which kind of prompt: the first of a new chat, a follow-up, a rewritten earlier prompt, or
 /// "regenerate the last answer".
 #[derive(Clone, Debug)]

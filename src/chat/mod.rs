@@ -11,6 +11,7 @@ mod messages;
 pub mod projection;
 pub mod recovery;
 pub mod service;
+pub mod spool;
 mod title;
 mod turn;
 

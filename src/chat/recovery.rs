@@ -1,14 +1,19 @@
-//! Answers left "streaming" by an app process that died (crash, restart) are saved as failed,
-//! so no chat stays stuck. Each instance beats every sixth of the window (at most every 10 s);
-//! an answer whose instance has not beaten for the window (`INSTANCE_DEAD_AFTER_SECS`, a minute
-//! by default) is abandoned.
+//! No chat stays stuck behind an answer nobody will save. At every beat (a sixth of the window,
+//! at most every 10 s; the first at start-up) each instance:
+//! 1. saves the answers other processes left in the spool (`spool.rs`: a process that ended
+//!    while the database was down), before it settles anything as failed;
+//! 2. saves as failed the answers left "streaming" by an instance that has not beaten for the
+//!    window (`INSTANCE_DEAD_AFTER_SECS`, a minute by default: a crash, a `kill -9`), unless a
+//!    spooled copy still waits for them;
+//! 3. settles its own answers left "streaming" with no turn behind them (`SettleLeftover`).
+use std::collections::HashSet;
 use std::time::Duration;
 
 use sqlx::MySqlPool;
 use uuid::Uuid;
 
 use super::Chats;
-use super::actor::Execute;
+use super::actor::{ChatError, Execute, SettleLeftover};
 use super::aggregate::{AnswerOutcome, ChatCommand};
 use super::events::AnswerRecord;
 use crate::clock::SharedClock;
@@ -46,11 +51,16 @@ pub async fn beat_and_recover(
 ) -> Result<usize, sqlx::Error> {
     let now = clock.now_utc();
     instances::heartbeat(pool, &instance_id.to_string(), now).await?;
+    let still_kept = save_spooled(chats, instance_id).await;
     let abandoned = instances::abandoned_answers(pool, now - dead_after).await?;
     for chat_id in &abandoned {
         let Ok(id) = Uuid::parse_str(chat_id) else {
             continue;
         };
+        if still_kept.contains(&id) {
+            tracing::info!(%chat_id, "An abandoned answer waits in the spool; not failing it");
+            continue;
+        }
         let record = AnswerRecord {
             error: Some(Msg::new("llm-interrupted-restart").translate(Lang::En)),
             finish_reason: Some("interrupted".into()),
@@ -66,6 +76,68 @@ pub async fn beat_and_recover(
             Err(error) => tracing::warn!(%chat_id, %error, "Could not reach the chat's actor"),
         }
     }
+    for chat_id in instances::streaming_answers_of(pool, &instance_id.to_string()).await? {
+        let Ok(id) = Uuid::parse_str(&chat_id) else {
+            continue;
+        };
+        match chats.send(id, SettleLeftover).await {
+            Ok(Ok(true)) => tracing::warn!(%chat_id, "Settled an answer no turn was writing"),
+            Ok(Ok(false)) => {}
+            Ok(Err(error)) => {
+                tracing::info!(%chat_id, %error, "Could not settle a leftover answer")
+            }
+            Err(error) => tracing::warn!(%chat_id, %error, "Could not reach the chat's actor"),
+        }
+    }
     instances::forget_before(pool, now - time::Duration::days(1)).await?;
     Ok(abandoned.len())
+}
+
+/// Saves the spooled answers of other processes (this one's own actors retry theirs); returns
+/// the chats whose answers still wait.
+async fn save_spooled(chats: &Chats, instance_id: Uuid) -> HashSet<Uuid> {
+    let spool = &chats.deps().spool;
+    let waiting = match spool.waiting().await {
+        Ok(waiting) => waiting,
+        Err(error) => {
+            tracing::error!(%error, "The answer spool cannot be read");
+            return HashSet::new();
+        }
+    };
+    let mut still_kept = HashSet::new();
+    for answer in waiting {
+        let chat_id = answer.chat_id;
+        if answer.instance_id == instance_id {
+            still_kept.insert(chat_id);
+            continue;
+        }
+        let save = Execute {
+            command: answer.command(),
+            metadata: Metadata::system(),
+        };
+        let settled = match chats.send(chat_id, save).await {
+            Ok(Ok(events)) => {
+                tracing::warn!(%chat_id, saved = !events.is_empty(), "Saved a spooled answer");
+                true
+            }
+            Ok(Err(ChatError::Rule(rule))) => {
+                tracing::warn!(%chat_id, %rule, "A spooled answer has no place to go");
+                true
+            }
+            Ok(Err(error)) => {
+                tracing::info!(%chat_id, %error, "A spooled answer cannot be saved yet");
+                false
+            }
+            Err(error) => {
+                tracing::warn!(%chat_id, %error, "Could not reach the chat's actor");
+                false
+            }
+        };
+        if !settled {
+            still_kept.insert(chat_id);
+        } else if let Err(error) = spool.forget(chat_id, answer.started).await {
+            tracing::warn!(%chat_id, %error, "Could not remove a saved answer from the spool");
+        }
+    }
+    still_kept
 }

@@ -1,13 +1,15 @@
 //! A turn of the conversation inside `ChatActor`: prompts wait in a queue; one is accepted (its
 //! `UserMessageAppended` + `AnswerStarted` appended, so the prompt is saved before any model is
 //! asked); its answer is written by a separate task into a `Hub`; only when that answer is saved
-//! does the next prompt start.
+//! does the next prompt start. An answer the database cannot take is kept (spooled to disk and
+//! retried) until it can: it is never dropped.
+use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
+use futures::FutureExt;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
 use super::actor::{ChatActor, ChatError, Live, Pending, execute};
 use super::aggregate::{AnswerOutcome, Chat, ChatCommand, Role as ChatRole};
@@ -15,9 +17,10 @@ use super::answer::{self, Ending, Written};
 use super::events::{AnswerRecord, TitleSource};
 use super::live::{AnswerSummary, Hub, LiveEvent};
 use super::messages::{Accepted, AnswerWritten, Execute, PromptKind, SubmitPrompt};
+use super::spool::SpooledAnswer;
 use super::title;
-use crate::events::{Metadata, RecordedEvent, Repository};
-use crate::llm::{ChatMessage, ChatRequest, Role};
+use crate::events::{Metadata, RecordedEvent};
+use crate::llm::{ChatMessage, ChatRequest, LlmError, Role};
 
 impl Handler<SubmitPrompt> for ChatActor {
     type Result = ResponseFuture<Result<Accepted, ChatError>>;
@@ -163,7 +166,26 @@ impl ChatActor {
         let addr = ctx.address();
         actix::spawn(async move {
             let written = match backend {
-                Ok(backend) => answer::write(backend, request, task_hub, task_cancel).await,
+                Ok(backend) => {
+                    let writing = answer::write(backend, request, task_hub.clone(), task_cancel);
+                    // Even a bug in a backend ends the turn (saved as failed with the text so
+                    // far), so the chat cannot stay blocked behind it.
+                    match AssertUnwindSafe(writing).catch_unwind().await {
+                        Ok(written) => written,
+                        Err(_) => {
+                            let error = LlmError::Interrupted("the answer task panicked".into());
+                            Written {
+                                record: AnswerRecord {
+                                    model,
+                                    text: task_hub.text(),
+                                    error: Some(error.to_string()),
+                                    ..Default::default()
+                                },
+                                ending: Ending::Failed(error),
+                            }
+                        }
+                    }
+                }
                 Err(error) => Written {
                     record: AnswerRecord {
                         model,
@@ -179,6 +201,10 @@ impl ChatActor {
             cancel,
             hub,
             answer_id,
+            started: chat
+                .answer_in_progress
+                .as_ref()
+                .map_or(chat.sequence, |a| a.started),
             lang: prompt.lang,
         });
         Accepted {
@@ -195,42 +221,153 @@ impl Handler<AnswerWritten> for ChatActor {
     type Result = ();
 
     fn handle(&mut self, AnswerWritten(written): AnswerWritten, ctx: &mut Self::Context) {
-        let Some(live) = self.live.take() else { return };
+        let Some(live) = &self.live else { return };
         let Written { mut record, ending } = written;
-        let (status, outcome) = match ending {
-            Ending::Completed => ("complete", AnswerOutcome::Completed(record.clone())),
-            Ending::Stopped => ("stopped", AnswerOutcome::Stopped(record.clone())),
+        let outcome = match ending {
+            Ending::Completed => AnswerOutcome::Completed(record),
+            Ending::Stopped => AnswerOutcome::Stopped(record),
             Ending::Failed(error) => {
                 record.error = Some(error.message().translate(live.lang));
-                ("failed", AnswerOutcome::Failed(record.clone()))
+                AnswerOutcome::Failed(record)
             }
         };
-        let repository = self.deps.repository.clone();
-        let (chat_id, chat) = (self.chat_id, self.chat.take());
-        let command = ChatCommand::FinishAnswer(outcome);
-        let work = save_answer(repository, chat_id, chat, command);
-        ctx.wait(work.into_actor(self).map(move |(chat, saved), actor, ctx| {
-            actor.chat = chat;
-            actor.last_active = Instant::now();
-            if let Err(error) = &saved {
-                tracing::error!(%chat_id, %error, "An answer could not be saved");
+        let command = ChatCommand::SaveAnswer {
+            started: live.started,
+            outcome: outcome.clone(),
+        };
+        let work = execute(
+            self.deps.repository.clone(),
+            self.chat_id,
+            self.chat.take(),
+            command,
+            Metadata::system(),
+        );
+        // The first attempt holds the mailbox (the usual case: a few milliseconds); if the
+        // database cannot take the answer, it is kept until it can, with the mailbox free.
+        ctx.wait(
+            work.into_actor(self)
+                .map(move |(chat, result), actor, ctx| {
+                    actor.chat = chat;
+                    match result {
+                        Ok(_) => actor.answer_saved(ctx, &outcome, true),
+                        Err(ChatError::Rule(rule)) => {
+                            tracing::info!(chat_id = %actor.chat_id, %rule, "The answer has no place to go");
+                            actor.answer_saved(ctx, &outcome, false)
+                        }
+                        Err(error) => actor.keep_until_saved(ctx, outcome, error),
+                    }
+                }),
+        );
+    }
+}
+
+impl ChatActor {
+    /// The answer is saved (or can never be: its chat is gone): followers get `Done`, the next
+    /// prompt may start.
+    fn answer_saved(&mut self, ctx: &mut Context<Self>, outcome: &AnswerOutcome, saved: bool) {
+        let Some(live) = self.live.take() else { return };
+        self.last_active = Instant::now();
+        let record = outcome.record();
+        if saved && matches!(outcome, AnswerOutcome::Completed(_)) {
+            self.improve_title(ctx, &record.model);
+        }
+        let status = if saved { outcome.status() } else { "failed" };
+        live.hub
+            .announce(LiveEvent::Done(summary(live.answer_id, status, record)));
+        self.pump(ctx);
+    }
+
+    /// The database could not take the answer: it goes to the spool on disk (so a restart of
+    /// this process cannot lose it either), followers see "saving…", and the save is retried
+    /// with back-off for as long as it takes, without holding the actor's mailbox. The next
+    /// prompt waits (`live` stays set), as it would behind an answer being written.
+    fn keep_until_saved(
+        &mut self,
+        ctx: &mut Context<Self>,
+        outcome: AnswerOutcome,
+        error: ChatError,
+    ) {
+        let Some(live) = &self.live else { return };
+        let chat_id = self.chat_id;
+        tracing::warn!(%chat_id, %error, "The answer cannot be saved yet; keeping it until it can");
+        let spooled = SpooledAnswer::new(chat_id, self.deps.instance_id, live.started, &outcome);
+        let saving = summary(live.answer_id, outcome.status(), outcome.record());
+        let (repository, spool, hub) = (
+            self.deps.repository.clone(),
+            self.deps.spool.clone(),
+            live.hub.clone(),
+        );
+        let work = async move {
+            if let Err(error) = spool.keep(&spooled).await {
+                tracing::error!(%chat_id, %error, "Could not spool the answer; it is kept in memory only");
             }
-            if saved.is_ok() && status == "complete" {
-                actor.improve_title(ctx, &record.model);
+            // Said once the copy is on disk: from now on nothing the user saw can be lost.
+            hub.announce_saving(saving);
+            let mut attempt = 0u32;
+            let (state, saved) = loop {
+                attempt += 1;
+                tokio::time::sleep(retry_delay(attempt)).await;
+                let (state, result) = execute(
+                    repository.clone(),
+                    chat_id,
+                    None,
+                    spooled.command(),
+                    Metadata::system(),
+                )
+                .await;
+                match result {
+                    Ok(_) => break (state, true),
+                    Err(ChatError::Rule(rule)) => {
+                        tracing::info!(%chat_id, %rule, "The kept answer has no place to go");
+                        break (state, false);
+                    }
+                    Err(error) if attempt.is_multiple_of(10) => {
+                        tracing::warn!(%chat_id, attempt, %error, "The answer still cannot be saved");
+                    }
+                    Err(_) => {}
+                }
+            };
+            if let Err(error) = spool.forget(chat_id, spooled.started).await {
+                // Harmless: read again later, its save records nothing the second time.
+                tracing::warn!(%chat_id, %error, "Could not remove a saved answer from the spool");
             }
-            live.hub.announce(LiveEvent::Done(AnswerSummary {
-                answer_id: live.answer_id,
-                status: if saved.is_ok() { status } else { "failed" },
-                model: record.model,
-                prompt_tokens: record.prompt_tokens,
-                completion_tokens: record.completion_tokens,
-                finish_reason: record.finish_reason,
-                error: record.error,
-                text: record.text,
-                sources: record.sources,
-            }));
-            actor.pump(ctx);
-        }));
+            tracing::info!(%chat_id, attempt, saved, "The kept answer is settled");
+            (state, saved)
+        };
+        ctx.spawn(
+            work.into_actor(self)
+                .map(move |(state, saved), actor, ctx| {
+                    // Another command may have run meanwhile: keep the newer state.
+                    if let Some(state) = state
+                        && actor
+                            .chat
+                            .as_ref()
+                            .is_none_or(|c| c.sequence <= state.sequence)
+                    {
+                        actor.chat = Some(state);
+                    }
+                    actor.answer_saved(ctx, &outcome, saved);
+                }),
+        );
+    }
+}
+
+/// 0.2 s, 0.4 s, … then every 3 s (each attempt may also wait up to the pool's acquire timeout).
+fn retry_delay(attempt: u32) -> Duration {
+    Duration::from_millis((200 * u64::from(attempt)).min(3_000))
+}
+
+fn summary(answer_id: u64, status: &'static str, record: &AnswerRecord) -> AnswerSummary {
+    AnswerSummary {
+        answer_id,
+        status,
+        model: record.model.clone(),
+        prompt_tokens: record.prompt_tokens,
+        completion_tokens: record.completion_tokens,
+        finish_reason: record.finish_reason.clone(),
+        error: record.error.clone(),
+        text: record.text.clone(),
+        sources: record.sources.clone(),
     }
 }
 
@@ -269,34 +406,4 @@ impl ChatActor {
             });
         });
     }
-}
-
-/// Saving an answer must survive a short database outage: retry a few times.
-async fn save_answer(
-    repository: Repository<Chat>,
-    chat_id: Uuid,
-    mut chat: Option<Chat>,
-    command: ChatCommand,
-) -> (Option<Chat>, Result<(), ChatError>) {
-    // The database may be restarting: keep trying for about a minute (an answer the user saw
-    // must not be lost, and a chat whose answer stays "streaming" cannot go on).
-    let mut last = Ok(());
-    for attempt in 0..20u64 {
-        let (state, result) = execute(
-            repository.clone(),
-            chat_id,
-            chat.take(),
-            command.clone(),
-            Metadata::system(),
-        )
-        .await;
-        chat = state;
-        match result {
-            Ok(_) => return (chat, Ok(())),
-            Err(ChatError::Rule(rule)) => return (chat, Err(rule.into())),
-            Err(error) => last = Err(error),
-        }
-        tokio::time::sleep(Duration::from_millis((200 * (attempt + 1)).min(3_000))).await;
-    }
-    (chat, last)
 }

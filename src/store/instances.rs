@@ -56,6 +56,16 @@ pub async fn abandoned_answers(
     .await
 }
 
+/// Chats with an answer "streaming" from the instance `id`.
+pub async fn streaming_answers_of(pool: &MySqlPool, id: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT chat_id FROM chat_history WHERE status = 'streaming' AND instance_id = ?",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+}
+
 pub async fn forget_before(pool: &MySqlPool, cutoff: PrimitiveDateTime) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM app_instance WHERE heartbeat_at < ?")
         .bind(cutoff)

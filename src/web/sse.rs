@@ -10,7 +10,7 @@ use futures::Stream;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::chat::live::{LiveEvent, Subscription};
+use crate::chat::live::{AnswerSummary, LiveEvent, Subscription};
 use crate::llm::Source;
 use crate::render;
 
@@ -59,19 +59,25 @@ impl State {
                 out.push(event("delta", &json!({ "text": text })));
                 self.html_if_due(&mut out);
             }
+            LiveEvent::Saving(summary) => out.push(summary_event("saving", &summary)),
             LiveEvent::Done(summary) => {
                 self.finished = true;
-                let mut data = serde_json::to_value(&summary).unwrap_or_default();
-                data["html"] = json!(render::answer(
-                    &summary.text,
-                    &summary.model,
-                    &summary.sources
-                ));
-                out.push(event("done", &data));
+                out.push(summary_event("done", &summary));
             }
         }
         out
     }
+}
+
+/// `done` (or `saving`: finished, waiting for the database) with the answer's final HTML.
+fn summary_event(name: &str, summary: &AnswerSummary) -> Bytes {
+    let mut data = serde_json::to_value(summary).unwrap_or_default();
+    data["html"] = json!(render::answer(
+        &summary.text,
+        &summary.model,
+        &summary.sources
+    ));
+    event(name, &data)
 }
 
 /// The SSE body: `opening` events first, then the live answer until it is done.
@@ -86,6 +92,9 @@ pub fn answer_stream(
             "reset",
             &json!({ "text": text, "html": render::markdown(&text) }),
         ));
+    }
+    if let Some(summary) = &subscription.saving {
+        opening.push(summary_event("saving", summary));
     }
     let state = State {
         opening,

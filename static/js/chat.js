@@ -293,6 +293,9 @@
           tail = null;
           scrollToBottom(false);
           break;
+        case "saving":
+          showSaving(article, data);
+          break;
         case "done":
           finishAnswer(article, data);
           break;
@@ -301,6 +304,23 @@
       }
       setSource(article, text);
     };
+  }
+
+  // The answer is finished but the server could not save it yet: show it as it will be saved,
+  // and say so; "done" follows once it is saved (finishAnswer removes the notice).
+  function showSaving(article, data) {
+    const body = article.querySelector(".message-body");
+    body.classList.remove("typing", "waiting");
+    body.innerHTML = data.html; // sanitised by the server
+    article.dataset.status = "saving";
+    setSource(article, data.text || "");
+    if (!article.querySelector(".message-status.saving")) {
+      const status = document.createElement("div");
+      status.className = "message-status saving";
+      status.setAttribute("role", "status");
+      status.textContent = label("Saving");
+      article.insertBefore(status, article.querySelector(".message-actions"));
+    }
   }
 
   function finishAnswer(article, data) {

@@ -5,6 +5,7 @@ use chatbot_factory::chat::Chats;
 use chatbot_factory::chat::actor::{ChatDeps, Execute, Snapshot};
 use chatbot_factory::chat::aggregate::ChatCommand;
 use chatbot_factory::chat::events::TitleSource;
+use chatbot_factory::chat::spool::AnswerSpool;
 use chatbot_factory::events::{Metadata, Repository};
 use uuid::Uuid;
 
@@ -22,6 +23,7 @@ async fn registry(app: &TestApp, idle: Duration) -> Chats {
         catalog,
         system_prompt: "test".into(),
         model_titles: false,
+        spool: AnswerSpool::new(&app.settings.server.files_dir),
     })
 }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, client, eventually, parse_sse, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, client, eventually, parse_sse, spawn_app, spawn_app_with};
 use crate::upstream::Reply;
 
 fn roles_and_contents(request: &Value) -> Vec<(String, String)> {
@@ -572,6 +572,7 @@ async fn an_answer_left_streaming_by_a_dead_instance_is_saved_as_failed() {
             .unwrap(),
         system_prompt: "x".into(),
         model_titles: false,
+        spool: chatbot_factory::chat::spool::AnswerSpool::new(&app.settings.server.files_dir),
     });
     let clock: chatbot_factory::clock::SharedClock = app.clock.clone();
     let fresh = chatbot_factory::chat::recovery::beat_and_recover(
@@ -604,6 +605,124 @@ async fn an_answer_left_streaming_by_a_dead_instance_is_saved_as_failed() {
         app.event_types(&chat.to_string()).await.last().unwrap(),
         "AnswerFailed"
     );
+}
+
+/// A chat whose answer is "streaming" from `instance`, and a chat registry of this test's own
+/// (instance `me`) to recover it with.
+async fn chat_left_streaming(
+    app: &TestApp,
+    user: &str,
+    instance: uuid::Uuid,
+    me: uuid::Uuid,
+) -> (uuid::Uuid, chatbot_factory::chat::Chats) {
+    use chatbot_factory::chat::events::ChatEvent;
+    use chatbot_factory::events::Metadata;
+    let user = uuid::Uuid::parse_str(&app.verified_user(user, PASSWORD).await).unwrap();
+    let chat = uuid::Uuid::now_v7();
+    let events = vec![
+        ChatEvent::ChatStarted {
+            user_id: user,
+            title: "x".into(),
+            model: "gpt-4o-mini".into(),
+        },
+        ChatEvent::UserMessageAppended {
+            text: "x".into(),
+            model: "gpt-4o-mini".into(),
+        },
+        ChatEvent::AnswerStarted {
+            model: "gpt-4o-mini".into(),
+            instance_id: instance,
+        },
+    ];
+    app.store()
+        .append(&chat.to_string(), 0, &events, &Metadata::system())
+        .await
+        .unwrap();
+    let chats = chatbot_factory::chat::Chats::start(chatbot_factory::chat::actor::ChatDeps {
+        repository: chatbot_factory::events::Repository::new(app.store()),
+        clock: app.clock.clone(),
+        idle_timeout: Duration::from_secs(60),
+        instance_id: me,
+        catalog: chatbot_factory::catalog::Catalog::load(app.store(), Default::default())
+            .await
+            .unwrap(),
+        system_prompt: "x".into(),
+        model_titles: false,
+        spool: chatbot_factory::chat::spool::AnswerSpool::new(&app.settings.server.files_dir),
+    });
+    (chat, chats)
+}
+
+#[actix_web::test]
+async fn a_spooled_answer_of_a_dead_instance_is_saved_whole_instead_of_failed() {
+    use chatbot_factory::chat::aggregate::AnswerOutcome;
+    use chatbot_factory::chat::events::AnswerRecord;
+    use chatbot_factory::chat::spool::{AnswerSpool, SpooledAnswer};
+    let app = spawn_app().await;
+    let (dead, me) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let (chat, chats) = chat_left_streaming(&app, "saodat", dead, me).await;
+    // The dead instance finished the answer during an outage and kept it on disk.
+    let spool = AnswerSpool::new(&app.settings.server.files_dir);
+    let record = AnswerRecord {
+        text: "Kept through the outage".into(),
+        model: "gpt-4o-mini".into(),
+        completion_tokens: 4,
+        ..Default::default()
+    };
+    let kept = SpooledAnswer::new(chat, dead, 3, &AnswerOutcome::Completed(record));
+    spool.keep(&kept).await.unwrap();
+    app.clock.advance(time::Duration::seconds(61));
+    let clock: chatbot_factory::clock::SharedClock = app.clock.clone();
+    for _ in 0..2 {
+        chatbot_factory::chat::recovery::beat_and_recover(
+            &app.pool,
+            &chats,
+            &clock,
+            me,
+            chatbot_factory::store::instances::DEAD_AFTER,
+        )
+        .await
+        .unwrap();
+    }
+    let history = app.history(&chat.to_string()).await;
+    assert_eq!(history[1].1, "Kept through the outage");
+    assert_eq!(history[1].2, "complete", "saved, not failed");
+    let types = app.event_types(&chat.to_string()).await;
+    assert_eq!(
+        types.iter().filter(|t| t.starts_with("Answer")).count(),
+        2,
+        "AnswerStarted and one save: {types:?}"
+    );
+    assert_eq!(types.last().unwrap(), "AnswerCompleted");
+    assert!(
+        spool.waiting().await.unwrap().is_empty(),
+        "the spool is empty"
+    );
+    app.assert_projections_match_the_log().await;
+}
+
+#[actix_web::test]
+async fn an_answer_this_instance_left_with_no_turn_behind_it_is_settled() {
+    let app = spawn_app().await;
+    let me = uuid::Uuid::now_v7();
+    let (chat, chats) = chat_left_streaming(&app, "tohir", me, me).await;
+    let clock: chatbot_factory::clock::SharedClock = app.clock.clone();
+    chatbot_factory::chat::recovery::beat_and_recover(
+        &app.pool,
+        &chats,
+        &clock,
+        me,
+        chatbot_factory::store::instances::DEAD_AFTER,
+    )
+    .await
+    .unwrap();
+    let history = app.history(&chat.to_string()).await;
+    assert_eq!(
+        history[1].2, "failed",
+        "a live instance settles its own leftovers"
+    );
+    let next = app.prompt(Some(&chat.to_string()), "still there?").await;
+    assert_eq!(next.done()["status"], "complete", "the chat is not blocked");
 }
 
 #[actix_web::test]

@@ -439,7 +439,7 @@ bot-color = Colour
 bot-description = Description
 bot-description-hint = Shown on the bot's page and in the model picker.
 bot-instructions = Instructions
-bot-instructions-hint = What the bot should do and how it should answer (up to { $max } characters). Only you can see them, also when the bot is shared.
+bot-instructions-hint = What the bot should do and how it should answer (up to { $max } characters). The bot's page never shows them.
 bot-base = Model
 bot-starters = Conversation starters
 bot-starters-hint = Up to four prompts shown on the bot's page; a click sends one.
@@ -450,7 +450,7 @@ bot-pdf-failed = could not be read
 bot-pdf-remove = Remove this PDF
 bot-pdf-hint = Optional: one PDF of up to { $mb } MB that the bot answers from. A new file replaces the old one.
 bot-sharing = Sharing
-bot-shared-text = Anyone with an account who has the link can chat with this bot. They see its name, description and starters, never its instructions or its PDF.
+bot-shared-text = Anyone with an account who has the link can chat with this bot. Its page shows its name, description and starters.
 bot-private-text = Only you can use this bot.
 bot-share = Share with anyone who has the link
 bot-unshare = Make private
@@ -487,3 +487,20 @@ admin-bots-none = No user has made a bot yet.
 admin-bot-disable = Disable
 admin-bot-enable = Enable
 admin-bot-reason = Reason shown to the owner
+
+# An answer finished while the database was unavailable (kept until it can be saved).
+answer-saving = Saving… The answer is kept and will be saved as soon as the database is back.
+
+# A PDF whose content asks for more work than one document may cost; a reading stopped.
+pdf-too-much-content = This PDF holds more than can be read: its content unpacks to too much data, text or font tables. Split it into smaller files, or save it again from another program.
+pdf-cancelled = Reading the PDF was stopped.
+
+# Shared bots: what their users can get out of the model; an answer cut off for repeating the instructions; "Export my data" limited.
+bot-shared-caution = Sharing is not secrecy: people who chat with a shared bot can talk the model into repeating its instructions and passages of its PDF. The bot is told not to, and an answer that repeats a long stretch of the instructions word for word is stopped, but a reworded or partial copy can still get out. Put nothing in the instructions or the PDF that its users must not read.
+bot-answer-withheld = This answer was stopped because it began to repeat the bot's instructions, which stay with the bot's owner.
+profile-export-limited = You can download your data { $limit } times an hour. Please try again in { $minutes } minute(s).
+
+# Fair use of bots: a PDF needs a verified address; bots made and PDFs given per hour.
+bot-pdf-verify-first = Verify your e-mail address before giving a bot a PDF: follow the link we sent you (your profile page can send it again).
+bot-creations-too-many = You can make { $max } bots an hour. Please try again in { $minutes } minute(s).
+bot-pdf-uploads-too-many = You can give bots { $max } PDFs an hour. Please try again in { $minutes } minute(s).

@@ -439,7 +439,7 @@ bot-color = Rang
 bot-description = Tavsif
 bot-description-hint = Bot sahifasida va model tanlash ro‘yxatida ko‘rinadi.
 bot-instructions = Ko‘rsatmalar
-bot-instructions-hint = Bot nima qilishi va qanday javob berishi kerak (ko‘pi bilan { $max } belgi). Ularni faqat siz ko‘rasiz, bot ulashilganda ham.
+bot-instructions-hint = Bot nima qilishi va qanday javob berishi kerak (ko‘pi bilan { $max } belgi). Bot sahifasida ular ko‘rsatilmaydi.
 bot-base = Model
 bot-starters = Boshlovchi savollar
 bot-starters-hint = Bot sahifasida ko‘rsatiladigan to‘rttagacha savol; bosilganda yuboriladi.
@@ -450,7 +450,7 @@ bot-pdf-failed = o‘qib bo‘lmadi
 bot-pdf-remove = Bu PDFni olib tashlash
 bot-pdf-hint = Ixtiyoriy: bot javob beradigan { $mb } MB gacha bitta PDF. Yangi fayl eskisining o‘rnini egallaydi.
 bot-sharing = Ulashish
-bot-shared-text = Havolasi bor har qanday ro‘yxatdan o‘tgan foydalanuvchi bu bot bilan suhbatlasha oladi. Ular nomi, tavsifi va boshlovchi savollarini ko‘radi, ko‘rsatmalari va PDF faylini hech qachon ko‘rmaydi.
+bot-shared-text = Havolasi bor har qanday ro‘yxatdan o‘tgan foydalanuvchi bu bot bilan suhbatlasha oladi. Bot sahifasida uning nomi, tavsifi va boshlovchi savollari ko‘rinadi.
 bot-private-text = Bu botdan faqat siz foydalana olasiz.
 bot-share = Havolasi borlar bilan ulashish
 bot-unshare = Shaxsiy qilish
@@ -487,3 +487,20 @@ admin-bots-none = Hali hech bir foydalanuvchi bot yaratmagan.
 admin-bot-disable = O‘chirib qo‘yish
 admin-bot-enable = Yoqish
 admin-bot-reason = Egasiga ko‘rsatiladigan sabab
+
+# An answer finished while the database was unavailable (kept until it can be saved).
+answer-saving = Saqlanmoqda… Javob yo‘qolmaydi: ma’lumotlar bazasi qaytishi bilan saqlanadi.
+
+# A PDF whose content asks for more work than one document may cost; a reading stopped.
+pdf-too-much-content = Bu PDF faylni o‘qib bo‘lmaydi: uning ichidagi ma’lumotlar, matn yoki shrift jadvallari ochilganda juda katta hajmga ega bo‘ladi. Faylni kichikroq qismlarga bo‘ling yoki boshqa dasturda qaytadan saqlang.
+pdf-cancelled = PDF faylni o‘qish to‘xtatildi.
+
+# Shared bots: what their users can get out of the model; an answer cut off for repeating the instructions; "Export my data" limited.
+bot-shared-caution = Ulashish sir saqlash degani emas: ulashilgan bot bilan suhbatlashganlar modelni uning ko‘rsatmalarini va PDF faylidan parchalarni takrorlashga ko‘ndirishi mumkin. Botga buni qilmaslik aytilgan, ko‘rsatmalarning uzun qismini so‘zma-so‘z takrorlayotgan javob to‘xtatiladi, ammo qayta aytilgan yoki qisman nusxa baribir chiqib ketishi mumkin. Ko‘rsatmalarga va PDF faylga foydalanuvchilari o‘qimasligi kerak bo‘lgan narsani yozmang.
+bot-answer-withheld = Bu javob to‘xtatildi: u bot ko‘rsatmalarini takrorlay boshladi, ko‘rsatmalar esa faqat bot egasiniki.
+profile-export-limited = Ma’lumotlaringizni soatiga { $limit } marta yuklab olishingiz mumkin. { $minutes } daqiqadan so‘ng qayta urinib ko‘ring.
+
+# Fair use of bots: a PDF needs a verified address; bots made and PDFs given per hour.
+bot-pdf-verify-first = Botga PDF berishdan oldin e-pochtangizni tasdiqlang: sizga yuborilgan havolani oching (profil sahifangizdan uni qayta yuborish mumkin).
+bot-creations-too-many = Soatiga { $max } ta bot yaratishingiz mumkin. { $minutes } daqiqadan so‘ng qayta urinib ko‘ring.
+bot-pdf-uploads-too-many = Botlarga soatiga { $max } ta PDF berishingiz mumkin. { $minutes } daqiqadan so‘ng qayta urinib ko‘ring.
