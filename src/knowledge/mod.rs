@@ -7,5 +7,8 @@ pub mod text;
 pub mod vectors;
 
 pub use chunk::{Chunk, ChunkConfig, chunk_pages};
-pub use pdf::{PageText, PdfError, PdfLimits, extract_pages, extract_pages_from_bytes};
+pub use pdf::{
+    Exhausted, PageText, PdfBudget, PdfError, PdfLimits, extract_pages, extract_pages_from_bytes,
+    extract_pages_until,
+};
 pub use text::normalize;

@@ -2,7 +2,9 @@
 //!
 //! Parsing is CPU-bound and lopdf is known to panic on some malformed files, so it runs on
 //! the blocking pool, inside `catch_unwind` (once for loading, once per page) and under a
-//! time limit. What comes out is checked before anyone embeds it: a scanned PDF has no text
+//! time limit. What a document may cost is counted while it is read ([`PdfBudget`]): the
+//! reading stops, with its reason, at the first limit crossed, when its time is up or when it
+//! is cancelled. What comes out is checked before anyone embeds it: a scanned PDF has no text
 //! layer, and a PDF whose fonts have no Unicode map gives replacement characters.
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -10,18 +12,23 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use lopdf::Document;
 use lopdf::xref::XrefRecovery;
+use lopdf::{Document, LoadOptions};
+use tokio_util::sync::CancellationToken;
 
 use crate::i18n::Msg;
 use crate::knowledge::text::normalize;
 
+mod budget;
+mod cmap;
 mod content;
 mod fonts;
 mod lines;
 mod matrix;
 mod unicode;
 
+use budget::{Budget, Stop};
+pub use budget::{Exhausted, PdfBudget};
 use fonts::FontCache;
 #[cfg(test)]
 mod tests;
@@ -31,9 +38,22 @@ mod tests;
 pub struct PdfLimits {
     pub max_pages: u32,
     pub max_bytes: u64,
-    /// For the whole extraction. The blocking thread is told to stop at the next page when
-    /// it runs out; loading the file cannot be interrupted.
+    /// For the whole extraction. The blocking thread is told to stop, and stops at its next
+    /// step (a content operation, a glyph, a font map entry); loading the file cannot be
+    /// interrupted (each stream lopdf decodes then is bounded by the budget).
     pub timeout: Duration,
+    pub budget: PdfBudget,
+}
+
+/// Chunks one page may give on average: with `MODEL_PDF_MAX_PAGES` this bounds what one
+/// document costs to embed. A dense page of small print gives about ten.
+pub const CHUNKS_PER_PAGE: usize = 16;
+
+impl PdfLimits {
+    /// The most chunks a document may be cut into.
+    pub fn max_chunks(&self) -> usize {
+        (self.max_pages as usize).saturating_mul(CHUNKS_PER_PAGE)
+    }
 }
 
 impl Default for PdfLimits {
@@ -42,6 +62,7 @@ impl Default for PdfLimits {
             max_pages: 2_000,
             max_bytes: 64 * 1024 * 1024,
             timeout: Duration::from_secs(120),
+            budget: PdfBudget::default(),
         }
     }
 }
@@ -76,6 +97,10 @@ pub enum PdfError {
     Garbled { bad: usize, chars: usize },
     #[error("reading the PDF took longer than {0:?}")]
     Timeout(Duration),
+    #[error("the PDF is too much to read: {}", .0.describe())]
+    TooMuchContent(Exhausted),
+    #[error("the reading was stopped")]
+    Cancelled,
 }
 
 impl PdfError {
@@ -92,6 +117,8 @@ impl PdfError {
             PdfError::NoText { .. } => "no_text",
             PdfError::Garbled { .. } => "garbled",
             PdfError::Timeout(_) => "timeout",
+            PdfError::TooMuchContent(_) => "too_much_content",
+            PdfError::Cancelled => "cancelled",
         }
     }
 
@@ -112,6 +139,8 @@ impl PdfError {
             PdfError::NoText { .. } => Msg::new("pdf-no-text"),
             PdfError::Garbled { .. } => Msg::new("pdf-garbled"),
             PdfError::Timeout(limit) => Msg::new("pdf-timeout").arg("seconds", limit.as_secs()),
+            PdfError::TooMuchContent(_) => Msg::new("pdf-too-much-content"),
+            PdfError::Cancelled => Msg::new("pdf-cancelled"),
         }
     }
 }
@@ -122,18 +151,35 @@ fn megabytes(bytes: u64) -> String {
 
 /// Reads the PDF at `path` (see [`extract_pages_from_bytes`]).
 pub async fn extract_pages(path: &Path, limits: PdfLimits) -> Result<Vec<PageText>, PdfError> {
+    extract_pages_until(path, limits, &CancellationToken::new()).await
+}
+
+/// Reads the PDF at `path` until `cancel` says stop (the model was deleted, its PDF replaced).
+pub async fn extract_pages_until(
+    path: &Path,
+    limits: PdfLimits,
+    cancel: &CancellationToken,
+) -> Result<Vec<PageText>, PdfError> {
     let unreadable = |e: std::io::Error| PdfError::Unreadable(e.to_string());
     let bytes = tokio::fs::metadata(path).await.map_err(unreadable)?.len();
     check_size(bytes, &limits)?;
     let pdf = tokio::fs::read(path).await.map_err(unreadable)?;
-    extract_pages_from_bytes(pdf, limits).await
+    read_bytes(pdf, limits, cancel).await
 }
 
 /// The text of every page, in order, empty pages included (they keep the numbering).
-#[tracing::instrument(name = "Extracting PDF text", skip_all, fields(bytes = pdf.len()))]
 pub async fn extract_pages_from_bytes(
     pdf: Vec<u8>,
     limits: PdfLimits,
+) -> Result<Vec<PageText>, PdfError> {
+    read_bytes(pdf, limits, &CancellationToken::new()).await
+}
+
+#[tracing::instrument(name = "Extracting PDF text", skip_all, fields(bytes = pdf.len()))]
+async fn read_bytes(
+    pdf: Vec<u8>,
+    limits: PdfLimits,
+    cancel: &CancellationToken,
 ) -> Result<Vec<PageText>, PdfError> {
     check_size(pdf.len() as u64, &limits)?;
     if !has_pdf_header(&pdf) {
@@ -141,22 +187,34 @@ pub async fn extract_pages_from_bytes(
     }
     let cancelled = Arc::new(AtomicBool::new(false));
     let span = tracing::Span::current();
-    let task = tokio::task::spawn_blocking({
+    let mut task = tokio::task::spawn_blocking({
         let cancelled = Arc::clone(&cancelled);
         move || span.in_scope(|| read_pdf(&pdf, limits, &cancelled))
     });
-    match tokio::time::timeout(limits.timeout, task).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(join_error)) => Err(PdfError::Malformed(format!(
-            "the reader stopped: {join_error}"
-        ))),
-        Err(_elapsed) => {
-            cancelled.store(true, Ordering::Relaxed);
-            tracing::warn!(timeout = ?limits.timeout, "PDF extraction timed out");
-            Err(PdfError::Timeout(limits.timeout))
+    let reason = tokio::select! {
+        joined = &mut task => {
+            return joined.unwrap_or_else(|join_error| {
+                Err(PdfError::Malformed(format!("the reader stopped: {join_error}")))
+            });
         }
+        () = tokio::time::sleep(limits.timeout) => {
+            tracing::warn!(timeout = ?limits.timeout, "PDF extraction timed out");
+            PdfError::Timeout(limits.timeout)
+        }
+        () = cancel.cancelled() => PdfError::Cancelled,
+    };
+    // The reader looks at `cancelled` at every step (a content operation, a glyph, a font map
+    // entry), so the thread stops at once and its memory goes with it; the answer waits for
+    // that. Loading the file cannot be interrupted: it is not waited for past a bound.
+    cancelled.store(true, Ordering::Relaxed);
+    if tokio::time::timeout(STOP_WAIT, task).await.is_err() {
+        tracing::warn!("the PDF reader is still loading the file; it stops when it is done");
     }
+    Err(reason)
 }
+
+/// How long a stopped reading is waited for.
+const STOP_WAIT: Duration = Duration::from_secs(5);
 
 fn check_size(bytes: u64, limits: &PdfLimits) -> Result<(), PdfError> {
     if bytes > limits.max_bytes {
@@ -181,7 +239,8 @@ fn read_pdf(
     limits: PdfLimits,
     cancelled: &AtomicBool,
 ) -> Result<Vec<PageText>, PdfError> {
-    let (doc, damaged) = load(pdf)?;
+    let budget = Budget::new(limits.budget, cancelled);
+    let (doc, damaged) = load(pdf, &limits.budget)?;
     let page_ids = doc.get_pages();
     let pages = u32::try_from(page_ids.len()).unwrap_or(u32::MAX);
     match pages {
@@ -193,17 +252,22 @@ fn read_pdf(
         }
         _ => {}
     }
-    let mut fonts = FontCache::new(&doc);
+    let mut fonts = FontCache::new(&doc, &budget);
     let mut stats = TextStats::default();
     let mut out = Vec::with_capacity(page_ids.len());
     for (&page, &id) in &page_ids {
-        if cancelled.load(Ordering::Relaxed) {
-            return Err(PdfError::Timeout(limits.timeout));
-        }
         let raw = guarded("reading a page", || {
-            content::page_text(&doc, id, &mut fonts)
+            content::page_text(&doc, id, &mut fonts, &budget)
         })
         .and_then(|read| read.map_err(|e| PdfError::Malformed(e.to_string())));
+        match budget.stop() {
+            Some(Stop::Cancelled) => return Err(PdfError::Cancelled),
+            Some(Stop::Exhausted(what)) => {
+                tracing::warn!(page, reason = what.describe(), "PDF over its budget");
+                return Err(PdfError::TooMuchContent(what));
+            }
+            None => {}
+        }
         let text = match raw {
             Ok(raw) => {
                 stats.add(&raw);
@@ -221,8 +285,15 @@ fn read_pdf(
 }
 
 /// The document, and whether its cross-reference table had to be rebuilt (a damaged file).
-fn load(pdf: &[u8]) -> Result<(Document, bool), PdfError> {
-    let doc = guarded("loading", || Document::load_mem(pdf))?.map_err(load_error)?;
+/// lopdf decodes object and cross-reference streams while loading, each within the budget of
+/// one stream.
+fn load(pdf: &[u8], budget: &PdfBudget) -> Result<(Document, bool), PdfError> {
+    let options = LoadOptions {
+        max_decompressed_size: Some(budget.stream_bytes),
+        ..LoadOptions::default()
+    };
+    let loaded = guarded("loading", || Document::load_mem_with_options(pdf, options))?;
+    let doc = loaded.map_err(load_error)?;
     // lopdf tries the empty user password itself; a file still encrypted needs a real one.
     if doc.is_encrypted() {
         return Err(PdfError::Encrypted);
@@ -246,6 +317,9 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, PdfError> {
 
 fn load_error(error: lopdf::Error) -> PdfError {
     use lopdf::Error;
+    if budget::is_over_limit(&error) {
+        return PdfError::TooMuchContent(Exhausted::StreamBytes);
+    }
     match error {
         Error::Decryption(_)
         | Error::InvalidPassword

@@ -10,7 +10,7 @@ use super::aggregate::Index;
 use super::messages::Progress;
 use super::runtime::Knowledge;
 use crate::knowledge::vectors::ChunkRow;
-use crate::knowledge::{ChunkConfig, chunk_pages, extract_pages};
+use crate::knowledge::{ChunkConfig, Exhausted, PdfError, chunk_pages, extract_pages_until};
 
 /// Texts embedded per call.
 const EMBED_BATCH: usize = 32;
@@ -71,7 +71,7 @@ async fn build(
 ) -> Result<Index, Failure> {
     report(progress, "reading", 0, 0);
     let path = knowledge.source_path(id);
-    let pages = extract_pages(&path, knowledge.limits)
+    let pages = extract_pages_until(&path, knowledge.limits, cancel)
         .await
         .map_err(|e| Failure::new(e.code(), e))?;
     let page_count = pages.len();
@@ -80,6 +80,14 @@ async fn build(
         .map_err(|e| Failure::new("internal", e))?;
     if chunks.is_empty() {
         return Err(Failure::new("no_text", "no page has text"));
+    }
+    // Every chunk is embedded (hours on the local model, money with OpenAI's): the setting
+    // that bounds the pages bounds the chunks too.
+    let max_chunks = knowledge.limits.max_chunks();
+    if chunks.len() > max_chunks {
+        let error = PdfError::TooMuchContent(Exhausted::Chunks);
+        tracing::warn!(%id, chunks = chunks.len(), max_chunks, "Too many chunks to embed");
+        return Err(Failure::new(error.code(), error));
     }
     let embedder = knowledge
         .embedder()

@@ -19,6 +19,7 @@ mod hardening;
 mod i18n;
 mod local_model;
 mod pdf_models;
+mod pdf_safety;
 mod pdf_ui;
 mod replay;
 mod robustness;

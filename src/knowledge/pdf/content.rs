@@ -11,29 +11,48 @@
 use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
+use super::budget::Budget;
 use super::fonts::FontCache;
 use super::lines::{PageLines, Pen};
 use super::matrix::Matrix;
 
-/// Decompressed content allowed for one page (all its streams and forms together).
-pub(super) const MAX_CONTENT_BYTES: usize = 64 << 20;
 const MAX_FORM_DEPTH: u32 = 8;
 /// Forms drawn per page (a form drawn from a form drawn from a form can multiply).
 const MAX_FORMS: u32 = 1_000;
 const MAX_SAVED_STATES: usize = 256;
 
-/// The page's text: lines separated by `\n`, paragraphs by a blank line.
-pub(super) fn page_text<'a>(
+/// The page's text: lines separated by `\n`, paragraphs by a blank line. What it costs is
+/// charged to `budget`; once that runs out the walk stops, and the caller asks it why.
+pub(super) fn page_text<'a, 'b>(
     doc: &'a Document,
     page_id: ObjectId,
-    fonts: &mut FontCache<'a>,
+    fonts: &mut FontCache<'a, 'b>,
+    budget: &'b Budget<'b>,
 ) -> lopdf::Result<String> {
-    let content = doc.get_page_content_with_limit(page_id, MAX_CONTENT_BYTES)?;
+    budget.start_page();
+    let content = page_content(doc, page_id, budget);
     let resources = Resources::of_page(doc, page_id)?;
-    let mut walker = Walker::new(doc, fonts);
-    walker.content_budget = MAX_CONTENT_BYTES.saturating_sub(content.len());
+    let mut walker = Walker::new(doc, fonts, budget);
     walker.run(&content, &resources, 0);
     Ok(walker.page.text())
+}
+
+/// The page's content streams, decoded within the budget, one after another. A stream whose
+/// filter fails is taken as it is, as lopdf and viewers do (some are not compressed at all).
+fn page_content(doc: &Document, page_id: ObjectId, budget: &Budget) -> Vec<u8> {
+    let mut content = Vec::new();
+    for id in doc.get_page_contents(page_id) {
+        let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else {
+            continue;
+        };
+        match budget.decode(stream) {
+            Some(decoded) => content.extend_from_slice(&decoded),
+            None if budget.stopped() => break,
+            None => content.extend_from_slice(&stream.content),
+        }
+        content.push(b'\n');
+    }
+    content
 }
 
 /// The fonts and XObjects a content stream can name.
@@ -91,24 +110,24 @@ struct GraphicsState {
     font_size: f32,
 }
 
-struct Walker<'a, 'f> {
+struct Walker<'a, 'b, 'f> {
     doc: &'a Document,
-    fonts: &'f mut FontCache<'a>,
+    fonts: &'f mut FontCache<'a, 'b>,
+    budget: &'b Budget<'b>,
     state: GraphicsState,
     saved: Vec<GraphicsState>,
     text_matrix: Matrix,
     line_matrix: Matrix,
     page: PageLines,
     forms_drawn: u32,
-    /// Decompressed bytes the page's forms may still use.
-    content_budget: usize,
 }
 
-impl<'a, 'f> Walker<'a, 'f> {
-    fn new(doc: &'a Document, fonts: &'f mut FontCache<'a>) -> Self {
+impl<'a, 'b, 'f> Walker<'a, 'b, 'f> {
+    fn new(doc: &'a Document, fonts: &'f mut FontCache<'a, 'b>, budget: &'b Budget<'b>) -> Self {
         Walker {
             doc,
             fonts,
+            budget,
             state: GraphicsState {
                 ctm: Matrix::IDENTITY,
                 char_spacing: 0.0,
@@ -123,12 +142,14 @@ impl<'a, 'f> Walker<'a, 'f> {
             line_matrix: Matrix::IDENTITY,
             page: PageLines::new(),
             forms_drawn: 0,
-            content_budget: 0,
         }
     }
 
     fn run(&mut self, content: &[u8], resources: &Resources<'a>, depth: u32) {
         for operation in Content::decode_iter(content) {
+            if self.budget.stopped() {
+                return;
+            }
             match operation {
                 Ok(operation) => self.apply(&operation, resources, depth),
                 Err(error) => {
@@ -244,6 +265,9 @@ impl<'a, 'f> Walker<'a, 'f> {
         };
         let (size, scale) = (self.state.font_size, self.state.horizontal_scale);
         for code in font.codes(bytes) {
+            if !self.budget.char_drawn() {
+                return;
+            }
             let start = pen_at(self.text_matrix, &self.state);
             let width = font.advance(code) * size * scale;
             self.text_matrix = Matrix::translate(width, 0.0).then(self.text_matrix);
@@ -272,14 +296,9 @@ impl<'a, 'f> Walker<'a, 'f> {
         };
         // Counted before reading: a form that fails to decode costs work too.
         self.forms_drawn += 1;
-        let content = match form.get_plain_content_with_limit(self.content_budget) {
-            Ok(content) => content,
-            Err(error) => {
-                tracing::debug!(%error, "unreadable form XObject");
-                return;
-            }
+        let Some(content) = self.budget.decode(form) else {
+            return;
         };
-        self.content_budget = self.content_budget.saturating_sub(content.len());
         let inner = Resources::of_form(doc, &form.dict, resources);
         let matrix = form
             .dict

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use lopdf::{Dictionary, Document, Object};
 
+use super::budget::Budget;
 use super::unicode::TextDecoder;
 
 /// Glyph widths are in thousandths of the font size, except in Type3 fonts (`FontMatrix`).
@@ -13,17 +14,19 @@ const UNKNOWN_WIDTH: f32 = 500.0;
 
 /// The fonts met so far in one document, loaded once (a `ToUnicode` map is parsed once, not
 /// on every page that uses the font).
-pub(super) struct FontCache<'a> {
+pub(super) struct FontCache<'a, 'b> {
     doc: &'a Document,
+    budget: &'b Budget<'b>,
     fonts: Vec<Font<'a>>,
     /// Fonts are told apart by their dictionary: the same object wherever it is named.
     by_dict: HashMap<*const Dictionary, usize>,
 }
 
-impl<'a> FontCache<'a> {
-    pub(super) fn new(doc: &'a Document) -> Self {
+impl<'a, 'b> FontCache<'a, 'b> {
+    pub(super) fn new(doc: &'a Document, budget: &'b Budget<'b>) -> Self {
         FontCache {
             doc,
+            budget,
             fonts: Vec::new(),
             by_dict: HashMap::new(),
         }
@@ -31,12 +34,12 @@ impl<'a> FontCache<'a> {
 
     /// The font's index, loading it on first use.
     pub(super) fn index(&mut self, dict: &'a Dictionary) -> usize {
-        let (doc, fonts) = (self.doc, &mut self.fonts);
+        let (doc, fonts, budget) = (self.doc, &mut self.fonts, self.budget);
         *self
             .by_dict
             .entry(std::ptr::from_ref(dict))
             .or_insert_with(|| {
-                fonts.push(Font::load(doc, dict));
+                fonts.push(Font::load(doc, dict, budget));
                 fonts.len() - 1
             })
     }
@@ -68,12 +71,12 @@ enum Widths {
 }
 
 impl<'a> Font<'a> {
-    fn load(doc: &'a Document, dict: &'a Dictionary) -> Font<'a> {
+    fn load(doc: &'a Document, dict: &'a Dictionary, budget: &Budget) -> Font<'a> {
         let subtype = dict.get(b"Subtype").and_then(Object::as_name).ok();
         let two_byte = subtype == Some(b"Type0".as_slice());
-        let text = TextDecoder::load(doc, dict, two_byte);
+        let text = TextDecoder::load(doc, dict, two_byte, budget);
         let widths = if two_byte {
-            cid_widths(doc, dict)
+            cid_widths(doc, dict, budget)
         } else {
             simple_widths(doc, dict)
         };
@@ -162,8 +165,10 @@ fn simple_widths(doc: &Document, dict: &Dictionary) -> Widths {
 }
 
 /// `W` of the descendant CIDFont: `c [w1 w2 ...]` or `c_first c_last w`. Codes are taken
-/// as CIDs (true of Identity-H, the encoding nearly all generators use).
-fn cid_widths(doc: &Document, dict: &Dictionary) -> Widths {
+/// as CIDs (true of Identity-H, the encoding nearly all generators use). Every width listed
+/// is charged to the budget: `0 65535 1` is 65,536 of them, and a font may say it again and
+/// again.
+fn cid_widths(doc: &Document, dict: &Dictionary, budget: &Budget) -> Widths {
     let descendant = array(doc, dict, b"DescendantFonts")
         .and_then(|list| list.first())
         .and_then(|o| doc.dereference(o).ok())
@@ -177,10 +182,16 @@ fn cid_widths(doc: &Document, dict: &Dictionary) -> Widths {
     let mut items = list.map(|l| l.as_slice()).unwrap_or_default().iter();
     // A hostile W could list billions of CIDs in one range; real fonts have < 65,536 glyphs.
     const MAX_CID: f32 = 65_535.0;
+    let mut listed = 0usize;
     while let Some(first) = items.next().and_then(|o| number(doc, o)) {
         let Some(next) = items.next() else { break };
         let first = first.clamp(0.0, MAX_CID) as u32;
         if let Ok((_, Object::Array(run))) = doc.dereference(next) {
+            let count = run.len().min((MAX_CID as u32 - first) as usize + 1);
+            listed = listed.saturating_add(count);
+            if !budget.font_entries(count, listed) {
+                break;
+            }
             let cids = first..=MAX_CID as u32;
             for (cid, w) in cids.zip(run) {
                 widths.insert(cid, number(doc, w).unwrap_or(default));
@@ -190,6 +201,11 @@ fn cid_widths(doc: &Document, dict: &Dictionary) -> Widths {
             let Some(w) = items.next().and_then(|o| number(doc, o)) else {
                 break;
             };
+            let count = (last + 1).saturating_sub(first) as usize;
+            listed = listed.saturating_add(count);
+            if !budget.font_entries(count, listed) {
+                break;
+            }
             for cid in first..=last {
                 widths.insert(cid, w);
             }

@@ -8,6 +8,8 @@ use crate::i18n::Lang;
 use crate::knowledge::chunk::{ChunkConfig, chunk_pages};
 
 mod hand_made;
+mod hostile;
+mod hostile_pdfs;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pdfs")).join(name)
@@ -148,6 +150,7 @@ async fn gropdf_lines_hyphenation_and_ligatures_are_recovered() {
 #[tokio::test]
 async fn bad_files_give_their_reason() {
     assert_eq!(code_of("encrypted.pdf").await, "encrypted");
+    assert_eq!(code_of("encrypted-aes128.pdf").await, "encrypted");
     assert_eq!(code_of("scanned.pdf").await, "no_text");
     assert_eq!(code_of("truncated.pdf").await, "malformed");
     assert_eq!(code_of("not-a-pdf.pdf").await, "not_pdf");
@@ -168,6 +171,7 @@ async fn limits_are_enforced() {
         max_pages,
         max_bytes,
         timeout,
+        budget: PdfBudget::default(),
     };
     let minute = Duration::from_secs(60);
 
@@ -256,6 +260,8 @@ fn every_error_has_a_distinct_code_and_a_translated_message() {
             chars: 100,
         },
         PdfError::Timeout(Duration::from_secs(120)),
+        PdfError::TooMuchContent(Exhausted::DocumentBytes),
+        PdfError::Cancelled,
     ];
     let mut codes: Vec<_> = errors.iter().map(PdfError::code).collect();
     codes.sort_unstable();

@@ -12,12 +12,16 @@
 //!
 //! U+FFFD is what the quality check counts to call a PDF garbled.
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use lopdf::{Dictionary, Document, Encoding, Object};
 
+use super::budget::Budget;
+use super::cmap::ToUnicode;
+
 pub(super) struct TextDecoder<'a> {
-    /// The font's `ToUnicode` map (always `Encoding::UnicodeMapEncoding`).
-    to_unicode: Option<Encoding<'a>>,
+    /// The font's `ToUnicode` map.
+    to_unicode: Option<ToUnicode>,
     /// From `/Encoding`; `None` when the codes cannot be mapped that way.
     encoding: Option<Encoding<'a>>,
     /// One-byte codes whose `/Differences` entry lopdf could not read, and their text
@@ -26,9 +30,14 @@ pub(super) struct TextDecoder<'a> {
 }
 
 impl<'a> TextDecoder<'a> {
-    pub(super) fn load(doc: &'a Document, font: &'a Dictionary, two_byte: bool) -> Self {
-        let to_unicode = to_unicode(doc, font);
-        let encoding = match font.get_font_encoding(doc) {
+    pub(super) fn load(
+        doc: &'a Document,
+        font: &'a Dictionary,
+        two_byte: bool,
+        budget: &Budget,
+    ) -> Self {
+        let to_unicode = to_unicode(doc, font, budget);
+        let encoding = match font_encoding(doc, font) {
             Ok(Encoding::OneByteEncoding(_)) if two_byte => None,
             // Encodings lopdf cannot decode fail in `write_to_string`: U+FFFD as well.
             Ok(encoding) => Some(encoding),
@@ -49,7 +58,7 @@ impl<'a> TextDecoder<'a> {
     }
 
     pub(super) fn decode(&self, code: &[u8], out: &mut String) {
-        if let Some(Encoding::UnicodeMapEncoding(map)) = &self.to_unicode {
+        if let Some(map) = &self.to_unicode {
             let value = code.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
             // The code's own width first, then the other one.
             let widths: [u8; 2] = if code.len() == 1 { [1, 2] } else { [2, 1] };
@@ -78,17 +87,49 @@ impl<'a> TextDecoder<'a> {
     }
 }
 
-/// The font's `ToUnicode` map, if it has a readable one.
-fn to_unicode<'a>(doc: &'a Document, font: &Dictionary) -> Option<Encoding<'a>> {
-    let map = font.get(b"ToUnicode").ok()?;
-    // lopdf reads `ToUnicode` only when there is no `/Encoding`: ask about a font without.
-    let mut only_map = Dictionary::new();
-    only_map.set("Type", Object::Name(b"Font".to_vec()));
-    only_map.set("ToUnicode", map.clone());
-    match only_map.get_font_encoding(doc) {
-        // The map is owned: it outlives the dictionary it was read through.
-        Ok(Encoding::UnicodeMapEncoding(map)) => Some(Encoding::UnicodeMapEncoding(map)),
-        _ => None,
+/// The font's `ToUnicode` map, if it has a readable one (its stream decoded within the
+/// budget, its entries charged to it).
+fn to_unicode(doc: &Document, font: &Dictionary, budget: &Budget) -> Option<ToUnicode> {
+    let stream = font
+        .get_deref(b"ToUnicode", doc)
+        .and_then(Object::as_stream)
+        .ok()?;
+    let cmap = budget.decode(stream)?;
+    ToUnicode::parse(&cmap, budget)
+}
+
+/// A font with no `/Encoding`, for [`font_encoding`].
+static STANDARD_FONT: LazyLock<Dictionary> = LazyLock::new(|| {
+    let mut font = Dictionary::new();
+    font.set("Type", Object::Name(b"Font".to_vec()));
+    font.set("Encoding", Object::Name(b"StandardEncoding".to_vec()));
+    font
+});
+
+/// The font's `/Encoding` as lopdf reads it, except that lopdf is never let near the
+/// `ToUnicode` stream: it reads that stream for a font without `/Encoding` or with an
+/// `Identity-H`/`Identity-V` one, without a budget, and expands its ranges one code at a time.
+/// Such a font's codes mean nothing without its `ToUnicode` map, which [`to_unicode`] reads.
+fn font_encoding<'a>(doc: &'a Document, font: &'a Dictionary) -> lopdf::Result<Encoding<'a>> {
+    let Ok(mut encoding) = font.get(b"Encoding") else {
+        return STANDARD_FONT.get_font_encoding(doc);
+    };
+    for _ in 0..8 {
+        match encoding {
+            Object::Reference(id) => encoding = doc.get_object(*id)?,
+            _ => break,
+        }
+    }
+    let base = match encoding {
+        Object::Dictionary(dict) => dict.get(b"BaseEncoding").ok(),
+        other => Some(other),
+    };
+    match base.and_then(|o| o.as_name().ok()) {
+        Some(b"Identity-H" | b"Identity-V") => Err(lopdf::Error::Unimplemented(
+            "identity encoding without a map",
+        )),
+        // No stream is read on this path: a limit of 0 keeps it so.
+        _ => font.get_font_encoding_with_limit(doc, 0),
     }
 }
 

@@ -32,7 +32,7 @@ fn hand_made_pdf(objects: &[&[u8]]) -> Vec<u8> {
     pdf
 }
 
-fn stream(content: &[u8]) -> Vec<u8> {
+pub(super) fn stream(content: &[u8]) -> Vec<u8> {
     stream_with("", content)
 }
 
@@ -44,7 +44,7 @@ fn stream_with(entries: &str, content: &[u8]) -> Vec<u8> {
 }
 
 /// One page showing `content` with font /F1 = object 5.
-fn one_page_pdf(font: &[u8], content: &[u8], extra: &[&[u8]]) -> Vec<u8> {
+pub(super) fn one_page_pdf(font: &[u8], content: &[u8], extra: &[&[u8]]) -> Vec<u8> {
     let page_content = stream(content);
     let mut objects: Vec<&[u8]> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>",

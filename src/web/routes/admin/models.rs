@@ -82,6 +82,7 @@ fn failure_message_id(code: &str) -> &'static str {
         "no_text" => "pdf-no-text",
         "garbled" => "pdf-garbled",
         "timeout" => "pdf-timeout-short",
+        "too_much_content" => "pdf-too-much-content",
         "embedder" => "pdf-embedder",
         _ => "pdf-internal",
     }
