@@ -8,6 +8,7 @@ pub mod backend;
 pub mod details;
 pub mod events;
 pub mod fold;
+pub mod leak;
 pub mod projection;
 pub mod service;
 

@@ -115,6 +115,9 @@ pub enum LlmError {
     Unavailable(String),
     #[error("the answer stream broke off: {0}")]
     Interrupted(String),
+    /// A bot's answer began to repeat its instructions word for word (`bots::leak`).
+    #[error("the answer repeated the bot's instructions")]
+    Withheld,
 }
 
 impl LlmError {
@@ -131,6 +134,7 @@ impl LlmError {
             LlmError::Upstream { status, .. } => Msg::new("llm-upstream").arg("status", status),
             LlmError::Unavailable(reason) => Msg::new("llm-unavailable").arg("reason", reason),
             LlmError::Interrupted(_) => Msg::new("llm-interrupted"),
+            LlmError::Withheld => Msg::new("bot-answer-withheld"),
         }
     }
 }

@@ -52,7 +52,11 @@ impl ChatBackend for PdfBackend {
                 })
                 .collect();
             let grounded = grounded_request(request, &model, &hits);
-            let answer = base.stream(grounded).await?;
+            let mut answer = base.stream(grounded).await?;
+            if model.bot.is_some() {
+                // A bot's instructions stay its owner's (see `bots::leak`).
+                answer = crate::bots::leak::guard(answer, &model.instructions);
+            }
             let head = futures::stream::once(async move {
                 Ok(StreamItem::Sources {
                     sources,

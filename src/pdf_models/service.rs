@@ -109,6 +109,13 @@ impl From<ModelError> for AppError {
     }
 }
 
+/// Who asks for a model's PDF.
+#[derive(Clone, Copy, Debug)]
+pub enum Reader {
+    Admin,
+    User(Uuid),
+}
+
 #[derive(Clone)]
 pub struct PdfModels {
     actors: ModelActors,
@@ -252,10 +259,18 @@ impl PdfModels {
         Ok(self.summary(id.as_uuid(), &model, progress, dates))
     }
 
-    /// The PDF of a model users may read: launched and ready (the admin: any existing model).
-    pub fn source_pdf(&self, id: PdfModelId, admin: bool) -> Option<(PathBuf, String)> {
+    /// The PDF of a model `reader` may read: a site model launched and ready (the admin: any
+    /// existing site model); a bot's knowledge only for the bot's owner and the users the
+    /// catalog offers the bot to.
+    pub fn source_pdf(&self, id: PdfModelId, reader: Reader) -> Option<(PathBuf, String)> {
         let model = self.existing(id).ok()?;
-        if !admin && !model.answerable() {
+        let allowed = match (reader, model.bot) {
+            (Reader::Admin, None) => true,
+            (Reader::User(_), None) => model.answerable(),
+            (Reader::Admin, Some(_)) => false,
+            (Reader::User(user), Some(bot)) => self.bot_usable_by(bot, user),
+        };
+        if !allowed {
             return None;
         }
         let name = model
@@ -264,6 +279,23 @@ impl PdfModels {
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "source.pdf".into());
         Some((self.knowledge().source_path(id.as_uuid()), name))
+    }
+
+    fn bot_usable_by(&self, bot: Uuid, user: Uuid) -> bool {
+        self.catalog.bot(bot).is_some_and(|b| b.owned_by(user))
+            || self
+                .catalog
+                .offered_to(&format!("{}{bot}", ModelRef::BOT_PREFIX), user)
+                .is_some()
+    }
+
+    /// `id` if it is one of the site's PDF models (the admin's to change); a bot's knowledge
+    /// is its owner's, changed only through the bot: 404.
+    pub fn site_model(&self, id: PdfModelId) -> Result<PdfModelId, AppError> {
+        match self.existing(id)?.bot {
+            None => Ok(id),
+            Some(_) => Err(AppError::NotFound),
+        }
     }
 
     fn existing(&self, id: PdfModelId) -> Result<PdfModel, AppError> {

@@ -1,6 +1,8 @@
 //! Turning model and user text into safe HTML: Markdown (pulldown-cmark) with highlighted code
 //! blocks (syntect, CSS classes only), then ammonia, so `<script>`, event handlers,
-//! `javascript:` links and raw HTML never become live. Every page and export uses this.
+//! `javascript:` links and raw HTML never become live. Every page and export uses this. Images
+//! are never loaded: a model's `![](url)` would make the reader's browser fetch any URL (our own
+//! admin routes, or a tracker's with the chat in its query), so it becomes a plain link instead.
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -30,6 +32,7 @@ static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("th", ["align"])
         .add_tag_attributes("td", ["align"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .rm_tags(["img"])
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .link_rel(Some("noopener noreferrer nofollow"))
         .set_tag_attribute_value("a", "target", "_blank");
@@ -61,6 +64,30 @@ pub fn markdown(text: &str) -> String {
             }
             // Raw HTML from the text is shown as text, never interpreted.
             (None, Event::Html(raw) | Event::InlineHtml(raw)) => events.push(Event::Text(raw)),
+            (
+                None,
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }),
+            ) => {
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            (None, Event::End(TagEnd::Image)) => {
+                // An image without alt text links with its address as the text.
+                if let Some(Event::Start(Tag::Link { dest_url, .. })) = events.last() {
+                    let text = Event::Text(dest_url.clone());
+                    events.push(text);
+                }
+                events.push(Event::End(TagEnd::Link));
+            }
             (None, other) => events.push(other),
             (Some(_), _) => {}
         }
@@ -188,6 +215,26 @@ mod tests {
             html.contains("&lt;img src=x onerror=alert(1)&gt;"),
             "raw HTML is shown as text: {html}"
         );
+    }
+
+    #[test]
+    fn images_never_load_and_become_links() {
+        let html = markdown(
+            "![](/admin/events/download/parquet) ![chart](https://tracker.example/p.png?q=secret)",
+        );
+        assert!(!html.contains("<img"), "{html}");
+        assert!(
+            html.contains("href=\"/admin/events/download/parquet\"")
+                && html.contains(">/admin/events/download/parquet</a>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"https://tracker.example/p.png?q=secret\"")
+                && html.contains(">chart</a>"),
+            "{html}"
+        );
+        let raw = SANITIZER.clean(r#"<p><img src="/admin/events/download/csv"></p>"#);
+        assert!(!raw.to_string().contains("<img"), "{raw}");
     }
 
     #[test]

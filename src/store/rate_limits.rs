@@ -28,6 +28,21 @@ pub async fn hit(
     Ok(hits)
 }
 
+/// The window's total so far (0 when nothing was counted), counting nothing.
+pub async fn hits_in(
+    pool: &MySqlPool,
+    bucket: &str,
+    window_start: PrimitiveDateTime,
+) -> Result<u32, sqlx::Error> {
+    let hits: Option<u32> =
+        sqlx::query_scalar("SELECT hits FROM rate_limit WHERE bucket = ? AND window_start = ?")
+            .bind(bucket)
+            .bind(window_start)
+            .fetch_optional(pool)
+            .await?;
+    Ok(hits.unwrap_or(0))
+}
+
 pub async fn delete_before(
     pool: &MySqlPool,
     cutoff: PrimitiveDateTime,

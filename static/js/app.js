@@ -158,10 +158,11 @@
   });
 
   // Downloads that print times (PDF) carry the browser's UTC offset: the server cannot know it.
-  document.querySelectorAll("a[data-local-time]").forEach((link) => {
-    const url = new URL(link.href, location.href);
+  // They are forms (POST with the CSRF token), so an image in a page cannot start one.
+  document.querySelectorAll("form[data-local-time]").forEach((form) => {
+    const url = new URL(form.action, location.href);
     url.searchParams.set("tz", String(-new Date().getTimezoneOffset()));
-    link.href = url.pathname + url.search;
+    form.action = url.pathname + url.search;
   });
 
   // Helpers for other scripts.

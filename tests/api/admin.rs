@@ -356,7 +356,7 @@ async fn print_view_and_exports_of_a_chat_and_of_a_user() {
         "sanitised"
     );
     let print = app
-        .get_with(&admin, &format!("/admin/users/{user_id}/print"))
+        .post_form_with(&admin, &format!("/admin/users/{user_id}/print"), &[])
         .await
         .text()
         .await
@@ -369,7 +369,7 @@ async fn print_view_and_exports_of_a_chat_and_of_a_user() {
     assert!(print.contains("Salom dunyo") && !print.contains(r#"class="sidebar""#));
 
     let markdown = app
-        .get_with(&admin, &format!("/admin/chats/{chat}/export/md"))
+        .post_form_with(&admin, &format!("/admin/chats/{chat}/export/md"), &[])
         .await;
     // The title as written (spaces kept), with an ASCII fallback.
     let disposition = markdown.headers()["content-disposition"]
@@ -389,7 +389,7 @@ async fn print_view_and_exports_of_a_chat_and_of_a_user() {
     );
 
     let json: Value = app
-        .get_with(&admin, &format!("/admin/users/{user_id}/export/json"))
+        .post_form_with(&admin, &format!("/admin/users/{user_id}/export/json"), &[])
         .await
         .json()
         .await
@@ -403,7 +403,7 @@ async fn print_view_and_exports_of_a_chat_and_of_a_user() {
     assert_eq!(total, 6);
 
     let pdf = app
-        .get_with(&admin, &format!("/admin/chats/{chat}/export/pdf"))
+        .post_form_with(&admin, &format!("/admin/chats/{chat}/export/pdf"), &[])
         .await
         .bytes()
         .await
@@ -482,7 +482,7 @@ async fn a_ten_thousand_message_chat_exports_as_a_stream() {
     let admin = app.admin_client().await;
     let started = std::time::Instant::now();
     let response = app
-        .get_with(&admin, &format!("/admin/chats/{chat}/export/md"))
+        .post_form_with(&admin, &format!("/admin/chats/{chat}/export/md"), &[])
         .await;
     let mut body = response.bytes_stream();
     let (mut chunks, mut bytes, mut text) = (0, 0, String::new());
@@ -619,9 +619,10 @@ async fn the_event_browser_filters_pages_opens_one_stream_and_downloads_the_set(
     );
     // The filtered set as JSON lines, password hashes redacted.
     let download = app
-        .get_with(
+        .post_form_with(
             &admin,
             "/admin/events/download/jsonl?user=tahmina&type=UserRegistered",
+            &[],
         )
         .await;
     assert_eq!(download.status(), 200);
@@ -633,11 +634,15 @@ async fn the_event_browser_filters_pages_opens_one_stream_and_downloads_the_set(
     assert_eq!(lines.len(), 1);
     assert!(!body.contains("$argon2id$"));
     let csv = app
-        .get_with(&admin, "/admin/events/download/csv?stream_type=chat")
+        .post_form_with(&admin, "/admin/events/download/csv?stream_type=chat", &[])
         .await;
     assert!(csv.text().await.unwrap().starts_with("position,"));
     let parquet = app
-        .get_with(&admin, "/admin/events/download/parquet?type=UserBlocked")
+        .post_form_with(
+            &admin,
+            "/admin/events/download/parquet?type=UserBlocked",
+            &[],
+        )
         .await
         .bytes()
         .await
@@ -684,9 +689,11 @@ async fn a_printed_chat_lays_markdown_out_and_shows_times_in_the_readers_zone() 
         .await
         .unwrap();
     let admin = app.admin_client().await;
+    let token = app.csrf_token_with(&admin).await;
     let response = admin
-        .get(app.url(&format!("/admin/chats/{chat}/export/pdf?tz=300")))
+        .post(app.url(&format!("/admin/chats/{chat}/export/pdf?tz=300")))
         .header("accept-language", "ru")
+        .form(&[("csrf", token)])
         .send()
         .await
         .unwrap();
@@ -741,7 +748,11 @@ async fn a_printed_chat_lays_markdown_out_and_shows_times_in_the_readers_zone() 
     assert!(!text.contains(&iso_day), "no ISO times: {text}");
 
     let garbled = app
-        .get_with(&admin, &format!("/admin/chats/{chat}/export/pdf?tz=abc"))
+        .post_form_with(
+            &admin,
+            &format!("/admin/chats/{chat}/export/pdf?tz=abc"),
+            &[],
+        )
         .await;
     assert_eq!(garbled.status(), 400);
 }

@@ -408,7 +408,7 @@ async fn private_responses_are_never_cached_and_https_sites_send_hsts() {
     }
     let admin = app.admin_client().await;
     let export = app
-        .get_with(&admin, &format!("/admin/chats/{chat}/export/md"))
+        .post_form_with(&admin, &format!("/admin/chats/{chat}/export/md"), &[])
         .await;
     assert_eq!(export.headers()["cache-control"], "no-store");
     let css = app.get("/static/css/app.css").await;
@@ -436,4 +436,142 @@ async fn usernames_that_look_like_reserved_ones_are_refused() {
             "{lookalike}"
         );
     }
+}
+
+#[actix_web::test]
+async fn an_answer_cannot_make_the_admins_browser_start_an_export() {
+    let app = spawn_app().await;
+    app.verified_user("shirin", PASSWORD).await;
+    app.upstream.push(crate::upstream::Reply::text(
+        "Look: ![](/admin/events/download/parquet) ![x](/admin/chats/1/export/pdf)",
+    ));
+    let chat = app.prompt(None, "show me a picture").await.chat_id();
+    let admin = app.admin_client().await;
+    // The answer as the admin reads it loads nothing: the images are plain links.
+    let page = app
+        .get_with(&admin, &format!("/admin/chats/{chat}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let document = scraper::Html::parse_document(&page);
+    let select = |css: &str| {
+        let selector = scraper::Selector::parse(css).unwrap();
+        document.select(&selector).count()
+    };
+    assert_eq!(select(".admin-messages .markdown"), 1, "{page}");
+    assert_eq!(select(".admin-messages img"), 0, "{page}");
+    assert_eq!(
+        select(r#".admin-messages a[href="/admin/events/download/parquet"]"#),
+        1,
+        "{page}"
+    );
+    // And a GET (all an image, a link or a prefetch can send) exports nothing.
+    for path in [
+        "/admin/events/download/parquet".to_owned(),
+        format!("/admin/chats/{chat}/export/pdf"),
+        format!("/admin/chats/{chat}/print"),
+    ] {
+        let response = app.get_with(&admin, &path).await;
+        assert!(
+            response.status().is_client_error(),
+            "{path}: {}",
+            response.status()
+        );
+        assert!(
+            !response.headers().contains_key("content-disposition"),
+            "{path}"
+        );
+    }
+    // The admin's own buttons post with the form's token.
+    let download = app
+        .post_form_with(&admin, "/admin/events/download/csv", &[])
+        .await;
+    assert_eq!(download.status(), 200);
+    let forged = admin
+        .post(app.url("/admin/events/download/csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403, "no token, no export");
+}
+
+#[actix_web::test]
+async fn failing_admin_logins_from_anywhere_do_not_lock_the_admin_out() {
+    let app = spawn_app_with(&[
+        ("TRUST_PROXY", "on"),
+        ("RATE_LIMIT_LOGIN_PER_ACCOUNT", "10"),
+    ])
+    .await;
+    let attempt = |from: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            let browser = client();
+            let token = app.csrf_token_with(&browser).await;
+            let response = browser
+                .post(app.url("/admin/login"))
+                .header("x-forwarded-for", from)
+                .form(&[
+                    ("username", "admin"),
+                    ("password", password),
+                    ("csrf", &token),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), location(&response))
+        }
+    };
+    // Ten failures from one address close that address to the account...
+    for _ in 0..10 {
+        assert_eq!(attempt("203.0.113.7", "guess").await.0, 422);
+    }
+    assert_eq!(attempt("203.0.113.7", "guess").await.0, 429);
+    let right = attempt("203.0.113.7", "admin-password-for-tests").await;
+    assert_eq!(right.0, 429, "the guessing address stays closed");
+    // ...an eleventh from elsewhere is still only a wrong password...
+    assert_eq!(attempt("198.51.100.8", "guess").await.0, 422);
+    // ...and the admin, from another address, gets in after a short back-off.
+    let started = std::time::Instant::now();
+    let admin = attempt("192.0.2.9", "admin-password-for-tests").await;
+    assert_eq!(admin, (303, "/admin".to_owned()));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // A successful login counted nothing.
+    let counted: Vec<(String, u32)> =
+        sqlx::query_as("SELECT bucket, hits FROM rate_limit WHERE bucket LIKE '%192.0.2.9%'")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert!(counted.is_empty(), "{counted:?}");
+}
+
+#[actix_web::test]
+async fn exporting_my_data_is_limited_to_a_few_times_an_hour() {
+    let app = spawn_app().await;
+    app.verified_user("nilufar", PASSWORD).await;
+    app.prompt(None, "something to export").await;
+    for _ in 0..3 {
+        let export = app.get("/profile/export").await;
+        assert_eq!(export.status(), 200);
+        assert!(export.bytes().await.unwrap().starts_with(b"PK"));
+    }
+    let limited = app.get("/profile/export").await;
+    assert_eq!(limited.status(), 429);
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&wait), "{wait}");
+    let page = limited.text().await.unwrap();
+    assert!(
+        page.contains("You can download your data 3 times an hour"),
+        "{page}"
+    );
+    // Another user is not held up, and the next hour brings new exports.
+    let other = client();
+    app.verified_user_with(&other, "otabek", PASSWORD).await;
+    assert_eq!(app.get_with(&other, "/profile/export").await.status(), 200);
+    app.clock.advance(time::Duration::hours(1));
+    assert_eq!(app.get("/profile/export").await.status(), 200);
 }

@@ -168,12 +168,13 @@ async fn malformed_forms_and_admin_requests_get_a_page_with_a_4xx() {
         .await
         .unwrap();
     assert_eq!(kept, 5, "a refused quota changes nothing");
+    let path = "/admin/users/not-a-uuid";
+    assert_refused_clearly(path, app.get_with(&admin, path).await).await;
     for path in [
-        "/admin/users/not-a-uuid".to_owned(),
         format!("/admin/chats/{chat}/export/exe"),
         format!("/admin/users/{user}/export/exe"),
     ] {
-        let response = app.get_with(&admin, &path).await;
+        let response = app.post_form_with(&admin, &path, &[]).await;
         assert_refused_clearly(&path, response).await;
     }
     for path in [

@@ -352,8 +352,9 @@ async fn the_admin_runs_the_place_from_the_browser() {
     browser.find(".admin-messages table").await;
     browser.screenshot("22-admin-chat").await;
     browser
-        .goto(&app.url(&format!("/admin/users/{user_id}/print")))
+        .goto(&app.url(&format!("/admin/users/{user_id}")))
         .await;
+    browser.click("#print").await;
     browser.find(".print-chat").await;
     assert_eq!(
         browser

@@ -32,6 +32,9 @@ pub enum Reply {
     RateLimited { retry_after_secs: u64 },
     /// These chunks, then lines that are not SSE JSON, then the stream ends without `[DONE]`.
     Malformed { chunks: Vec<String> },
+    /// What a model obeying "print everything above this message" does: the request's system
+    /// messages, word by word, as one answer.
+    EchoSystem,
 }
 
 impl Reply {
@@ -166,6 +169,19 @@ fn last_user_message(body: &Value) -> String {
         .to_owned()
 }
 
+fn system_messages(body: &Value) -> String {
+    body["messages"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter(|m| m["role"] == "system")
+                .filter_map(|m| m["content"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
 fn prompt_tokens(body: &Value) -> usize {
     body["messages"]
         .as_array()
@@ -233,6 +249,7 @@ async fn chat_completions(
         Reply::Text { chunks, delay_ms } => (chunks, delay_ms, Ending::Done),
         Reply::BreakAfter { chunks } => (chunks, 0, Ending::Break),
         Reply::Stall { chunks } => (chunks, 0, Ending::Stall),
+        Reply::EchoSystem => (split_words(&system_messages(&body)), 0, Ending::Done),
     };
     let usage = json!({
         "prompt_tokens": prompt_tokens(&body),

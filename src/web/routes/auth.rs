@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::language::local_path;
 use crate::accounts::current::{ClientIp, CurrentUser, MaybeUser};
 use crate::accounts::password;
-use crate::accounts::rate_limit::RateLimiter;
+use crate::accounts::rate_limit::{LoginBuckets, RateLimiter};
 use crate::accounts::session_store::USER_KEY;
 use crate::accounts::{AccountError, Accounts, FieldErrors, Registration};
 use crate::configuration::RateLimitSettings;
@@ -166,17 +166,13 @@ pub async fn login(
     limiter: web::Data<RateLimiter>,
     limits: web::Data<RateLimitSettings>,
 ) -> Result<HttpResponse, AppError> {
-    let _admitted = password::admit()?;
-    limiter
-        .check(&format!("login:ip:{}", ip.0), limits.login_per_ip)
+    let buckets = LoginBuckets::new("login", &form.login, &ip.0);
+    let attempt = limiter
+        .login(&buckets, &limits, || {
+            accounts.login(&form.login, &form.password)
+        })
         .await?;
-    limiter
-        .check(
-            &format!("login:account:{}", form.login.trim().to_lowercase()),
-            limits.login_per_account,
-        )
-        .await?;
-    match accounts.login(&form.login, &form.password).await {
+    match attempt {
         Ok(user) => {
             start_user_session(&session, &user.id)?;
             Ok(csrf::rotated(see_other(local_path(&form.next))))

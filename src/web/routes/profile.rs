@@ -230,11 +230,28 @@ pub async fn delete(
     Ok(see_other("/register?deleted=1"))
 }
 
-/// "Export my data": every chat of mine, as Markdown and JSON in one zip.
+/// How many times an hour a user may export their data (each export reads every chat).
+const EXPORTS_PER_HOUR: u32 = 3;
+
+/// "Export my data": every chat of mine, as Markdown and JSON in one zip, a few times an hour.
 pub async fn export(
     user: CurrentUser,
     pool: web::Data<MySqlPool>,
+    limiter: web::Data<RateLimiter>,
 ) -> Result<HttpResponse, AppError> {
+    let bucket = format!("export:user:{}", user.0.id);
+    let hour = time::Duration::hours(1);
+    if let Some(retry_after_secs) = limiter.over_per(&bucket, EXPORTS_PER_HOUR, hour).await? {
+        let msg = Msg::new("profile-export-limited")
+            .arg("limit", EXPORTS_PER_HOUR)
+            .arg("minutes", retry_after_secs.div_ceil(60).max(1));
+        let mut response = HttpResponse::from_error(AppError::QuotaExceeded(msg));
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(retry_after_secs),
+        );
+        return Ok(response);
+    }
     let chats = crate::admin::export::user_chats(&pool, &user.0).await?;
     let name = format!("chatbot-factory-{}", user.0.username);
     let users = vec![(user.0.username.clone(), chats)];

@@ -1,8 +1,8 @@
 //! Printing and exporting chats (one chat or all of a user's), shared by the user and chat pages.
+use std::fmt::Write;
+
 use actix_web::HttpResponse;
-use actix_web::http::header::{
-    CONTENT_TYPE, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
-};
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderName};
 use serde_json::json;
 use sqlx::MySqlPool;
 
@@ -14,10 +14,13 @@ use crate::store::chats;
 use crate::web::page::Page;
 use crate::web::routes::chat::MessageView;
 
+/// A `Content-Disposition` header, ready for `insert_header`.
+pub type Disposition = (HeaderName, String);
+
 /// The download's name: the chat title or username as people wrote it (spaces, Uzbek and
 /// Russian letters kept; path and control characters dropped), with an ASCII fallback for old
 /// clients (RFC 6266: `filename` and `filename*`).
-pub fn disposition(base: &str, extension: &str) -> ContentDisposition {
+pub fn disposition(base: &str, extension: &str) -> Disposition {
     let kept: String = base
         .chars()
         .filter(|c| {
@@ -30,21 +33,31 @@ pub fn disposition(base: &str, extension: &str) -> ContentDisposition {
         "{}.{extension}",
         if kept.is_empty() { "chats" } else { kept }
     );
+    named("attachment", &name)
+}
+
+/// `kind` (`attachment` or `inline`) with `name` twice (RFC 6266): a quoted ASCII `filename`
+/// for old clients (other letters become `_`; `"`, `\` and `;` are dropped, as some clients
+/// end the value at a `;` even inside quotes) and `filename*=UTF-8''…`, every byte outside
+/// RFC 5987's attr-char percent-encoded.
+pub fn named(kind: &str, name: &str) -> Disposition {
     let ascii: String = name
         .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | ';'))
         .map(|c| if c.is_ascii() { c } else { '_' })
         .collect();
-    ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![
-            DispositionParam::Filename(ascii),
-            DispositionParam::FilenameExt(ExtendedValue {
-                charset: Charset::Ext("UTF-8".into()),
-                language_tag: None,
-                value: name.into_bytes(),
-            }),
-        ],
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            let _ = write!(encoded, "%{byte:02X}");
+        }
     }
+    (
+        CONTENT_DISPOSITION,
+        format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+    )
 }
 
 /// The reader's UTC offset for the times in a PDF, which the download link carries (`app.js`
@@ -109,7 +122,7 @@ pub async fn zip_download(
 pub async fn stream_file(
     file: tempfile::NamedTempFile,
     content_type: &str,
-    disposition: ContentDisposition,
+    disposition: Disposition,
 ) -> Result<HttpResponse, AppError> {
     let reader = tokio::fs::File::open(file.path())
         .await
@@ -148,4 +161,27 @@ pub async fn print(
         "admin/print",
         json!({ "title": title, "chats": items, "label": page.t(&Msg::new("admin-print")) }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_extended_name_encodes_everything_outside_attr_char_and_the_fallback_drops_separators() {
+        let (header, value) = named("attachment", "a=b; c\"d\\e Жизнь@(1).md");
+        assert_eq!(header, CONTENT_DISPOSITION);
+        assert_eq!(
+            value,
+            "attachment; filename=\"a=b cde _____@(1).md\"; \
+             filename*=UTF-8''a%3Db%3B%20c%22d%5Ce%20%D0%96%D0%B8%D0%B7%D0%BD%D1%8C%40%281%29.md"
+        );
+        let (_, value) = disposition("Reja=plan; v2", "md");
+        assert!(
+            value.ends_with("filename*=UTF-8''Reja%3Dplan%3B%20v2.md"),
+            "{value}"
+        );
+        assert!(value.contains("filename=\"Reja=plan v2.md\""), "{value}");
+        assert!(actix_web::http::header::HeaderValue::from_str(&value).is_ok());
+    }
 }

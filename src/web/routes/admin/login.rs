@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::accounts::Accounts;
 use crate::accounts::current::ClientIp;
-use crate::accounts::rate_limit::RateLimiter;
+use crate::accounts::rate_limit::{LoginBuckets, RateLimiter};
 use crate::accounts::session_store::ADMIN_KEY;
 use crate::configuration::RateLimitSettings;
 use crate::error::AppError;
@@ -37,19 +37,13 @@ pub async fn login(
     limiter: web::Data<RateLimiter>,
     limits: web::Data<RateLimitSettings>,
 ) -> Result<HttpResponse, AppError> {
-    limiter
-        .check(&format!("admin-login:ip:{}", ip.0), limits.login_per_ip)
+    let buckets = LoginBuckets::new("admin-login", &form.username, &ip.0);
+    let attempt = limiter
+        .login(&buckets, &limits, || {
+            accounts.admin_login(&form.username, &form.password)
+        })
         .await?;
-    limiter
-        .check(
-            &format!(
-                "admin-login:account:{}",
-                form.username.trim().to_lowercase()
-            ),
-            limits.login_per_account,
-        )
-        .await?;
-    match accounts.admin_login(&form.username, &form.password).await {
+    match attempt {
         Ok(admin) => {
             session.renew();
             session

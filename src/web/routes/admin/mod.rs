@@ -73,11 +73,11 @@ pub fn routes() -> Vec<AdminRoute> {
         route(Method::POST, "/users/{id}/quota", || {
             web::post().to(users::quota)
         }),
-        route(Method::GET, "/users/{id}/print", || {
-            web::get().to(users::print)
+        route(Method::POST, "/users/{id}/print", || {
+            web::post().to(users::print)
         }),
-        route(Method::GET, "/users/{id}/export/{format}", || {
-            web::get().to(users::export)
+        route(Method::POST, "/users/{id}/export/{format}", || {
+            web::post().to(users::export)
         }),
         route(Method::POST, "/export", || {
             web::post().to(users::bulk_export)
@@ -94,11 +94,11 @@ pub fn routes() -> Vec<AdminRoute> {
         route(Method::POST, "/chats/{id}/limit", || {
             web::post().to(chats::limit)
         }),
-        route(Method::GET, "/chats/{id}/print", || {
-            web::get().to(chats::print)
+        route(Method::POST, "/chats/{id}/print", || {
+            web::post().to(chats::print)
         }),
-        route(Method::GET, "/chats/{id}/export/{format}", || {
-            web::get().to(chats::export)
+        route(Method::POST, "/chats/{id}/export/{format}", || {
+            web::post().to(chats::export)
         }),
         route(Method::GET, "/settings", || web::get().to(settings::show)),
         route(Method::POST, "/settings/limit", || {
@@ -112,8 +112,8 @@ pub fn routes() -> Vec<AdminRoute> {
         route(Method::GET, "/events/streams/{id}", || {
             web::get().to(events::stream)
         }),
-        route(Method::GET, "/events/download/{format}", || {
-            web::get().to(events::download)
+        route(Method::POST, "/events/download/{format}", || {
+            web::post().to(events::download)
         }),
         route(Method::GET, "/models", || web::get().to(models::list)),
         route(Method::POST, "/models", || web::post().to(models::create)),

@@ -14,6 +14,7 @@ use crate::i18n::Msg;
 use crate::pdf_models::PdfModels;
 use crate::pdf_models::service::{
     DESCRIPTION_MAX_CHARS, INSTRUCTIONS_MAX_CHARS, ModelDetails, ModelSummary, NAME_MAX_CHARS,
+    Reader,
 };
 use crate::web::page::{Page, see_other};
 
@@ -214,7 +215,7 @@ pub async fn show(
     id: web::Path<PdfModelId>,
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
-    let model = models.get(id.into_inner()).await?;
+    let model = models.get(models.site_model(id.into_inner())?).await?;
     let data = json!({
         "item": view(&page, &model),
         "name_max": NAME_MAX_CHARS,
@@ -246,7 +247,7 @@ pub async fn edit(
     form: web::Form<EditForm>,
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let id = models.site_model(id.into_inner())?;
     let details = ModelDetails::parse(&form.name, &form.description, &form.instructions)?;
     back_to(id, models.edit(id, details, metadata(&admin)).await)
 }
@@ -256,7 +257,7 @@ pub async fn launch(
     id: web::Path<PdfModelId>,
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let id = models.site_model(id.into_inner())?;
     back_to(id, models.launch(id, metadata(&admin)).await)
 }
 
@@ -265,7 +266,7 @@ pub async fn unlaunch(
     id: web::Path<PdfModelId>,
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let id = models.site_model(id.into_inner())?;
     back_to(id, models.unlaunch(id, metadata(&admin)).await)
 }
 
@@ -274,7 +275,7 @@ pub async fn reingest(
     id: web::Path<PdfModelId>,
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let id = models.site_model(id.into_inner())?;
     back_to(id, models.reingest(id, metadata(&admin)).await)
 }
 
@@ -291,7 +292,7 @@ pub async fn confirm_delete(
     id: web::Path<PdfModelId>,
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
-    let model = models.get(id.into_inner()).await?;
+    let model = models.get(models.site_model(id.into_inner())?).await?;
     super::render(
         &page,
         &admin.0,
@@ -307,7 +308,8 @@ pub async fn delete(
     id: web::Path<PdfModelId>,
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
-    models.delete(id.into_inner(), metadata(&admin)).await?;
+    let id = models.site_model(id.into_inner())?;
+    models.delete(id, metadata(&admin)).await?;
     Ok(see_other("/admin/models"))
 }
 
@@ -317,7 +319,7 @@ pub async fn source_pdf(
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
     let (path, name) = models
-        .source_pdf(id.into_inner(), true)
+        .source_pdf(id.into_inner(), Reader::Admin)
         .ok_or(AppError::NotFound)?;
     crate::web::routes::models::send_pdf(&path, &name).await
 }
