@@ -89,7 +89,18 @@ const SAVE_STALL: Duration = Duration::from_secs(2 * (3 + 5 + 10));
 
 /// Waits until `remaining()` is 0. It fails only when the count has not gone down for `stall`:
 /// the deadline follows the work (a busy machine is slower, not stuck).
-async fn wait_until_none_left<F, Fut>(what: &str, stall: Duration, mut remaining: F)
+async fn wait_until_none_left<F, Fut>(what: &str, stall: Duration, remaining: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
+    if let Err(error) = none_left(what, stall, remaining).await {
+        panic!("{error}");
+    }
+}
+
+/// `wait_until_none_left`, telling the caller instead of failing (to add the app's log).
+async fn none_left<F, Fut>(what: &str, stall: Duration, mut remaining: F) -> Result<(), String>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = usize>,
@@ -98,15 +109,16 @@ where
     loop {
         let left = remaining().await;
         if left == 0 {
-            return;
+            return Ok(());
         }
         if left < fewest {
             (fewest, since) = (left, Instant::now());
         }
-        assert!(
-            since.elapsed() < stall,
-            "timed out waiting: {what} ({left} left, none for {stall:?})"
-        );
+        if since.elapsed() >= stall {
+            return Err(format!(
+                "timed out waiting: {what} ({left} left, none for {stall:?})"
+            ));
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -1123,6 +1135,7 @@ fn long_question(n: usize) -> String {
 /// `users` browsers, each streaming a long answer; once every answer has begun, MariaDB stops;
 /// returns when every answer has ended (saved before the stop, or kept as `saving`).
 async fn answers_cut_by_an_outage(
+    served: &Served,
     app: &TestApp,
     database: &mut OwnMariaDb,
     users: usize,
@@ -1161,10 +1174,13 @@ async fn answers_cut_by_an_outage(
     )
     .await;
     database.stop();
-    wait_until_none_left("every answer has ended", SAVE_STALL, || async {
+    let ended = none_left("every answer has ended", SAVE_STALL, || async {
         users - Seen::count(&seen.ended)
     })
     .await;
+    if let Err(error) = ended {
+        panic!("{error}; the app said:\n{}", served.log());
+    }
     (seen, clients)
 }
 
@@ -1211,7 +1227,7 @@ async fn mariadb_down_for_three_minutes_mid_answer_loses_no_answer_a_client_saw(
     let scenario = Scenario::new(&database.url(), &[("EMAIL_VERIFICATION", "off")]).await;
     let (mut served, app) = scenario.serve().await;
 
-    let (seen, clients) = answers_cut_by_an_outage(&app, &mut database, users).await;
+    let (seen, clients) = answers_cut_by_an_outage(&served, &app, &mut database, users).await;
     let down = Instant::now();
     let kept = Seen::count(&seen.saving);
     assert!(kept > 0, "the outage caught answers before their save");
@@ -1309,7 +1325,7 @@ async fn an_app_killed_during_an_outage_saves_the_answers_it_kept_when_it_starts
     )
     .await;
     let (mut served, app) = scenario.serve().await;
-    let (seen, clients) = answers_cut_by_an_outage(&app, &mut database, users).await;
+    let (seen, clients) = answers_cut_by_an_outage(&served, &app, &mut database, users).await;
     let kept = Seen::count(&seen.saving);
     assert!(kept > 0, "the outage caught answers before their save");
     assert_eq!(
