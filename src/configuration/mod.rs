@@ -45,6 +45,12 @@ pub struct BotSettings {
     pub per_user: usize,
     /// BOT_PDF_MAX_MB: the largest PDF a bot's knowledge can be made from.
     pub pdf_max_bytes: u64,
+    /// BOT_CREATIONS_PER_HOUR: bots one user may make (or duplicate) an hour.
+    pub creations_per_hour: u32,
+    /// BOT_PDF_UPLOADS_PER_HOUR: PDFs one user may give bots an hour (each is read and embedded).
+    pub pdf_uploads_per_hour: u32,
+    /// EMAIL_VERIFICATION: a bot's PDF needs a verified e-mail address.
+    pub pdf_needs_verified_email: bool,
 }
 
 /// Where PDF models keep their vectors and how their PDFs are read and embedded.
@@ -58,6 +64,9 @@ pub struct KnowledgeSettings {
     pub embedding_model: Option<String>,
     /// EMBEDDING_DIMENSION: the dimension asked of the OpenAI embedding model.
     pub embedding_dimension: usize,
+    /// PDF_READINGS_AT_ONCE (default: cores − 1, at least 1): PDFs read and embedded at a time
+    /// on this instance; the others wait in line.
+    pub readings_at_once: usize,
 }
 
 #[derive(Clone, Debug)]

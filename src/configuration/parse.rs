@@ -74,6 +74,7 @@ impl Settings {
         }
         let server = server_settings(&mut p);
         let knowledge = knowledge_settings(&mut p, &server.files_dir);
+        let email = email_settings(&mut p);
         let settings = Settings {
             database: DatabaseSettings {
                 url: database_url.into(),
@@ -83,6 +84,9 @@ impl Settings {
             bots: BotSettings {
                 per_user: p.parse("BOTS_PER_USER", 20),
                 pdf_max_bytes: megabytes(&mut p, "BOT_PDF_MAX_MB", 10),
+                creations_per_hour: p.parse("BOT_CREATIONS_PER_HOUR", 20),
+                pdf_uploads_per_hour: p.parse("BOT_PDF_UPLOADS_PER_HOUR", 10),
+                pdf_needs_verified_email: email.verification_required,
             },
             replay: ReplaySettings {
                 events_per_pass: p
@@ -99,7 +103,7 @@ impl Settings {
                 instance_dead_after_secs: p.parse::<i64>("INSTANCE_DEAD_AFTER_SECS", 60).max(2),
                 model_titles: p.switch("CHAT_MODEL_TITLES", true),
             },
-            email: email_settings(&mut p),
+            email,
             session: SessionSettings {
                 idle_hours: p.parse("SESSION_IDLE_HOURS", 48),
                 admin_idle_hours: p.parse("ADMIN_SESSION_IDLE_HOURS", 8),
@@ -189,6 +193,12 @@ fn knowledge_settings(p: &mut Parser, files_dir: &Path) -> KnowledgeSettings {
         max_pages: max_pages.max(1),
         embedding_model: p.optional("EMBEDDING_MODEL"),
         embedding_dimension: p.parse("EMBEDDING_DIMENSION", 1536),
+        readings_at_once: p
+            .parse(
+                "PDF_READINGS_AT_ONCE",
+                crate::pdf_models::slots::default_at_once(),
+            )
+            .max(1),
     }
 }
 

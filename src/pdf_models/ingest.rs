@@ -69,6 +69,12 @@ async fn build(
     progress: &SharedProgress,
     cancel: &CancellationToken,
 ) -> Result<Index, Failure> {
+    // Held until the table is written: a reading and its embedding count as one.
+    let _slot = knowledge
+        .slots
+        .take(id, cancel, |ahead| report(progress, "waiting", ahead, 0))
+        .await
+        .ok_or_else(Failure::cancelled)?;
     report(progress, "reading", 0, 0);
     let path = knowledge.source_path(id);
     let pages = extract_pages_until(&path, knowledge.limits, cancel)

@@ -42,7 +42,8 @@ pub struct GetProgress;
 
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Progress {
-    /// `reading`, `embedding` or `indexing`; `elsewhere` while another instance reads it.
+    /// `waiting` (for a free reading slot: `done` readings are ahead), `reading`, `embedding`
+    /// or `indexing`; `elsewhere` while another instance reads it.
     pub stage: &'static str,
     pub done: u32,
     pub total: u32,

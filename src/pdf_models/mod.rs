@@ -12,6 +12,7 @@ pub mod messages;
 pub mod projection;
 pub mod runtime;
 pub mod service;
+pub mod slots;
 
 pub use actor::{ModelActor, ModelDeps, ModelError};
 pub use runtime::Knowledge;

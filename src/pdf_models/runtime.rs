@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+use super::slots::ReadingSlots;
 use crate::configuration::Settings;
 use crate::knowledge::PdfLimits;
 use crate::knowledge::vectors::VectorStore;
@@ -34,6 +35,8 @@ pub struct Knowledge {
     source: EmbedderSource,
     embedder: Arc<OnceCell<Arc<dyn Embedder>>>,
     pub limits: PdfLimits,
+    /// How many PDFs this instance reads at a time (the others wait in line).
+    pub slots: ReadingSlots,
 }
 
 impl Knowledge {
@@ -63,6 +66,7 @@ impl Knowledge {
                 max_bytes: settings.server.model_pdf_max_bytes,
                 ..PdfLimits::default()
             },
+            slots: ReadingSlots::new(settings.knowledge.readings_at_once),
         }
     }
 

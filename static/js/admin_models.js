@@ -28,8 +28,9 @@
       const text = row && row.querySelector(".progress-text");
       if (bar && model.progress && model.progress.total > 0) {
         bar.value = Math.round((model.progress.done * 100) / model.progress.total);
-        if (text) text.textContent = `${model.progress.done} / ${model.progress.total}`;
       }
+      // Translated by the server: pages done, "waiting, 2 ahead", or read by another server.
+      if (text && model.progress_text != null) text.textContent = model.progress_text;
     }
     schedule(1000);
   }

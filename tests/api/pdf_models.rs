@@ -593,3 +593,64 @@ async fn a_model_deleted_while_its_pdf_is_read_leaves_no_table_behind() {
     assert_eq!(last, "ModelDeleted");
     assert_eq!(app.model_row(&id).await.0, "deleted");
 }
+
+#[actix_web::test]
+async fn pdfs_beyond_the_reading_slots_wait_in_line_and_the_admin_sees_their_place() {
+    let app = spawn_app_with(&[EMBEDDINGS, &[("PDF_READINGS_AT_ONCE", "1")]].concat()).await;
+    let admin = app.admin_client().await;
+    // The first PDF takes the only slot and stays in its embedding stage.
+    app.upstream.hold_embeddings(true);
+    let first = app.create_model(&admin, "Manual", "gropdf.pdf").await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while app.upstream.embedding_requests() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the first PDF never reached its embedding"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = app.create_model(&admin, "Handbook", "hyphenated.pdf").await;
+
+    let waiting = loop {
+        let feed: Value = app
+            .get_with(&admin, "/admin/models/status")
+            .await
+            .json()
+            .await
+            .expect("json");
+        let row = feed["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == second.as_str())
+            .cloned();
+        if let Some(row) = row.filter(|r| r["progress"]["stage"] == "waiting") {
+            break row;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the second PDF never waited: {feed}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        waiting["progress_text"], "waiting for a free reading slot (1 ahead)",
+        "{waiting}"
+    );
+    let page = app
+        .get_with(&admin, "/admin/models")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("waiting for a free reading slot (1 ahead)"));
+    assert_eq!(
+        app.upstream.embedding_requests(),
+        1,
+        "the second PDF is not read while it waits"
+    );
+
+    app.upstream.hold_embeddings(false);
+    app.model_reaches(&admin, &first, "ready").await;
+    app.model_reaches(&admin, &second, "ready").await;
+}

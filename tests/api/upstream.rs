@@ -68,6 +68,10 @@ struct State {
     default_delay_ms: u64,
     /// Chat-completion requests whose whole answer has been handed to the connection.
     answered: usize,
+    /// While set, embedding requests wait (a PDF's reading stays in its embedding stage).
+    embeddings_held: bool,
+    /// Embedding requests received so far.
+    embedding_requests: usize,
 }
 
 #[derive(Clone)]
@@ -109,6 +113,16 @@ impl TestUpstream {
 
     pub fn push(&self, reply: Reply) {
         self.state.lock().expect("lock").script.push_back(reply);
+    }
+
+    /// Holds embedding requests until released (`false`).
+    pub fn hold_embeddings(&self, held: bool) {
+        self.state.lock().expect("lock").embeddings_held = held;
+    }
+
+    /// Embedding requests received so far (held ones included).
+    pub fn embedding_requests(&self) -> usize {
+        self.state.lock().expect("lock").embedding_requests
     }
 
     /// Delay between chunks of the default (echo) reply.
@@ -380,9 +394,17 @@ pub fn embed(text: &str) -> Vec<f32> {
     vector.iter().map(|v| v / norm).collect()
 }
 
-async fn embeddings(req: HttpRequest, body: web::Json<Value>) -> HttpResponse {
+async fn embeddings(
+    req: HttpRequest,
+    body: web::Json<Value>,
+    state: web::Data<Mutex<State>>,
+) -> HttpResponse {
     if !authorized(&req) {
         return error_response(401, "invalid_api_key", "Incorrect API key provided.");
+    }
+    state.lock().expect("lock").embedding_requests += 1;
+    while state.lock().expect("lock").embeddings_held {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let inputs: Vec<String> = match &body["input"] {
         Value::String(s) => vec![s.clone()],

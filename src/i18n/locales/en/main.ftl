@@ -505,6 +505,5 @@ bot-pdf-verify-first = Verify your e-mail address before giving a bot a PDF: fol
 bot-creations-too-many = You can make { $max } bots an hour. Please try again in { $minutes } minute(s).
 bot-pdf-uploads-too-many = You can give bots { $max } PDFs an hour. Please try again in { $minutes } minute(s).
 
-# A PDF whose content asks for more work than one document may cost; a reading stopped.
-pdf-too-much-content = This PDF holds more than can be read: its content unpacks to too much data, text or font tables. Split it into smaller files, or save it again from another program.
-pdf-cancelled = Reading the PDF was stopped.
+# A PDF waiting for one of the instance's reading slots (PDF_READINGS_AT_ONCE).
+pdf-reading-waiting = waiting for a free reading slot ({ $ahead } ahead)

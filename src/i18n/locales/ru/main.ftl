@@ -505,6 +505,5 @@ bot-pdf-verify-first = Подтвердите адрес эл. почты, пр�
 bot-creations-too-many = Создавать можно не больше { $max } ботов в час. Попробуйте снова через { $minutes } мин.
 bot-pdf-uploads-too-many = Давать ботам можно не больше { $max } PDF в час. Попробуйте снова через { $minutes } мин.
 
-# A PDF whose content asks for more work than one document may cost; a reading stopped.
-pdf-too-much-content = Этот PDF невозможно прочитать: его содержимое распаковывается в слишком большой объём данных, текста или таблиц шрифтов. Разделите файл на части или сохраните его заново из другой программы.
-pdf-cancelled = Чтение PDF остановлено.
+# A PDF waiting for one of the instance's reading slots (PDF_READINGS_AT_ONCE).
+pdf-reading-waiting = ждёт свободного места для чтения (впереди: { $ahead })

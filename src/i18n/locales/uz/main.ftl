@@ -505,6 +505,5 @@ bot-pdf-verify-first = Botga PDF berishdan oldin e-pochtangizni tasdiqlang: sizg
 bot-creations-too-many = Soatiga { $max } ta bot yaratishingiz mumkin. { $minutes } daqiqadan so‘ng qayta urinib ko‘ring.
 bot-pdf-uploads-too-many = Botlarga soatiga { $max } ta PDF berishingiz mumkin. { $minutes } daqiqadan so‘ng qayta urinib ko‘ring.
 
-# A PDF whose content asks for more work than one document may cost; a reading stopped.
-pdf-too-much-content = Bu PDF faylni o‘qib bo‘lmaydi: uning ichidagi ma’lumotlar, matn yoki shrift jadvallari ochilganda juda katta hajmga ega bo‘ladi. Faylni kichikroq qismlarga bo‘ling yoki boshqa dasturda qaytadan saqlang.
-pdf-cancelled = PDF faylni o‘qish to‘xtatildi.
+# A PDF waiting for one of the instance's reading slots (PDF_READINGS_AT_ONCE).
+pdf-reading-waiting = o‘qish uchun navbat kutilmoqda (oldinda { $ahead } ta)

@@ -46,8 +46,20 @@ fn view(page: &Page, model: &ModelSummary) -> Value {
         "failed": model.status == "failed",
         "reason": reason,
         "percent": percent,
-        "elsewhere": model.progress.as_ref().is_some_and(|p| p.stage == "elsewhere"),
+        "progress_text": progress_text(page, model),
         "pdf_size": human_size(model.pdf_bytes),
+    })
+}
+
+/// Where a reading is, in words: read by another server, waiting for a free slot (and how many
+/// readings are ahead), or pages/chunks done.
+fn progress_text(page: &Page, model: &ModelSummary) -> Option<String> {
+    let progress = model.progress.as_ref()?;
+    Some(match progress.stage {
+        "elsewhere" => page.t(&Msg::new("admin-model-status-elsewhere")),
+        "waiting" => page.t(&Msg::new("pdf-reading-waiting").arg("ahead", progress.done)),
+        _ if progress.total > 0 => format!("{} / {}", progress.done, progress.total),
+        _ => String::new(),
     })
 }
 
@@ -108,6 +120,7 @@ pub async fn list(
 
 /// The state of every model, for the list's live progress bars.
 pub async fn status(
+    page: Page,
     _admin: CurrentAdmin,
     models: web::Data<PdfModels>,
 ) -> Result<HttpResponse, AppError> {
@@ -115,7 +128,10 @@ pub async fn status(
         .list()
         .await
         .into_iter()
-        .map(|m| json!({ "id": m.id, "status": m.status, "launched": m.launched, "progress": m.progress }))
+        .map(|m| {
+            let text = progress_text(&page, &m);
+            json!({ "id": m.id, "status": m.status, "launched": m.launched, "progress": m.progress, "progress_text": text })
+        })
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
