@@ -31,6 +31,10 @@ pub enum AppError {
     TooLarge(Msg),
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
+    /// A limit of one kind of action (bots made an hour, say), with its own message: 429 with
+    /// `Retry-After`.
+    #[error("too many: {}", .msg.id)]
+    Throttled { msg: Msg, retry_after_secs: u64 },
     /// A usage quota is used up (with when it resets, in the message).
     #[error("quota exceeded: {}", .0.id)]
     QuotaExceeded(Msg),
@@ -54,7 +58,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Unprocessable(_) => "invalid_input",
             AppError::TooLarge(_) => "too_large",
-            AppError::RateLimited { .. } => "rate_limited",
+            AppError::RateLimited { .. } | AppError::Throttled { .. } => "rate_limited",
             AppError::QuotaExceeded(_) => "quota_exceeded",
             AppError::Unavailable(_) => "unavailable",
             AppError::Busy { .. } => "busy",
@@ -71,7 +75,8 @@ impl AppError {
             | AppError::Unprocessable(msg)
             | AppError::TooLarge(msg)
             | AppError::QuotaExceeded(msg)
-            | AppError::Unavailable(msg) => msg.clone(),
+            | AppError::Unavailable(msg)
+            | AppError::Throttled { msg, .. } => msg.clone(),
             AppError::Unauthorized => Msg::new("error-unauthorized"),
             AppError::NotFound => Msg::new("error-not-found"),
             AppError::RateLimited { retry_after_secs } => {
@@ -132,9 +137,9 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::RateLimited { .. } | AppError::QuotaExceeded(_) => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            AppError::RateLimited { .. }
+            | AppError::Throttled { .. }
+            | AppError::QuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -145,8 +150,11 @@ impl ResponseError for AppError {
             tracing::error!(error = ?error, "Request failed");
         }
         let mut response = HttpResponse::build(self.status_code()).json(error_body(self, Lang::En));
-        if let AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } =
-            self
+        if let AppError::RateLimited { retry_after_secs }
+        | AppError::Throttled {
+            retry_after_secs, ..
+        }
+        | AppError::Busy { retry_after_secs } = self
         {
             response
                 .headers_mut()

@@ -29,12 +29,14 @@ pub mod web;
 use events::Projections;
 
 /// Every stream type in the log, as the admin's event browser offers them.
-pub const STREAM_TYPES: [&str; 5] = [
+pub const STREAM_TYPES: [&str; 6] = [
     <accounts::events::UserEvent as events::DomainEvent>::STREAM_TYPE,
     <chat::events::ChatEvent as events::DomainEvent>::STREAM_TYPE,
     <site::events::SiteEvent as events::DomainEvent>::STREAM_TYPE,
     <pdf_models::events::ModelEvent as events::DomainEvent>::STREAM_TYPE,
     <bots::events::BotEvent as events::DomainEvent>::STREAM_TYPE,
+    // No projection: a user's bot slots are read only by their own aggregate.
+    <bots::events::BotOwnerEvent as events::DomainEvent>::STREAM_TYPE,
 ];
 
 /// Every feature's projections, in the order they run for each event (usage reads the chat row

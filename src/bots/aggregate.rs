@@ -54,12 +54,10 @@ pub enum By {
 
 #[derive(Clone, Debug)]
 pub enum BotCommand {
-    /// `owned` is how many bots the owner has now; `cap` how many they may have.
+    /// The owner's slot is claimed first (`BotOwnership`: `BOTS_PER_USER`).
     Create {
         owner: Uuid,
         details: BotDetails,
-        owned: usize,
-        cap: usize,
     },
     Edit {
         by: By,
@@ -97,12 +95,19 @@ pub enum BotRuleError {
     NotFound,
     #[error("the bot already exists")]
     AlreadyExists,
-    #[error("the owner already has {cap} bots")]
-    TooMany { cap: usize },
     #[error("only the admin may disable or enable a bot")]
     AdminOnly,
     #[error("the bot has no knowledge to remove")]
     NoKnowledge,
+}
+
+/// The PDF models that `events` let go (replaced, removed, or the bot deleted): what to delete
+/// once they are recorded.
+pub fn let_go(events: &[BotEvent]) -> impl Iterator<Item = Uuid> + '_ {
+    events.iter().filter_map(|event| match event {
+        BotEvent::KnowledgeRemoved { model } => Some(*model),
+        _ => None,
+    })
 }
 
 impl Bot {
@@ -248,10 +253,7 @@ impl Aggregate for Bot {
             BotCommand::Create { .. } if self.sequence > 0 => {
                 return Err(BotRuleError::AlreadyExists);
             }
-            BotCommand::Create { owned, cap, .. } if owned >= cap => {
-                return Err(BotRuleError::TooMany { cap });
-            }
-            BotCommand::Create { owner, details, .. } => vec![BotEvent::BotCreated {
+            BotCommand::Create { owner, details } => vec![BotEvent::BotCreated {
                 owner,
                 name: details.name,
                 description: details.description,

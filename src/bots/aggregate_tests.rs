@@ -26,12 +26,10 @@ fn details() -> BotDetails {
     }
 }
 
-fn create(owned: usize, cap: usize) -> BotCommand {
+fn create() -> BotCommand {
     BotCommand::Create {
         owner: OWNER,
         details: details(),
-        owned,
-        cap,
     }
 }
 
@@ -85,14 +83,11 @@ fn owner_commands(by: By) -> Vec<BotCommand> {
 }
 
 #[test]
-fn a_bot_is_created_once_and_only_under_the_cap() {
-    assert_eq!(given(&[]).handle(create(2, 3)), Ok(created()));
+fn a_bot_is_created_once() {
+    // How many bots its owner may have is the owner's slots' rule (`ownership.rs`).
+    assert_eq!(given(&[]).handle(create()), Ok(created()));
     assert_eq!(
-        given(&[]).handle(create(3, 3)),
-        Err(BotRuleError::TooMany { cap: 3 })
-    );
-    assert_eq!(
-        given(&created()).handle(create(0, 3)),
+        given(&created()).handle(create()),
         Err(BotRuleError::AlreadyExists)
     );
     let bot = given(&created());
@@ -278,6 +273,38 @@ fn attaching_a_pdf_replaces_the_one_before() {
 }
 
 #[test]
+fn racing_attachments_each_let_go_exactly_the_pdf_they_replaced() {
+    // Two edits read the bot without a PDF; the repository decides the second again on the
+    // state the first left, so the second's events name the first's model, and only that one.
+    let by = By::User(OWNER);
+    let mut bot = given(&created());
+    let mut let_go_by = Vec::new();
+    for model in [PDF, NEW_PDF] {
+        let knowledge = knowledge(model);
+        let events = bot
+            .handle(BotCommand::AttachKnowledge { by, knowledge })
+            .unwrap();
+        let_go_by.push(let_go(&events).collect::<Vec<_>>());
+        for event in &events {
+            bot.apply(event);
+        }
+    }
+    assert_eq!(let_go_by, vec![vec![], vec![PDF]]);
+    let deleted = bot.handle(BotCommand::Delete { by }).unwrap();
+    assert_eq!(let_go(&deleted).collect::<Vec<_>>(), vec![NEW_PDF]);
+    let edited = bot
+        .handle(BotCommand::Edit {
+            by,
+            details: BotDetails {
+                name: "Renamed".into(),
+                ..details()
+            },
+        })
+        .unwrap();
+    assert_eq!(let_go(&edited).count(), 0);
+}
+
+#[test]
 fn removing_the_pdf_needs_one() {
     let by = By::User(OWNER);
     assert_eq!(
@@ -332,7 +359,7 @@ fn a_deleted_bot_refuses_everything() {
             assert_eq!(bot.handle(command), Err(BotRuleError::NotFound));
         }
     }
-    assert_eq!(bot.handle(create(0, 3)), Err(BotRuleError::AlreadyExists));
+    assert_eq!(bot.handle(create()), Err(BotRuleError::AlreadyExists));
 }
 
 #[test]

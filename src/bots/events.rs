@@ -87,3 +87,26 @@ impl DomainEvent for BotEvent {
         self.into()
     }
 }
+
+/// Events of the `bot_owner` stream: one stream per user who makes bots, keyed by the user's id.
+/// It holds the user's bot slots, so that `BOTS_PER_USER` is decided by one stream's rules and
+/// racing creations are serialised by its sequence (see `bots::ownership`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[serde(tag = "type")]
+pub enum BotOwnerEvent {
+    /// The bots the user already had when their slots were first counted here (bots made
+    /// before this stream existed); always the stream's first event before a claim.
+    BotsCounted { bots: Vec<Uuid> },
+    /// A slot is taken for the bot `bot`, just before its `BotCreated`.
+    BotSlotClaimed { bot: Uuid },
+    /// The bot `bot` no longer takes a slot: it was deleted, or its creation failed.
+    BotSlotReleased { bot: Uuid },
+}
+
+impl DomainEvent for BotOwnerEvent {
+    const STREAM_TYPE: &'static str = "bot_owner";
+
+    fn event_type(&self) -> &'static str {
+        self.into()
+    }
+}

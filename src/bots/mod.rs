@@ -9,6 +9,7 @@ pub mod details;
 pub mod events;
 pub mod fold;
 pub mod leak;
+pub mod ownership;
 pub mod projection;
 pub mod service;
 

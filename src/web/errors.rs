@@ -67,6 +67,13 @@ fn describe(error: &AppError) -> Described {
         AppError::RateLimited { retry_after_secs } => AppError::RateLimited {
             retry_after_secs: *retry_after_secs,
         },
+        AppError::Throttled {
+            msg,
+            retry_after_secs,
+        } => AppError::Throttled {
+            msg: msg.clone(),
+            retry_after_secs: *retry_after_secs,
+        },
         AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
         AppError::Busy { retry_after_secs } => AppError::Busy {
             retry_after_secs: *retry_after_secs,

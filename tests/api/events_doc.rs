@@ -7,13 +7,13 @@
 //! when asked to decode an unknown one, and each documented example is decoded the way the store
 //! reads events (`RecordedEvent::decode`) and named the way it writes them
 //! (`DomainEvent::event_type`, `event_version`, `serde_json::to_value`). The only list is the
-//! five event enums, and a test below checks it against every `impl DomainEvent for` in `src/`.
+//! six event enums, and a test below checks it against every `impl DomainEvent for` in `src/`.
 //! No database is needed.
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use chatbot_factory::accounts::events::UserEvent;
-use chatbot_factory::bots::events::BotEvent;
+use chatbot_factory::bots::events::{BotEvent, BotOwnerEvent};
 use chatbot_factory::chat::events::ChatEvent;
 use chatbot_factory::events::{DomainEvent, RecordedEvent};
 use chatbot_factory::pdf_models::events::ModelEvent;
@@ -52,6 +52,7 @@ fn code_streams() -> Vec<CodeStream> {
         code_stream::<SiteEvent>("SiteEvent"),
         code_stream::<ModelEvent>("ModelEvent"),
         code_stream::<BotEvent>("BotEvent"),
+        code_stream::<BotOwnerEvent>("BotOwnerEvent"),
     ]
 }
 

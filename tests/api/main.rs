@@ -8,6 +8,7 @@ mod upstream;
 mod accounts;
 mod actors;
 mod admin;
+mod bot_fair_use;
 mod bots;
 mod branches;
 mod chat;

@@ -1,7 +1,7 @@
 //! Projections rebuilt from the log must equal the live ones, after a few hundred random events.
 use chatbot_factory::accounts::events::UserEvent;
 use chatbot_factory::bots::aggregate::{Bot, BotCommand, BotDetails, By, Knowledge};
-use chatbot_factory::bots::events::{Avatar, BotEvent, COLORS};
+use chatbot_factory::bots::events::{Avatar, BotEvent, BotOwnerEvent, COLORS};
 use chatbot_factory::chat::events::{AnswerRecord, ChatEvent, TitleSource};
 use chatbot_factory::events::export::{self, ExportFormat};
 use chatbot_factory::events::replay;
@@ -195,8 +195,6 @@ async fn random_bot(app: &TestApp, rng: &mut StdRng, owner: Uuid) -> Uuid {
     let create = BotCommand::Create {
         owner,
         details: bot_details(rng),
-        owned: 0,
-        cap: 20,
     };
     bot.decide(&store, create, me()).await;
     // The PDF model of the bot's current PDF.
@@ -590,6 +588,24 @@ async fn seed_every_other_event_type(app: &TestApp) -> usize {
     for pdf in &mut pdfs {
         append(&store, pdf, vec![ModelEvent::ModelDeleted], me()).await;
     }
+    // The owner's bot slots (no projection of their own; the admin's release is audited).
+    let mut slots = Stream {
+        id: owner.to_string(),
+        sequence: 0,
+    };
+    let earlier = Uuid::now_v7();
+    let claims = vec![
+        BotOwnerEvent::BotSlotReleased {
+            bot: Uuid::now_v7(),
+        },
+        BotOwnerEvent::BotsCounted {
+            bots: vec![earlier],
+        },
+        BotOwnerEvent::BotSlotClaimed { bot: bot_id },
+    ];
+    append(&store, &mut slots, claims, me()).await;
+    let released = vec![BotOwnerEvent::BotSlotReleased { bot: bot_id }];
+    append(&store, &mut slots, released, admin()).await;
 
     for (n, leaves) in [(0, false), (1, true)] {
         let mut user = Stream::new();

@@ -170,9 +170,32 @@ fn shown(error: AppError) -> Result<(StatusCode, Msg), AppError> {
         AppError::Unprocessable(msg)
         | AppError::BadRequest(msg)
         | AppError::TooLarge(msg)
+        | AppError::Forbidden(msg)
+        | AppError::Throttled { msg, .. }
         | AppError::Conflict(msg) => Ok((status, msg)),
         other => Err(other),
     }
+}
+
+/// The editor shown again after `error`, with `Retry-After` when it was a limit.
+fn refused(
+    error: AppError,
+    editor: impl FnOnce((StatusCode, Msg)) -> Result<HttpResponse, AppError>,
+) -> Result<HttpResponse, AppError> {
+    let retry_after = match &error {
+        AppError::Throttled {
+            retry_after_secs, ..
+        } => Some(*retry_after_secs),
+        _ => None,
+    };
+    let mut response = editor(shown(error)?)?;
+    if let Some(secs) = retry_after {
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(secs),
+        );
+    }
+    Ok(response)
 }
 
 pub async fn create(
@@ -187,9 +210,15 @@ pub async fn create(
     let created = async {
         let sent = read_sent(&mut upload, &bots, model, &mut form).await?;
         let details = sent.form.parse()?;
+        // A PDF the user may not give is refused before the bot is made.
+        let pdf = match sent.file {
+            Some(file) => Some((bots.pdf_upload(&user.0).await?, file)),
+            None => None,
+        };
         let id = bots.create(user_id, details, &meta).await?;
-        if let Some(file) = sent.file {
-            bots.attach_pdf(user_id, id, model, file, &meta).await?;
+        if let Some((allowed, file)) = pdf {
+            bots.attach_pdf(allowed, user_id, id, model, file, &meta)
+                .await?;
         }
         Ok::<_, AppError>(id)
     }
@@ -198,8 +227,9 @@ pub async fn create(
         Ok(id) => Ok(see_other(&format!("/bots/{id}/edit?saved=1"))),
         Err(error) => {
             remove_folder(bots.pdf_models().knowledge(), model).await;
-            let notice = shown(error)?;
-            render_editor(&page, &user.0, &bots, None, &form, Some(notice), false)
+            refused(error, |notice| {
+                render_editor(&page, &user.0, &bots, None, &form, Some(notice), false)
+            })
         }
     }
 }
@@ -219,9 +249,16 @@ pub async fn update(
     let saved = async {
         let sent = read_sent(&mut upload, &bots, model, &mut form).await?;
         let details = sent.form.parse()?;
+        let pdf = match sent.file {
+            Some(file) => Some((bots.pdf_upload(&user.0).await?, file)),
+            None => None,
+        };
         bots.edit(user_id, id, details, &meta).await?;
-        match sent.file {
-            Some(file) => bots.attach_pdf(user_id, id, model, file, &meta).await?,
+        match pdf {
+            Some((allowed, file)) => {
+                bots.attach_pdf(allowed, user_id, id, model, file, &meta)
+                    .await?
+            }
             None if sent.remove_pdf && bot.knowledge.is_some() => {
                 bots.remove_pdf(user_id, id, &meta).await?
             }
@@ -234,17 +271,18 @@ pub async fn update(
         Ok(()) => Ok(see_other(&format!("/bots/{id}/edit?saved=1"))),
         Err(error) => {
             remove_folder(bots.pdf_models().knowledge(), model).await;
-            let notice = shown(error)?;
-            let bot = bots.owned(user_id, id)?;
-            render_editor(
-                &page,
-                &user.0,
-                &bots,
-                Some((id.as_uuid(), &bot)),
-                &form,
-                Some(notice),
-                false,
-            )
+            refused(error, |notice| {
+                let bot = bots.owned(user_id, id)?;
+                render_editor(
+                    &page,
+                    &user.0,
+                    &bots,
+                    Some((id.as_uuid(), &bot)),
+                    &form,
+                    Some(notice),
+                    false,
+                )
+            })
         }
     }
 }

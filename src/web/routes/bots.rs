@@ -104,7 +104,7 @@ pub async fn duplicate(
         .take(NAME_MAX_CHARS)
         .collect();
     let copy = bots
-        .duplicate(user_id, id, name, &metadata(&user.0))
+        .duplicate(&user.0, id, name, &metadata(&user.0))
         .await?;
     Ok(see_other(&format!("/bots/{copy}/edit?saved=1")))
 }
