@@ -5,6 +5,7 @@
 //! one the recorded `KnowledgeRemoved` names, never one read earlier (a racing edit may have
 //! replaced it meanwhile). How many bots a user has is the `BotOwnership` stream's rule:
 //! a creation claims a slot there first.
+use crate::pdf_models::messages::Progress;
 use uuid::Uuid;
 
 use super::aggregate::{Bot, BotCommand, BotDetails, BotRuleError, By, Knowledge, let_go};
@@ -478,6 +479,13 @@ impl Bots {
         self.execute(id, BotCommand::Enable { by: By::Admin }, metadata)
             .await
             .map(drop)
+    }
+
+    /// How far the reading of the bot's PDF is (waiting for a slot, pages, chunks), while it is read.
+    pub async fn pdf_progress(&self, bot: &Bot) -> Option<Progress> {
+        let knowledge = bot.knowledge.as_ref()?;
+        let model = self.pdf.get(knowledge.model.into()).await.ok()?;
+        model.progress
     }
 
     /// Whether the bot's PDF is still being read, was read, or could not be read.

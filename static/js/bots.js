@@ -29,6 +29,9 @@
             window.location.replace(`/bots/${pdf.dataset.bot}/edit`);
             return;
           }
+          // Translated by the server: "waiting for a free reading slot (2 ahead)", or chunks done.
+          const place = document.getElementById("bot-pdf-progress");
+          if (place) place.textContent = body.progress_text || "";
         }
       } catch (_) {
         // Offline for a moment: try again.

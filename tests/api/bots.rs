@@ -9,8 +9,10 @@ use serde_json::Value;
 use chatbot_factory::admin::pdf::{PrintedChat, PrintedMessage, render};
 
 use crate::browser::Browser;
-use crate::helpers::{PASSWORD, TestApp, client, eventually, location};
-use crate::pdf_models::{fixture, pdf_app};
+use crate::helpers::{
+    PASSWORD, TestApp, client, eventually, eventually_within, location, spawn_app_with,
+};
+use crate::pdf_models::{EMBEDDINGS, fixture, pdf_app};
 use crate::upstream::Reply;
 
 const INSTRUCTIONS: &str = "Speak like a friendly pirate and call every user Captain Nodira-7.";
@@ -835,4 +837,64 @@ async fn a_shared_bot_does_not_print_its_instructions_when_asked_for_everything_
         .await;
     assert_eq!(fine.done()["status"], "complete");
     assert_eq!(fine.text(), "You said: Is the ferry helper awake?");
+}
+
+#[actix_web::test]
+async fn the_bot_editor_says_how_many_readings_are_ahead_of_its_pdf() {
+    let app = spawn_app_with(&[EMBEDDINGS, &[("PDF_READINGS_AT_ONCE", "1")]].concat()).await;
+    let admin = app.admin_client().await;
+    // The admin's PDF takes the only reading slot and stays in its embedding stage.
+    app.upstream.hold_embeddings(true);
+    app.create_model(&admin, "Manual", "gropdf.pdf").await;
+    eventually_within(
+        "the admin's PDF holds the slot",
+        Duration::from_secs(60),
+        || async { app.upstream.embedding_requests() > 0 },
+    )
+    .await;
+    let owner = client();
+    app.verified_user_with(&owner, "nilufar", PASSWORD).await;
+    let bot = app.make_bot(&owner, "Reader", Some("hyphenated.pdf")).await;
+
+    let status = |owner: reqwest::Client, bot: String| {
+        let url = app.url(&format!("/bots/{bot}/status"));
+        async move {
+            let body: Value = owner.get(url).send().await.unwrap().json().await.unwrap();
+            body
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let place = loop {
+        let place = status(owner.clone(), bot.clone()).await;
+        if place["progress_text"].is_string() {
+            break place;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bot's PDF never waited: {place}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(place["pdf"], "ingesting");
+    assert_eq!(
+        place["progress_text"], "waiting for a free reading slot (1 ahead)",
+        "{place}"
+    );
+    let editor = app
+        .get_with(&owner, &format!("/bots/{bot}/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        editor.contains("id=\"bot-pdf-progress\""),
+        "the editor shows it"
+    );
+
+    app.upstream.hold_embeddings(false);
+    eventually_within("the bot's PDF is read", Duration::from_secs(60), || {
+        let (owner, bot) = (owner.clone(), bot.clone());
+        async move { status(owner, bot).await["pdf"] == "ready" }
+    })
+    .await;
 }

@@ -536,50 +536,15 @@ async fn projections_stay_identical_to_a_replay_after_chatting() {
 
 #[actix_web::test]
 async fn an_answer_left_streaming_by_a_dead_instance_is_saved_as_failed() {
-    use chatbot_factory::chat::events::ChatEvent;
-    use chatbot_factory::events::Metadata;
     let app = spawn_app().await;
-    let user = app.verified_user("qodir", PASSWORD).await;
-    let user = uuid::Uuid::parse_str(&user).unwrap();
-    let chat = uuid::Uuid::now_v7();
-    let dead_instance = uuid::Uuid::now_v7();
-    let events = vec![
-        ChatEvent::ChatStarted {
-            user_id: user,
-            title: "x".into(),
-            model: "gpt-4o-mini".into(),
-        },
-        ChatEvent::UserMessageAppended {
-            text: "x".into(),
-            model: "gpt-4o-mini".into(),
-        },
-        ChatEvent::AnswerStarted {
-            model: "gpt-4o-mini".into(),
-            instance_id: dead_instance,
-        },
-    ];
-    app.store()
-        .append(&chat.to_string(), 0, &events, &Metadata::system())
-        .await
-        .unwrap();
-    let chats = chatbot_factory::chat::Chats::start(chatbot_factory::chat::actor::ChatDeps {
-        repository: chatbot_factory::events::Repository::new(app.store()),
-        clock: app.clock.clone(),
-        idle_timeout: Duration::from_secs(60),
-        instance_id: uuid::Uuid::now_v7(),
-        catalog: chatbot_factory::catalog::Catalog::load(app.store(), Default::default())
-            .await
-            .unwrap(),
-        system_prompt: "x".into(),
-        model_titles: false,
-        spool: chatbot_factory::chat::spool::AnswerSpool::new(&app.settings.server.files_dir),
-    });
+    let (dead, me) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let (chat, chats) = chat_left_streaming(&app, "qodir", dead, me).await;
     let clock: chatbot_factory::clock::SharedClock = app.clock.clone();
     let fresh = chatbot_factory::chat::recovery::beat_and_recover(
         &app.pool,
         &chats,
         &clock,
-        uuid::Uuid::now_v7(),
+        me,
         chatbot_factory::store::instances::DEAD_AFTER,
     )
     .await
@@ -590,7 +555,7 @@ async fn an_answer_left_streaming_by_a_dead_instance_is_saved_as_failed() {
         &app.pool,
         &chats,
         &clock,
-        uuid::Uuid::now_v7(),
+        me,
         chatbot_factory::store::instances::DEAD_AFTER,
     )
     .await

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::helpers::{PASSWORD, TestApp, client, location, spawn_app_with};
 use crate::upstream::Reply;
 
-const EMBEDDINGS: &[(&str, &str)] = &[
+pub const EMBEDDINGS: &[(&str, &str)] = &[
     ("EMBEDDING_MODEL", "text-embedding-3-small"),
     ("EMBEDDING_DIMENSION", "64"),
 ];
@@ -73,6 +73,20 @@ impl TestApp {
     /// Waits until the admin's status feed shows the model in `status` (progress is polled as
     /// the page does) and returns its row.
     pub async fn model_reaches(&self, admin: &reqwest::Client, id: &str, status: &str) -> Value {
+        self.model_row_until(admin, id, &format!("status {status}"), |row| {
+            row["status"] == status
+        })
+        .await
+    }
+
+    /// Polls the admin's status feed (as the page does) until the model's row satisfies `done`.
+    pub async fn model_row_until(
+        &self,
+        admin: &reqwest::Client,
+        id: &str,
+        what: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let feed: Value = self
@@ -87,14 +101,14 @@ impl TestApp {
                 .iter()
                 .find(|m| m["id"] == id)
                 .cloned();
-            if let Some(row) = row.filter(|row| row["status"] == status) {
+            if let Some(row) = row.filter(|row| done(row)) {
                 return row;
             }
             assert!(
                 Instant::now() < deadline,
-                "model {id} never became {status}: {feed}"
+                "model {id} never reached {what}: {feed}"
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -611,28 +625,11 @@ async fn pdfs_beyond_the_reading_slots_wait_in_line_and_the_admin_sees_their_pla
     }
     let second = app.create_model(&admin, "Handbook", "hyphenated.pdf").await;
 
-    let waiting = loop {
-        let feed: Value = app
-            .get_with(&admin, "/admin/models/status")
-            .await
-            .json()
-            .await
-            .expect("json");
-        let row = feed["models"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["id"] == second.as_str())
-            .cloned();
-        if let Some(row) = row.filter(|r| r["progress"]["stage"] == "waiting") {
-            break row;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the second PDF never waited: {feed}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let waiting = app
+        .model_row_until(&admin, &second, "the waiting stage", |row| {
+            row["progress"]["stage"] == "waiting"
+        })
+        .await;
     assert_eq!(
         waiting["progress_text"], "waiting for a free reading slot (1 ahead)",
         "{waiting}"

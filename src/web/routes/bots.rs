@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use sqlx::MySqlPool;
 use uuid::Uuid;
 
-use super::admin::models::human_size;
+use super::admin::models::{human_size, progress_text};
 use super::bot_editor;
 use super::chat::{ChatStart, render_chat};
 use crate::accounts::current::CurrentUser;
@@ -111,14 +111,17 @@ pub async fn duplicate(
 
 /// `GET /bots/{id}/status`: whether the bot's PDF is still being read (the editor follows it).
 pub async fn status(
+    page: Page,
     user: CurrentUser,
     id: web::Path<BotId>,
     bots: web::Data<Bots>,
 ) -> Result<HttpResponse, AppError> {
     let bot = bots.owned(user.0.uuid(), id.into_inner())?;
+    let progress = bots.pdf_progress(&bot).await;
+    let progress_text = progress_text(&page, progress.as_ref());
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({ "pdf": bots.pdf_status(&bot) })))
+        .json(json!({ "pdf": bots.pdf_status(&bot), "progress_text": progress_text })))
 }
 
 /// The confirmation page of a deletion.

@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::events::Metadata;
 use crate::i18n::Msg;
 use crate::pdf_models::PdfModels;
+use crate::pdf_models::messages::Progress;
 use crate::pdf_models::service::{
     DESCRIPTION_MAX_CHARS, INSTRUCTIONS_MAX_CHARS, ModelDetails, ModelSummary, NAME_MAX_CHARS,
     Reader,
@@ -46,15 +47,15 @@ fn view(page: &Page, model: &ModelSummary) -> Value {
         "failed": model.status == "failed",
         "reason": reason,
         "percent": percent,
-        "progress_text": progress_text(page, model),
+        "progress_text": progress_text(page, model.progress.as_ref()),
         "pdf_size": human_size(model.pdf_bytes),
     })
 }
 
 /// Where a reading is, in words: read by another server, waiting for a free slot (and how many
 /// readings are ahead), or pages/chunks done.
-fn progress_text(page: &Page, model: &ModelSummary) -> Option<String> {
-    let progress = model.progress.as_ref()?;
+pub fn progress_text(page: &Page, progress: Option<&Progress>) -> Option<String> {
+    let progress = progress?;
     Some(match progress.stage {
         "elsewhere" => page.t(&Msg::new("admin-model-status-elsewhere")),
         "waiting" => page.t(&Msg::new("pdf-reading-waiting").arg("ahead", progress.done)),
@@ -129,7 +130,7 @@ pub async fn status(
         .await
         .into_iter()
         .map(|m| {
-            let text = progress_text(&page, &m);
+            let text = progress_text(&page, m.progress.as_ref());
             json!({ "id": m.id, "status": m.status, "launched": m.launched, "progress": m.progress, "progress_text": text })
         })
         .collect();
