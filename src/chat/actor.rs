@@ -271,10 +271,8 @@ impl Handler<SettleLeftover> for ChatActor {
             else {
                 return (Some(chat), Ok(false));
             };
-            let kept = match spool.waiting().await {
-                Ok(waiting) => waiting
-                    .into_iter()
-                    .find(|a| a.chat_id == chat_id && a.started == started),
+            let kept = match spool.find(chat_id, started).await {
+                Ok(kept) => kept,
                 Err(error) => {
                     tracing::warn!(%chat_id, %error, "The answer spool cannot be read");
                     None

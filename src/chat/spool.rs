@@ -112,6 +112,23 @@ impl AnswerSpool {
         .await
     }
 
+    /// The copy of one answer, if it waits here.
+    pub async fn find(
+        &self,
+        chat_id: Uuid,
+        started: u64,
+    ) -> std::io::Result<Option<SpooledAnswer>> {
+        let path = self.dir.join(SpooledAnswer::file_name(chat_id, started));
+        blocking(move || match std::fs::read(path) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(std::io::Error::other),
+        })
+        .await
+    }
+
     /// Every answer waiting, oldest first. A file that cannot be read is reported and left alone
     /// (an operator can look at it), never deleted.
     pub async fn waiting(&self) -> std::io::Result<Vec<SpooledAnswer>> {
@@ -182,6 +199,10 @@ mod tests {
         spool.keep(&answer).await.unwrap();
         std::fs::write(dir.path().join("answer-spool/broken.json"), b"{").unwrap();
         assert_eq!(spool.waiting().await.unwrap(), vec![answer.clone()]);
+        assert_eq!(
+            spool.find(answer.chat_id, answer.started).await.unwrap(),
+            Some(answer.clone())
+        );
         assert_eq!(answer.outcome().status(), "complete");
 
         spool.forget(answer.chat_id, answer.started).await.unwrap();
