@@ -43,12 +43,47 @@ impl ChunkConfig {
     }
 }
 
+/// What a passage is, for ranking: a table of contents or an index names every topic and
+/// answers none, so search ranks such pages below the body.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PassageKind {
+    #[default]
+    Body,
+    /// A table of contents (or list of figures/tables).
+    Contents,
+    /// A back-of-book index.
+    Index,
+}
+
+impl PassageKind {
+    /// The name stored with each row of a model's table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PassageKind::Body => "body",
+            PassageKind::Contents => "contents",
+            PassageKind::Index => "index",
+        }
+    }
+
+    /// Reads a stored name; anything unknown (or a table from before kinds) is body text.
+    pub fn parse(name: &str) -> PassageKind {
+        match name {
+            "contents" => PassageKind::Contents,
+            "index" => PassageKind::Index,
+            _ => PassageKind::Body,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chunk {
     pub page: u32,
     /// 0-based position among all chunks of the document.
     pub index: u32,
     pub text: String,
+    /// The headings the passage sits under, outermost first, joined by " > " ("" if none).
+    pub section: String,
+    pub kind: PassageKind,
 }
 
 /// Chunks of every page, in page order; empty pages give none.
@@ -61,6 +96,8 @@ pub fn chunk_pages(pages: &[PageText], cfg: ChunkConfig) -> Vec<Chunk> {
                 page: page.page,
                 index: u32::try_from(chunks.len()).unwrap_or(u32::MAX),
                 text,
+                section: String::new(),
+                kind: PassageKind::Body,
             });
         }
     }
@@ -246,7 +283,9 @@ mod tests {
             vec![Chunk {
                 page: 1,
                 index: 0,
-                text: "Short text.".into()
+                text: "Short text.".into(),
+                section: String::new(),
+                kind: PassageKind::Body,
             }]
         );
     }

@@ -3,10 +3,11 @@
 //! answers can cite their pages.
 pub mod chunk;
 pub mod pdf;
+pub mod retrieval;
 pub mod text;
 pub mod vectors;
 
-pub use chunk::{Chunk, ChunkConfig, chunk_pages};
+pub use chunk::{Chunk, ChunkConfig, PassageKind, chunk_pages};
 pub use pdf::{
     Exhausted, PageText, PdfBudget, PdfError, PdfLimits, extract_pages, extract_pages_from_bytes,
     extract_pages_until,

@@ -11,8 +11,17 @@ use super::openai::map_error;
 pub trait Embedder: Send + Sync + 'static {
     fn dimension(&self) -> usize;
 
-    /// One unit vector per text, in order.
+    /// One unit vector per passage of a document, in order.
     fn embed(&self, texts: Vec<String>) -> BoxFuture<'static, Result<Vec<Vec<f32>>, LlmError>>;
+
+    /// One unit vector per question, in order. Models trained with instructions (E5's
+    /// `query: ` / `passage: `) embed questions differently from the passages they look for.
+    fn embed_queries(
+        &self,
+        texts: Vec<String>,
+    ) -> BoxFuture<'static, Result<Vec<Vec<f32>>, LlmError>> {
+        self.embed(texts)
+    }
 }
 
 pub fn normalise(mut vector: Vec<f32>) -> Vec<f32> {

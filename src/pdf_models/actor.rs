@@ -16,13 +16,12 @@ pub use super::messages::{Delete, Execute, GetProgress, Ingest, Progress, Search
 use super::runtime::Knowledge;
 use crate::clock::SharedClock;
 use crate::events::{Metadata, RecordedEvent, Repository, RepositoryError};
+use crate::knowledge::retrieval::{self, RetrievalError};
 use crate::knowledge::vectors::{Hit, VectorError};
 use crate::llm::LlmError;
 use crate::registry::{Registered, Stopped};
 use crate::store::instances;
 
-/// Candidates each retrieval leg returns before fusion.
-const CANDIDATES: usize = 20;
 /// How often a model read by another live instance looks again (it takes over if that one died).
 const RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -50,6 +49,8 @@ pub enum ModelError {
     Vectors(#[from] VectorError),
     #[error(transparent)]
     Embedder(#[from] LlmError),
+    #[error(transparent)]
+    Retrieval(#[from] RetrievalError),
     #[error("could not remove the model's files: {0}")]
     Files(#[from] std::io::Error),
     #[error("could not read the app instances: {0}")]
@@ -448,13 +449,15 @@ impl Handler<Search> for ModelActor {
         Box::pin(async move {
             let table = table.ok_or(ModelError::NotAnswerable)?;
             let embedder = knowledge.embedder().await?;
-            let mut vectors = embedder.embed(vec![msg.query.clone()]).await?;
-            let vector = vectors.pop().ok_or(ModelError::NotAnswerable)?;
-            let hits = knowledge
-                .vectors
-                .hybrid_search(&table, &msg.query, &vector, CANDIDATES, msg.keep)
-                .await?;
-            Ok(hits)
+            let found = retrieval::search(
+                &knowledge.vectors,
+                &table,
+                embedder.as_ref(),
+                &[msg.query],
+                msg.keep,
+            )
+            .await?;
+            Ok(found.hits)
         })
     }
 }
