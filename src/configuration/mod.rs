@@ -60,8 +60,11 @@ pub struct KnowledgeSettings {
     pub lancedb_dir: PathBuf,
     /// MODEL_PDF_MAX_PAGES: a longer PDF is refused with a clear reason.
     pub max_pages: u32,
-    /// EMBEDDING_MODEL: an OpenAI embedding model; unset means the local MiniLM (offline).
+    /// EMBEDDING_MODEL: an OpenAI embedding model; unset means the local one (offline).
     pub embedding_model: Option<String>,
+    /// LOCAL_EMBEDDING_MODEL: `multilingual-e5-small` (default: questions in any of ~100
+    /// languages find passages in any other) or `all-minilm-l6-v2` (English only, smaller).
+    pub local_embedding_model: crate::llm::local::LocalEmbeddingModel,
     /// EMBEDDING_DIMENSION: the dimension asked of the OpenAI embedding model.
     pub embedding_dimension: usize,
     /// PDF_READINGS_AT_ONCE (default: cores − 1, at least 1): PDFs read and embedded at a time

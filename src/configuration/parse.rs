@@ -8,6 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::*;
+use crate::llm::local::LocalEmbeddingModel;
 
 /// Collects every problem at once, so a person fixes `.env` in one go.
 struct Parser<'a> {
@@ -192,6 +193,7 @@ fn knowledge_settings(p: &mut Parser, files_dir: &Path) -> KnowledgeSettings {
         lancedb_dir,
         max_pages: max_pages.max(1),
         embedding_model: p.optional("EMBEDDING_MODEL"),
+        local_embedding_model: local_embedding_model(p),
         embedding_dimension: p.parse("EMBEDDING_DIMENSION", 1536),
         readings_at_once: p
             .parse(
@@ -200,6 +202,19 @@ fn knowledge_settings(p: &mut Parser, files_dir: &Path) -> KnowledgeSettings {
             )
             .max(1),
     }
+}
+
+fn local_embedding_model(p: &mut Parser) -> LocalEmbeddingModel {
+    let name = p.text(
+        "LOCAL_EMBEDDING_MODEL",
+        LocalEmbeddingModel::default().name(),
+    );
+    LocalEmbeddingModel::from_name(&name).unwrap_or_else(|| {
+        p.errors.push(format!(
+            "LOCAL_EMBEDDING_MODEL={name} must be multilingual-e5-small or all-minilm-l6-v2"
+        ));
+        LocalEmbeddingModel::default()
+    })
 }
 
 fn llm_settings(p: &mut Parser) -> LlmSettings {

@@ -2,6 +2,7 @@
 //! ([`pdf::extract_pages`] → [`chunk::chunk_pages`]), which are embedded and searched so that
 //! answers can cite their pages.
 pub mod chunk;
+pub mod language;
 pub mod pdf;
 pub mod retrieval;
 pub mod text;

@@ -1,5 +1,6 @@
 //! The vectors of PDF models: one LanceDB table per model under `LANCEDB_DIR`, rows
-//! `(id, page, chunk, text, vector)` with a full-text index on `text`. Retrieval is hybrid:
+//! `(id, page, chunk, text, section, kind, vector)` with a full-text index on `text` (tables
+//! written before `section`/`kind` existed are read as body text without a section). Retrieval is hybrid:
 //! cosine nearest neighbours and BM25 over the same rows, fused by LanceDB's reciprocal-rank
 //! fusion; when the text side cannot run (a question of stop words only) the vector side alone
 //! answers.
@@ -23,6 +24,8 @@ use lancedb::index::scalar::FtsIndexBuilder;
 use lancedb::query::{ExecutableQuery, QueryBase, QueryExecutionOptions, Select};
 use lancedb::{Connection, DistanceType};
 
+use crate::knowledge::chunk::{Chunk, PassageKind};
+
 /// Threads of the runtime LanceDB runs on (one process-wide runtime, whatever the number of
 /// stores: tests start many apps in one process).
 const LANCE_THREADS: usize = 2;
@@ -34,7 +37,25 @@ pub struct ChunkRow {
     pub page: u32,
     pub chunk: u32,
     pub text: String,
+    /// The headings the passage sits under (see `Chunk::section`).
+    pub section: String,
+    pub kind: PassageKind,
     pub vector: Vec<f32>,
+}
+
+impl ChunkRow {
+    /// The row of `chunk` with its embedding.
+    pub fn of(chunk: &Chunk, vector: Vec<f32>) -> ChunkRow {
+        ChunkRow {
+            id: u64::from(chunk.index),
+            page: chunk.page,
+            chunk: chunk.index,
+            text: chunk.text.clone(),
+            section: chunk.section.clone(),
+            kind: chunk.kind,
+            vector,
+        }
+    }
 }
 
 /// A passage found for a question; `score` is the fused relevance (higher is closer).
@@ -44,7 +65,11 @@ pub struct Hit {
     pub page: u32,
     pub chunk: u32,
     pub text: String,
+    pub section: String,
+    pub kind: PassageKind,
     pub score: f32,
+    /// The passage's embedding, for ranking candidates again (empty when not asked for).
+    pub vector: Vec<f32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -183,7 +208,14 @@ impl VectorStore {
         );
         on_lance(async move {
             let table = db.open_table(name).execute().await?;
-            let columns = Select::columns(&["id", "page", "chunk", "text"]);
+            let present = table.schema().await?;
+            let mut wanted = vec!["id", "page", "chunk", "text", "vector"];
+            wanted.extend(
+                ["section", "kind"]
+                    .into_iter()
+                    .filter(|c| present.column_with_name(c).is_some()),
+            );
+            let columns = Select::columns(&wanted);
             let hybrid = async {
                 let stream = table
                     .query()
@@ -238,6 +270,8 @@ fn schema(dimension: usize) -> Arc<Schema> {
         Field::new("page", DataType::UInt32, false),
         Field::new("chunk", DataType::UInt32, false),
         Field::new("text", DataType::Utf8, false),
+        Field::new("section", DataType::Utf8, false),
+        Field::new("kind", DataType::Utf8, false),
         Field::new(
             "vector",
             DataType::FixedSizeList(
@@ -260,6 +294,8 @@ fn to_batch(rows: Vec<ChunkRow>, dimension: usize) -> Result<RecordBatch, Vector
     let pages = UInt32Array::from_iter_values(rows.iter().map(|r| r.page));
     let chunks = UInt32Array::from_iter_values(rows.iter().map(|r| r.chunk));
     let texts = StringArray::from_iter_values(rows.iter().map(|r| r.text.as_str()));
+    let sections = StringArray::from_iter_values(rows.iter().map(|r| r.section.as_str()));
+    let kinds = StringArray::from_iter_values(rows.iter().map(|r| r.kind.as_str()));
     let vectors = FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
         rows.iter()
             .map(|r| Some(r.vector.iter().copied().map(Some).collect::<Vec<_>>())),
@@ -272,6 +308,8 @@ fn to_batch(rows: Vec<ChunkRow>, dimension: usize) -> Result<RecordBatch, Vector
             Arc::new(pages),
             Arc::new(chunks),
             Arc::new(texts),
+            Arc::new(sections),
+            Arc::new(kinds),
             Arc::new(vectors),
         ],
     )?)
@@ -292,6 +330,9 @@ fn hits_of(batch: &RecordBatch, score: Score) -> Result<Vec<Hit>, VectorError> {
     let pages = column::<UInt32Array>(batch, "page")?;
     let chunks = column::<UInt32Array>(batch, "chunk")?;
     let texts = column::<StringArray>(batch, "text")?;
+    let sections = column::<StringArray>(batch, "section").ok();
+    let kinds = column::<StringArray>(batch, "kind").ok();
+    let vectors = column::<FixedSizeListArray>(batch, "vector").ok();
     let scores: Vec<f32> = match score {
         Score::Relevance => column::<Float32Array>(batch, "_relevance_score")?
             .iter()
@@ -302,6 +343,17 @@ fn hits_of(batch: &RecordBatch, score: Score) -> Result<Vec<Hit>, VectorError> {
             .map(|d| 1.0 - d.unwrap_or(1.0))
             .collect(),
     };
+    let vector_of = |i: usize| -> Vec<f32> {
+        vectors
+            .filter(|v| v.is_valid(i))
+            .and_then(|v| {
+                v.value(i)
+                    .as_any()
+                    .downcast_ref::<Float32Array>()
+                    .map(|values| values.values().to_vec())
+            })
+            .unwrap_or_default()
+    };
     Ok((0..batch.num_rows())
         .filter(|&i| ids.is_valid(i))
         .map(|i| Hit {
@@ -309,7 +361,10 @@ fn hits_of(batch: &RecordBatch, score: Score) -> Result<Vec<Hit>, VectorError> {
             page: pages.value(i),
             chunk: chunks.value(i),
             text: texts.value(i).to_owned(),
+            section: sections.map(|s| s.value(i).to_owned()).unwrap_or_default(),
+            kind: kinds.map_or(PassageKind::Body, |k| PassageKind::parse(k.value(i))),
             score: scores[i],
+            vector: vector_of(i),
         })
         .collect())
 }

@@ -7,6 +7,8 @@ fn row(id: u64, page: u32, text: &str, vector: [f32; 3]) -> ChunkRow {
         page,
         chunk: id as u32,
         text: text.into(),
+        section: String::new(),
+        kind: PassageKind::Body,
         vector: vector.to_vec(),
     }
 }

@@ -16,8 +16,8 @@ pub use super::messages::{Delete, Execute, GetProgress, Ingest, Progress, Search
 use super::runtime::Knowledge;
 use crate::clock::SharedClock;
 use crate::events::{Metadata, RecordedEvent, Repository, RepositoryError};
-use crate::knowledge::retrieval::{self, RetrievalError};
-use crate::knowledge::vectors::{Hit, VectorError};
+use crate::knowledge::retrieval::{self, RetrievalError, Retrieved};
+use crate::knowledge::vectors::VectorError;
 use crate::llm::LlmError;
 use crate::registry::{Registered, Stopped};
 use crate::store::instances;
@@ -436,7 +436,7 @@ impl Handler<GetProgress> for ModelActor {
 }
 
 impl Handler<Search> for ModelActor {
-    type Result = ResponseFuture<Result<Vec<Hit>, ModelError>>;
+    type Result = ResponseFuture<Result<Retrieved, ModelError>>;
 
     fn handle(&mut self, msg: Search, _: &mut Self::Context) -> Self::Result {
         let table = self
@@ -453,11 +453,11 @@ impl Handler<Search> for ModelActor {
                 &knowledge.vectors,
                 &table,
                 embedder.as_ref(),
-                &[msg.query],
+                &msg.phrasings,
                 msg.keep,
             )
             .await?;
-            Ok(found.hits)
+            Ok(found)
         })
     }
 }

@@ -10,6 +10,8 @@ use uuid::Uuid;
 
 use super::actor::{ModelActor, Search};
 use super::aggregate::PdfModel;
+use super::rewrite;
+use crate::knowledge::language;
 use crate::knowledge::vectors::Hit;
 use crate::llm::{
     ChatBackend, ChatMessage, ChatRequest, LlmError, Role, Source, StreamItem, TokenStream,
@@ -35,12 +37,7 @@ impl ChatBackend for PdfBackend {
             self.actors.clone(),
         );
         Box::pin(async move {
-            let query = search_query(&request.messages);
-            let hits = actors
-                .send(id, Search { query, keep: KEEP })
-                .await
-                .map_err(|e| LlmError::Unavailable(e.to_string()))?
-                .map_err(|e| LlmError::Unavailable(e.to_string()))?;
+            let hits = retrieve(id, &model, base.as_ref(), &actors, &request.messages).await?;
             let sources: Vec<Source> = hits
                 .iter()
                 .enumerate()
@@ -66,6 +63,82 @@ impl ChatBackend for PdfBackend {
             Ok(Box::pin(head.chain(answer)) as TokenStream)
         })
     }
+}
+
+/// The passages for the conversation's last question. The user's words are searched first;
+/// when the passages found are in another language than the question, or the question is a
+/// short follow-up, an upstream chat model rewrites it (see `rewrite`) and the search runs
+/// again with every phrasing.
+async fn retrieve(
+    id: Uuid,
+    model: &PdfModel,
+    base: &dyn ChatBackend,
+    actors: &Actors<ModelActor>,
+    messages: &[ChatMessage],
+) -> Result<Vec<Hit>, LlmError> {
+    let started = std::time::Instant::now();
+    let search = |phrasings: Vec<String>| async move {
+        actors
+            .send(
+                id,
+                Search {
+                    phrasings,
+                    keep: KEEP,
+                },
+            )
+            .await
+            .map_err(|e| LlmError::Unavailable(e.to_string()))?
+            .map_err(|e| LlmError::Unavailable(e.to_string()))
+    };
+    let query = search_query(messages);
+    let first = search(vec![query.clone()]).await?;
+    let question = last_question(messages);
+    let asked_in = language::guess(question);
+    let document = language::guess(
+        &first
+            .hits
+            .iter()
+            .map(|h| h.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let other_language = matches!((asked_in, document), (Some(a), Some(d)) if a != d);
+    let rewritable = model.base_model != crate::site::LOCAL_MODEL_ID;
+    let rewritten = match document {
+        Some(document) if rewritable && (other_language || query != question) => {
+            rewrite::rewrite(base, &model.base_model, messages, document).await
+        }
+        _ => None,
+    };
+    let was_rewritten = rewritten.is_some();
+    let found = match rewritten {
+        Some(rewrite) => {
+            let mut phrasings = vec![query];
+            phrasings.extend(rewrite.phrasings());
+            search(phrasings).await?
+        }
+        None => first,
+    };
+    tracing::info!(
+        model = %id,
+        question_ms = started.elapsed().as_millis() as u64,
+        embed_ms = found.embed_time.as_millis() as u64,
+        search_ms = found.search_time.as_millis() as u64,
+        rewritten = was_rewritten,
+        passages = found.hits.len(),
+        "Passages retrieved"
+    );
+    Ok(found.hits)
+}
+
+/// The conversation's last user message.
+fn last_question(messages: &[ChatMessage]) -> &str {
+    messages
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::User)
+        .map(|m| m.content.as_str())
+        .unwrap_or_default()
 }
 
 /// A question this short leans on the previous one ("Since when?", "And in Bukhara?").

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::aggregate::Index;
 use super::messages::Progress;
 use super::runtime::Knowledge;
+use crate::knowledge::retrieval;
 use crate::knowledge::vectors::ChunkRow;
 use crate::knowledge::{ChunkConfig, Exhausted, PdfError, chunk_pages, extract_pages_until};
 
@@ -106,19 +107,13 @@ async fn build(
             return Err(Failure::cancelled());
         }
         report(progress, "embedding", rows.len(), total);
-        let texts = batch.iter().map(|c| c.text.clone()).collect();
+        let texts = batch.iter().map(retrieval::passage_text).collect();
         let vectors = embedder
             .embed(texts)
             .await
             .map_err(|e| Failure::new("embedder", e))?;
         for (chunk, vector) in batch.iter().zip(vectors) {
-            rows.push(ChunkRow {
-                id: u64::from(chunk.index),
-                page: chunk.page,
-                chunk: chunk.index,
-                text: chunk.text.clone(),
-                vector,
-            });
+            rows.push(ChunkRow::of(chunk, vector));
         }
     }
     if cancel.is_cancelled() {

@@ -4,7 +4,7 @@ use actix::prelude::*;
 use super::actor::ModelError;
 use super::aggregate::{ModelCommand, PdfModel};
 use crate::events::{Metadata, RecordedEvent};
-use crate::knowledge::vectors::Hit;
+use crate::knowledge::retrieval::Retrieved;
 
 /// Runs one command against the model (create, launch, unlaunch, edit).
 #[derive(Clone, Message)]
@@ -49,10 +49,11 @@ pub struct Progress {
     pub total: u32,
 }
 
-/// The passages closest to a question: vector and full-text search fused (RRF).
+/// The passages that best answer a question (see `knowledge::retrieval`): `phrasings` are the
+/// user's words first, then any rewrites.
 #[derive(Clone, Message)]
-#[rtype(result = "Result<Vec<Hit>, ModelError>")]
+#[rtype(result = "Result<Retrieved, ModelError>")]
 pub struct Search {
-    pub query: String,
+    pub phrasings: Vec<String>,
     pub keep: usize,
 }

@@ -10,6 +10,7 @@ pub mod fold;
 mod ingest;
 pub mod messages;
 pub mod projection;
+pub mod rewrite;
 pub mod runtime;
 pub mod service;
 pub mod slots;

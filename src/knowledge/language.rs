@@ -1,0 +1,130 @@
+//! Which of the product's languages a text is in — enough to tell whether a question and a
+//! document differ (an Uzbek question over an English manual), not a general detector.
+//! Cyrillic letters mean Russian; Latin text with Uzbek's letters (o‘, g‘) or its everyday
+//! words means Uzbek; other Latin text is taken as English.
+
+/// A language the product is used in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    English,
+    Russian,
+    Uzbek,
+}
+
+impl Language {
+    /// The name a prompt uses ("Write it in Russian").
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::English => "English",
+            Language::Russian => "Russian",
+            Language::Uzbek => "Uzbek (Latin script)",
+        }
+    }
+}
+
+/// Everyday Uzbek words that English and Russian texts do not use.
+const UZBEK_WORDS: &[&str] = &[
+    "va",
+    "uchun",
+    "bilan",
+    "qanday",
+    "nima",
+    "qaysi",
+    "qachon",
+    "necha",
+    "kerak",
+    "mumkin",
+    "yoki",
+    "ham",
+    "emas",
+    "haqida",
+    "bo'ladi",
+    "bo‘ladi",
+    "qilish",
+    "qiladi",
+    "bu",
+    "menga",
+    "qayerda",
+    "nega",
+    "agar",
+    "lekin",
+    "uni",
+    "bir",
+    "qancha",
+    "hamda",
+];
+
+/// The language of `text`, or `None` when it has too few letters to tell.
+pub fn guess(text: &str) -> Option<Language> {
+    let (mut cyrillic, mut latin) = (0usize, 0usize);
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            if ('\u{0400}'..='\u{04FF}').contains(&c) {
+                cyrillic += 1;
+            } else if c.is_ascii_alphabetic() {
+                latin += 1;
+            }
+        }
+    }
+    if cyrillic + latin < 3 {
+        return None;
+    }
+    if cyrillic > latin {
+        return Some(Language::Russian);
+    }
+    let lower = text.to_lowercase();
+    let marks = ["o'", "g'", "o‘", "g‘", "o`", "g`", "oʻ", "gʻ"];
+    let marked = marks
+        .iter()
+        .map(|m| lower.matches(m).count())
+        .sum::<usize>();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || "'‘`ʻ".contains(c)))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let uzbek_words = words.iter().filter(|w| UZBEK_WORDS.contains(w)).count();
+    // "don't" and "o'clock" are English too: one mark alone is not enough in a long text.
+    let uzbek = uzbek_words * 2 + marked >= 2.max(words.len() / 25);
+    Some(if uzbek {
+        Language::Uzbek
+    } else {
+        Language::English
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_language_of_the_product_is_told_apart() {
+        let cases = [
+            ("How do I print two pages on one sheet?", Language::English),
+            (
+                "Как напечатать две страницы на одном листе?",
+                Language::Russian,
+            ),
+            (
+                "Bir varaqqa ikki sahifani qanday chop etaman?",
+                Language::Uzbek,
+            ),
+            (
+                "Printer qog'ozni tortmayapti, nima qilish kerak?",
+                Language::Uzbek,
+            ),
+            (
+                "Parol necha belgidan iborat bo'lishi kerak?",
+                Language::Uzbek,
+            ),
+            ("Don't restart the daemon at 5 o'clock.", Language::English),
+            (
+                "The printer driver reads the configuration file at start-up and then waits.",
+                Language::English,
+            ),
+        ];
+        for (text, language) in cases {
+            assert_eq!(guess(text), Some(language), "{text}");
+        }
+        assert_eq!(guess("42 !"), None);
+    }
+}
