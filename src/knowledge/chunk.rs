@@ -7,7 +7,10 @@
 //! overlap) at a sentence or word start, so that a fact cut in two is whole in one of them.
 //! Each chunk looks at a bounded window of characters: the whole is linear in the text, and
 //! it works on slices of the page text (no per-character copies).
+use std::ops::Range;
+
 use crate::knowledge::pdf::PageText;
+use crate::knowledge::structure::{self, Block, Role};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChunkConfig {
@@ -48,7 +51,7 @@ impl ChunkConfig {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum PassageKind {
     #[default]
-    Body,
+    Body = 0,
     /// A table of contents (or list of figures/tables).
     Contents,
     /// A back-of-book index.
@@ -86,38 +89,70 @@ pub struct Chunk {
     pub kind: PassageKind,
 }
 
-/// Chunks of every page, in page order; empty pages give none.
+/// Chunks of every page, in page order; empty pages give none. Each carries the section path
+/// in effect where its text starts and whether it is part of a contents or index listing
+/// (see [`structure`]).
 pub fn chunk_pages(pages: &[PageText], cfg: ChunkConfig) -> Vec<Chunk> {
     let cfg = cfg.sane();
+    let structure = structure::analyse(pages);
     let mut chunks = Vec::new();
-    for page in pages {
-        for text in split(&page.text, cfg) {
+    for (page, blocks) in pages.iter().zip(&structure) {
+        for range in split(&page.text, cfg) {
+            let text = page.text[range.clone()].to_owned();
+            let (section, kind) = describe(blocks, &range);
             chunks.push(Chunk {
                 page: page.page,
                 index: u32::try_from(chunks.len()).unwrap_or(u32::MAX),
                 text,
-                section: String::new(),
-                kind: PassageKind::Body,
+                section,
+                kind,
             });
         }
     }
     chunks
 }
 
+/// The section of a chunk covering `range` of its page (the one in effect at its first line
+/// of body text, so that a chunk starting with a running header or a heading is filed under
+/// what it is about), and its kind (what most of its text is).
+fn describe(blocks: &[Block], range: &Range<usize>) -> (String, PassageKind) {
+    let inside: Vec<&Block> = blocks
+        .iter()
+        .filter(|b| b.range.start < range.end && b.range.end > range.start)
+        .collect();
+    let section = inside
+        .iter()
+        .find(|b| b.role == Role::Body)
+        .or(inside.last())
+        .map_or_else(String::new, |b| b.section.to_string());
+    let mut chars = [0usize; 3];
+    for block in inside.iter().filter(|b| b.role != Role::Furniture) {
+        let len = block.range.end.min(range.end) - block.range.start.max(range.start);
+        chars[block.kind as usize] += len;
+    }
+    let total: usize = chars.iter().sum();
+    let kind = [PassageKind::Contents, PassageKind::Index]
+        .into_iter()
+        .find(|&k| chars[k as usize] * 2 > total)
+        .unwrap_or(PassageKind::Body);
+    (section, kind)
+}
+
 // Positions below are byte offsets into the page text, always at character boundaries
 // (taken from `Bounds`); lengths are counted in characters.
 
-fn split(text: &str, cfg: ChunkConfig) -> Vec<String> {
+/// The byte ranges of a page's chunks, trimmed.
+fn split(text: &str, cfg: ChunkConfig) -> Vec<Range<usize>> {
     let bounds = Bounds::of(text);
     let mut out = Vec::new();
     let mut start = skip_whitespace(text, 0);
     while start < text.len() {
         let Some(window) = Window::after(&bounds, start, cfg) else {
-            push_trimmed(&mut out, &text[start..]);
+            push_trimmed(&mut out, text, start..text.len());
             break;
         };
         let cut = find_cut(text, &window);
-        push_trimmed(&mut out, &text[start..cut]);
+        push_trimmed(&mut out, text, start..cut);
         let next = overlap_start(text, &bounds, start, cut, cfg.overlap_chars);
         start = skip_whitespace(text, next);
     }
@@ -147,10 +182,12 @@ impl Bounds {
     }
 }
 
-fn push_trimmed(out: &mut Vec<String>, chunk: &str) {
-    let chunk = chunk.trim();
-    if !chunk.is_empty() {
-        out.push(chunk.to_owned());
+fn push_trimmed(out: &mut Vec<Range<usize>>, text: &str, range: Range<usize>) {
+    let chunk = &text[range.clone()];
+    let start = range.start + (chunk.len() - chunk.trim_start().len());
+    let end = range.start + chunk.trim_end().len();
+    if start < end {
+        out.push(start..end);
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod chunk;
 pub mod language;
 pub mod pdf;
+pub(crate) mod structure;
 pub mod retrieval;
 pub mod text;
 pub mod vectors;
