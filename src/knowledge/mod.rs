@@ -4,8 +4,8 @@
 pub mod chunk;
 pub mod language;
 pub mod pdf;
-pub(crate) mod structure;
 pub mod retrieval;
+pub(crate) mod structure;
 pub mod text;
 pub mod vectors;
 
