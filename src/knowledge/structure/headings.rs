@@ -252,7 +252,8 @@ pub(super) fn is_title(text: &str) -> bool {
         || ends_like_prose(text)
         || ends_with_number(text)
         || has_leader(text)
-        || text.contains(['=', '{', '}', '\\', '|', '@', '/'])
+        || text.contains(['=', '{', '}', '\\', '|', '@', '/', '(', '"', '_'])
+        || is_caps_row(text)
     {
         return false;
     }
@@ -291,4 +292,10 @@ pub(super) fn ends_with_number(text: &str) -> bool {
     let last = text.split_whitespace().next_back().unwrap_or("");
     let last = last.trim_end_matches([',', '.', ')']);
     is_arabic(last) || (roman(last).is_some() && last.len() > 1 && last == last.to_lowercase())
+}
+
+/// Several words in capitals with nothing else: a table's header row far more often than a
+/// heading (small-capital column titles come out as capitals).
+fn is_caps_row(text: &str) -> bool {
+    text.split_whitespace().count() >= 2 && !text.chars().any(char::is_lowercase)
 }
