@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::actor::{ModelActor, Search};
 use super::aggregate::PdfModel;
 use super::rewrite;
-use crate::knowledge::language;
+use crate::knowledge::language::{self, Language};
 use crate::knowledge::vectors::Hit;
 use crate::llm::{
     ChatBackend, ChatMessage, ChatRequest, LlmError, Role, Source, StreamItem, TokenStream,
@@ -65,10 +65,11 @@ impl ChatBackend for PdfBackend {
     }
 }
 
-/// The passages for the conversation's last question. The user's words are searched first;
-/// when the passages found are in another language than the question, or the question is a
-/// short follow-up, an upstream chat model rewrites it (see `rewrite`) and the search runs
-/// again with every phrasing.
+/// The passages for the conversation's last question. The user's words are searched first
+/// (a short follow-up with the previous question); when the passages found are all in another
+/// language than the question, an upstream chat model rewrites it — standalone, in the
+/// document's language, with a manual's keywords (see `rewrite`) — and the search runs again
+/// with every phrasing.
 async fn retrieve(
     id: Uuid,
     model: &PdfModel,
@@ -94,18 +95,11 @@ async fn retrieve(
     let first = search(vec![query.clone()]).await?;
     let question = last_question(messages);
     let asked_in = language::guess(question);
-    let document = language::guess(
-        &first
-            .hits
-            .iter()
-            .map(|h| h.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-    );
+    let document = one_language(first.hits.iter().map(|h| h.text.as_str()));
     let other_language = matches!((asked_in, document), (Some(a), Some(d)) if a != d);
     let rewritable = model.base_model != crate::site::LOCAL_MODEL_ID;
     let rewritten = match document {
-        Some(document) if rewritable && (other_language || query != question) => {
+        Some(document) if rewritable && other_language => {
             rewrite::rewrite(base, &model.base_model, messages, document).await
         }
         _ => None,
@@ -129,6 +123,21 @@ async fn retrieve(
         "Passages retrieved"
     );
     Ok(found.hits)
+}
+
+/// The language every passage is in; `None` when they differ (a document in several
+/// languages has no one language to translate the question into) or none can be told.
+fn one_language<'a>(passages: impl Iterator<Item = &'a str>) -> Option<Language> {
+    let mut found = None;
+    for passage in passages {
+        match (found, language::guess(passage)) {
+            (_, None) => {}
+            (None, Some(language)) => found = Some(language),
+            (Some(a), Some(b)) if a != b => return None,
+            _ => {}
+        }
+    }
+    found
 }
 
 /// The conversation's last user message.
