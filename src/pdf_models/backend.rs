@@ -256,6 +256,22 @@ mod tests {
     }
 
     #[test]
+    fn a_document_has_one_language_only_when_every_passage_agrees() {
+        let english = "The printer reads the configuration file when it starts.";
+        let russian = "Принтер читает файл настроек при запуске.";
+        assert_eq!(
+            one_language([english, english].into_iter()),
+            Some(Language::English)
+        );
+        assert_eq!(
+            one_language([russian, "42", russian].into_iter()),
+            Some(Language::Russian)
+        );
+        assert_eq!(one_language([english, russian].into_iter()), None);
+        assert_eq!(one_language(std::iter::empty()), None);
+    }
+
+    #[test]
     fn passages_go_after_the_site_prompt_numbered_with_pages() {
         let model = PdfModel {
             name: "Tax code".into(),
@@ -268,7 +284,10 @@ mod tests {
             page: 12,
             chunk: 4,
             text: "VAT is 12 percent.".into(),
+            section: String::new(),
+            kind: crate::knowledge::PassageKind::Body,
             score: 0.03,
+            vector: Vec::new(),
         }];
         let request = ChatRequest {
             variation: None,

@@ -63,6 +63,7 @@ struct Shape {
 }
 
 /// One tensor of the file: its kind (0 f32, 1 Q4_0), element count and bytes.
+#[derive(Debug)]
 struct Entry<'a> {
     kind: u8,
     count: usize,
@@ -324,7 +325,7 @@ fn parse(bytes: &[u8]) -> Result<(Shape, HashMap<String, Entry<'_>>), String> {
             1 => count / BLOCK * BLOCK_BYTES,
             other => return Err(format!("tensor {name} has unknown kind {other}")),
         };
-        if data.len() != expected || (kind == 1 && count % BLOCK != 0) {
+        if data.len() != expected || (kind == 1 && !count.is_multiple_of(BLOCK)) {
             return Err(format!(
                 "tensor {name}: {} bytes for {count} values",
                 data.len()
@@ -436,7 +437,7 @@ impl Weights<'_, '_> {
             vec![outputs, inputs],
             self.device,
         )
-        .and_then(|q| QMatMul::from_qtensor(q))
+        .and_then(QMatMul::from_qtensor)
         .map_err(|e| e.to_string())?;
         Ok(Linear {
             weight,
