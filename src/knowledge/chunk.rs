@@ -447,8 +447,10 @@ mod tests {
             chunks.len()
         );
         assert!(chunks.len() >= 3_000);
-        // Unoptimised test builds are ~10 times slower than release (30 ms there).
-        let limit = if cfg!(debug_assertions) { 1_000 } else { 200 };
+        // Unoptimised test builds are ~10 times slower than release. Reading the structure
+        // (headings, running headers, contents and index listings) takes about as long as the
+        // cutting itself: 1.08 s here in a debug build on 2 cores.
+        let limit = if cfg!(debug_assertions) { 2_000 } else { 250 };
         assert!(took < Duration::from_millis(limit), "took {took:?}");
     }
 }
