@@ -23,6 +23,7 @@ mod pdf_models;
 mod pdf_safety;
 mod pdf_ui;
 mod replay;
+mod retrieval_quality;
 mod robustness;
 mod sessions;
 mod titles;
