@@ -65,6 +65,10 @@ pub struct KnowledgeSettings {
     /// LOCAL_EMBEDDING_MODEL: `multilingual-e5-small` (default: questions in any of ~100
     /// languages find passages in any other) or `all-minilm-l6-v2` (English only, smaller).
     pub local_embedding_model: crate::llm::local::LocalEmbeddingModel,
+    /// PDF_QUESTION_REWRITE (default off): a question in another language than its document's
+    /// passages is first rewritten by the upstream chat model (one more model call before the
+    /// answer; see `pdf_models::rewrite`).
+    pub rewrite_questions: bool,
     /// EMBEDDING_DIMENSION: the dimension asked of the OpenAI embedding model.
     pub embedding_dimension: usize,
     /// PDF_READINGS_AT_ONCE (default: cores − 1, at least 1): PDFs read and embedded at a time

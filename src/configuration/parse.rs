@@ -194,6 +194,7 @@ fn knowledge_settings(p: &mut Parser, files_dir: &Path) -> KnowledgeSettings {
         max_pages: max_pages.max(1),
         embedding_model: p.optional("EMBEDDING_MODEL"),
         local_embedding_model: local_embedding_model(p),
+        rewrite_questions: p.parse("PDF_QUESTION_REWRITE", false),
         embedding_dimension: p.parse("EMBEDDING_DIMENSION", 1536),
         readings_at_once: p
             .parse(

@@ -2,11 +2,10 @@
 //!
 //! Every phrasing of the question (the user's words; a standalone rewrite in the document's
 //! language and its keywords when a chat model made them) is embedded as a query and searched
-//! hybrid (vectors + BM25, fused by LanceDB). The candidates of all phrasings are pooled and
-//! ranked again by one scorer: the closest any phrasing came to the passage (cosine of the
-//! multilingual embeddings, which bridges paraphrase and language), plus a share of the pooled
-//! reciprocal ranks (which keeps exact words, names and numbers that BM25 found), minus a
-//! penalty for a table of contents or an index (they name every topic and answer none).
+//! hybrid (vectors + BM25, fused by LanceDB). The candidates of all phrasings are pooled by
+//! reciprocal rank, and a table of contents or an index counts half (they name every topic and
+//! answer none). (A second-stage scorer by the best cosine of any phrasing was tried: without
+//! BM25's weight it moved a passage that names the asked word below one that does not.)
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -19,10 +18,8 @@ use crate::llm::embed::Embedder;
 pub const CANDIDATES: usize = 30;
 /// Reciprocal-rank constant (the usual 60).
 const RRF_K: f32 = 60.0;
-/// Weight of the pooled reciprocal rank (scaled to 0..1) next to the cosine.
-const RANK_WEIGHT: f32 = 0.08;
-/// Taken off a contents or index passage's score.
-const LIST_PENALTY: f32 = 0.06;
+/// A contents or index passage's score is multiplied by this.
+const LIST_WEIGHT: f32 = 0.5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RetrievalError {
@@ -40,6 +37,8 @@ pub struct Retrieved {
     pub embed_time: Duration,
     /// Searching and ranking.
     pub search_time: Duration,
+    /// Whether the instance that searched rewrites questions (`PDF_QUESTION_REWRITE`).
+    pub may_rewrite: bool,
 }
 
 /// The text a passage is embedded as: its section path (headings say what a passage is about
@@ -79,69 +78,44 @@ pub async fn search(
         .zip(&vectors)
         .map(|(text, vector)| store.hybrid_search(table, text, vector, CANDIDATES, CANDIDATES));
     let lists = futures::future::try_join_all(searches).await?;
-    let hits = rank(&vectors, lists, keep);
+    let hits = rank(lists, keep);
     Ok(Retrieved {
         hits,
         embed_time,
         search_time: started.elapsed() - embed_time,
+        may_rewrite: false,
     })
 }
 
-/// Pools the ranked lists of every phrasing and keeps the `keep` best by one score.
-fn rank(queries: &[Vec<f32>], lists: Vec<Vec<Hit>>, keep: usize) -> Vec<Hit> {
-    let mut pooled: HashMap<u64, (Hit, f32)> = HashMap::new();
+/// Pools the ranked lists of every phrasing by reciprocal rank (a passage several phrasings
+/// found rises) and keeps the `keep` best; a contents or index passage counts half.
+fn rank(lists: Vec<Vec<Hit>>, keep: usize) -> Vec<Hit> {
+    let mut pooled: HashMap<u64, Hit> = HashMap::new();
     for list in lists {
         for (rank, hit) in list.into_iter().enumerate() {
             let reciprocal = 1.0 / (RRF_K + rank as f32 + 1.0);
             pooled
                 .entry(hit.id)
-                .and_modify(|(_, sum)| *sum += reciprocal)
-                .or_insert((hit, reciprocal));
+                .and_modify(|pooled| pooled.score += reciprocal)
+                .or_insert(Hit {
+                    score: reciprocal,
+                    vector: Vec::new(),
+                    ..hit
+                });
         }
     }
-    let best_rank = pooled.values().map(|(_, r)| *r).fold(0.0, f32::max);
-    let mut scored: Vec<Hit> = pooled
+    let mut ranked: Vec<Hit> = pooled
         .into_values()
-        .map(|(mut hit, reciprocal)| {
-            let closest = queries
-                .iter()
-                .map(|q| cosine(q, &hit.vector))
-                .fold(f32::MIN, f32::max)
-                .max(0.0);
-            let rank_share = if best_rank > 0.0 {
-                reciprocal / best_rank
-            } else {
-                0.0
-            };
-            let penalty = match hit.kind {
-                PassageKind::Body => 0.0,
-                PassageKind::Contents | PassageKind::Index => LIST_PENALTY,
-            };
-            hit.score = closest + RANK_WEIGHT * rank_share - penalty;
+        .map(|mut hit| {
+            if hit.kind != PassageKind::Body {
+                hit.score *= LIST_WEIGHT;
+            }
             hit
         })
         .collect();
-    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
-    scored.truncate(keep);
-    for hit in &mut scored {
-        hit.vector = Vec::new();
-    }
-    scored
-}
-
-/// Cosine of two vectors (0 when either is missing or of another length).
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    if a.len() != b.len() || a.is_empty() {
-        return 0.0;
-    }
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let norms =
-        a.iter().map(|x| x * x).sum::<f32>().sqrt() * b.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norms > f32::EPSILON {
-        dot / norms
-    } else {
-        0.0
-    }
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+    ranked.truncate(keep);
+    ranked
 }
 
 #[cfg(test)]
@@ -162,9 +136,8 @@ mod tests {
     }
 
     #[test]
-    fn the_passage_closest_to_any_phrasing_wins_and_appears_once() {
-        // The user's words point at 1, the rewrite at 2; 2 is the closer match of all.
-        let queries = vec![vec![1.0, 0.2], vec![0.0, 1.0]];
+    fn a_passage_found_by_several_phrasings_leads_and_appears_once() {
+        // The user's words find 1 then 2, the rewrite 2 then 3: 2, found by both, leads.
         let lists = vec![
             vec![
                 hit(1, PassageKind::Body, [1.0, 0.3]),
@@ -175,20 +148,19 @@ mod tests {
                 hit(3, PassageKind::Body, [0.7, 0.7]),
             ],
         ];
-        let ranked = rank(&queries, lists, 6);
+        let ranked = rank(lists, 6);
         let ids: Vec<u64> = ranked.iter().map(|h| h.id).collect();
         assert_eq!(ids, vec![2, 1, 3]);
         assert!(ranked.iter().all(|h| h.vector.is_empty()));
     }
 
     #[test]
-    fn a_table_of_contents_ranks_below_an_equally_close_page() {
-        let queries = vec![vec![1.0, 0.0]];
+    fn a_table_of_contents_ranks_below_the_next_page_found() {
         let lists = vec![vec![
             hit(7, PassageKind::Contents, [1.0, 0.0]),
             hit(8, PassageKind::Body, [0.99, 0.05]),
         ]];
-        let ranked = rank(&queries, lists, 1);
+        let ranked = rank(lists, 1);
         assert_eq!(ranked[0].id, 8);
     }
 

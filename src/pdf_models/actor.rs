@@ -449,7 +449,7 @@ impl Handler<Search> for ModelActor {
         Box::pin(async move {
             let table = table.ok_or(ModelError::NotAnswerable)?;
             let embedder = knowledge.embedder().await?;
-            let found = retrieval::search(
+            let mut found = retrieval::search(
                 &knowledge.vectors,
                 &table,
                 embedder.as_ref(),
@@ -457,6 +457,7 @@ impl Handler<Search> for ModelActor {
                 msg.keep,
             )
             .await?;
+            found.may_rewrite = knowledge.rewrite_questions;
             Ok(found)
         })
     }

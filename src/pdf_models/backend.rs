@@ -97,7 +97,7 @@ async fn retrieve(
     let asked_in = language::guess(question);
     let document = one_language(first.hits.iter().map(|h| h.text.as_str()));
     let other_language = matches!((asked_in, document), (Some(a), Some(d)) if a != d);
-    let rewritable = model.base_model != crate::site::LOCAL_MODEL_ID;
+    let rewritable = first.may_rewrite && model.base_model != crate::site::LOCAL_MODEL_ID;
     let rewritten = match document {
         Some(document) if rewritable && other_language => {
             rewrite::rewrite(base, &model.base_model, messages, document).await

@@ -1,6 +1,5 @@
-//! Query understanding for PDF models: when the question is in another language than the
-//! document, or leans on the conversation ("and the second one?"), the chat model rewrites it
-//! first — a standalone question in the document's language, and the words a manual would use —
+//! Query understanding for PDF models (with `PDF_QUESTION_REWRITE=true`): when the question is
+//! in another language than the document's passages, the chat model rewrites it first — a standalone question in the document's language, and the words a manual would use —
 //! and retrieval searches with the user's words and both rewrites. Only an upstream model
 //! rewrites: the one local model is kept for answers (a rewrite there would cost seconds before
 //! every answer, and its help has not been measured).

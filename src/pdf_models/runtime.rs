@@ -38,6 +38,8 @@ pub struct Knowledge {
     pub limits: PdfLimits,
     /// How many PDFs this instance reads at a time (the others wait in line).
     pub slots: ReadingSlots,
+    /// PDF_QUESTION_REWRITE: whether a question in another language is rewritten first.
+    pub rewrite_questions: bool,
 }
 
 impl Knowledge {
@@ -69,6 +71,7 @@ impl Knowledge {
                 ..PdfLimits::default()
             },
             slots: ReadingSlots::new(settings.knowledge.readings_at_once),
+            rewrite_questions: settings.knowledge.rewrite_questions,
         }
     }
 
