@@ -651,3 +651,70 @@ async fn pdfs_beyond_the_reading_slots_wait_in_line_and_the_admin_sees_their_pla
     app.model_reaches(&admin, &first, "ready").await;
     app.model_reaches(&admin, &second, "ready").await;
 }
+
+/// With `PDF_QUESTION_REWRITE=true`, a question in Uzbek over an English PDF is first rewritten
+/// by the upstream model (into English: the language of the passages found) and then answered
+/// from the passages; a question in the document's own language is not rewritten.
+#[actix_web::test]
+async fn a_question_in_another_language_is_rewritten_into_the_documents_before_the_search() {
+    let mut settings = EMBEDDINGS.to_vec();
+    settings.push(("PDF_QUESTION_REWRITE", "true"));
+    let app = spawn_app_with(&settings).await;
+    app.verified_user("aziz", PASSWORD).await;
+    let admin = app.admin_client().await;
+    let id = app.create_model(&admin, "Notes", "hyphenated.pdf").await;
+    app.model_reaches(&admin, &id, "ready").await;
+    app.post_form_with(&admin, &format!("/admin/models/{id}/launch"), &[])
+        .await;
+    let model = format!("pdf:{id}");
+
+    app.upstream.push(Reply::text(
+        "QUESTION: Which railway does the document mention?\nKEYWORDS: railway, Toshkent, Samarqand",
+    ));
+    app.upstream.push(Reply::text(
+        "Hujjatda Toshkent-Samarqand temir yoʻli tilga olingan [S1].",
+    ));
+    let answer = app
+        .prompt_with(
+            &app.api,
+            None,
+            "Hujjatda qaysi temir yo'l haqida gap boradi?",
+            &model,
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.error);
+    assert!(
+        answer.text().contains("Toshkent-Samarqand temir"),
+        "{}",
+        answer.text()
+    );
+    let rewrites = || {
+        app.upstream
+            .requests()
+            .into_iter()
+            .map(|r| r.to_string())
+            .filter(|r| r.contains("You prepare a search"))
+            .collect::<Vec<_>>()
+    };
+    let asked = rewrites().pop().expect("a rewrite request");
+    assert!(asked.contains("written in English"), "{asked}");
+    assert!(
+        asked.contains("qaysi temir"),
+        "the user's question is rewritten: {asked}"
+    );
+    let (system, first) = first_passage(&app);
+    assert!(first.contains("Toshkent-Samarqand railway"), "{system}");
+
+    // In the document's language: no rewrite (the answer is the upstream's default reply; the
+    // first chat's title may take a scripted one at any moment).
+    let english = app
+        .prompt_with(
+            &app.api,
+            None,
+            "Which railway is mentioned in the notes?",
+            &model,
+        )
+        .await;
+    assert_eq!(english.status, 200, "{:?}", english.error);
+    assert_eq!(rewrites().len(), 1);
+}
