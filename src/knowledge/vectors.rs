@@ -21,6 +21,7 @@ use lance_index::scalar::FullTextSearchQuery;
 use lancedb::database::CreateTableMode;
 use lancedb::index::Index;
 use lancedb::index::scalar::FtsIndexBuilder;
+use lancedb::index::vector::IvfFlatIndexBuilder;
 use lancedb::query::{ExecutableQuery, QueryBase, QueryExecutionOptions, Select};
 use lancedb::{Connection, DistanceType};
 
@@ -93,7 +94,13 @@ pub enum VectorError {
 pub struct VectorStore {
     db: Connection,
     dir: Arc<PathBuf>,
+    /// Tables of at least this many rows get an IVF vector index (smaller ones are searched
+    /// exhaustively, which is exact and fast enough).
+    vector_index_from: usize,
 }
+
+/// Rows from which a table gets its IVF index (~6,000 pages of PDF).
+pub const VECTOR_INDEX_FROM: usize = 20_000;
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
@@ -128,7 +135,14 @@ impl VectorStore {
         Ok(VectorStore {
             db,
             dir: Arc::new(dir.to_path_buf()),
+            vector_index_from: VECTOR_INDEX_FROM,
         })
+    }
+
+    /// The same store, indexing vectors from `rows` rows on (tests use small tables).
+    pub fn with_vector_index_from(mut self, rows: usize) -> Self {
+        self.vector_index_from = rows;
+        self
     }
 
     /// The folder a table lives in (`<dir>/<name>.lance`).
@@ -144,6 +158,7 @@ impl VectorStore {
         rows: Vec<ChunkRow>,
         dimension: usize,
     ) -> Result<(), VectorError> {
+        let indexed = rows.len() >= self.vector_index_from;
         let batch = to_batch(rows, dimension)?;
         let (db, name) = (self.db.clone(), name.to_owned());
         on_lance(async move {
@@ -156,6 +171,15 @@ impl VectorStore {
                 .create_index(&["text"], Index::FTS(FtsIndexBuilder::default()))
                 .execute()
                 .await?;
+            if indexed {
+                // IVF with full vectors in each partition: cosine distances stay exact, only
+                // the partitions far from the question are skipped.
+                let ivf = IvfFlatIndexBuilder::default().distance_type(DistanceType::Cosine);
+                table
+                    .create_index(&["vector"], Index::IvfFlat(ivf))
+                    .execute()
+                    .await?;
+            }
             Ok(())
         })
         .await
@@ -170,6 +194,17 @@ impl VectorStore {
                 Err(lancedb::Error::TableNotFound { .. }) => Ok(None),
                 Err(error) => Err(error.into()),
             }
+        })
+        .await
+    }
+
+    /// The columns of a table that have an index.
+    pub async fn indexed_columns(&self, name: &str) -> Result<Vec<String>, VectorError> {
+        let (db, name) = (self.db.clone(), name.to_owned());
+        on_lance(async move {
+            let table = db.open_table(name).execute().await?;
+            let indices = table.list_indices().await?;
+            Ok(indices.into_iter().flat_map(|i| i.columns).collect())
         })
         .await
     }

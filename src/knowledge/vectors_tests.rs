@@ -94,3 +94,50 @@ async fn a_table_written_again_replaces_the_old_rows() {
         .unwrap();
     assert_eq!(store.row_count("model_c").await.unwrap(), Some(1));
 }
+
+/// A table past the threshold gets an IVF index on its vectors, and a row's own vector still
+/// finds that row first (cosine through the index).
+#[tokio::test]
+async fn a_large_table_gets_a_vector_index_and_still_finds_the_nearest_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = VectorStore::open(dir.path())
+        .await
+        .unwrap()
+        .with_vector_index_from(500);
+    let dimension = 16;
+    let vector = |i: u64| -> Vec<f32> {
+        (0..dimension)
+            .map(|d| (((i * 7919 + d as u64 * 104_729) % 1_000) as f32 / 500.0) - 1.0)
+            .collect()
+    };
+    let rows: Vec<ChunkRow> = (0..600)
+        .map(|i| ChunkRow {
+            id: i,
+            page: i as u32 / 3 + 1,
+            chunk: i as u32,
+            text: format!("passage number {i}"),
+            section: String::new(),
+            kind: PassageKind::Body,
+            vector: vector(i),
+        })
+        .collect();
+    store
+        .create_table("big", rows[..499].to_vec(), dimension)
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .indexed_columns("big")
+            .await
+            .unwrap()
+            .contains(&"vector".to_owned())
+    );
+    store.create_table("big", rows, dimension).await.unwrap();
+    let indexed = store.indexed_columns("big").await.unwrap();
+    assert!(indexed.contains(&"vector".to_owned()), "{indexed:?}");
+    let hits = store
+        .hybrid_search("big", "zzz", &vector(321), 10, 1)
+        .await
+        .unwrap();
+    assert_eq!(hits[0].id, 321);
+}

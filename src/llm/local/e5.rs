@@ -27,7 +27,7 @@ pub const TOKENIZER_FILE: &str = "tokenizer.json";
 /// Tokens read of one text (the model's positions); longer passages are cut.
 const MAX_TOKENS: usize = 512;
 /// Texts per forward pass: bounds memory (activations grow with texts × tokens).
-const BATCH: usize = 16;
+const BATCH: usize = 8;
 /// Q4_0: 32 weights per block, stored as an f16 scale and 16 bytes of nibbles.
 const BLOCK: usize = 32;
 const BLOCK_BYTES: usize = 18;
@@ -168,14 +168,50 @@ impl E5Embedder {
             .map_err(LocalModelError::tokenizer("tokenising texts to embed"))?;
         let mut order: Vec<usize> = (0..encodings.len()).collect();
         order.sort_by_key(|&i| encodings[i].get_ids().len());
+        let batches: Vec<&[usize]> = order.chunks(BATCH).collect();
+        // Every core runs batches of its own (candle's matrix products gain little from a
+        // second thread at these sizes; whole batches side by side do).
+        let workers = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(batches.len())
+            .max(1);
+        let results = std::thread::scope(|scope| {
+            let running: Vec<_> = (0..workers)
+                .map(|worker| {
+                    let mine: Vec<&[usize]> = batches
+                        .iter()
+                        .skip(worker)
+                        .step_by(workers)
+                        .copied()
+                        .collect();
+                    let encodings = &encodings;
+                    scope.spawn(move || {
+                        mine.into_iter()
+                            .map(|batch| {
+                                let ids: Vec<&[u32]> =
+                                    batch.iter().map(|&i| encodings[i].get_ids()).collect();
+                                self.forward(&ids).map(|vectors| (batch, vectors))
+                            })
+                            .collect::<candle_core::Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect::<Vec<_>>()
+        });
         let mut out = vec![Vec::new(); encodings.len()];
-        for batch in order.chunks(BATCH) {
-            let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
-            let vectors = self
-                .forward(&ids)
-                .map_err(LocalModelError::candle("running multilingual-e5-small"))?;
-            for (&i, vector) in batch.iter().zip(vectors) {
-                out[i] = vector;
+        for worker in results {
+            let done = worker.map_err(LocalModelError::candle("running multilingual-e5-small"))?;
+            for (batch, vectors) in done {
+                for (&i, vector) in batch.iter().zip(vectors) {
+                    out[i] = vector;
+                }
             }
         }
         Ok(out)
