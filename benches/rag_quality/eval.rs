@@ -166,12 +166,13 @@ pub struct Outcome {
 }
 
 pub async fn ask(built: &Built, embedder: &dyn Embedder, question: &Question) -> Outcome {
-    let found = retrieval::search(
+    let found = retrieval::search_with(
         &built.store,
         &built.table,
         embedder,
         std::slice::from_ref(&question.text),
         KEEP,
+        ranking(),
     )
     .await
     .expect("the search runs");
@@ -262,4 +263,17 @@ pub fn cpu() -> String {
         if has("avx2") { "yes" } else { "no" },
         if has("avx512f") { "yes" } else { "no" },
     )
+}
+
+/// The product's ranking, with any of `RQ_VECTOR`, `RQ_TEXT`, `RQ_LIST` (weights) and
+/// `RQ_PER_PAGE` set in the environment tried instead (for tuning; the CI test sets none).
+pub fn ranking() -> retrieval::Ranking {
+    let default = retrieval::Ranking::default();
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f32>().ok());
+    retrieval::Ranking {
+        vector_weight: var("RQ_VECTOR").unwrap_or(default.vector_weight),
+        text_weight: var("RQ_TEXT").unwrap_or(default.text_weight),
+        list_weight: var("RQ_LIST").unwrap_or(default.list_weight),
+        per_page: var("RQ_PER_PAGE").map_or(default.per_page, |n| n as usize),
+    }
 }

@@ -92,6 +92,49 @@ pub fn guess(text: &str) -> Option<Language> {
     })
 }
 
+/// The languages a set of passages is written in, told paragraph by paragraph (a handbook
+/// may give each paragraph in three languages), with how many paragraphs each has.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mix {
+    counts: [usize; 3],
+}
+
+impl Mix {
+    pub fn of<'a>(texts: impl Iterator<Item = &'a str>) -> Mix {
+        let mut mix = Mix::default();
+        for paragraph in texts.flat_map(|t| t.split('\n')) {
+            if let Some(language) = guess(paragraph) {
+                mix.counts[language as usize] += 1;
+            }
+        }
+        mix
+    }
+
+    /// Whether some paragraph is in `language`.
+    pub fn has(&self, language: Language) -> bool {
+        self.counts[language as usize] > 0
+    }
+
+    /// The language of most paragraphs (`None` when no paragraph could be told).
+    pub fn main(&self) -> Option<Language> {
+        let (index, count) = self
+            .counts
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, count)| (**count, usize::MAX - i))?;
+        (*count > 0).then(|| [Language::English, Language::Russian, Language::Uzbek][index])
+    }
+
+    /// Whether a question in `asked` can meet these passages word for word: yes when it is in
+    /// one of their languages or either side cannot be told.
+    pub fn shares(&self, asked: Option<Language>) -> bool {
+        match asked {
+            Some(language) => self.main().is_none() || self.has(language),
+            None => true,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +169,27 @@ mod tests {
             assert_eq!(guess(text), Some(language), "{text}");
         }
         assert_eq!(guess("42 !"), None);
+    }
+
+    #[test]
+    fn a_handbook_in_three_languages_shares_each_of_them() {
+        let page = "The reading room of maps is on the second floor.\n\
+                    Зал карт находится на втором этаже.\n\
+                    Xaritalar zali ikkinchi qavatda joylashgan va u yerda oʻrik daraxtlari oʻsadi.";
+        let mix = Mix::of([page].into_iter());
+        for language in [Language::English, Language::Russian, Language::Uzbek] {
+            assert!(mix.shares(Some(language)), "{language:?}");
+        }
+        let manual = Mix::of(
+            [
+                "Press the red button to print.",
+                "Paper jams: open the tray.",
+            ]
+            .into_iter(),
+        );
+        assert_eq!(manual.main(), Some(Language::English));
+        assert!(!manual.shares(Some(Language::Uzbek)));
+        assert!(manual.shares(None));
+        assert_eq!(Mix::of(std::iter::empty()).main(), None);
     }
 }

@@ -226,6 +226,74 @@ impl VectorStore {
         }
     }
 
+    /// The `n` rows nearest to `vector` by cosine, nearest first (`score` = 1 − distance).
+    pub async fn nearest(
+        &self,
+        name: &str,
+        vector: &[f32],
+        n: usize,
+    ) -> Result<Vec<Hit>, VectorError> {
+        let (db, name, vector) = (self.db.clone(), name.to_owned(), vector.to_vec());
+        on_lance(async move {
+            let table = db.open_table(name).execute().await?;
+            let columns = columns_of(&table).await?;
+            let stream = table
+                .query()
+                .select(columns)
+                .nearest_to(vector.as_slice())?
+                .distance_type(DistanceType::Cosine)
+                .limit(n)
+                .execute()
+                .await?;
+            let mut hits = Vec::new();
+            for batch in &stream.try_collect::<Vec<_>>().await? {
+                hits.extend(hits_of(batch, Score::Distance)?);
+            }
+            hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+            Ok(hits)
+        })
+        .await
+    }
+
+    /// The `n` rows that best match `text` by BM25, best first; none when the words cannot be
+    /// searched (only stop words, or nothing the index knows).
+    pub async fn matching(
+        &self,
+        name: &str,
+        text: &str,
+        n: usize,
+    ) -> Result<Vec<Hit>, VectorError> {
+        let (db, name, text) = (self.db.clone(), name.to_owned(), text.to_owned());
+        on_lance(async move {
+            let table = db.open_table(name).execute().await?;
+            let columns = columns_of(&table).await?;
+            let found = async {
+                let stream = table
+                    .query()
+                    .full_text_search(FullTextSearchQuery::new(text))
+                    .select(columns)
+                    .limit(n)
+                    .execute()
+                    .await?;
+                stream.try_collect::<Vec<_>>().await
+            };
+            let batches = match found.await {
+                Ok(batches) => batches,
+                Err(error) => {
+                    tracing::debug!(%error, "Full-text search could not run");
+                    return Ok(Vec::new());
+                }
+            };
+            let mut hits = Vec::new();
+            for batch in &batches {
+                hits.extend(hits_of(batch, Score::Bm25)?);
+            }
+            hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+            Ok(hits)
+        })
+        .await
+    }
+
     /// The `keep` passages closest to a question: `candidates` from each side, fused.
     pub async fn hybrid_search(
         &self,
@@ -290,9 +358,24 @@ impl VectorStore {
     }
 }
 
+/// The columns a search returns: the passage, its place, its vector, and `section`/`kind` when
+/// the table has them (tables written before them do not).
+async fn columns_of(table: &lancedb::Table) -> Result<Select, VectorError> {
+    let present = table.schema().await?;
+    let mut wanted = vec!["id", "page", "chunk", "text", "vector"];
+    wanted.extend(
+        ["section", "kind"]
+            .into_iter()
+            .filter(|c| present.column_with_name(c).is_some()),
+    );
+    Ok(Select::columns(&wanted))
+}
+
 /// Which column ranks the rows of a result.
 #[derive(Clone, Copy)]
 enum Score {
+    /// `_score` of a full-text search (BM25, higher is better).
+    Bm25,
     /// `_relevance_score` of the fused list (higher is better).
     Relevance,
     /// `_distance` of a cosine search (lower is better; reported as `1 - distance`).
@@ -376,6 +459,10 @@ fn hits_of(batch: &RecordBatch, score: Score) -> Result<Vec<Hit>, VectorError> {
         Score::Distance => column::<Float32Array>(batch, "_distance")?
             .iter()
             .map(|d| 1.0 - d.unwrap_or(1.0))
+            .collect(),
+        Score::Bm25 => column::<Float32Array>(batch, "_score")?
+            .iter()
+            .map(|s| s.unwrap_or_default())
             .collect(),
     };
     let vector_of = |i: usize| -> Vec<f32> {

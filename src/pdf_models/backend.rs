@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::actor::{ModelActor, Search};
 use super::aggregate::PdfModel;
 use super::rewrite;
-use crate::knowledge::language::{self, Language};
+use crate::knowledge::language::{self, Mix};
 use crate::knowledge::vectors::Hit;
 use crate::llm::{
     ChatBackend, ChatMessage, ChatRequest, LlmError, Role, Source, StreamItem, TokenStream,
@@ -95,12 +95,11 @@ async fn retrieve(
     let first = search(vec![query.clone()]).await?;
     let question = last_question(messages);
     let asked_in = language::guess(question);
-    let document = one_language(first.hits.iter().map(|h| h.text.as_str()));
-    let other_language = matches!((asked_in, document), (Some(a), Some(d)) if a != d);
+    let document = Mix::of(first.hits.iter().map(|h| h.text.as_str()));
     let rewritable = first.may_rewrite && model.base_model != crate::site::LOCAL_MODEL_ID;
-    let rewritten = match document {
-        Some(document) if rewritable && other_language => {
-            rewrite::rewrite(base, &model.base_model, messages, document).await
+    let rewritten = match document.main() {
+        Some(language) if rewritable && !document.shares(asked_in) => {
+            rewrite::rewrite(base, &model.base_model, messages, language).await
         }
         _ => None,
     };
@@ -123,21 +122,6 @@ async fn retrieve(
         "Passages retrieved"
     );
     Ok(found.hits)
-}
-
-/// The language every passage is in; `None` when they differ (a document in several
-/// languages has no one language to translate the question into) or none can be told.
-fn one_language<'a>(passages: impl Iterator<Item = &'a str>) -> Option<Language> {
-    let mut found = None;
-    for passage in passages {
-        match (found, language::guess(passage)) {
-            (_, None) => {}
-            (None, Some(language)) => found = Some(language),
-            (Some(a), Some(b)) if a != b => return None,
-            _ => {}
-        }
-    }
-    found
 }
 
 /// The conversation's last user message.
@@ -253,22 +237,6 @@ mod tests {
             search_query(&new_topic),
             "Who signs the yellow book at the door?"
         );
-    }
-
-    #[test]
-    fn a_document_has_one_language_only_when_every_passage_agrees() {
-        let english = "The printer reads the configuration file when it starts.";
-        let russian = "Принтер читает файл настроек при запуске.";
-        assert_eq!(
-            one_language([english, english].into_iter()),
-            Some(Language::English)
-        );
-        assert_eq!(
-            one_language([russian, "42", russian].into_iter()),
-            Some(Language::Russian)
-        );
-        assert_eq!(one_language([english, russian].into_iter()), None);
-        assert_eq!(one_language(std::iter::empty()), None);
     }
 
     #[test]
