@@ -692,3 +692,7 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// Tests that time the CPU (the local model's long prompt) and tests that keep every core busy
+/// for a minute (embedding a PDF with the local model) take turns, so neither measures the other.
+pub static CPU_HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
