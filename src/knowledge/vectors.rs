@@ -311,14 +311,7 @@ impl VectorStore {
         );
         on_lance(async move {
             let table = db.open_table(name).execute().await?;
-            let present = table.schema().await?;
-            let mut wanted = vec!["id", "page", "chunk", "text", "vector"];
-            wanted.extend(
-                ["section", "kind"]
-                    .into_iter()
-                    .filter(|c| present.column_with_name(c).is_some()),
-            );
-            let columns = Select::columns(&wanted);
+            let columns = columns_of(&table).await?;
             let hybrid = async {
                 let stream = table
                     .query()

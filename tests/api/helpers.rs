@@ -696,3 +696,19 @@ where
 /// Tests that time the CPU (the local model's long prompt) and tests that keep every core busy
 /// for a minute (embedding a PDF with the local model) take turns, so neither measures the other.
 pub static CPU_HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Where the app keeps model weights by default (`MODEL_CACHE_DIR`'s default), for tests that
+/// load the local models without an app.
+pub fn model_cache_dir() -> std::path::PathBuf {
+    chatbot_factory::configuration::Settings::from_map(&std::collections::HashMap::from([
+        ("DATABASE_URL".to_owned(), "mysql://x@y/z".to_owned()),
+        ("SESSION_SECRET".to_owned(), "s".repeat(64)),
+        (
+            "ADMIN_PASSWORD".to_owned(),
+            "Unused-admin-password-9f3k".to_owned(),
+        ),
+    ]))
+    .unwrap()
+    .llm
+    .model_cache_dir
+}

@@ -150,22 +150,8 @@ async fn stop_during_local_generation_saves_the_partial_answer() {
     assert!(tokens > 0);
 }
 
-fn model_cache_dir() -> std::path::PathBuf {
-    chatbot_factory::configuration::Settings::from_map(&std::collections::HashMap::from([
-        ("DATABASE_URL".to_owned(), "mysql://x@y/z".to_owned()),
-        ("SESSION_SECRET".to_owned(), "s".repeat(64)),
-        (
-            "ADMIN_PASSWORD".to_owned(),
-            "Unused-admin-password-9f3k".to_owned(),
-        ),
-    ]))
-    .unwrap()
-    .llm
-    .model_cache_dir
-}
-
 async fn local_embedder(which: LocalEmbeddingModel) -> LocalEmbeddings {
-    let cache = model_cache_dir();
+    let cache = crate::helpers::model_cache_dir();
     tokio::task::spawn_blocking(move || LocalEmbeddings::load(&cache, which))
         .await
         .unwrap()

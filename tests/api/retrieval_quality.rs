@@ -16,27 +16,13 @@ mod eval;
 /// English ones and one more), so going back to it fails this test.
 const MIN_HIT_AT_6: f64 = 0.75;
 
-fn model_cache_dir() -> std::path::PathBuf {
-    chatbot_factory::configuration::Settings::from_map(&std::collections::HashMap::from([
-        ("DATABASE_URL".to_owned(), "mysql://x@y/z".to_owned()),
-        ("SESSION_SECRET".to_owned(), "s".repeat(64)),
-        (
-            "ADMIN_PASSWORD".to_owned(),
-            "Unused-admin-password-9f3k".to_owned(),
-        ),
-    ]))
-    .unwrap()
-    .llm
-    .model_cache_dir
-}
-
 #[actix_web::test]
 async fn paraphrased_questions_in_three_languages_find_their_pages() {
     let _every_core = crate::helpers::CPU_HEAVY.lock().await;
     // Arrange
     let started = Instant::now();
     let which = LocalEmbeddingModel::default();
-    let cache = model_cache_dir();
+    let cache = crate::helpers::model_cache_dir();
     let embedder = tokio::task::spawn_blocking(move || LocalEmbeddings::load(&cache, which))
         .await
         .unwrap()
