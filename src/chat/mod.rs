@@ -12,7 +12,7 @@ pub mod projection;
 pub mod recovery;
 pub mod service;
 pub mod spool;
-mod title;
+pub mod title;
 mod turn;
 
 use crate::registry::Actors;

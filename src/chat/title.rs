@@ -34,6 +34,18 @@ pub async fn suggest(
             message(Role::Assistant, excerpt(answer)),
         ],
     };
+    let text = written_text(backend, request, 4 * LONGEST, PATIENCE).await?;
+    clean(&text)
+}
+
+/// What `backend` writes for `request`, cut after `longest` bytes; `None` when it fails or
+/// takes longer than `patience` (short side requests: a title, a question's rewrite).
+pub async fn written_text(
+    backend: &dyn ChatBackend,
+    request: ChatRequest,
+    longest: usize,
+    patience: Duration,
+) -> Option<String> {
     let written = async {
         let mut stream = backend.stream(request).await.ok()?;
         let mut text = String::new();
@@ -41,14 +53,13 @@ pub async fn suggest(
             if let StreamItem::Delta(piece) = item.ok()? {
                 text.push_str(&piece);
             }
-            if text.len() > 4 * LONGEST {
+            if text.len() > longest {
                 break;
             }
         }
         Some(text)
     };
-    let text = tokio::time::timeout(PATIENCE, written).await.ok()??;
-    clean(&text)
+    tokio::time::timeout(patience, written).await.ok()?
 }
 
 /// The title in what the model wrote: its first line without quotes, a "Title:" label, Markdown

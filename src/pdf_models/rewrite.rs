@@ -5,10 +5,9 @@
 //! every answer, and its help has not been measured).
 use std::time::Duration;
 
-use futures::StreamExt;
-
+use crate::chat::title::written_text;
 use crate::knowledge::language::Language;
-use crate::llm::{ChatBackend, ChatMessage, ChatRequest, Role, StreamItem};
+use crate::llm::{ChatBackend, ChatMessage, ChatRequest, Role};
 
 const INSTRUCTION: &str = "You prepare a search in a document. The document is written in \
     {language}. From the conversation below, write the user's last question so that it stands \
@@ -84,20 +83,7 @@ pub async fn rewrite(
         model: model.to_owned(),
         messages,
     };
-    let written = async {
-        let mut stream = backend.stream(request).await.ok()?;
-        let mut text = String::new();
-        while let Some(item) = stream.next().await {
-            if let StreamItem::Delta(piece) = item.ok()? {
-                text.push_str(&piece);
-            }
-            if text.len() > LONGEST {
-                break;
-            }
-        }
-        Some(text)
-    };
-    let text = tokio::time::timeout(PATIENCE, written).await.ok()??;
+    let text = written_text(backend, request, LONGEST, PATIENCE).await?;
     parse(&text)
 }
 
