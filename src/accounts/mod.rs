@@ -2,6 +2,7 @@
 //! tokens, and the main admin (seeded from `.env`).
 pub mod admin;
 pub mod aggregate;
+pub mod api_keys;
 pub mod current;
 pub mod events;
 pub mod fold;

@@ -2,6 +2,7 @@
 //! these functions, and projections (the write side) live in `events::projections`.
 pub mod admin;
 pub mod admins;
+pub mod api_keys;
 pub mod chats;
 pub mod event_log;
 pub mod instances;
