@@ -380,6 +380,7 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
                     )
                     .route("/profile/delete", web::post().to(profile::delete))
                     .route("/profile/export", web::get().to(profile::export))
+                    .service(crate::web::routes::profile_keys::scope())
                     .route("/settings", web::get().to(settings::show))
                     .route(
                         "/settings/instructions",

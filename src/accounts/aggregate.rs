@@ -1,8 +1,33 @@
 //! The user aggregate: an account as its `user` stream describes it (`apply`), and the rules for
 //! changing it (`handle`). No I/O: `Accounts` hashes passwords, checks tokens and mails, then
 //! sends a command through the repository.
-use super::events::UserEvent;
+use std::collections::BTreeMap;
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::events::{KeyRevoker, UserEvent};
 use crate::events::Aggregate;
+
+/// Keys an account may hold at once (revoked and expired ones do not count).
+pub const MAX_LIVE_API_KEYS: usize = 20;
+/// The longest key name, in characters (the name is trimmed first).
+pub const MAX_API_KEY_NAME_CHARS: usize = 100;
+
+/// A personal API key as the stream describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiKeyState {
+    pub name: String,
+    pub expires_at: Option<OffsetDateTime>,
+    pub revoked: bool,
+}
+
+impl ApiKeyState {
+    /// Neither revoked nor expired at `now`.
+    pub fn live_at(&self, now: OffsetDateTime) -> bool {
+        !self.revoked && self.expires_at.is_none_or(|expiry| expiry > now)
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct User {
@@ -18,6 +43,8 @@ pub struct User {
     pub custom_about: String,
     pub custom_style: String,
     pub deleted: bool,
+    /// Personal API keys by id (ids are UUID v7: in creation order).
+    pub api_keys: BTreeMap<Uuid, ApiKeyState>,
     pub sequence: u64,
 }
 
@@ -57,6 +84,20 @@ pub enum UserCommand {
         style: String,
     },
     Delete,
+    /// A new personal key; the service made the secret and hashed it. `now` decides which keys
+    /// are still live and that the expiry lies ahead.
+    CreateApiKey {
+        key_id: Uuid,
+        name: String,
+        prefix: String,
+        secret_hash: String,
+        expires_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    },
+    RevokeApiKey {
+        key_id: Uuid,
+        by: KeyRevoker,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +111,15 @@ pub enum UserRuleError {
     AddressChanged,
     #[error("the account is blocked")]
     Blocked { reason: Option<String> },
+    /// No key with this id belongs to the account.
+    #[error("no such API key")]
+    KeyNotFound,
+    #[error("an API key needs a name of 1 to {max} characters")]
+    KeyNameInvalid { max: usize },
+    #[error("at most {max} API keys may be live at once")]
+    TooManyKeys { max: usize },
+    #[error("an API key's expiry must lie in the future")]
+    KeyExpiryPassed,
 }
 
 /// The longest block reason kept (longer ones are cut).
@@ -132,6 +182,24 @@ impl Aggregate for User {
                 self.custom_style = style.clone();
             }
             UserEvent::UserDeleted => self.deleted = true,
+            UserEvent::ApiKeyCreated {
+                key_id,
+                name,
+                expires_at,
+                ..
+            } => {
+                let key = ApiKeyState {
+                    name: name.clone(),
+                    expires_at: *expires_at,
+                    revoked: false,
+                };
+                self.api_keys.insert(*key_id, key);
+            }
+            UserEvent::ApiKeyRevoked { key_id, .. } => {
+                if let Some(key) = self.api_keys.get_mut(key_id) {
+                    key.revoked = true;
+                }
+            }
         }
     }
 
@@ -193,9 +261,19 @@ impl Aggregate for User {
                 vec![UserEvent::UserLoggedIn]
             }
             UserCommand::Block { .. } if self.blocked => Vec::new(),
-            UserCommand::Block { reason } => vec![UserEvent::UserBlocked {
-                reason: clean_reason(reason),
-            }],
+            UserCommand::Block { reason } => {
+                let blocked = UserEvent::UserBlocked {
+                    reason: clean_reason(reason),
+                };
+                // A block ends every key at once; unblocking does not bring them back.
+                let revoked = self
+                    .unrevoked_keys()
+                    .map(|key_id| UserEvent::ApiKeyRevoked {
+                        key_id,
+                        by: KeyRevoker::Blocked,
+                    });
+                std::iter::once(blocked).chain(revoked).collect()
+            }
             UserCommand::Unblock if self.blocked => vec![UserEvent::UserUnblocked],
             UserCommand::Unblock => Vec::new(),
             UserCommand::SetDailyQuota { prompts } if prompts == self.daily_quota => Vec::new(),
@@ -211,6 +289,32 @@ impl Aggregate for User {
                 vec![UserEvent::CustomInstructionsChanged { about, style }]
             }
             UserCommand::Delete => vec![UserEvent::UserDeleted],
+            // The same key twice (a retried request): it exists already.
+            UserCommand::CreateApiKey { key_id, .. } if self.api_keys.contains_key(&key_id) => {
+                Vec::new()
+            }
+            UserCommand::CreateApiKey {
+                key_id,
+                name,
+                prefix,
+                secret_hash,
+                expires_at,
+                now,
+            } => {
+                let name = self.check_new_key(&name, expires_at, now)?;
+                vec![UserEvent::ApiKeyCreated {
+                    key_id,
+                    name,
+                    prefix,
+                    secret_hash,
+                    expires_at,
+                }]
+            }
+            UserCommand::RevokeApiKey { key_id, by } => match self.api_keys.get(&key_id) {
+                None => return Err(UserRuleError::KeyNotFound),
+                Some(key) if key.revoked => Vec::new(),
+                Some(_) => vec![UserEvent::ApiKeyRevoked { key_id, by }],
+            },
         };
         Ok(events)
     }
@@ -238,6 +342,47 @@ impl User {
             email: new_email,
             verified,
         }]
+    }
+}
+
+impl User {
+    /// The trimmed name of a key the account may create now.
+    fn check_new_key(
+        &self,
+        name: &str,
+        expires_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<String, UserRuleError> {
+        if self.blocked {
+            return Err(UserRuleError::Blocked {
+                reason: self.block_reason.clone(),
+            });
+        }
+        let name = name.trim();
+        let chars = name.chars().count();
+        if chars == 0 || chars > MAX_API_KEY_NAME_CHARS {
+            return Err(UserRuleError::KeyNameInvalid {
+                max: MAX_API_KEY_NAME_CHARS,
+            });
+        }
+        if expires_at.is_some_and(|expiry| expiry <= now) {
+            return Err(UserRuleError::KeyExpiryPassed);
+        }
+        let live = self.api_keys.values().filter(|k| k.live_at(now)).count();
+        if live >= MAX_LIVE_API_KEYS {
+            return Err(UserRuleError::TooManyKeys {
+                max: MAX_LIVE_API_KEYS,
+            });
+        }
+        Ok(name.to_owned())
+    }
+
+    /// Keys not revoked yet (expired ones included), oldest first.
+    fn unrevoked_keys(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.api_keys
+            .iter()
+            .filter(|(_, key)| !key.revoked)
+            .map(|(id, _)| *id)
     }
 }
 

@@ -1,5 +1,7 @@
 //! Events of the `user` stream: one stream per account, keyed by the user's id.
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::events::DomainEvent;
 
@@ -44,6 +46,42 @@ pub enum UserEvent {
         style: String,
     },
     UserDeleted,
+    /// A personal API key: only the SHA-256 of its secret is kept (the secret is shown once).
+    ApiKeyCreated {
+        key_id: Uuid,
+        name: String,
+        /// The secret's visible start (`cbf-` and 8 more characters).
+        prefix: String,
+        /// Hex SHA-256 of the whole secret.
+        secret_hash: String,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "time::serde::rfc3339::option"
+        )]
+        expires_at: Option<OffsetDateTime>,
+    },
+    ApiKeyRevoked {
+        key_id: Uuid,
+        by: KeyRevoker,
+    },
+}
+
+/// Who ended a key: its owner, the admin, or the account's block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum KeyRevoker {
+    User,
+    Admin,
+    Blocked,
+}
+
+impl KeyRevoker {
+    /// As `api_key.revoked_by` keeps it.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 impl DomainEvent for UserEvent {

@@ -1,7 +1,8 @@
-//! `projection.rs`'s `user` rows, folded in memory for a rebuild (`crate::rebuild`).
+//! `projection.rs`'s `user` and `api_key` rows, folded in memory for a rebuild
+//! (`crate::rebuild`).
 use super::events::UserEvent;
 use crate::events::RecordedEvent;
-use crate::rebuild::{Tables, UserRow};
+use crate::rebuild::{ApiKeyRow, Tables, UserRow};
 
 pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
     let id = event.stream_id.as_str();
@@ -36,8 +37,10 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
     }
     if let UserEvent::UserDeleted = payload {
         tables.users.remove(id);
+        tables.api_keys.retain(|_, key| key.user_id != id);
         return;
     }
+    api_key(tables, event, payload);
     // Like the SQL `UPDATE … WHERE id = ?`: nothing happens to a user who is not there.
     let Some(user) = tables.user_mut(id) else {
         return;
@@ -74,6 +77,51 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
             user.custom_style = or_null(style);
         }
         UserEvent::DailyQuotaChanged { prompts } => user.daily_prompt_quota = *prompts,
-        UserEvent::UserRegistered { .. } | UserEvent::UserDeleted => {}
+        UserEvent::UserRegistered { .. }
+        | UserEvent::UserDeleted
+        | UserEvent::ApiKeyCreated { .. }
+        | UserEvent::ApiKeyRevoked { .. } => {}
+    }
+}
+
+/// The `api_key` rows (the usage columns are the chats' to fold: `usage::fold`).
+fn api_key(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
+    match payload {
+        UserEvent::ApiKeyCreated {
+            key_id,
+            name,
+            prefix,
+            secret_hash,
+            expires_at,
+        } => {
+            let row = ApiKeyRow {
+                id: key_id.to_string(),
+                user_id: event.stream_id.clone(),
+                name: name.clone(),
+                prefix: prefix.clone(),
+                secret_hash: secret_hash.clone(),
+                created_at: event.recorded_at,
+                expires_at: expires_at.map(super::projection::utc),
+                revoked_at: None,
+                revoked_by: None,
+                last_used_at: None,
+                prompts: 0,
+                prompt_tokens: 0,
+                completion_tokens: 0,
+            };
+            tables.api_keys.insert(row.id.clone(), row);
+        }
+        UserEvent::ApiKeyRevoked { key_id, by } => {
+            // Like `UPDATE … WHERE id = ? AND user_id = ?`.
+            if let Some(key) = tables
+                .api_keys
+                .get_mut(&key_id.to_string())
+                .filter(|key| key.user_id == event.stream_id)
+            {
+                key.revoked_at = Some(event.recorded_at);
+                key.revoked_by = Some(by.as_str().to_owned());
+            }
+        }
+        _ => {}
     }
 }

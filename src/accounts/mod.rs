@@ -2,6 +2,7 @@
 //! tokens, and the main admin (seeded from `.env`).
 pub mod admin;
 pub mod aggregate;
+mod api_key_service;
 pub mod api_keys;
 pub mod current;
 pub mod events;
@@ -18,6 +19,7 @@ mod service;
 pub mod session_store;
 pub mod tokens;
 
+pub use api_key_service::{KeyLifetime, NewApiKey};
 pub use profile::CUSTOM_INSTRUCTIONS_MAX_CHARS;
 pub use registration::Registration;
 pub use service::{AccountError, AccountRules, Accounts, FieldErrors};

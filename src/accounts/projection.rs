@@ -1,4 +1,5 @@
-//! `user` from the `user` stream (its usage counters come from `chat::projection`).
+//! `user` and `api_key` from the `user` stream (the usage counters of both come from the chats:
+//! `chat::projection`, `usage`).
 use futures::future::BoxFuture;
 use sqlx::AssertSqlSafe;
 use sqlx::MySqlConnection;
@@ -14,7 +15,7 @@ impl Projection for UserProjection {
     }
 
     fn tables(&self) -> &'static [(&'static str, &'static str)] {
-        &[("user", "id")]
+        &[("user", "id"), ("api_key", "id")]
     }
 
     fn apply<'a>(
@@ -132,11 +133,69 @@ async fn apply(
         UserEvent::UserDeleted => {
             sqlx::query("DELETE FROM `user` WHERE id = ?")
                 .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("DELETE FROM api_key WHERE user_id = ?")
+                .bind(id)
                 .execute(conn)
                 .await?;
         }
+        UserEvent::ApiKeyCreated {
+            key_id,
+            name,
+            prefix,
+            secret_hash,
+            expires_at,
+        } => {
+            sqlx::query(
+                "INSERT INTO api_key (id, user_id, name, prefix, secret_hash, created_at, \
+                 expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(key_id.to_string())
+            .bind(id)
+            .bind(name)
+            .bind(prefix)
+            .bind(secret_hash)
+            .bind(event.recorded_at)
+            .bind(expires_at.map(utc))
+            .execute(&mut *conn)
+            .await?;
+            set_version(conn, id, version).await?;
+        }
+        UserEvent::ApiKeyRevoked { key_id, by } => {
+            sqlx::query(
+                "UPDATE api_key SET revoked_at = ?, revoked_by = ? WHERE id = ? AND user_id = ?",
+            )
+            .bind(event.recorded_at)
+            .bind(by.as_str())
+            .bind(key_id.to_string())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            set_version(conn, id, version).await?;
+        }
     }
     Ok(())
+}
+
+/// Events that change no column of `user` still count in its `version`.
+async fn set_version(
+    conn: &mut MySqlConnection,
+    id: &str,
+    version: u64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE `user` SET version = ? WHERE id = ?")
+        .bind(version)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A timestamp as `DATETIME(6)` columns keep it (UTC).
+pub(crate) fn utc(at: time::OffsetDateTime) -> time::PrimitiveDateTime {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    time::PrimitiveDateTime::new(at.date(), at.time())
 }
 
 async fn update(

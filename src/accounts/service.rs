@@ -201,7 +201,18 @@ impl Accounts {
 
 fn user_error(error: RepositoryError<UserRuleError>) -> AccountError {
     match error {
-        RepositoryError::Rule(UserRuleError::NotFound) => AccountError::App(AppError::NotFound),
+        RepositoryError::Rule(UserRuleError::NotFound | UserRuleError::KeyNotFound) => {
+            AccountError::App(AppError::NotFound)
+        }
+        RepositoryError::Rule(UserRuleError::KeyNameInvalid { max }) => {
+            AccountError::field("name", Msg::new("api-key-name-invalid").arg("max", max))
+        }
+        RepositoryError::Rule(UserRuleError::KeyExpiryPassed) => {
+            AccountError::field("expires", Msg::new("api-key-expiry-invalid"))
+        }
+        RepositoryError::Rule(UserRuleError::TooManyKeys { max }) => {
+            AccountError::Refused(Msg::new("api-keys-too-many").arg("max", max))
+        }
         RepositoryError::Rule(UserRuleError::AddressChanged) => {
             AccountError::Refused(Msg::new("token-invalid"))
         }

@@ -31,7 +31,8 @@ pub enum ExportError {
     Parquet(#[from] parquet::errors::ParquetError),
 }
 
-/// One exported line: the row with metadata unpacked and secrets (password hashes) removed.
+/// One exported line: the row with metadata unpacked and secrets (password hashes, API key
+/// hashes) removed.
 #[derive(Serialize)]
 struct ExportRow<'a> {
     position: u64,

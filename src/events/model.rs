@@ -86,13 +86,16 @@ impl RecordedEvent {
         serde_json::from_value(payload)
     }
 
-    /// The payload without its type tag and with password hashes masked (audit log, exports).
+    /// The payload without its type tag and with password hashes and API key hashes masked
+    /// (audit log, exports).
     pub fn redacted_payload(&self) -> Value {
         let mut payload = self.payload.0.clone();
         if let Some(object) = payload.as_object_mut() {
             object.remove("type");
-            if object.contains_key("password_hash") {
-                object.insert("password_hash".into(), Value::String("[redacted]".into()));
+            for secret in ["password_hash", "secret_hash"] {
+                if object.contains_key(secret) {
+                    object.insert(secret.into(), Value::String("[redacted]".into()));
+                }
             }
         }
         payload

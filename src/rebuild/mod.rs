@@ -15,8 +15,8 @@ use sqlx::MySqlConnection;
 use time::Date;
 
 pub use rows::{
-    AuditRow, BotRow, ChatRow, DailyModelRow, DailyStatsRow, DailyUserRow, MessageRow, ModelRow,
-    UserRow,
+    ApiKeyRow, AuditRow, BotRow, ChatRow, DailyModelRow, DailyStatsRow, DailyUserRow, MessageRow,
+    ModelRow, UserRow,
 };
 
 use crate::accounts::events::UserEvent;
@@ -46,6 +46,8 @@ pub const EVENTS_PER_PASS: u64 = 1_000_000;
 pub struct Tables {
     pub scope: FoldScope,
     pub users: HashMap<String, UserRow>,
+    /// The `api_key` rows by key id.
+    pub api_keys: HashMap<String, ApiKeyRow>,
     /// The chats' own rows (`FoldScope::Streams`' share of them).
     pub chats: HashMap<String, ChatState>,
     /// Each chat's owner, while the chat exists.
@@ -69,6 +71,7 @@ impl Tables {
         Tables {
             scope,
             users: HashMap::new(),
+            api_keys: HashMap::new(),
             chats: HashMap::new(),
             owners: HashMap::new(),
             settings: BTreeMap::new(),

@@ -26,6 +26,24 @@ pub struct UserRow {
     pub custom_style: Option<String>,
 }
 
+/// A row of `api_key`.
+#[derive(Clone, Debug)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub prefix: String,
+    pub secret_hash: String,
+    pub created_at: PrimitiveDateTime,
+    pub expires_at: Option<PrimitiveDateTime>,
+    pub revoked_at: Option<PrimitiveDateTime>,
+    pub revoked_by: Option<String>,
+    pub last_used_at: Option<PrimitiveDateTime>,
+    pub prompts: u32,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
 /// A row of `chat`.
 #[derive(Clone, Debug)]
 pub struct ChatRow {

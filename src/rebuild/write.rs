@@ -4,8 +4,8 @@
 use sqlx::query_builder::Separated;
 use sqlx::{MySql, MySqlConnection, QueryBuilder};
 
+use super::{ApiKeyRow, ModelRow, Tables, UserRow};
 use super::{AuditRow, BotRow, ChatRow, DailyModelRow, DailyStatsRow, DailyUserRow, MessageRow};
-use super::{ModelRow, Tables, UserRow};
 use crate::events::FoldScope;
 
 const MAX_ROWS: usize = 1_000;
@@ -15,6 +15,7 @@ const MAX_BYTES: usize = 4 << 20;
 #[cfg(test)]
 pub(super) const TABLES: &[&str] = &[
     "user",
+    "api_key",
     "chat",
     "chat_history",
     "answer_version",
@@ -86,6 +87,7 @@ async fn insert_all(tables: &Tables, target: &mut Target<'_>) -> Result<u64, sql
         return Ok(rows);
     }
     rows += insert(target, "user", tables.users.values()).await?;
+    rows += insert(target, "api_key", tables.api_keys.values()).await?;
     let settings: Vec<(&String, &String)> = tables.settings.iter().collect();
     rows += insert(target, "setting", settings.iter()).await?;
     rows += insert(target, "model", tables.models.iter()).await?;
@@ -168,6 +170,33 @@ impl Insert for UserRow {
         self.custom_about.as_ref().map_or(0, String::len)
             + self.custom_style.as_ref().map_or(0, String::len)
             + 512
+    }
+}
+
+impl Insert for ApiKeyRow {
+    const COLUMNS: &'static str = "id, user_id, name, prefix, secret_hash, created_at, \
+        expires_at, revoked_at, revoked_by, last_used_at, prompts, prompt_tokens, \
+        completion_tokens";
+
+    fn push(&self, values: &mut Values<'_>) {
+        values
+            .push_bind(&self.id)
+            .push_bind(&self.user_id)
+            .push_bind(&self.name)
+            .push_bind(&self.prefix)
+            .push_bind(&self.secret_hash)
+            .push_bind(self.created_at)
+            .push_bind(self.expires_at)
+            .push_bind(self.revoked_at)
+            .push_bind(&self.revoked_by)
+            .push_bind(self.last_used_at)
+            .push_bind(self.prompts)
+            .push_bind(self.prompt_tokens)
+            .push_bind(self.completion_tokens);
+    }
+
+    fn text_bytes(&self) -> usize {
+        self.name.len() + 512
     }
 }
 

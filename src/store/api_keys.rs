@@ -34,3 +34,52 @@ pub async fn by_secret_hash(
     .fetch_optional(pool)
     .await
 }
+
+/// A user's keys, newest first (revoked ones too: the list says so).
+pub async fn for_user(pool: &MySqlPool, user_id: &str) -> Result<Vec<ApiKeyRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM api_key WHERE user_id = ? ORDER BY created_at DESC, id DESC"
+    )))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// One key by its id.
+pub async fn by_id(pool: &MySqlPool, id: &str) -> Result<Option<ApiKeyRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM api_key WHERE id = ?"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// A key with its owner's username, for the admin.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OwnedApiKeyRow {
+    #[sqlx(flatten)]
+    pub key: ApiKeyRow,
+    /// `None` only while the owner's row is missing (never for a projected log).
+    pub owner: Option<String>,
+}
+
+/// Every key of every user, newest first, `limit` from `offset`; and how many there are.
+pub async fn all(
+    pool: &MySqlPool,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<OwnedApiKeyRow>, u64), sqlx::Error> {
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, (SELECT username FROM `user` WHERE `user`.id = api_key.user_id) AS owner \
+         FROM api_key ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+    )))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_key")
+        .fetch_one(pool)
+        .await?;
+    Ok((rows, u64::try_from(total).unwrap_or_default()))
+}

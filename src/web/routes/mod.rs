@@ -10,6 +10,7 @@ pub mod language;
 pub mod models;
 pub mod password;
 pub mod profile;
+pub mod profile_keys;
 pub mod settings;
 
 use serde_json::{Value, json};

@@ -507,3 +507,45 @@ bot-pdf-uploads-too-many = You can give bots { $max } PDFs an hour. Please try a
 
 # A PDF waiting for one of the instance's reading slots (PDF_READINGS_AT_ONCE).
 pdf-reading-waiting = waiting for a free reading slot ({ $ahead } ahead)
+
+# Personal API keys (profile → API keys, /admin/api-keys).
+api-keys-title = API keys
+api-keys-intro = Personal keys let your editor, scripts and notebooks use this site's models through its OpenAI-compatible API. Anyone who holds a key can use it in your name: keep it secret and revoke a key you no longer need.
+api-keys-profile-text = Keys for tools that speak the OpenAI API (editors, scripts, notebooks).
+api-keys-manage = Manage API keys
+api-key-create = Create key
+api-key-name = Name
+api-key-name-hint = What the key is for, e.g. "laptop" or "notebook".
+api-key-name-invalid = Give the key a name of 1 to { $max } characters.
+api-key-expires = Expires
+api-key-expires-never = Never
+api-key-expires-days = In { $days } days
+api-key-expiry-invalid = Choose one of the offered expiry times.
+api-keys-limit = You can have up to { $max } active keys.
+api-keys-too-many = You already have { $max } active keys. Revoke one you no longer use first.
+api-key-created = Your new key "{ $name }"
+api-key-shown-once = Copy this key now: it will not be shown again. We keep only a fingerprint of it, so nobody (not even the administrator) can show it to you later.
+api-key-secret = Your new API key
+api-keys-yours = Your keys
+api-keys-none = You have no API keys yet.
+api-key-col-prefix = Key
+api-key-col-created = Created
+api-key-col-expires = Expires
+api-key-col-last-used = Last used
+api-key-col-prompts = Prompts
+api-key-never-used = never
+api-key-status-active = active
+api-key-status-expired = expired
+api-key-status-revoked = revoked
+api-key-revoked-by-admin = revoked by the administrator
+api-key-revoked-by-block = revoked (account blocked)
+api-key-revoke = Revoke
+api-key-revoke-confirm = Revoke the key "{ $name }"? Programs that use it will stop working at once.
+api-key-revoked-notice = The key was revoked.
+api-help-title = Using the API
+api-help-text = Point any OpenAI-compatible client at this base URL and give it your key as the API key.
+api-help-base-url = Base URL
+api-help-curl = For example, with curl:
+admin-nav-api-keys = API keys
+admin-api-keys-intro = Every user's personal API keys, newest first. Only a fingerprint of each key is stored; revoking one stops it at once.
+admin-api-keys-none = No user has made an API key yet.

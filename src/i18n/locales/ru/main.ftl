@@ -507,3 +507,45 @@ bot-pdf-uploads-too-many = Давать ботам можно не больше 
 
 # A PDF waiting for one of the instance's reading slots (PDF_READINGS_AT_ONCE).
 pdf-reading-waiting = ждёт свободного места для чтения (впереди: { $ahead })
+
+# Personal API keys (profile → API keys, /admin/api-keys).
+api-keys-title = API-ключи
+api-keys-intro = Личные ключи позволяют вашему редактору, скриптам и блокнотам пользоваться моделями сайта через API, совместимый с OpenAI. Любой, у кого есть ключ, может пользоваться им от вашего имени: храните его в секрете и отзывайте ненужные ключи.
+api-keys-profile-text = Ключи для программ, работающих с API OpenAI (редакторы, скрипты, блокноты).
+api-keys-manage = Управлять API-ключами
+api-key-create = Создать ключ
+api-key-name = Название
+api-key-name-hint = Для чего ключ, например «ноутбук» или «блокнот».
+api-key-name-invalid = Дайте ключу название длиной от 1 до { $max } символов.
+api-key-expires = Срок действия
+api-key-expires-never = Бессрочно
+api-key-expires-days = Через { $days } дней
+api-key-expiry-invalid = Выберите один из предложенных сроков.
+api-keys-limit = Одновременно может быть не больше { $max } действующих ключей.
+api-keys-too-many = У вас уже { $max } действующих ключей. Сначала отзовите тот, которым больше не пользуетесь.
+api-key-created = Ваш новый ключ «{ $name }»
+api-key-shown-once = Скопируйте ключ сейчас: больше он показан не будет. Мы храним только его отпечаток, поэтому позже его не сможет показать никто, даже администратор.
+api-key-secret = Ваш новый API-ключ
+api-keys-yours = Ваши ключи
+api-keys-none = У вас пока нет API-ключей.
+api-key-col-prefix = Ключ
+api-key-col-created = Создан
+api-key-col-expires = Действует до
+api-key-col-last-used = Последнее использование
+api-key-col-prompts = Запросы
+api-key-never-used = не использовался
+api-key-status-active = действует
+api-key-status-expired = истёк
+api-key-status-revoked = отозван
+api-key-revoked-by-admin = отозван администратором
+api-key-revoked-by-block = отозван (аккаунт заблокирован)
+api-key-revoke = Отозвать
+api-key-revoke-confirm = Отозвать ключ «{ $name }»? Программы, которые им пользуются, сразу перестанут работать.
+api-key-revoked-notice = Ключ отозван.
+api-help-title = Как пользоваться API
+api-help-text = Укажите этот базовый URL в любом клиенте, совместимом с OpenAI, а в качестве API-ключа — ваш ключ.
+api-help-base-url = Базовый URL
+api-help-curl = Например, с curl:
+admin-nav-api-keys = API-ключи
+admin-api-keys-intro = Личные API-ключи всех пользователей, сначала новые. Хранится только отпечаток каждого ключа; отозванный ключ перестаёт работать сразу.
+admin-api-keys-none = Пока никто из пользователей не создал API-ключ.

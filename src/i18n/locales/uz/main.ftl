@@ -507,3 +507,45 @@ bot-pdf-uploads-too-many = Botlarga soatiga { $max } ta PDF berishingiz mumkin. 
 
 # A PDF waiting for one of the instance's reading slots (PDF_READINGS_AT_ONCE).
 pdf-reading-waiting = o‘qish uchun navbat kutilmoqda (oldinda { $ahead } ta)
+
+# Personal API keys (profile → API keys, /admin/api-keys).
+api-keys-title = API kalitlari
+api-keys-intro = Shaxsiy kalitlar muharriringiz, skriptlaringiz va notebooklaringizga saytning modellaridan OpenAI bilan mos API orqali foydalanish imkonini beradi. Kalitni qo‘lga kiritgan har kim undan sizning nomingizdan foydalana oladi: uni sir saqlang va keraksiz kalitni bekor qiling.
+api-keys-profile-text = OpenAI API bilan ishlaydigan vositalar (muharrirlar, skriptlar, notebooklar) uchun kalitlar.
+api-keys-manage = API kalitlarini boshqarish
+api-key-create = Kalit yaratish
+api-key-name = Nomi
+api-key-name-hint = Kalit nima uchunligi, masalan, "noutbuk" yoki "notebook".
+api-key-name-invalid = Kalitga 1 dan { $max } tagacha belgidan iborat nom bering.
+api-key-expires = Amal qilish muddati
+api-key-expires-never = Muddatsiz
+api-key-expires-days = { $days } kundan keyin
+api-key-expiry-invalid = Taklif qilingan muddatlardan birini tanlang.
+api-keys-limit = Bir vaqtda ko‘pi bilan { $max } ta faol kalitingiz bo‘lishi mumkin.
+api-keys-too-many = Sizda allaqachon { $max } ta faol kalit bor. Avval foydalanmayotganingizni bekor qiling.
+api-key-created = Yangi kalitingiz: "{ $name }"
+api-key-shown-once = Kalitni hozir nusxalab oling: u boshqa ko‘rsatilmaydi. Biz faqat uning izini saqlaymiz, shuning uchun keyin uni hech kim (hatto administrator ham) ko‘rsata olmaydi.
+api-key-secret = Yangi API kalitingiz
+api-keys-yours = Kalitlaringiz
+api-keys-none = Hali API kalitingiz yo‘q.
+api-key-col-prefix = Kalit
+api-key-col-created = Yaratilgan
+api-key-col-expires = Muddati
+api-key-col-last-used = Oxirgi foydalanish
+api-key-col-prompts = So‘rovlar
+api-key-never-used = hech qachon
+api-key-status-active = faol
+api-key-status-expired = muddati o‘tgan
+api-key-status-revoked = bekor qilingan
+api-key-revoked-by-admin = administrator bekor qilgan
+api-key-revoked-by-block = bekor qilingan (hisob bloklangan)
+api-key-revoke = Bekor qilish
+api-key-revoke-confirm = "{ $name }" kaliti bekor qilinsinmi? Undan foydalanayotgan dasturlar darhol ishlamay qoladi.
+api-key-revoked-notice = Kalit bekor qilindi.
+api-help-title = API’dan foydalanish
+api-help-text = OpenAI bilan mos istalgan mijozga shu asosiy URL manzilni ko‘rsating va API kaliti sifatida kalitingizni bering.
+api-help-base-url = Asosiy URL
+api-help-curl = Masalan, curl bilan:
+admin-nav-api-keys = API kalitlari
+admin-api-keys-intro = Barcha foydalanuvchilarning shaxsiy API kalitlari, eng yangisi birinchi. Har bir kalitning faqat izi saqlanadi; bekor qilingan kalit darhol ishlamay qoladi.
+admin-api-keys-none = Hali hech bir foydalanuvchi API kaliti yaratmagan.

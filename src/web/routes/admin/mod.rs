@@ -1,6 +1,7 @@
 //! `/admin`: the admin area. The router is built from `routes()`, one list that tests walk too:
 //! every route but the login takes `CurrentAdmin`, so a user session gets 403 and no session gets
 //! the admin login page.
+pub mod api_keys;
 pub mod audit;
 pub mod bots;
 pub mod chats;
@@ -88,6 +89,10 @@ pub fn routes() -> Vec<AdminRoute> {
         }),
         route(Method::POST, "/bots/{id}/enable", || {
             web::post().to(bots::enable)
+        }),
+        route(Method::GET, "/api-keys", || web::get().to(api_keys::list)),
+        route(Method::POST, "/api-keys/{id}/revoke", || {
+            web::post().to(api_keys::revoke)
         }),
         route(Method::GET, "/chats", || web::get().to(chats::list)),
         route(Method::GET, "/chats/{id}", || web::get().to(chats::show)),
@@ -178,6 +183,7 @@ pub fn render(
         ("chats", "/admin/chats", "admin-nav-chats"),
         ("models", "/admin/models", "admin-nav-pdf-models"),
         ("bots", "/admin/bots", "admin-nav-bots"),
+        ("api_keys", "/admin/api-keys", "admin-nav-api-keys"),
         ("settings", "/admin/settings", "admin-nav-settings"),
         ("audit", "/admin/audit", "admin-nav-audit"),
         ("events", "/admin/events", "admin-nav-events"),
