@@ -3,9 +3,12 @@
 //! session, actor, event log + projections, upstream stream, SSE to the client, answer saved.
 //!
 //! Reports turns per second and the app's time-to-first-token overhead: the time until the
-//! first `delta` reaches the client minus the upstream's own time to its first token.
+//! first `delta` reaches the client minus the upstream's own time to its first token. The same
+//! load then goes through the OpenAI-compatible API (`/v1/chat/completions`, streamed, one
+//! personal key per user, each turn continuing its API chat with `X-Chat-Id`), side by side.
 //!
-//! `cargo bench --bench chat_turns` (release build; needs MariaDB like the tests).
+//! `cargo bench --bench chat_turns` (release build; needs MariaDB like the tests);
+//! `BENCH_USERS=50` for 50 concurrent clients, `BENCH_PATHS=web` or `api` for one path only.
 mod support;
 
 // The tests' harness (`helpers` reaches the others as `crate::smtp` and `crate::upstream`).
@@ -83,23 +86,103 @@ async fn one_turn(
     (id, first_token.expect("a first token"))
 }
 
+/// One streamed `/v1/chat/completions` call: returns the chat (from `X-Chat-Id`) and the time
+/// to the first chunk with text.
+async fn one_api_turn(
+    app: &helpers::TestApp,
+    key: &str,
+    chat: Option<&str>,
+    text: &str,
+) -> (String, Duration) {
+    let started = Instant::now();
+    let mut request = reqwest::Client::new()
+        .post(app.url("/v1/chat/completions"))
+        .bearer_auth(key)
+        .json(&json!({ "model": "gpt-4o-mini", "stream": true,
+                       "messages": [{ "role": "user", "content": text }] }));
+    if let Some(chat) = chat {
+        request = request.header("X-Chat-Id", chat);
+    }
+    let response = request.send().await.expect("request");
+    assert_eq!(response.status(), 200, "API call refused");
+    let id = response.headers()["x-chat-id"]
+        .to_str()
+        .expect("chat id")
+        .to_owned();
+    let mut body = response.bytes_stream();
+    let mut seen = String::new();
+    let mut first_token = None;
+    while let Some(chunk) = body.next().await {
+        seen.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
+        if first_token.is_none() && seen.contains("\"content\":\"You") {
+            first_token = Some(started.elapsed());
+        }
+    }
+    assert!(
+        seen.contains("data: [DONE]") && !seen.contains("\"error\""),
+        "turn failed: {seen}"
+    );
+    (id, first_token.expect("a first token"))
+}
+
+/// A personal key made on the profile page, as its owner does.
+async fn api_key(app: &helpers::TestApp, client: &reqwest::Client) -> String {
+    let response = app
+        .post_form_with(
+            client,
+            "/profile/api-keys",
+            &[("name", "bench"), ("expires", "never")],
+        )
+        .await;
+    let html = if response.status() == 303 {
+        let to = helpers::location(&response);
+        app.get_with(client, &to).await.text().await.expect("page")
+    } else {
+        response.text().await.expect("page")
+    };
+    let start = html.find("cbf-").expect("the key is shown once");
+    html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+struct User {
+    client: reqwest::Client,
+    token: String,
+    key: String,
+}
+
 #[actix_web::main]
 async fn main() {
-    let app = helpers::spawn_app_with(&[("CHAT_MAX_PROMPTS", "1000"), ("RUST_LOG", "error")]).await;
+    let app = helpers::spawn_app_with(&[
+        ("CHAT_MAX_PROMPTS", "1000"),
+        ("RATE_LIMIT_PROMPTS_PER_MINUTE", "0"),
+        ("RUST_LOG", "error"),
+    ])
+    .await;
     let delay = setting("BENCH_DELAY_MS", CHUNK_DELAY_MS as usize) as u64;
     app.upstream.set_default_delay(delay);
     let (user_count, turns) = (setting("BENCH_USERS", USERS), setting("BENCH_TURNS", TURNS));
+    let paths = std::env::var("BENCH_PATHS").unwrap_or_else(|_| "web,api".into());
     let mut users = Vec::new();
     for i in 0..user_count {
         let client = helpers::client();
-        app.verified_user_with(&client, &format!("bench{i}"), helpers::PASSWORD)
+        let name = format!("bench{i}");
+        app.verified_user_with(&client, &name, helpers::PASSWORD)
             .await;
+        app.login_with(&client, &name, helpers::PASSWORD).await;
         let token = app.csrf_token_with(&client).await;
-        users.push((client, token));
+        let key = if paths.contains("api") {
+            api_key(&app, &client).await
+        } else {
+            String::new()
+        };
+        users.push(User { client, token, key });
     }
     if std::env::var_os("BENCH_VERBOSE").is_some() {
         for _ in 0..3 {
@@ -123,33 +206,43 @@ async fn main() {
             eprintln!("upstream direct: first content after {:?}", t.elapsed());
         }
     }
-    let started = Instant::now();
-    let runs = users.iter().enumerate().map(|(i, (client, token))| {
-        let app = &app;
-        async move {
-            let mut chat: Option<String> = None;
-            let mut ttfts = Vec::new();
-            for turn in 0..turns {
-                let (id, ttft) = one_turn(
-                    app,
-                    client,
-                    token,
-                    chat.as_deref(),
-                    &format!("user {i} turn {turn} says hello"),
-                )
-                .await;
-                chat = Some(id);
-                ttfts.push(ttft);
+    for path in ["web", "api"].into_iter().filter(|p| paths.contains(p)) {
+        let started = Instant::now();
+        let runs = users.iter().enumerate().map(|(i, user)| {
+            let app = &app;
+            async move {
+                let mut chat: Option<String> = None;
+                let mut ttfts = Vec::new();
+                for turn in 0..turns {
+                    let text = format!("user {i} turn {turn} says hello");
+                    let (id, ttft) = if path == "web" {
+                        one_turn(app, &user.client, &user.token, chat.as_deref(), &text).await
+                    } else {
+                        one_api_turn(app, &user.key, chat.as_deref(), &text).await
+                    };
+                    chat = Some(id);
+                    ttfts.push(ttft);
+                }
+                ttfts
             }
-            ttfts
-        }
-    });
-    let ttfts: Vec<Duration> = futures::future::join_all(runs)
-        .await
-        .into_iter()
-        .flatten()
-        .collect();
-    let elapsed = started.elapsed();
+        });
+        let ttfts: Vec<Duration> = futures::future::join_all(runs)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        report(path, user_count, turns, delay, &ttfts, started.elapsed());
+    }
+}
+
+fn report(
+    path: &str,
+    users: usize,
+    turns: usize,
+    delay: u64,
+    ttfts: &[Duration],
+    elapsed: Duration,
+) {
     let upstream_ttft = 2.0 * delay as f64;
     let mut overhead: Vec<f64> = ttfts
         .iter()
@@ -157,7 +250,7 @@ async fn main() {
         .collect();
     overhead.sort_by(f64::total_cmp);
     println!(
-        "chat turns: {user_count} users x {turns} turns = {} turns in {:.2} s",
+        "{path} chat turns: {users} users x {turns} turns = {} turns in {:.2} s",
         ttfts.len(),
         elapsed.as_secs_f64()
     );

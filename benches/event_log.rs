@@ -79,6 +79,7 @@ fn user_events(n: usize) -> Vec<Row> {
             user_id: user,
             title: format!("Plans for Samarkand, part {c}"),
             model: model.into(),
+            api_key: None,
         }];
         for turn in 0..3 {
             events.push(ChatEvent::UserMessageAppended {

@@ -35,7 +35,8 @@ use crate::site;
 use crate::web::csrf::{self, CsrfConfig};
 use crate::web::proxy::ProxyTrust;
 use crate::web::routes::{
-    admin, api_chats, auth, bots, chat, health, language, models, password, profile, settings,
+    admin, api_chats, auth, bots, chat, health, language, models, openai, password, profile,
+    settings,
 };
 use crate::web::templates::Templates;
 use crate::web::upload::UploadLimit;
@@ -355,6 +356,16 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .route("/healthz", web::get().to(health::healthz))
             .route("/static/{path:.*}", web::get().to(assets::serve))
             .route("/lang", web::post().to(language::switch))
+            .service(openai::scope(
+                "/v1",
+                parts.settings.server.api_cors_origins.clone(),
+                parts.settings.server.max_body_bytes,
+            ))
+            .service(openai::scope(
+                "/api/v1",
+                parts.settings.server.api_cors_origins.clone(),
+                parts.settings.server.max_body_bytes,
+            ))
             .service(
                 web::scope("")
                     .wrap(session_middleware(&parts))

@@ -30,7 +30,14 @@ pub async fn user_chats(
     pool: &MySqlPool,
     user: &crate::store::users::UserRow,
 ) -> Result<Vec<ChatExport>, sqlx::Error> {
-    let rows = crate::store::chats::list_for_user(pool, &user.id, None, None, u32::MAX).await?;
+    let rows = crate::store::chats::list_for_user(
+        pool,
+        &user.id,
+        crate::store::chats::Shelf::All,
+        None,
+        u32::MAX,
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|chat| ChatExport {

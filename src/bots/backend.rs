@@ -108,6 +108,7 @@ mod tests {
                 },
             ],
             variation: None,
+            options: Default::default(),
         };
         let out = instructed_request(request, &bot);
         assert_eq!(out.model, "gpt-4o-mini");

@@ -4,6 +4,14 @@ use uuid::Uuid;
 
 use super::events::{AnswerRecord, ChatEvent, Rating, TitleSource};
 use crate::events::Aggregate;
+use crate::llm::ChatMessage;
+
+/// How an API call starts a chat: its key and the messages it sent before the prompt.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ApiStart {
+    pub key: Uuid,
+    pub context: Vec<ChatMessage>,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -41,6 +49,10 @@ pub struct Chat {
     pub answer_in_progress: Option<AnswerInProgress>,
     /// The owner's custom instructions as they were when the chat started.
     pub instructions: Option<String>,
+    /// The API key that started the chat (an API chat), if any.
+    pub api_key: Option<Uuid>,
+    /// What an API client sent before its first prompt (system messages, earlier turns).
+    pub context: Vec<ChatMessage>,
     pub archived: bool,
     pub deleted: bool,
     /// The sequence of the last applied event (0 = the chat does not exist yet).
@@ -58,6 +70,8 @@ pub enum ChatCommand {
         instance_id: Uuid,
         /// The owner's custom instructions, if any.
         instructions: Option<String>,
+        /// Set when an API call starts the chat.
+        api: Option<ApiStart>,
     },
     /// `default_limit` is the site-wide prompt limit; the chat's own override wins over it.
     SendPrompt {
@@ -187,14 +201,17 @@ impl Aggregate for Chat {
                 user_id,
                 title,
                 model,
+                api_key,
             } => {
                 self.owner = Some(*user_id);
                 self.title = title.clone();
                 self.model = model.clone();
+                self.api_key = *api_key;
             }
             ChatEvent::CustomInstructionsAttached { instructions } => {
                 self.instructions = Some(instructions.clone());
             }
+            ChatEvent::ClientContextAttached { messages } => self.context = messages.clone(),
             ChatEvent::UserMessageAppended { text, .. } => {
                 self.prompts += 1;
                 self.messages.push(Message {
@@ -267,6 +284,7 @@ impl Aggregate for Chat {
             model,
             instance_id,
             instructions,
+            api,
         } = command
         {
             if self.sequence > 0 {
@@ -277,9 +295,13 @@ impl Aggregate for Chat {
                 user_id: owner,
                 title,
                 model: model.clone(),
+                api_key: api.as_ref().map(|api| api.key),
             }];
             if let Some(instructions) = instructions.filter(|i| !i.trim().is_empty()) {
                 events.push(ChatEvent::CustomInstructionsAttached { instructions });
+            }
+            if let Some(ApiStart { context, .. }) = api.filter(|api| !api.context.is_empty()) {
+                events.push(ChatEvent::ClientContextAttached { messages: context });
             }
             events.push(ChatEvent::UserMessageAppended {
                 text: prompt,

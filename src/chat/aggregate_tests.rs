@@ -13,6 +13,7 @@ fn started() -> Vec<ChatEvent> {
             user_id: Uuid::nil(),
             title: "Hi".into(),
             model: MODEL.into(),
+            api_key: None,
         },
         ChatEvent::UserMessageAppended {
             text: "Hi".into(),
@@ -47,6 +48,7 @@ fn first_prompt_starts_the_chat_with_a_title() {
         model: MODEL.into(),
         instance_id: Uuid::nil(),
         instructions: None,
+        api: None,
     };
     let events = given(&[]).handle(command).expect("allowed");
     assert_eq!(events.len(), 3);
@@ -183,6 +185,7 @@ fn only_a_finished_answer_can_be_rated_and_the_same_rating_twice_is_nothing() {
             user_id: Uuid::nil(),
             title: "t".into(),
             model: "m".into(),
+            api_key: None,
         },
         ChatEvent::UserMessageAppended {
             text: "Hi".into(),

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::events::DomainEvent;
-use crate::llm::Source;
+use crate::llm::{ChatMessage, Source};
 
 /// The variant name is the stored `event_type` (serde's tag and strum derive it alike).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
@@ -13,11 +13,19 @@ pub enum ChatEvent {
         user_id: Uuid,
         title: String,
         model: String,
+        /// Set when an API call (`/v1/chat/completions`) started the chat: the key it used.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api_key: Option<Uuid>,
     },
     /// The owner's custom instructions, copied when the chat started (right after
     /// `ChatStarted`); the model reads them in every turn of this chat.
     CustomInstructionsAttached {
         instructions: String,
+    },
+    /// The earlier messages an API client sent with its first prompt (its system messages and
+    /// the turns before), right after `ChatStarted`; the model reads them in every turn.
+    ClientContextAttached {
+        messages: Vec<ChatMessage>,
     },
     UserMessageAppended {
         text: String,

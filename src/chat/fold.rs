@@ -21,6 +21,7 @@ pub fn apply(
             user_id,
             title,
             model,
+            api_key,
         } => {
             let row = ChatRow {
                 id: chat_id.to_owned(),
@@ -36,6 +37,8 @@ pub fn apply(
                 updated_at: at,
                 version,
                 archived: false,
+                source: super::projection::source_of(api_key).to_owned(),
+                api_key: api_key.map(|key| key.to_string()),
             };
             let state = ChatState {
                 row,
@@ -110,7 +113,7 @@ pub fn apply(
             chat.row.archived = matches!(payload, ChatEvent::ChatArchived);
             chat.row.version = version;
         }
-        ChatEvent::CustomInstructionsAttached { .. } => {
+        ChatEvent::CustomInstructionsAttached { .. } | ChatEvent::ClientContextAttached { .. } => {
             chat_mut(chats, chat_id)?.row.version = version;
         }
         ChatEvent::AnswerRated { rank, rating } => {
@@ -141,17 +144,24 @@ pub fn owners(
     payload: &ChatEvent,
 ) -> Result<(), ProjectionError> {
     let chat_id = event.stream_id.as_str();
-    if let ChatEvent::ChatStarted { user_id, .. } = payload {
+    if let ChatEvent::ChatStarted {
+        user_id, api_key, ..
+    } = payload
+    {
         let owner = user_id.to_string();
         if let Some(user) = tables.user_mut(&owner) {
             user.chats += 1;
         }
         tables.owners.insert(chat_id.to_owned(), owner);
+        if let Some(key) = api_key {
+            tables.chat_keys.insert(chat_id.to_owned(), key.to_string());
+        }
         return Ok(());
     }
     let owner = tables.owner(chat_id)?;
     if let ChatEvent::ChatDeleted = payload {
         tables.owners.remove(chat_id);
+        tables.chat_keys.remove(chat_id);
     }
     let Some(user) = tables.user_mut(&owner) else {
         return Ok(());

@@ -3,11 +3,12 @@ use actix::prelude::*;
 use uuid::Uuid;
 
 use super::actor::ChatError;
-use super::aggregate::{Chat, ChatCommand};
+use super::aggregate::{ApiStart, Chat, ChatCommand};
 use super::answer::Written;
 use super::live::Subscription;
 use crate::events::{Metadata, RecordedEvent};
 use crate::i18n::Lang;
+use crate::llm::RequestOptions;
 
 /// Runs one command against the chat; the reply carries the recorded events.
 #[derive(Clone, Message)]
@@ -46,6 +47,8 @@ pub enum PromptKind {
     Start {
         owner: Uuid,
         instructions: Option<String>,
+        /// Set when an API call starts the chat.
+        api: Option<ApiStart>,
     },
     Follow {
         default_limit: u32,
@@ -67,6 +70,8 @@ pub struct SubmitPrompt {
     pub model: String,
     pub lang: Lang,
     pub metadata: Metadata,
+    /// An API client's sampling wishes (none from the web).
+    pub options: RequestOptions,
 }
 
 /// The prompt is saved and its answer has started.

@@ -43,6 +43,23 @@ pub async fn owner(conn: &mut MySqlConnection, chat_id: &str) -> Result<String, 
         .await
 }
 
+/// `chat.source`: `api` for a chat an API key started, else `web`.
+pub fn source_of(api_key: &Option<uuid::Uuid>) -> &'static str {
+    if api_key.is_some() { "api" } else { "web" }
+}
+
+/// The API key that started a chat (`None` for a web chat or a chat no longer there).
+pub async fn api_key_of(
+    conn: &mut MySqlConnection,
+    chat_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let key: Option<Option<String>> = sqlx::query_scalar("SELECT api_key FROM chat WHERE id = ?")
+        .bind(chat_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(key.flatten())
+}
+
 pub async fn apply(
     conn: &mut MySqlConnection,
     event: &RecordedEvent,
@@ -54,10 +71,11 @@ pub async fn apply(
             user_id,
             title,
             model,
+            api_key,
         } => {
             sqlx::query(
-                "INSERT INTO chat (id, user_id, date, title, title_source, model, updated_at, version) \
-                 VALUES (?, ?, ?, ?, 'prompt', ?, ?, ?)",
+                "INSERT INTO chat (id, user_id, date, title, title_source, model, updated_at, version, \
+                 source, api_key) VALUES (?, ?, ?, ?, 'prompt', ?, ?, ?, ?, ?)",
             )
             .bind(chat_id)
             .bind(user_id.to_string())
@@ -66,6 +84,8 @@ pub async fn apply(
             .bind(model)
             .bind(event.recorded_at)
             .bind(event.sequence)
+            .bind(source_of(api_key))
+            .bind(api_key.map(|key| key.to_string()))
             .execute(&mut *conn)
             .await?;
             sqlx::query("UPDATE `user` SET chats = chats + 1 WHERE id = ?")
@@ -174,7 +194,7 @@ pub async fn apply(
                 .await?;
         }
         // Only the chat's actor reads them (they go to the model, not onto a page).
-        ChatEvent::CustomInstructionsAttached { .. } => {
+        ChatEvent::CustomInstructionsAttached { .. } | ChatEvent::ClientContextAttached { .. } => {
             sqlx::query("UPDATE chat SET version = ? WHERE id = ?")
                 .bind(event.sequence)
                 .bind(chat_id)

@@ -7,7 +7,7 @@ use super::Chats;
 use super::actor::{
     Accepted, ChatError, Execute, Follow, PromptKind, Snapshot, Stop, SubmitPrompt,
 };
-use super::aggregate::{ChatCommand, ChatRuleError};
+use super::aggregate::{ApiStart, ChatCommand, ChatRuleError};
 use super::events::{Rating, TitleSource};
 use super::instructions::custom_instructions;
 use super::live::Subscription;
@@ -18,6 +18,7 @@ use crate::domain::{ChatId, ChatTitle};
 use crate::error::AppError;
 use crate::events::Metadata;
 use crate::i18n::{Lang, Msg};
+use crate::llm::{ChatMessage, RequestOptions};
 use crate::store::chats::{self, ChatRow};
 use crate::store::users::UserRow;
 
@@ -61,6 +62,18 @@ impl From<ChatError> for AppError {
             other => AppError::unexpected(other),
         }
     }
+}
+
+/// What an API call brings besides its prompt.
+#[derive(Clone, Debug, Default)]
+pub struct ApiCall {
+    /// The key it came with.
+    pub key: Uuid,
+    /// The messages before the prompt (a new chat keeps them as its context).
+    pub context: Vec<ChatMessage>,
+    pub options: RequestOptions,
+    /// An API chat of the user to follow up (`X-Chat-Id`).
+    pub continue_chat: Option<ChatId>,
 }
 
 /// A prompt the user may send: parsed, on an enabled model, by a verified user.
@@ -140,11 +153,13 @@ impl ChatService {
             kind: PromptKind::Start {
                 owner,
                 instructions: custom_instructions(user),
+                api: None,
             },
             text: prompt.into_inner(),
             model: input.model.to_owned(),
             lang: input.lang,
             metadata: Self::metadata(user, input.request_id),
+            options: RequestOptions::default(),
         };
         Ok((chat_id, self.submit(chat_id.as_uuid(), submit).await?))
     }
@@ -199,6 +214,7 @@ impl ChatService {
             model: input.model.to_owned(),
             lang: input.lang,
             metadata: Self::metadata(user, input.request_id),
+            options: RequestOptions::default(),
         };
         self.submit(chat_id.as_uuid(), submit).await
     }
@@ -226,8 +242,53 @@ impl ChatService {
             model: model.to_owned(),
             lang,
             metadata: Self::metadata(user, None),
+            options: RequestOptions::default(),
         };
         self.submit(chat_id.as_uuid(), submit).await
+    }
+
+    /// An API call (`/v1/chat/completions`): its last user message is the prompt, the messages
+    /// before it the context. Without `continue_chat` it starts an API chat (not in the
+    /// sidebar); with it, the prompt follows up that API chat of the user (404 otherwise), whose
+    /// own history is the conversation. The usage rules are the web's.
+    pub async fn api_prompt(
+        &self,
+        user: &UserRow,
+        call: ApiCall,
+        input: PromptInput<'_>,
+    ) -> Result<(ChatId, Accepted), AppError> {
+        let prompt = self.check_prompt(user, &input).await?;
+        let (chat_id, kind) = match call.continue_chat {
+            Some(chat_id) => {
+                let chat = self.owned(user, chat_id).await?;
+                if !chat.is_api() {
+                    return Err(AppError::NotFound);
+                }
+                self.check_bot_kept(user, &chat)?;
+                let default_limit = self.default_limit().await?;
+                (chat_id, PromptKind::Follow { default_limit })
+            }
+            None => {
+                let start = PromptKind::Start {
+                    owner: Self::parse_id(&user.id)?,
+                    instructions: None,
+                    api: Some(ApiStart {
+                        key: call.key,
+                        context: call.context,
+                    }),
+                };
+                (ChatId::new(), start)
+            }
+        };
+        let submit = SubmitPrompt {
+            kind,
+            text: prompt.into_inner(),
+            model: input.model.to_owned(),
+            lang: input.lang,
+            metadata: Self::metadata(user, input.request_id),
+            options: call.options,
+        };
+        Ok((chat_id, self.submit(chat_id.as_uuid(), submit).await?))
     }
 
     pub async fn stop(&self, user: &UserRow, chat_id: ChatId) -> Result<bool, AppError> {

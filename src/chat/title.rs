@@ -27,6 +27,7 @@ pub async fn suggest(
     let message = |role, content| ChatMessage { role, content };
     let request = ChatRequest {
         variation: None,
+        options: Default::default(),
         model: model.to_owned(),
         messages: vec![
             message(Role::System, INSTRUCTION.to_owned()),

@@ -56,12 +56,14 @@ impl ChatActor {
             PromptKind::Start {
                 owner,
                 instructions,
+                api,
             } => ChatCommand::Start {
                 owner: *owner,
                 prompt: prompt.text.clone(),
                 model: prompt.model.clone(),
                 instance_id: self.deps.instance_id,
                 instructions: instructions.clone(),
+                api: api.clone(),
             },
             PromptKind::Follow { default_limit } => ChatCommand::SendPrompt {
                 prompt: prompt.text.clone(),
@@ -139,6 +141,8 @@ impl ChatActor {
                 content: instructions.clone(),
             });
         }
+        // An API chat: what the client sent before its first prompt.
+        messages.extend(chat.context.iter().cloned());
         messages.extend(
             chat.messages
                 .iter()
@@ -157,6 +161,7 @@ impl ChatActor {
             messages,
             // Regenerate asks for a different answer, not the same one again.
             variation: matches!(prompt.kind, PromptKind::Regenerate).then(rand::random::<u64>),
+            options: prompt.options.clone(),
         };
         let hub = Hub::default();
         let cancel = CancellationToken::new();
@@ -378,7 +383,8 @@ impl ChatActor {
     fn improve_title(&self, ctx: &mut Context<Self>, model: &str) {
         let Some(chat) = &self.chat else { return };
         let first_exchange = chat.messages.len() == 2 && chat.title_source == TitleSource::Prompt;
-        if !self.deps.model_titles || !first_exchange {
+        // An API call is charged for what its client asked, nothing more.
+        if !self.deps.model_titles || !first_exchange || chat.api_key.is_some() {
             return;
         }
         // A PDF model's chat is titled by its base model (without the document).

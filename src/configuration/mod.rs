@@ -95,6 +95,8 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub log_filter: String,
     pub log_json: bool,
+    /// API_CORS_ORIGINS: web origins whose pages may call `/v1` from a browser (none by default).
+    pub api_cors_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug)]

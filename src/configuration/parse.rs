@@ -164,6 +164,12 @@ fn server_settings(p: &mut Parser) -> ServerSettings {
         }),
         log_filter: p.text("RUST_LOG", "info,sqlx=warn,llama-cpp-2=warn"),
         log_json: p.text("LOG_FORMAT", "pretty").eq_ignore_ascii_case("json"),
+        api_cors_origins: p
+            .text("API_CORS_ORIGINS", "")
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect(),
     }
 }
 

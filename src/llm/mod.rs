@@ -4,6 +4,7 @@
 pub mod embed;
 pub mod local;
 pub mod openai;
+pub mod stop;
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::ModelRef;
 use crate::i18n::Msg;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     System,
@@ -24,7 +25,7 @@ pub enum Role {
     Assistant,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
     pub role: Role,
     pub content: String,
@@ -39,6 +40,17 @@ pub struct ChatRequest {
     /// samples with it instead of its fixed seed, so the answer is not the same text again.
     /// `None` for a first answer, which stays reproducible. (OpenAI samples anew anyway.)
     pub variation: Option<u64>,
+    /// What an API client asked for (temperature, length, stop sequences); the web sends none.
+    pub options: RequestOptions,
+}
+
+/// A client's sampling wishes (`/v1/chat/completions`); `None` = the backend's own default.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestOptions {
+    pub temperature: Option<f32>,
+    pub max_tokens: Option<u32>,
+    /// Text at which the answer ends (not included), at most 4 as OpenAI allows.
+    pub stop: Vec<String>,
 }
 
 /// A passage a retrieval-backed model (a PDF model) was shown, numbered as it cites it (`[S1]`).

@@ -9,7 +9,7 @@ use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
     ChatCompletionResponseStream, ChatCompletionStreamOptions, CreateChatCompletionRequest,
-    CreateChatCompletionStreamResponse, FinishReason,
+    CreateChatCompletionStreamResponse, FinishReason, StopConfiguration,
 };
 use futures::future::BoxFuture;
 use futures::{StreamExt, stream};
@@ -77,6 +77,10 @@ fn to_openai(request: &ChatRequest) -> CreateChatCompletionRequest {
             include_usage: Some(true),
             ..Default::default()
         }),
+        temperature: request.options.temperature,
+        max_completion_tokens: request.options.max_tokens,
+        stop: (!request.options.stop.is_empty())
+            .then(|| StopConfiguration::StringArray(request.options.stop.clone())),
         ..Default::default()
     }
 }

@@ -259,6 +259,7 @@ mod tests {
         }];
         let request = ChatRequest {
             variation: None,
+            options: Default::default(),
             model: "pdf:x".into(),
             messages: vec![message(Role::System, "site"), message(Role::User, "VAT?")],
         };

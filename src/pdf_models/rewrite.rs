@@ -80,6 +80,7 @@ pub async fn rewrite(
     messages.extend(turns);
     let request = ChatRequest {
         variation: None,
+        options: Default::default(),
         model: model.to_owned(),
         messages,
     };

@@ -52,6 +52,8 @@ pub struct Tables {
     pub chats: HashMap<String, ChatState>,
     /// Each chat's owner, while the chat exists.
     pub owners: HashMap<String, String>,
+    /// The API key that started a chat, while the chat exists (API chats only).
+    pub chat_keys: HashMap<String, String>,
     pub settings: BTreeMap<String, String>,
     /// In insertion order (a new model's `position` counts the rows before it).
     pub models: Vec<ModelRow>,
@@ -74,6 +76,7 @@ impl Tables {
             api_keys: HashMap::new(),
             chats: HashMap::new(),
             owners: HashMap::new(),
+            chat_keys: HashMap::new(),
             settings: BTreeMap::new(),
             models: Vec::new(),
             bots: HashMap::new(),

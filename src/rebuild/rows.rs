@@ -60,6 +60,9 @@ pub struct ChatRow {
     pub updated_at: PrimitiveDateTime,
     pub version: u64,
     pub archived: bool,
+    /// `web` or `api`.
+    pub source: String,
+    pub api_key: Option<String>,
 }
 
 /// A row of `chat_history` (and of `answer_version`, which has the same columns).
@@ -151,6 +154,7 @@ pub struct DailyStatsRow {
     pub stopped_answers: u32,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
+    pub api_prompts: u32,
 }
 
 /// A row of `daily_user_activity`.
@@ -201,6 +205,7 @@ impl DailyStatsRow {
             stopped_answers: 0,
             prompt_tokens: 0,
             completion_tokens: 0,
+            api_prompts: 0,
         }
     }
 }

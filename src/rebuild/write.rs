@@ -202,7 +202,7 @@ impl Insert for ApiKeyRow {
 
 impl Insert for ChatRow {
     const COLUMNS: &'static str = "id, user_id, date, title, title_source, model, prompts, \
-        prompt_limit, prompt_tokens, completion_tokens, updated_at, version, archived";
+        prompt_limit, prompt_tokens, completion_tokens, updated_at, version, archived, source, api_key";
 
     fn push(&self, values: &mut Values<'_>) {
         values
@@ -218,7 +218,9 @@ impl Insert for ChatRow {
             .push_bind(self.completion_tokens)
             .push_bind(self.updated_at)
             .push_bind(self.version)
-            .push_bind(self.archived);
+            .push_bind(self.archived)
+            .push_bind(&self.source)
+            .push_bind(&self.api_key);
     }
 }
 
@@ -341,7 +343,7 @@ impl Insert for BotRow {
 
 impl Insert for DailyStatsRow {
     const COLUMNS: &'static str = "day, new_users, active_users, chats, prompts, answers, \
-        failed_answers, stopped_answers, prompt_tokens, completion_tokens";
+        failed_answers, stopped_answers, prompt_tokens, completion_tokens, api_prompts";
 
     fn push(&self, values: &mut Values<'_>) {
         values
@@ -354,7 +356,8 @@ impl Insert for DailyStatsRow {
             .push_bind(self.failed_answers)
             .push_bind(self.stopped_answers)
             .push_bind(self.prompt_tokens)
-            .push_bind(self.completion_tokens);
+            .push_bind(self.completion_tokens)
+            .push_bind(self.api_prompts);
     }
 }
 

@@ -17,10 +17,40 @@ pub struct ChatRow {
     pub updated_at: PrimitiveDateTime,
     /// Out of the sidebar, still readable (Settings lists them).
     pub archived: bool,
+    /// `web`, or `api` for a chat an API call started (not in the sidebar).
+    pub source: String,
+}
+
+impl ChatRow {
+    pub fn is_api(&self) -> bool {
+        self.source == "api"
+    }
 }
 
 const CHAT_COLUMNS: &str =
-    "id, user_id, title, model, prompts, prompt_limit, date, updated_at, archived";
+    "id, user_id, title, model, prompts, prompt_limit, date, updated_at, archived, source";
+
+/// Which of a user's chats a list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shelf {
+    /// The sidebar: the web chats not archived.
+    Sidebar,
+    Archived,
+    /// The chats API calls started.
+    Api,
+    All,
+}
+
+impl Shelf {
+    fn condition(self) -> &'static str {
+        match self {
+            Shelf::Sidebar => " AND archived = 0 AND source = 'web'",
+            Shelf::Archived => " AND archived = 1",
+            Shelf::Api => " AND source = 'api'",
+            Shelf::All => "",
+        }
+    }
+}
 
 pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<ChatRow>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(
@@ -62,20 +92,15 @@ pub async fn prompt_rank(
 }
 
 /// A user's chats, most recently active first, `limit` at a time (keyset pagination on
-/// `(updated_at, id)`, so a sidebar with 10,000 chats stays fast); `archived` picks the
-/// archived or the other ones, `None` all.
+/// `(updated_at, id)`, so a sidebar with 10,000 chats stays fast) on one `shelf`.
 pub async fn list_for_user(
     pool: &MySqlPool,
     user_id: &str,
-    archived: Option<bool>,
+    shelf: Shelf,
     before: Option<(PrimitiveDateTime, String)>,
     limit: u32,
 ) -> Result<Vec<ChatRow>, sqlx::Error> {
-    let only = match archived {
-        None => "",
-        Some(true) => " AND archived = 1",
-        Some(false) => " AND archived = 0",
-    };
+    let only = shelf.condition();
     match before {
         None => sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {CHAT_COLUMNS} FROM chat WHERE user_id = ?{only} ORDER BY updated_at DESC, id DESC LIMIT ?"
@@ -89,7 +114,7 @@ pub async fn list_for_user(
         // down (50 rows read for page 100); asked for whole rows, it walks the user's chats
         // from the newest instead (5,000 rows read).
         Some((updated_at, id)) => sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT c.id, c.user_id, c.title, c.model, c.prompts, c.prompt_limit, c.date, c.updated_at, c.archived \
+            "SELECT c.id, c.user_id, c.title, c.model, c.prompts, c.prompt_limit, c.date, c.updated_at, c.archived, c.source \
              FROM chat c JOIN (SELECT id FROM chat WHERE user_id = ?{only} AND updated_at <= ? \
                AND (updated_at < ? OR id < ?) ORDER BY updated_at DESC, id DESC LIMIT ?) page \
              ON page.id = c.id ORDER BY c.updated_at DESC, c.id DESC",
@@ -239,6 +264,16 @@ pub async fn streaming_for_user(
     sqlx::query_scalar(
         "SELECT DISTINCT h.chat_id FROM chat_history h JOIN chat c ON c.id = h.chat_id \
          WHERE c.user_id = ? AND h.status = 'streaming'",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The bots (`bot:<id>` models) a user has chats with: shared bots they use show in their lists.
+pub async fn bots_used_by(pool: &MySqlPool, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT model FROM chat WHERE user_id = ? AND model LIKE 'bot:%' LIMIT 100",
     )
     .bind(user_id)
     .fetch_all(pool)

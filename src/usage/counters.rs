@@ -14,6 +14,7 @@ pub(super) enum Counter {
     Answers,
     FailedAnswers,
     StoppedAnswers,
+    ApiPrompts,
 }
 
 impl Counter {
@@ -26,6 +27,7 @@ impl Counter {
             Counter::Answers => "answers",
             Counter::FailedAnswers => "failed_answers",
             Counter::StoppedAnswers => "stopped_answers",
+            Counter::ApiPrompts => "api_prompts",
         }
     }
 }
@@ -145,6 +147,39 @@ pub(super) async fn model_usage(
     .bind(usage.answers)
     .bind(usage.prompt_tokens)
     .bind(usage.completion_tokens)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A prompt sent with an API key: the key's count and when it was last used.
+pub(super) async fn key_prompt(
+    conn: &mut MySqlConnection,
+    key_id: &str,
+    at: time::PrimitiveDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE api_key SET prompts = prompts + 1, last_used_at = ? WHERE id = ?")
+        .bind(at)
+        .bind(key_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The tokens of an answer to an API call, on its key.
+pub(super) async fn key_tokens(
+    conn: &mut MySqlConnection,
+    key_id: &str,
+    prompt: u32,
+    completion: u32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE api_key SET prompt_tokens = prompt_tokens + ?, \
+         completion_tokens = completion_tokens + ? WHERE id = ?",
+    )
+    .bind(prompt)
+    .bind(completion)
+    .bind(key_id)
     .execute(conn)
     .await?;
     Ok(())

@@ -25,6 +25,13 @@ pub fn chat(
             let user_id = tables.owner(&event.stream_id)?;
             tables.day(day).prompts += 1;
             user_prompt(tables, day, &user_id);
+            if let Some(key) = tables.chat_keys.get(event.stream_id.as_str()).cloned() {
+                tables.day(day).api_prompts += 1;
+                if let Some(row) = tables.api_keys.get_mut(&key) {
+                    row.prompts += 1;
+                    row.last_used_at = Some(event.recorded_at);
+                }
+            }
             model_row(tables, day, model).prompts += 1;
         }
         ChatEvent::AnswerCompleted(answer) => answered(tables, event, answer, Answer::Completed)?,
@@ -75,6 +82,12 @@ fn answered(
         u64::from(answer.prompt_tokens),
         u64::from(answer.completion_tokens),
     );
+    if let Some(key) = tables.chat_keys.get(event.stream_id.as_str()).cloned()
+        && let Some(row) = tables.api_keys.get_mut(&key)
+    {
+        row.prompt_tokens += prompt;
+        row.completion_tokens += completion;
+    }
     let stats = tables.day(day);
     match outcome {
         Answer::Completed => stats.answers += 1,

@@ -8,7 +8,7 @@ use sqlx::MySqlConnection;
 
 use crate::accounts::events::UserEvent;
 use crate::chat::events::{AnswerRecord, ChatEvent};
-use crate::chat::projection::owner;
+use crate::chat::projection::{api_key_of, owner};
 use crate::events::{Projection, ProjectionError, RecordedEvent};
 use counters::{Counter, ModelUsage};
 
@@ -26,6 +26,7 @@ impl Projection for UsageProjection {
             ("daily_user_activity", "day, user_id"),
             ("daily_model_stats", "day, model"),
         ]
+        // `api_key`'s usage columns are counted here too; its rows belong to the accounts.
     }
 
     fn apply<'a>(
@@ -57,6 +58,10 @@ async fn chat_usage(
             let user_id = owner(conn, &event.stream_id).await?;
             counters::bump(conn, day, Counter::Prompts).await?;
             counters::user_prompt(conn, day, &user_id).await?;
+            if let Some(key) = api_key_of(conn, &event.stream_id).await? {
+                counters::bump(conn, day, Counter::ApiPrompts).await?;
+                counters::key_prompt(conn, &key, event.recorded_at).await?;
+            }
             let usage = ModelUsage {
                 model,
                 prompts: 1,
@@ -89,6 +94,9 @@ async fn answered(
     counters::bump(conn, day, counter).await?;
     counters::add_tokens(conn, day, prompt, completion).await?;
     counters::user_tokens(conn, day, &user_id, prompt, completion).await?;
+    if let Some(key) = api_key_of(conn, &event.stream_id).await? {
+        counters::key_tokens(conn, &key, prompt, completion).await?;
+    }
     // "Answers" per model are the completed ones, as in the dashboard's tiles (failed and
     // stopped answers have their own tiles; their tokens still count).
     let usage = ModelUsage {

@@ -129,6 +129,11 @@ pub async fn protect<B: MessageBody>(
         .app_data::<web::Data<CsrfConfig>>()
         .map(|c| c.get_ref().clone())
         .ok_or_else(|| AppError::unexpected(anyhow::anyhow!("CsrfConfig missing")))?;
+    // The OpenAI-compatible API authenticates each request by its `Authorization: Bearer` key
+    // and never reads a cookie, so a forged cross-site request has nothing to ride on.
+    if crate::web::routes::openai::is_api_path(req.path()) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
     let existing = req
         .cookie(config.cookie_name)
         .map(|c| c.value().to_owned())

@@ -35,6 +35,7 @@ fn start(owner: Uuid) -> Execute {
             model: "gpt-4o-mini".into(),
             instance_id: Uuid::nil(),
             instructions: None,
+            api: None,
         },
         metadata: Metadata::user(owner),
     }

@@ -450,6 +450,7 @@ async fn a_ten_thousand_message_chat_exports_as_a_stream() {
         user_id: user,
         title: "Long".into(),
         model: "gpt-4o-mini".into(),
+        api_key: None,
     }];
     for i in 0..5000 {
         events.push(ChatEvent::UserMessageAppended {
@@ -664,6 +665,7 @@ async fn a_printed_chat_lays_markdown_out_and_shows_times_in_the_readers_zone() 
             user_id: user,
             title: "Sayohat".into(),
             model: "gpt-4o-mini".into(),
+            api_key: None,
         },
         ChatEvent::UserMessageAppended {
             text: "Samarqandga qanday boraman?".into(),

@@ -589,6 +589,7 @@ async fn chat_left_streaming(
             user_id: user,
             title: "x".into(),
             model: "gpt-4o-mini".into(),
+            api_key: None,
         },
         ChatEvent::UserMessageAppended {
             text: "x".into(),

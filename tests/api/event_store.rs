@@ -159,6 +159,7 @@ async fn chat_events_project_into_chat_and_chat_history_with_ranks() {
             user_id: user,
             title: "Hello".into(),
             model: "gpt-4o-mini".into(),
+            api_key: None,
         },
         ChatEvent::UserMessageAppended {
             text: "Hello".into(),

@@ -333,6 +333,7 @@ async fn weights_that_cannot_be_fetched_leave_the_model_unavailable_with_the_rea
     assert!(!reason.is_empty());
     let request = ChatRequest {
         variation: None,
+        options: Default::default(),
         model: LOCAL_MODEL_ID.into(),
         messages: Vec::new(),
     };
@@ -415,6 +416,7 @@ async fn timed_answer(
     let started = std::time::Instant::now();
     let request = ChatRequest {
         variation: None,
+        options: Default::default(),
         model: LOCAL_MODEL_ID.into(),
         messages,
     };
@@ -511,6 +513,7 @@ async fn any_gguf_on_disk_can_be_the_local_model() {
     assert_eq!(backend.status(), BackendStatus::Ready);
     let request = ChatRequest {
         variation: None,
+        options: Default::default(),
         model: LOCAL_MODEL_ID.into(),
         messages: vec![ChatMessage {
             role: Role::User,

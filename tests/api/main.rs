@@ -20,6 +20,7 @@ mod foundation;
 mod hardening;
 mod i18n;
 mod local_model;
+mod openai_api;
 mod pdf_models;
 mod pdf_safety;
 mod pdf_ui;

@@ -313,6 +313,7 @@ pub async fn seed_random_log(app: &TestApp, seed: u64, users: usize) -> usize {
                     user_id,
                     title: "Random chat".into(),
                     model: model.into(),
+                    api_key: None,
                 },
                 ChatEvent::UserMessageAppended {
                     text: "first".into(),
@@ -649,6 +650,7 @@ async fn seed_every_other_event_type(app: &TestApp) -> usize {
                 user_id,
                 title: "Every event".into(),
                 model: "gpt-4o-mini".into(),
+                api_key: None,
             },
             ChatEvent::CustomInstructionsAttached {
                 instructions: "I teach physics in Samarkand.".into(),

@@ -38,6 +38,7 @@ pub use weights::{
     ensure_multilingual_embedding_weights,
 };
 
+use super::stop::StopScanner;
 use super::{BackendStatus, ChatBackend, ChatRequest, LlmError, Role, StreamItem, TokenStream};
 
 /// The longest conversation (prompt and answer) the local model takes, in tokens.
@@ -306,18 +307,28 @@ fn to_engine(request: &ChatRequest) -> Vec<EngineMessage> {
 
 /// Generates one answer, streaming text until done or until nobody listens any more.
 fn serve(model: &mut LocalChatModel, job: Job) {
+    let options = &job.request.options;
+    // A first answer is reproducible (a fixed seed); Regenerate samples with a fresh one.
+    let mut sampling = match job.request.variation {
+        None => Sampling::FIRST_ANSWER,
+        Some(seed) => Sampling::another_answer(seed as u32),
+    };
+    if let Some(temperature) = options.temperature {
+        sampling.temperature = temperature;
+    }
     let params = GenerationParams {
-        max_new_tokens: MAX_NEW_TOKENS,
+        max_new_tokens: options
+            .max_tokens
+            .map_or(MAX_NEW_TOKENS, |n| (n as usize).clamp(1, MAX_NEW_TOKENS)),
         max_context_tokens: MAX_CONTEXT_TOKENS,
-        // A first answer is reproducible (a fixed seed); Regenerate samples with a fresh one.
-        sampling: match job.request.variation {
-            None => Sampling::FIRST_ANSWER,
-            Some(seed) => Sampling::another_answer(seed as u32),
-        },
+        sampling,
     };
     let sender = job.sender;
+    let mut stops = StopScanner::new(&options.stop);
     let mut on_text = |text: &str| {
-        if sender.send(Ok(StreamItem::Delta(text.to_owned()))).is_err() {
+        let shown = stops.push(text);
+        let sent = shown.is_empty() || sender.send(Ok(StreamItem::Delta(shown))).is_ok();
+        if !sent || stops.stopped() {
             std::ops::ControlFlow::Break(())
         } else {
             std::ops::ControlFlow::Continue(())
@@ -335,8 +346,13 @@ fn serve(model: &mut LocalChatModel, job: Job) {
             let reason = match generation.finish_reason {
                 FinishReason::Stop => "stop",
                 FinishReason::Length => "length",
+                FinishReason::Cancelled if stops.stopped() => "stop",
                 FinishReason::Cancelled => "stopped",
             };
+            let held = stops.finish();
+            if !held.is_empty() {
+                let _ = sender.send(Ok(StreamItem::Delta(held)));
+            }
             vec![
                 Ok(StreamItem::Usage {
                     prompt_tokens: generation.prompt_tokens,

@@ -33,6 +33,9 @@ pub struct ListQuery {
     /// The archived chats instead of the sidebar's.
     #[serde(default)]
     archived: bool,
+    /// `api`: the chats API calls started (not in the sidebar).
+    #[serde(default)]
+    source: Option<String>,
 }
 
 fn parse_cursor(cursor: &str) -> Option<(PrimitiveDateTime, String)> {
@@ -54,7 +57,11 @@ pub async fn list(
             chats::list_for_user(
                 &pool,
                 &user.0.id,
-                Some(query.archived),
+                match (query.archived, query.source.as_deref()) {
+                    (true, _) => chats::Shelf::Archived,
+                    (false, Some("api")) => chats::Shelf::Api,
+                    (false, _) => chats::Shelf::Sidebar,
+                },
                 cursor,
                 SIDEBAR_PAGE,
             )
@@ -75,7 +82,7 @@ pub async fn list(
             })
         })
         .flatten();
-    let items: Vec<_> = rows.iter().map(|c| json!({ "id": c.id, "title": c.title, "updated_at": c.updated_at.assume_utc().format(&Rfc3339).unwrap_or_default() })).collect();
+    let items: Vec<_> = rows.iter().map(|c| json!({ "id": c.id, "title": c.title, "archived": c.archived, "updated_at": c.updated_at.assume_utc().format(&Rfc3339).unwrap_or_default() })).collect();
     Ok(HttpResponse::Ok().json(json!({ "chats": items, "next_cursor": next_cursor })))
 }
 

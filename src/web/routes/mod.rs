@@ -8,6 +8,7 @@ pub mod chat;
 pub mod health;
 pub mod language;
 pub mod models;
+pub mod openai;
 pub mod password;
 pub mod profile;
 pub mod profile_keys;

@@ -22,7 +22,8 @@ use crate::web::page::{Page, see_other};
 const RECENT_CHATS: u32 = 100;
 
 async fn profile_data(page: &Page, pool: &MySqlPool, user: &UserRow) -> Result<Value, AppError> {
-    let chats = chats::list_for_user(pool, &user.id, Some(false), None, RECENT_CHATS).await?;
+    let chats =
+        chats::list_for_user(pool, &user.id, chats::Shelf::Sidebar, None, RECENT_CHATS).await?;
     Ok(json!({
         "title": page.t(&Msg::new("profile-title")),
         "user": super::user_json(user),

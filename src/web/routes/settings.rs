@@ -57,7 +57,14 @@ pub async fn show(
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
     let user = &user.0;
-    let archived = chats::list_for_user(&pool, &user.id, Some(true), None, ARCHIVED_SHOWN).await?;
+    let archived = chats::list_for_user(
+        &pool,
+        &user.id,
+        chats::Shelf::Archived,
+        None,
+        ARCHIVED_SHOWN,
+    )
+    .await?;
     let mut data = settings_data(
         &page,
         user,

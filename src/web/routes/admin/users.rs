@@ -87,7 +87,7 @@ pub async fn show(
     service: web::Data<ChatService>,
 ) -> Result<HttpResponse, AppError> {
     let user = user(&pool, &path).await?;
-    let chats = chats::list_for_user(&pool, &user.id, None, None, 200).await?;
+    let chats = chats::list_for_user(&pool, &user.id, chats::Shelf::All, None, 200).await?;
     let today = clock.now_utc().date();
     let from = today - time::Duration::days(29);
     let usage = stats::user_daily(&pool, &user.id, from, today).await?;
