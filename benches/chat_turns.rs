@@ -90,12 +90,13 @@ async fn one_turn(
 /// to the first chunk with text.
 async fn one_api_turn(
     app: &helpers::TestApp,
+    client: &reqwest::Client,
     key: &str,
     chat: Option<&str>,
     text: &str,
 ) -> (String, Duration) {
     let started = Instant::now();
-    let mut request = reqwest::Client::new()
+    let mut request = client
         .post(app.url("/v1/chat/completions"))
         .bearer_auth(key)
         .json(&json!({ "model": "gpt-4o-mini", "stream": true,
@@ -155,6 +156,8 @@ struct User {
     client: reqwest::Client,
     token: String,
     key: String,
+    /// A plain HTTP client (no cookies), kept alive like the browser's, for the API.
+    api: reqwest::Client,
 }
 
 #[actix_web::main]
@@ -182,7 +185,13 @@ async fn main() {
         } else {
             String::new()
         };
-        users.push(User { client, token, key });
+        let api = reqwest::Client::new();
+        users.push(User {
+            client,
+            token,
+            key,
+            api,
+        });
     }
     if std::env::var_os("BENCH_VERBOSE").is_some() {
         for _ in 0..3 {
@@ -218,7 +227,7 @@ async fn main() {
                     let (id, ttft) = if path == "web" {
                         one_turn(app, &user.client, &user.token, chat.as_deref(), &text).await
                     } else {
-                        one_api_turn(app, &user.key, chat.as_deref(), &text).await
+                        one_api_turn(app, &user.api, &user.key, chat.as_deref(), &text).await
                     };
                     chat = Some(id);
                     ttfts.push(ttft);

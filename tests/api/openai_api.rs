@@ -195,6 +195,22 @@ async fn async_openai_lists_models_and_gets_answers_streamed_and_whole_saved_as_
         "{api_chats}"
     );
 
+    // The API keys page lists them, linked.
+    let keys_page = app
+        .get_with(&browser, "/profile/api-keys")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let listed = keys_page
+        .split(r#"id="api-chats""#)
+        .nth(1)
+        .expect("the API chats");
+    assert!(
+        listed.contains("Tell me about Samarkand") && listed.contains("href=\"/c/"),
+        "{listed}"
+    );
+
     // Counted: on the key, and on the admin's dashboard (today and all time).
     let (prompts, tokens): (u32, u64) =
         sqlx::query_as("SELECT prompts, completion_tokens FROM api_key")

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, Scope, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sqlx::MySqlPool;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -18,6 +19,7 @@ use crate::clock::SharedClock;
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::store::api_keys::ApiKeyRow;
+use crate::store::chats;
 use crate::store::users::UserRow;
 use crate::web::page::{Page, see_other};
 
@@ -64,14 +66,28 @@ fn base_url(accounts: &Accounts) -> String {
     )
 }
 
+/// How many of the user's API conversations the page lists (newest first).
+const API_CHATS_SHOWN: u32 = 20;
+
 async fn page_data(
     page: &Page,
     user: &UserRow,
     accounts: &Accounts,
     catalog: &Catalog,
     clock: &SharedClock,
+    pool: &MySqlPool,
 ) -> Result<Value, AppError> {
     let now = clock.now();
+    // API calls' chats stay out of the sidebar; they are listed here.
+    let api_chats: Vec<Value> =
+        chats::list_for_user(pool, &user.id, chats::Shelf::Api, None, API_CHATS_SHOWN)
+            .await?
+            .iter()
+            .map(|chat| {
+                json!({ "id": chat.id, "title": chat.title, "model": catalog.name_of(&chat.model).unwrap_or_else(|| chat.model.clone()),
+                        "prompts": chat.prompts, "updated": iso(chat.updated_at) })
+            })
+            .collect();
     let keys: Vec<Value> = accounts
         .api_keys_of(user)
         .await
@@ -93,6 +109,7 @@ async fn page_data(
         "title": page.t(&Msg::new("api-keys-title")),
         "user": super::user_json(user),
         "keys": keys,
+        "api_chats": api_chats,
         "lifetimes": lifetimes,
         "base_url": base_url(accounts),
         "example_model": catalog.default_model().unwrap_or_else(|| "MODEL".into()),
@@ -122,8 +139,9 @@ pub async fn show(
     accounts: web::Data<Accounts>,
     catalog: web::Data<Catalog>,
     clock: web::Data<SharedClock>,
+    pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
-    let mut data = page_data(&page, &user.0, &accounts, &catalog, &clock).await?;
+    let mut data = page_data(&page, &user.0, &accounts, &catalog, &clock, &pool).await?;
     data["revoked_notice"] = json!(query.revoked.is_some());
     page.render("api_keys", data)
 }
@@ -143,6 +161,7 @@ pub async fn create(
     accounts: web::Data<Accounts>,
     catalog: web::Data<Catalog>,
     clock: web::Data<SharedClock>,
+    pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
     let user = &user.0;
     let result = match KeyLifetime::parse(&form.expires) {
@@ -152,7 +171,7 @@ pub async fn create(
             Msg::new("api-key-expiry-invalid"),
         )),
     };
-    let mut data = page_data(&page, user, &accounts, &catalog, &clock).await?;
+    let mut data = page_data(&page, user, &accounts, &catalog, &clock, &pool).await?;
     match result {
         Ok(created) => {
             data["new_key"] = json!({

@@ -551,3 +551,5 @@ api-help-curl = For example, with curl:
 admin-nav-api-keys = API keys
 admin-api-keys-intro = Every user's personal API keys, newest first. Only a fingerprint of each key is stored; revoking one stops it at once.
 admin-api-keys-none = No user has made an API key yet.
+api-chats-title = Conversations through the API
+api-chats-none = No conversations through the API yet: each call of /v1/chat/completions is saved here, out of the sidebar.

@@ -551,3 +551,5 @@ api-help-curl = Masalan, curl bilan:
 admin-nav-api-keys = API kalitlari
 admin-api-keys-intro = Barcha foydalanuvchilarning shaxsiy API kalitlari, eng yangisi birinchi. Har bir kalitning faqat izi saqlanadi; bekor qilingan kalit darhol ishlamay qoladi.
 admin-api-keys-none = Hali hech bir foydalanuvchi API kaliti yaratmagan.
+api-chats-title = API orqali suhbatlar
+api-chats-none = Hali API orqali suhbat yo‘q: /v1/chat/completions ga har bir murojaat shu yerda saqlanadi, yon paneldan tashqarida.
