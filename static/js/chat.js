@@ -111,13 +111,15 @@
     return article;
   }
 
+  // An answer's Markdown source sits in a <template>: its text is in `content` (a page the
+  // server rendered puts it there; the template element itself has no text).
   function setSource(article, text) {
     const source = article.querySelector(".message-source");
-    if (source) source.textContent = text;
+    if (source) source.content.textContent = text;
   }
   function sourceText(article) {
     const source = article.querySelector(".message-source");
-    if (source) return source.textContent;
+    if (source) return source.content.textContent;
     const body = article.querySelector(".message-body");
     return body ? body.innerText : "";
   }

@@ -33,4 +33,5 @@ mod tour;
 mod ui;
 mod uploads;
 mod upstream_faults;
+mod ux_fixes;
 mod write_path;

@@ -1,0 +1,80 @@
+//! What a new user and admin tripped over (issue 32): Copy after a reload (item 1).
+//! Screenshots land in tests/artifacts/ (`60-…`).
+use crate::browser::Browser;
+use crate::helpers::{PASSWORD, spawn_app_with};
+use crate::upstream::Reply;
+
+const ANSWER: &str = "Plov for four:\n\n1. **Rice**: 500 g, washed\n2. Carrots in *thin* strips\n\n```python\nprint(\"osh\")\n```";
+const SECOND_ANSWER: &str = "Use **devzira** rice if you can find it.";
+
+/// Records what the page puts on the clipboard (headless Chromium has no clipboard to read).
+const RECORD_CLIPBOARD: &str = "window.copied = []; \
+    navigator.clipboard.writeText = (text) => { window.copied.push(text); return Promise.resolve(); }; \
+    return true;";
+
+async fn copy_of(browser: &Browser, button: &str) -> serde_json::Value {
+    browser.eval(RECORD_CLIPBOARD).await;
+    browser.click(button).await;
+    browser
+        .wait_until("window.copied.length === 1", "the copy handler")
+        .await;
+    browser.eval("return window.copied[0];").await
+}
+
+async fn use_theme(browser: &Browser, theme: &str) {
+    browser
+        .eval(&format!(
+            "document.cookie = 'theme={theme}; path=/'; return true;"
+        ))
+        .await;
+}
+
+/// Item 1: a reopened chat's answers copy their Markdown, not an empty string.
+#[actix_web::test]
+async fn copy_on_a_reopened_chat_puts_the_answers_markdown_on_the_clipboard() {
+    // Arrange: a chat with an answer regenerated once (two versions), from another device.
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
+    app.verified_user("dilnoza", PASSWORD).await;
+    app.upstream.push(Reply::text(ANSWER));
+    let chat = app.prompt(None, "Plov for four?").await.chat_id();
+    app.upstream.push(Reply::text(SECOND_ANSWER));
+    app.regenerate(&chat).await;
+    let browser = Browser::start(1280, 900).await;
+    browser.log_in(&app.address, "dilnoza", PASSWORD).await;
+
+    // Act: open the chat (the answers come from the server) and copy.
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find(".message.assistant .copy-message").await;
+    let copied = copy_of(&browser, ".message.assistant .copy-message").await;
+
+    // Assert: the shown answer's Markdown source, and the toast.
+    assert_eq!(copied, SECOND_ANSWER);
+    browser
+        .wait_until(
+            "[...document.querySelectorAll('.toast')].some((t) => t.textContent === 'Copied')",
+            "the Copied toast",
+        )
+        .await;
+    browser.screenshot("60-copy-after-reload").await;
+    // The earlier version copies its own text, and back on the latest, the latest.
+    browser.click(".message.assistant .version-previous").await;
+    let earlier = copy_of(&browser, ".message.assistant .copy-message").await;
+    assert_eq!(earlier, ANSWER);
+    browser.click(".message.assistant .version-next").await;
+    let latest = copy_of(&browser, ".message.assistant .copy-message").await;
+    assert_eq!(latest, SECOND_ANSWER);
+    // The prompt, and a code block, as before.
+    let prompt = copy_of(&browser, ".message.user .copy-message").await;
+    assert_eq!(prompt, "Plov for four?");
+    browser.click(".message.assistant .version-previous").await;
+    let code = copy_of(&browser, ".message.assistant pre .copy-code").await;
+    assert_eq!(code.as_str().map(str::trim_end), Some("print(\"osh\")"));
+
+    use_theme(&browser, "dark").await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    let copied = copy_of(&browser, ".message.assistant .copy-message").await;
+    assert_eq!(copied, SECOND_ANSWER);
+    browser.find(".toast").await;
+    browser.screenshot("60-copy-after-reload-dark").await;
+    browser.close().await;
+}
