@@ -559,8 +559,17 @@ async fn the_official_openai_python_client_lists_and_streams() {
         eprintln!("skipped: no `openai` Python package for {python} (set CBF_TEST_PYTHON)");
         return;
     }
-    let app = spawn_app_with(&[]).await;
+    let app = spawn_app_with(EMBEDDINGS).await;
     let (_, key) = app.api_user("kamola").await;
+    let admin = app.admin_client().await;
+    let id = app
+        .create_model(&admin, "Archive guide", "multilingual.pdf")
+        .await;
+    app.model_reaches(&admin, &id, "ready").await;
+    let launched = app
+        .post_form_with(&admin, &format!("/admin/models/{id}/launch"), &[])
+        .await;
+    assert_eq!(launched.status(), 303);
     let script = r#"
 import os, openai
 client = openai.OpenAI(base_url=os.environ["CBF_URL"] + "/v1", api_key=os.environ["CBF_API_KEY"])
@@ -568,6 +577,12 @@ print("MODELS", ",".join(m.id for m in client.models.list()))
 stream = client.chat.completions.create(model="gpt-4o-mini", stream=True,
     messages=[{"role": "user", "content": "Salom dunyo from Python"}])
 print("TEXT", "".join(c.choices[0].delta.content or "" for c in stream if c.choices))
+pages, text = [], ""
+for chunk in client.chat.completions.create(model=os.environ["CBF_PDF_MODEL"], stream=True,
+        messages=[{"role": "user", "content": "Где хранится ключ от архива?"}]):
+    pages += [s["page"] for s in (chunk.model_extra or {}).get("sources", [])]
+    text += "".join(c.delta.content or "" for c in chunk.choices)
+print("PDF", pages[:1], text)
 try:
     client.chat.completions.create(model="nope", messages=[{"role": "user", "content": "x"}])
 except openai.NotFoundError as e:
@@ -584,6 +599,7 @@ except openai.AuthenticationError as e:
             .args(["-c", script])
             .env("CBF_URL", &app.address)
             .env("CBF_API_KEY", &key)
+            .env("CBF_PDF_MODEL", format!("pdf:{id}"))
             .output(),
     )
     .await
@@ -595,11 +611,46 @@ except openai.AuthenticationError as e:
         "{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains("MODELS gpt-4o-mini,gpt-4o"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("MODELS gpt-4o-mini,gpt-4o,pdf:{id}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("PDF [3] You said: Где хранится ключ от архива?"),
+        "the PDF model's answer with its page: {stdout}"
+    );
     assert!(
         stdout.contains("TEXT You said: Salom dunyo from Python"),
         "{stdout}"
     );
     assert!(stdout.contains("NOTFOUND 404"), "{stdout}");
     assert!(stdout.contains("AUTH 401"), "{stdout}");
+}
+
+#[actix_web::test]
+async fn browsers_may_call_the_api_only_from_the_configured_origins() {
+    let app = spawn_app_with(&[("API_CORS_ORIGINS", "https://notebook.example.uz")]).await;
+    let preflight = |origin: &'static str| {
+        reqwest::Client::new()
+            .request(reqwest::Method::OPTIONS, app.url("/v1/chat/completions"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let allowed = preflight("https://notebook.example.uz").await.unwrap();
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://notebook.example.uz"
+    );
+    let other = preflight("https://evil.example.com").await.unwrap();
+    assert!(
+        other.headers().get("access-control-allow-origin").is_none(),
+        "{:?}",
+        other.headers()
+    );
 }
