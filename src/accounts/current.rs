@@ -34,7 +34,7 @@ fn pool(req: &HttpRequest) -> Result<MySqlPool, AppError> {
 /// Who a session belongs to now.
 enum SessionUser {
     Active(UserRow),
-    /// Blocked since the session began: told why, once, then logged out.
+    /// Blocked since the session began: logged out, told why until unblocked or someone logs in.
     Blocked(UserRow),
     Nobody,
 }
@@ -45,15 +45,18 @@ async fn session_user(session: &Session, pool: &MySqlPool) -> Result<SessionUser
     database_reachable(session)?;
     let id: Option<String> = session.get(USER_KEY).unwrap_or(None);
     let Some(id) = id else {
-        // Blocked while this page was open: say why once, then the session is an empty one.
+        // Blocked while this page was open: the note stays, so that every page (the login page
+        // after a reload too) can say why; it goes once the account is unblocked.
         let blocked: Option<String> = session.get(BLOCKED_KEY).unwrap_or(None);
         let Some(blocked) = blocked else {
             return Ok(SessionUser::Nobody);
         };
-        session.purge();
         return Ok(match users::find(pool, &blocked).await? {
             Some(user) if user.blocked => SessionUser::Blocked(user),
-            _ => SessionUser::Nobody,
+            _ => {
+                session.remove(BLOCKED_KEY);
+                SessionUser::Nobody
+            }
         });
     };
     match users::find(pool, &id).await? {
@@ -75,17 +78,16 @@ fn database_reachable(session: &Session) -> Result<(), AppError> {
     Ok(())
 }
 
-/// What a blocked user with the app open is told (instead of "log in to continue").
-fn blocked(user: &UserRow) -> AppError {
-    let msg = match user
+/// What a blocked user is told: by the chat page's requests, and by the login page.
+pub fn block_notice(user: &UserRow) -> Msg {
+    match user
         .block_reason
         .as_deref()
         .filter(|r| !r.trim().is_empty())
     {
         Some(reason) => Msg::new("login-blocked-reason").arg("reason", reason),
         None => Msg::new("login-blocked"),
-    };
-    AppError::Forbidden(msg)
+    }
 }
 
 impl FromRequest for CurrentUser {
@@ -94,11 +96,13 @@ impl FromRequest for CurrentUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let (session, pool) = (req.get_session(), pool(req));
+        let api = req.path().starts_with("/api/");
         Box::pin(async move {
             match session_user(&session, &pool?).await? {
                 SessionUser::Active(user) => Ok(CurrentUser(user)),
-                SessionUser::Blocked(user) => Err(blocked(&user)),
-                SessionUser::Nobody => Err(AppError::Unauthorized),
+                SessionUser::Blocked(user) if api => Err(AppError::Forbidden(block_notice(&user))),
+                // A page goes to the login page, which says why.
+                SessionUser::Blocked(_) | SessionUser::Nobody => Err(AppError::Unauthorized),
             }
         })
     }

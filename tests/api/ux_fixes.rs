@@ -1,5 +1,6 @@
-//! What a new user and admin tripped over (issue 32): Copy after a reload (item 1).
-//! Screenshots land in tests/artifacts/ (`60-…`).
+//! What a new user and admin tripped over (issue 32): Copy after a reload (item 1) and the
+//! blocked user's reason on the login page (item 8). Screenshots land in tests/artifacts/
+//! (`60-…`).
 use crate::browser::Browser;
 use crate::helpers::{PASSWORD, spawn_app_with};
 use crate::upstream::Reply;
@@ -76,5 +77,74 @@ async fn copy_on_a_reopened_chat_puts_the_answers_markdown_on_the_clipboard() {
     assert_eq!(copied, SECOND_ANSWER);
     browser.find(".toast").await;
     browser.screenshot("60-copy-after-reload-dark").await;
+    browser.close().await;
+}
+
+/// Item 8: a blocked user who reloads lands on the login page with the admin's reason, and it
+/// stays there until the account is unblocked.
+#[actix_web::test]
+async fn a_blocked_user_reloading_sees_the_reason_on_the_login_page() {
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
+    let user = app.verified_user("rustam", PASSWORD).await;
+    let chat = app.prompt(None, "Tashkent metro hours").await.chat_id();
+    let browser = Browser::start(1280, 900).await;
+    browser.log_in(&app.address, "rustam", PASSWORD).await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find("#prompt").await;
+    app.accounts()
+        .block(&user, Some("Spam messages".into()), "admin")
+        .await
+        .unwrap();
+    let reason = "This account has been blocked by the administrator: Spam messages";
+
+    // The open page's next prompt is refused with the reason (as before).
+    browser.fill("#prompt", "Still there?").await;
+    browser.click("#send").await;
+    browser
+        .wait_until(
+            "!document.querySelector('#composer-error').hidden",
+            "the refusal by the composer",
+        )
+        .await;
+    let refusal = browser.text("#composer-error").await;
+    assert!(refusal.contains(reason), "{refusal}");
+
+    // A reload lands on the login page, which says why; so does a second one, and the home page.
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find("form[action='/login']").await;
+    assert!(
+        browser.url().await.contains("/login"),
+        "{}",
+        browser.url().await
+    );
+    assert_eq!(browser.text(".notice.error").await, reason);
+    browser.screenshot("64-blocked-login").await;
+    use_theme(&browser, "dark").await;
+    browser.goto(&browser.url().await).await;
+    assert_eq!(browser.text(".notice.error").await, reason);
+    browser.screenshot("64-blocked-login-dark").await;
+    browser.goto(&app.url("/")).await;
+    browser.find("form[action='/login']").await;
+    assert_eq!(browser.text(".notice.error").await, reason);
+
+    // Unblocked: the note is gone and logging in brings the chat back.
+    app.accounts().unblock(&user, "admin").await.unwrap();
+    browser
+        .goto(&app.url(&format!("/login?next=/c/{chat}")))
+        .await;
+    browser.find("form[action='/login']").await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('.notice.error') === null;")
+            .await,
+        true
+    );
+    browser.fill("#login", "rustam").await;
+    browser.fill("#password", PASSWORD).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser.find(".message.assistant").await;
+    assert!(browser.url().await.ends_with(&format!("/c/{chat}")));
     browser.close().await;
 }

@@ -4,16 +4,18 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sqlx::MySqlPool;
 
 use super::language::local_path;
-use crate::accounts::current::{ClientIp, CurrentUser, MaybeUser};
+use crate::accounts::current::{ClientIp, CurrentUser, MaybeUser, block_notice};
 use crate::accounts::password;
 use crate::accounts::rate_limit::{LoginBuckets, RateLimiter};
-use crate::accounts::session_store::USER_KEY;
+use crate::accounts::session_store::{BLOCKED_KEY, USER_KEY};
 use crate::accounts::{AccountError, Accounts, FieldErrors, Registration};
 use crate::configuration::RateLimitSettings;
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::store::users;
 use crate::web::csrf;
 use crate::web::page::{Page, see_other};
 
@@ -56,6 +58,7 @@ pub fn form_failure(
 /// Logs the user in on this device with a fresh session id.
 pub fn start_user_session(session: &Session, user_id: &str) -> Result<(), AppError> {
     session.renew();
+    session.remove(BLOCKED_KEY);
     session
         .insert(USER_KEY, user_id)
         .map_err(AppError::unexpected)
@@ -137,16 +140,31 @@ pub async fn register(
 pub async fn login_form(
     page: Page,
     user: MaybeUser,
+    session: Session,
+    pool: web::Data<MySqlPool>,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
     if user.0.is_some() {
         return Ok(see_other("/"));
     }
     let next = query.next.as_deref().map(local_path).unwrap_or("/");
+    let blocked = block_reason(&session, &pool).await?.map(|msg| page.t(&msg));
     page.render(
         "auth/login",
-        json!({ "title": page.t(&Msg::new("login-title")), "next": next }),
+        json!({ "title": page.t(&Msg::new("login-title")), "next": next, "error": blocked }),
     )
+}
+
+/// Why this device was logged out, while its session keeps the note of a block (until the
+/// account is unblocked: see `accounts::current`).
+async fn block_reason(session: &Session, pool: &MySqlPool) -> Result<Option<Msg>, AppError> {
+    let Some(id) = session.get::<String>(BLOCKED_KEY).unwrap_or(None) else {
+        return Ok(None);
+    };
+    let user = users::find(pool, &id).await?;
+    Ok(user
+        .filter(|user| user.blocked)
+        .map(|user| block_notice(&user)))
 }
 
 #[derive(Deserialize)]

@@ -2,6 +2,7 @@
 //! `/c/{id}` (an existing chat, its latest messages rendered on the server).
 use std::collections::HashMap;
 
+use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -10,6 +11,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::user_json;
 use crate::accounts::current::{CurrentUser, MaybeUser};
+use crate::accounts::session_store::BLOCKED_KEY;
 use crate::catalog::Catalog;
 use crate::chat::branches::{Branches, Place};
 use crate::chat::service::ChatService;
@@ -309,12 +311,15 @@ pub async fn render_chat(
 pub async fn home(
     page: Page,
     user: MaybeUser,
+    session: Session,
     pool: web::Data<MySqlPool>,
     service: web::Data<ChatService>,
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let Some(user) = user.0 else {
-        return Ok(see_other("/register"));
+        // A device whose account was blocked goes to the login page, which says why.
+        let blocked = session.contains_key(BLOCKED_KEY);
+        return Ok(see_other(if blocked { "/login" } else { "/register" }));
     };
     render_chat(&page, &user, None, &pool, &service, &catalog, None).await
 }
