@@ -814,6 +814,21 @@
     });
   });
 
+  // ---------- an archived chat: a bar above the composer says so and undoes it ----------
+  const archivedNotice = document.getElementById("archived-notice");
+  if (archivedNotice) {
+    // The sidebar archives or unarchives the open chat too.
+    document.addEventListener("cbf:archived", (event) => {
+      if (event.detail.id === state.chatId) archivedNotice.hidden = !event.detail.archived;
+    });
+    document.getElementById("unarchive-chat").addEventListener("click", async () => {
+      const response = await fetch("/api/chats/" + state.chatId, { method: "PATCH", headers: headers(), body: JSON.stringify({ archived: false }) });
+      if (!response.ok) return;
+      archivedNotice.hidden = true;
+      if (window.CBF.sidebar) window.CBF.sidebar.refresh();
+    });
+  }
+
   // ---------- a bot's conversation starters (its start page) ----------
   document.querySelectorAll(".starter").forEach((starter) => {
     starter.addEventListener("click", () => {

@@ -54,10 +54,11 @@
     rename.type = "button";
     rename.className = "rename-chat";
     rename.textContent = label("Rename");
+    // A search finds archived chats too: their menu takes them back out of the archive.
     const archive = document.createElement("button");
     archive.type = "button";
-    archive.className = "archive-chat";
-    archive.textContent = label("Archive");
+    archive.className = chat.archived ? "unarchive-chat" : "archive-chat";
+    archive.textContent = label(chat.archived ? "Unarchive" : "Archive");
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "delete-chat danger";
@@ -151,11 +152,17 @@
         render();
         if (id === activeId()) document.title = data.title + " · ChatBot Factory";
       }
-    } else if (event.target.closest(".archive-chat")) {
-      const response = await fetch("/api/chats/" + id, { method: "PATCH", headers: csrfHeaders(), body: JSON.stringify({ archived: true }) });
+    } else if (event.target.closest(".archive-chat, .unarchive-chat")) {
+      const archived = Boolean(event.target.closest(".archive-chat"));
+      const response = await fetch("/api/chats/" + id, { method: "PATCH", headers: csrfHeaders(), body: JSON.stringify({ archived }) });
       if (response.ok) {
-        state.chats = state.chats.filter((c) => c.id !== id);
+        // Out of the sidebar; a search keeps showing it, now with the other menu.
+        const chat = state.chats.find((c) => c.id === id);
+        if (state.query && chat) chat.archived = archived;
+        else if (archived) state.chats = state.chats.filter((c) => c.id !== id);
         render();
+        // The open chat's page shows (or drops) its "archived" bar.
+        document.dispatchEvent(new CustomEvent("cbf:archived", { detail: { id, archived } }));
       }
     } else if (event.target.closest(".delete-chat")) {
       const yes = await window.CBF.ask({ message: label("ConfirmDelete"), confirm: label("Delete"), danger: true });

@@ -1,6 +1,6 @@
-//! What a new user and admin tripped over (issue 32): Copy after a reload (item 1) and the
-//! blocked user's reason on the login page (item 8). Screenshots land in tests/artifacts/
-//! (`60-…`).
+//! What a new user and admin tripped over (issue 32): Copy after a reload (item 1), the
+//! archived chat's bar (item 7) and the blocked user's reason on the login page (item 8).
+//! Screenshots land in tests/artifacts/ (`60-…`).
 use crate::browser::Browser;
 use crate::helpers::{PASSWORD, spawn_app_with};
 use crate::upstream::Reply;
@@ -77,6 +77,107 @@ async fn copy_on_a_reopened_chat_puts_the_answers_markdown_on_the_clipboard() {
     assert_eq!(copied, SECOND_ANSWER);
     browser.find(".toast").await;
     browser.screenshot("60-copy-after-reload-dark").await;
+    browser.close().await;
+}
+
+/// Item 7: archiving the open chat shows a bar with Unarchive; a
+/// search finds the archived chat and its menu says Unarchive.
+#[actix_web::test]
+async fn an_archived_chat_says_so_above_the_composer_and_unarchives_from_there_or_the_search() {
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
+    app.verified_user("bahodir", PASSWORD).await;
+    let chat = app.prompt(None, "Bukhara in two days").await.chat_id();
+    let archived = || async {
+        sqlx::query_scalar::<_, bool>("SELECT archived FROM chat WHERE id = ?")
+            .bind(&chat)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    let browser = Browser::start(1280, 900).await;
+    browser.log_in(&app.address, "bahodir", PASSWORD).await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find(".chat-item").await;
+    let banner_hidden = "return document.querySelector('#archived-notice').hidden;";
+    assert_eq!(browser.eval(banner_hidden).await, true);
+
+    // Archive the open chat from the sidebar: it leaves the sidebar and the page says so.
+    browser.click(".chat-item .item-menu-button").await;
+    browser.click(".chat-item .archive-chat").await;
+    browser
+        .wait_until(
+            "!document.querySelector('#archived-notice').hidden && !document.querySelector('.chat-item')",
+            "the archived bar",
+        )
+        .await;
+    assert!(archived().await);
+    assert_eq!(
+        browser.text("#archived-notice span").await,
+        "This conversation is archived."
+    );
+    browser.screenshot("61-archived-chat").await;
+
+    // A reload keeps the bar (the server renders it); dark and phone-sized too.
+    use_theme(&browser, "dark").await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find("#prompt").await;
+    assert_eq!(browser.eval(banner_hidden).await, false);
+    browser.screenshot("61-archived-chat-dark").await;
+    browser.phone_width().await;
+    let fits = "const bar = document.querySelector('#archived-notice').getBoundingClientRect(); \
+                return bar.left >= 0 && bar.right <= window.innerWidth && bar.height < 120;";
+    assert_eq!(browser.eval(fits).await, true, "the bar fits a phone");
+    browser.screenshot("61-archived-chat-dark-phone").await;
+    browser.resize(1280, 900).await;
+    use_theme(&browser, "light").await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find("#prompt").await;
+
+    // Found by search, its menu says Unarchive; that takes the bar away.
+    browser.fill("#chat-search", "Bukhara").await;
+    browser.find(".chat-item .item-menu-button").await;
+    browser.click(".chat-item .item-menu-button").await;
+    assert!(
+        browser
+            .eval("return document.querySelector('.chat-item .archive-chat') === null;")
+            .await
+            .as_bool()
+            .unwrap_or(false),
+        "no Archive for an archived chat"
+    );
+    assert_eq!(
+        browser.text(".chat-item .unarchive-chat").await,
+        "Unarchive"
+    );
+    browser.screenshot("62-search-unarchive-menu").await;
+    browser.click(".chat-item .unarchive-chat").await;
+    browser
+        .wait_until(
+            "document.querySelector('#archived-notice').hidden",
+            "the bar gone",
+        )
+        .await;
+    assert!(!archived().await);
+
+    // Archived again from the search, then the bar's own Unarchive button.
+    browser.click(".chat-item .item-menu-button").await;
+    browser.click(".chat-item .archive-chat").await;
+    browser
+        .wait_until(
+            "!document.querySelector('#archived-notice').hidden",
+            "the bar again",
+        )
+        .await;
+    assert!(archived().await);
+    browser.click("#unarchive-chat").await;
+    browser
+        .wait_until(
+            "document.querySelector('#archived-notice').hidden",
+            "the bar gone",
+        )
+        .await;
+    assert!(!archived().await);
+
     browser.close().await;
 }
 
