@@ -8,11 +8,13 @@ use actix_web::{Error, HttpMessage};
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder, TracingLogger};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 /// Installs the global subscriber once; later calls (tests) are ignored.
 pub fn init(filter: &str, json: bool) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = quiet_lance(filter);
+    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
     // Colours only for a person at a terminal: a log file or journal gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
@@ -25,6 +27,24 @@ pub fn init(filter: &str, json: bool) {
         builder.compact().try_init()
     };
     drop(result);
+}
+
+/// LanceDB's INFO lines are trace events for tracing tools, not for whoever reads the log: it
+/// looks for its `__manifest` when it opens a folder, and for a table before creating it, and
+/// says `status="error"` when they are not there (an empty folder at start). At INFO and more
+/// they stay out, unless the filter names lance itself; their warnings and errors still show.
+fn quiet_lance(filter: &str) -> String {
+    let global = filter
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.contains('='))
+        .find_map(|part| part.parse::<LevelFilter>().ok());
+    let chatty = global.is_some_and(|level| level > LevelFilter::WARN);
+    if chatty && !filter.contains("lance") {
+        format!("{filter},lance=warn")
+    } else {
+        filter.to_owned()
+    }
 }
 
 /// Runs blocking work (argon2, PDF parsing, embeddings) on the blocking pool, keeping the

@@ -165,7 +165,9 @@
         document.dispatchEvent(new CustomEvent("cbf:archived", { detail: { id, archived } }));
       }
     } else if (event.target.closest(".delete-chat")) {
-      const yes = await window.CBF.ask({ message: label("ConfirmDelete"), confirm: label("Delete"), danger: true });
+      const chat = state.chats.find((c) => c.id === id);
+      const message = label("ConfirmDelete").replace("__T__", () => (chat ? chat.title : ""));
+      const yes = await window.CBF.ask({ message, confirm: label("Delete"), danger: true });
       if (!yes) return;
       const response = await fetch("/api/chats/" + id, { method: "DELETE", headers: csrfHeaders() });
       if (response.ok) {

@@ -236,7 +236,7 @@ async fn logging_in_and_out_and_the_profile_in_the_browser() {
     assert!(browser.html().await.contains("temur@example.com"));
     browser.screenshot("10-profile").await;
     // The theme goes system → dark → light → system, says which, and is remembered.
-    for expected in ["dark", "light", "system"] {
+    for (expected, shown) in [("dark", "Dark"), ("light", "Light"), ("system", "System")] {
         browser
             .eval(
                 "document.querySelector('#profile-menu [data-theme-toggle]').click(); return true;",
@@ -251,7 +251,7 @@ async fn logging_in_and_out_and_the_profile_in_the_browser() {
         let name = browser
             .eval("return document.querySelector('#profile-menu [data-theme-name]').textContent;")
             .await;
-        assert_eq!(name, expected);
+        assert_eq!(name, shown);
     }
     browser.goto(&app.url("/profile")).await;
     assert_eq!(

@@ -1,8 +1,14 @@
-//! What a new user and admin tripped over (issue 32): Copy after a reload (item 1), the
-//! archived chat's bar (item 7) and the blocked user's reason on the login page (item 8).
-//! Screenshots land in tests/artifacts/ (`60-…`).
+//! What a new user and admin tripped over (issue 32, items 1, 7, 8 and 14): Copy after a
+//! reload, the archived chat's bar, the blocked user's reason on the login page, and the small
+//! things (theme labels, the delete dialog's title, LanceDB's start-up log). Screenshots of each
+//! state land in tests/artifacts/ (`60-…`).
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
 use crate::browser::Browser;
-use crate::helpers::{PASSWORD, spawn_app_with};
+use crate::helpers::{PASSWORD, eventually_within, spawn_app_with, test_values};
+use crate::pdf_models::{EMBEDDINGS, pdf_app};
 use crate::upstream::Reply;
 
 const ANSWER: &str = "Plov for four:\n\n1. **Rice**: 500 g, washed\n2. Carrots in *thin* strips\n\n```python\nprint(\"osh\")\n```";
@@ -80,7 +86,7 @@ async fn copy_on_a_reopened_chat_puts_the_answers_markdown_on_the_clipboard() {
     browser.close().await;
 }
 
-/// Item 7: archiving the open chat shows a bar with Unarchive; a
+/// Item 7 (and 14's delete dialog): archiving the open chat shows a bar with Unarchive; a
 /// search finds the archived chat and its menu says Unarchive.
 #[actix_web::test]
 async fn an_archived_chat_says_so_above_the_composer_and_unarchives_from_there_or_the_search() {
@@ -178,6 +184,22 @@ async fn an_archived_chat_says_so_above_the_composer_and_unarchives_from_there_o
         .await;
     assert!(!archived().await);
 
+    // Item 14: the delete dialog names the chat.
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find(".chat-item .item-menu-button").await;
+    browser.click(".chat-item .item-menu-button").await;
+    browser.click(".chat-item .delete-chat").await;
+    browser
+        .wait_until(
+            "document.querySelector('#app-dialog').open",
+            "the delete dialog",
+        )
+        .await;
+    assert_eq!(
+        browser.text("#app-dialog-message").await,
+        "Delete “Bukhara in two days”? This cannot be undone."
+    );
+    browser.screenshot("63-delete-dialog-names-the-chat").await;
     browser.close().await;
 }
 
@@ -248,4 +270,96 @@ async fn a_blocked_user_reloading_sees_the_reason_on_the_login_page() {
     browser.find(".message.assistant").await;
     assert!(browser.url().await.ends_with(&format!("/c/{chat}")));
     browser.close().await;
+}
+
+/// Item 14: Light, Dark and System start with a capital in every language.
+#[actix_web::test]
+async fn theme_labels_are_capitalised_in_every_language() {
+    let app = spawn_app_with(&[]).await;
+    app.verified_user("kamola", PASSWORD).await;
+    for lang in ["en", "ru", "uz"] {
+        let html = app
+            .api
+            .get(app.url("/settings"))
+            .header("Accept-Language", lang)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for theme in ["system", "dark", "light"] {
+            let marker = format!("data-{theme}=\"");
+            let start = html.find(&marker).expect("the theme names") + marker.len();
+            let label = &html[start..start + html[start..].find('"').unwrap()];
+            let first = label.chars().next().unwrap_or(' ');
+            assert!(first.is_uppercase(), "{lang} {theme}: {label:?}");
+        }
+    }
+    assert!(
+        app.get_html("/settings")
+            .await
+            .contains("data-system=\"System\" data-dark=\"Dark\" data-light=\"Light\"")
+    );
+}
+
+/// Item 14: the binary started on an empty LanceDB folder (no `__manifest`, and a ready PDF
+/// model's table is not there, so it is read again) logs no `status="error"` with the default
+/// log filter.
+#[actix_web::test]
+async fn an_empty_lancedb_folder_at_start_logs_no_error_status() {
+    // Arrange: a ready PDF model, then a second instance (the real binary) whose LanceDB folder
+    // is empty.
+    let app = pdf_app().await;
+    let admin = app.admin_client().await;
+    let id = app.create_model(&admin, "Hyphens", "hyphenated.pdf").await;
+    app.model_reaches(&admin, &id, "ready").await;
+    let dir = tempfile::tempdir().unwrap();
+    let lancedb = dir.path().join("lancedb");
+    std::fs::create_dir_all(&lancedb).unwrap();
+    let mut values: HashMap<String, String> = test_values(
+        &app.db_name,
+        app.smtp.port,
+        &app.upstream.base_url(),
+        EMBEDDINGS,
+    );
+    values.remove("RUST_LOG");
+    values.insert(
+        "FILES_DIR".into(),
+        app.settings.server.files_dir.to_string_lossy().into_owned(),
+    );
+    values.insert("LANCEDB_DIR".into(), lancedb.to_string_lossy().into_owned());
+    let log_path = dir.path().join("app.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+
+    // Act: start it and wait until it has read the PDF again.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chatbot-factory"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .envs(&values)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("the binary starts");
+    let read_again = || async {
+        let completed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM event WHERE stream_id = ? AND event_type = 'IngestionCompleted'",
+        )
+        .bind(&id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        completed == 2
+    };
+    eventually_within("the PDF read again", Duration::from_secs(60), read_again).await;
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // Assert: the log is there (INFO lines), without LanceDB's "error" for a missing table.
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("INFO"), "{log}");
+    assert!(!log.contains("status=\"error\""), "{log}");
 }
