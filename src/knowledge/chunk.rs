@@ -449,8 +449,9 @@ mod tests {
         assert!(chunks.len() >= 3_000);
         // Unoptimised test builds are ~10 times slower than release. Reading the structure
         // (headings, running headers, contents and index listings) takes about as long as the
-        // cutting itself: 1.08 s here in a debug build on 2 cores.
-        let limit = if cfg!(debug_assertions) { 2_000 } else { 250 };
+        // cutting itself: 1.08 s here in a debug build on 2 cores, 1.6 s with the load average
+        // at 3.6, and over 2 s once with other test binaries and Chromium busy on both cores.
+        let limit = if cfg!(debug_assertions) { 3_000 } else { 250 };
         assert!(took < Duration::from_millis(limit), "took {took:?}");
     }
 }
