@@ -146,22 +146,14 @@ impl ChatService {
         user: &UserRow,
         input: PromptInput<'_>,
     ) -> Result<(ChatId, Accepted), AppError> {
-        let prompt = self.check_prompt(user, &input).await?;
-        let owner = Self::parse_id(&user.id)?;
         let chat_id = ChatId::new();
-        let submit = SubmitPrompt {
-            kind: PromptKind::Start {
-                owner,
-                instructions: custom_instructions(user),
-                api: None,
-            },
-            text: prompt.into_inner(),
-            model: input.model.to_owned(),
-            lang: input.lang,
-            metadata: Self::metadata(user, input.request_id),
-            options: RequestOptions::default(),
+        let kind = PromptKind::Start {
+            owner: Self::parse_id(&user.id)?,
+            instructions: custom_instructions(user),
+            api: None,
         };
-        Ok((chat_id, self.submit(chat_id.as_uuid(), submit).await?))
+        let accepted = self.follow_up(user, chat_id, kind, input).await?;
+        Ok((chat_id, accepted))
     }
 
     pub async fn send(
@@ -199,13 +191,26 @@ impl ChatService {
         self.follow_up(user, chat_id, kind, input).await
     }
 
-    /// A prompt of the user's own chat (checked by the caller), after the usage rules.
+    /// A prompt of the user's own chat (or a new one), after the usage rules.
     async fn follow_up(
         &self,
         user: &UserRow,
         chat_id: ChatId,
         kind: PromptKind,
         input: PromptInput<'_>,
+    ) -> Result<Accepted, AppError> {
+        self.submit_checked(user, chat_id, kind, input, RequestOptions::default())
+            .await
+    }
+
+    /// Passes the usage rules, then hands the prompt to the chat's actor.
+    async fn submit_checked(
+        &self,
+        user: &UserRow,
+        chat_id: ChatId,
+        kind: PromptKind,
+        input: PromptInput<'_>,
+        options: RequestOptions,
     ) -> Result<Accepted, AppError> {
         let prompt = self.check_prompt(user, &input).await?;
         let submit = SubmitPrompt {
@@ -214,7 +219,7 @@ impl ChatService {
             model: input.model.to_owned(),
             lang: input.lang,
             metadata: Self::metadata(user, input.request_id),
-            options: RequestOptions::default(),
+            options,
         };
         self.submit(chat_id.as_uuid(), submit).await
     }
@@ -257,7 +262,6 @@ impl ChatService {
         call: ApiCall,
         input: PromptInput<'_>,
     ) -> Result<(ChatId, Accepted), AppError> {
-        let prompt = self.check_prompt(user, &input).await?;
         let (chat_id, kind) = match call.continue_chat {
             Some(chat_id) => {
                 let chat = self.owned(user, chat_id).await?;
@@ -280,15 +284,10 @@ impl ChatService {
                 (ChatId::new(), start)
             }
         };
-        let submit = SubmitPrompt {
-            kind,
-            text: prompt.into_inner(),
-            model: input.model.to_owned(),
-            lang: input.lang,
-            metadata: Self::metadata(user, input.request_id),
-            options: call.options,
-        };
-        Ok((chat_id, self.submit(chat_id.as_uuid(), submit).await?))
+        let accepted = self
+            .submit_checked(user, chat_id, kind, input, call.options)
+            .await?;
+        Ok((chat_id, accepted))
     }
 
     pub async fn stop(&self, user: &UserRow, chat_id: ChatId) -> Result<bool, AppError> {

@@ -60,20 +60,30 @@ fn model_object(catalog: &Catalog, model: &CatalogModel) -> Value {
     })
 }
 
+/// The caller's models, or why not.
+async fn callers_models(
+    req: &HttpRequest,
+    pool: &MySqlPool,
+    catalog: &Catalog,
+) -> Result<Vec<CatalogModel>, ApiError> {
+    let caller = authenticate(req, pool).await?;
+    offered(catalog, pool, caller.user.uuid())
+        .await
+        .map_err(|e| ApiError::from_app(e.into(), crate::i18n::Lang::En))
+}
+
 pub async fn list(
     req: HttpRequest,
     pool: web::Data<MySqlPool>,
     catalog: web::Data<Catalog>,
 ) -> HttpResponse {
-    let result = async {
-        let caller = authenticate(&req, &pool).await?;
-        let models = offered(&catalog, &pool, caller.user.uuid())
-            .await
-            .map_err(|e| ApiError::from_app(e.into(), crate::i18n::Lang::En))?;
-        let data: Vec<Value> = models.iter().map(|m| model_object(&catalog, m)).collect();
-        Ok::<_, ApiError>(HttpResponse::Ok().json(json!({ "object": "list", "data": data })))
-    };
-    result.await.unwrap_or_else(|error| error.response())
+    match callers_models(&req, &pool, &catalog).await {
+        Ok(models) => {
+            let data: Vec<Value> = models.iter().map(|m| model_object(&catalog, m)).collect();
+            HttpResponse::Ok().json(json!({ "object": "list", "data": data }))
+        }
+        Err(error) => error.response(),
+    }
 }
 
 pub async fn one(
@@ -82,16 +92,16 @@ pub async fn one(
     pool: web::Data<MySqlPool>,
     catalog: web::Data<Catalog>,
 ) -> HttpResponse {
-    let result = async {
-        let caller = authenticate(&req, &pool).await?;
-        let models = offered(&catalog, &pool, caller.user.uuid())
-            .await
-            .map_err(|e| ApiError::from_app(e.into(), crate::i18n::Lang::En))?;
-        let model = models
-            .iter()
-            .find(|m| m.id == *path)
-            .ok_or_else(|| ApiError::unknown_model(&path))?;
-        Ok::<_, ApiError>(HttpResponse::Ok().json(model_object(&catalog, model)))
-    };
-    result.await.unwrap_or_else(|error| error.response())
+    let found = callers_models(&req, &pool, &catalog)
+        .await
+        .and_then(|models| {
+            models
+                .into_iter()
+                .find(|m| m.id == *path)
+                .ok_or_else(|| ApiError::unknown_model(&path))
+        });
+    match found {
+        Ok(model) => HttpResponse::Ok().json(model_object(&catalog, &model)),
+        Err(error) => error.response(),
+    }
 }
