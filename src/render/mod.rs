@@ -116,6 +116,12 @@ pub fn answer(text: &str, model: &str, sources: &[Source]) -> String {
     }
 }
 
+/// An answer whose document is gone (its PDF model deleted or no longer launched): the
+/// citations name their pages but link nowhere (the file would be a 404).
+pub fn answer_unlinked(text: &str, sources: &[Source]) -> String {
+    markdown(&link_citations(text, None, sources))
+}
+
 /// Replaces each `[Sn]` whose `n` is a known source with a Markdown link to its page (or, without
 /// a model to link to, with the page number alone).
 fn link_citations(text: &str, model_id: Option<&str>, sources: &[Source]) -> String {

@@ -314,6 +314,10 @@ async fn a_pdf_becomes_a_model_users_pick_and_its_answers_cite_the_page() {
     assert_eq!(old_chat.status(), 200);
     let old_chat = old_chat.text().await.unwrap();
     assert!(old_chat.contains("синим камнем"));
+    // Its citations name the page but no longer link to the deleted PDF (a 404), and say so.
+    assert!(!old_chat.contains(&link), "{old_chat}");
+    assert!(old_chat.contains("[S1, p. 3]"), "{old_chat}");
+    assert!(old_chat.contains(r#"class="source-gone"#), "{old_chat}");
     // The picker still names the chat's model and says it is no longer offered.
     assert!(
         old_chat.contains(r#"<span id="model-name">Archive guide</span>"#),

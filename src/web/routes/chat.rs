@@ -49,6 +49,8 @@ pub struct MessageView {
     pub latency_ms: Option<u32>,
     pub date: String,
     pub sources: Vec<crate::llm::Source>,
+    /// The cited document is no longer offered: the citations are plain text.
+    pub source_gone: bool,
     pub rating: Option<String>,
     /// The message's other versions (answers replaced by Regenerate, prompts rewritten),
     /// oldest first.
@@ -58,9 +60,20 @@ pub struct MessageView {
 }
 
 impl MessageView {
-    /// Adds the model's display name from the catalog (deleted PDF models keep theirs).
+    /// Adds the model's display name from the catalog (deleted PDF models keep theirs); the
+    /// citations of a PDF model that is deleted or no longer launched stop being links.
     pub fn named(mut self, catalog: &Catalog) -> Self {
         self.model_name = self.model.as_deref().and_then(|m| catalog.name_of(m));
+        if let Some(model) = self.model.as_deref()
+            && !self.sources.is_empty()
+            && matches!(ModelRef::parse(model), Some(ModelRef::Pdf(_)))
+            && !catalog
+                .pdf_model(model)
+                .is_some_and(|pdf| pdf.exists() && pdf.launched)
+        {
+            self.html = render::answer_unlinked(&self.text, &self.sources);
+            self.source_gone = true;
+        }
         self
     }
 }
@@ -89,6 +102,7 @@ impl From<MessageRow> for MessageView {
             latency_ms: row.latency_ms,
             date: row.date.assume_utc().format(&Rfc3339).unwrap_or_default(),
             sources,
+            source_gone: false,
             rating: row.rating,
             versions: Vec::new(),
             branch: Vec::new(),

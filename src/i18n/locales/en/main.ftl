@@ -553,3 +553,4 @@ admin-api-keys-intro = Every user's personal API keys, newest first. Only a fing
 admin-api-keys-none = No user has made an API key yet.
 api-chats-title = Conversations through the API
 api-chats-none = No conversations through the API yet: each call of /v1/chat/completions is saved here, out of the sidebar.
+source-gone = Source deleted: the document these citations point to is no longer available.

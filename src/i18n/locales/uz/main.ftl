@@ -553,3 +553,4 @@ admin-api-keys-intro = Barcha foydalanuvchilarning shaxsiy API kalitlari, eng ya
 admin-api-keys-none = Hali hech bir foydalanuvchi API kaliti yaratmagan.
 api-chats-title = API orqali suhbatlar
 api-chats-none = Hali API orqali suhbat yo‘q: /v1/chat/completions ga har bir murojaat shu yerda saqlanadi, yon paneldan tashqarida.
+source-gone = Manba o‘chirilgan: bu iqtiboslar ko‘rsatgan hujjat endi mavjud emas.
