@@ -48,16 +48,15 @@ pub fn source_of(api_key: &Option<uuid::Uuid>) -> &'static str {
     if api_key.is_some() { "api" } else { "web" }
 }
 
-/// The API key that started a chat (`None` for a web chat or a chat no longer there).
-pub async fn api_key_of(
+/// A chat's owner and the API key that started it (`None` for a web chat), read together.
+pub async fn owner_and_key(
     conn: &mut MySqlConnection,
     chat_id: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let key: Option<Option<String>> = sqlx::query_scalar("SELECT api_key FROM chat WHERE id = ?")
+) -> Result<(String, Option<String>), sqlx::Error> {
+    sqlx::query_as("SELECT user_id, api_key FROM chat WHERE id = ?")
         .bind(chat_id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(key.flatten())
+        .fetch_one(conn)
+        .await
 }
 
 pub async fn apply(

@@ -8,7 +8,7 @@ use sqlx::MySqlConnection;
 
 use crate::accounts::events::UserEvent;
 use crate::chat::events::{AnswerRecord, ChatEvent};
-use crate::chat::projection::{api_key_of, owner};
+use crate::chat::projection::owner_and_key;
 use crate::events::{Projection, ProjectionError, RecordedEvent};
 use counters::{Counter, ModelUsage};
 
@@ -55,10 +55,10 @@ async fn chat_usage(
     match payload {
         ChatEvent::ChatStarted { .. } => counters::bump(conn, day, Counter::Chats).await,
         ChatEvent::UserMessageAppended { model, .. } | ChatEvent::PromptEdited { model, .. } => {
-            let user_id = owner(conn, &event.stream_id).await?;
+            let (user_id, key) = owner_and_key(conn, &event.stream_id).await?;
             counters::bump(conn, day, Counter::Prompts).await?;
             counters::user_prompt(conn, day, &user_id).await?;
-            if let Some(key) = api_key_of(conn, &event.stream_id).await? {
+            if let Some(key) = key {
                 counters::bump(conn, day, Counter::ApiPrompts).await?;
                 counters::key_prompt(conn, &key, event.recorded_at).await?;
             }
@@ -89,12 +89,12 @@ async fn answered(
     counter: Counter,
 ) -> Result<(), sqlx::Error> {
     let day = event.recorded_at.date();
-    let user_id = owner(conn, &event.stream_id).await?;
+    let (user_id, key) = owner_and_key(conn, &event.stream_id).await?;
     let (prompt, completion) = (answer.prompt_tokens, answer.completion_tokens);
     counters::bump(conn, day, counter).await?;
     counters::add_tokens(conn, day, prompt, completion).await?;
     counters::user_tokens(conn, day, &user_id, prompt, completion).await?;
-    if let Some(key) = api_key_of(conn, &event.stream_id).await? {
+    if let Some(key) = key {
         counters::key_tokens(conn, &key, prompt, completion).await?;
     }
     // "Answers" per model are the completed ones, as in the dashboard's tiles (failed and

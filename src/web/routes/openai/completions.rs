@@ -11,13 +11,12 @@ use sqlx::MySqlPool;
 use super::auth::{ApiCaller, authenticate};
 use super::body;
 use super::error::ApiError;
-use super::models::offered;
 use super::stream::{self, Reply};
 use crate::catalog::Catalog;
 use crate::chat::service::{ApiCall, ChatService, PromptInput};
 use crate::domain::ChatId;
 use crate::i18n::Lang;
-use crate::llm::{ChatMessage, RequestOptions, Role};
+use crate::llm::{BackendStatus, ChatMessage, RequestOptions, Role};
 
 /// The header that continues an API chat (its id comes back in the same header).
 pub const CHAT_ID_HEADER: &str = "X-Chat-Id";
@@ -233,7 +232,7 @@ pub async fn create(
     let result = async {
         let caller = authenticate(&req, &pool).await?;
         let asked = check(body::json(payload, body::limit(&req)).await?)?;
-        answer(&req, &caller, asked, &pool, &catalog, &service, lang).await
+        answer(&req, &caller, asked, &catalog, &service, lang).await
     };
     result.await.unwrap_or_else(|error| error.response())
 }
@@ -242,15 +241,15 @@ async fn answer(
     req: &HttpRequest,
     caller: &ApiCaller,
     asked: Asked,
-    pool: &MySqlPool,
     catalog: &Catalog,
     service: &ChatService,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    let offered = offered(catalog, pool, caller.user.uuid())
-        .await
-        .map_err(|e| ApiError::from_app(e.into(), lang))?;
-    if !offered.iter().any(|m| m.id == asked.model) {
+    // The picker's rule (no query): an offered model that can answer now.
+    let answers = catalog
+        .offered_to(&asked.model, caller.user.uuid())
+        .is_some_and(|m| !matches!(catalog.status(&m.id), BackendStatus::Unavailable { .. }));
+    if !answers {
         return Err(ApiError::unknown_model(&asked.model));
     }
     let call = ApiCall {
