@@ -17,6 +17,8 @@ use crate::bots::Bots;
 use crate::catalog::Catalog;
 use crate::chat::Chats;
 use crate::chat::actor::ChatDeps;
+use crate::chat::forward::Owners;
+use crate::chat::recovery::Instance;
 use crate::chat::service::{ChatService, UsageRules};
 use crate::chat::spool::AnswerSpool;
 use crate::clock::{SharedClock, SystemClock};
@@ -33,6 +35,7 @@ use crate::mail::{MailError, Mailer};
 use crate::pdf_models::{Knowledge, ModelDeps, PdfModels};
 use crate::site;
 use crate::web::csrf::{self, CsrfConfig};
+use crate::web::forward::Forwarder;
 use crate::web::proxy::ProxyTrust;
 use crate::web::routes::{
     admin, api_chats, auth, bots, chat, health, language, models, openai, password, profile,
@@ -62,7 +65,7 @@ pub enum StartupError {
     Templates(#[from] Box<handlebars::TemplateError>),
     #[error("The e-mail settings are not usable: {0}")]
     Mail(#[from] MailError),
-    #[error("Could not set up the OpenAI client: {0}")]
+    #[error("Could not set up an HTTP client (OpenAI, the other instances): {0}")]
     Http(#[from] reqwest::Error),
     #[error("Could not listen on {address}: {source}")]
     Bind {
@@ -152,13 +155,19 @@ impl Application {
             settings.rate_limits.window_minutes,
         );
         spawn_housekeeping(pool.clone(), clock.clone(), limiter.clone(), &settings);
+        let dead_after = time::Duration::seconds(settings.chat.instance_dead_after_secs);
+        let instance = Instance {
+            id: instance_id,
+            address: reachable_at(&settings.server.instance_url, port),
+        };
         crate::chat::recovery::spawn(
             pool.clone(),
             chats.clone(),
             clock.clone(),
-            instance_id,
-            time::Duration::seconds(settings.chat.instance_dead_after_secs),
+            instance,
+            dead_after,
         );
+        crate::chat::blocked::spawn(pool.clone(), chats.clone(), instance_id);
         let chat_service = ChatService::new(
             pool.clone(),
             chats.clone(),
@@ -170,6 +179,7 @@ impl Application {
                 default_daily_quota: settings.chat.default_daily_quota,
                 prompts_per_minute: settings.rate_limits.prompts_per_minute,
             },
+            Owners::new(pool.clone(), clock.clone(), instance_id, dead_after),
         );
         let bots = Bots::new(
             store.clone(),
@@ -191,6 +201,7 @@ impl Application {
             clock,
             accounts,
             limiter,
+            forwarder: Forwarder::new()?,
         };
         let server = run(listener, parts).map_err(bind_error)?;
         Ok(Application { port, server, pool })
@@ -224,6 +235,17 @@ struct Parts {
     catalog: Catalog,
     pdf_models: PdfModels,
     bots: Bots,
+    forwarder: Forwarder,
+}
+
+/// INSTANCE_URL with the port this instance bound when it asked for any (port 0).
+fn reachable_at(instance_url: &url::Url, port: u16) -> url::Url {
+    let mut url = instance_url.clone();
+    if url.port() == Some(0) {
+        // Only fails for URLs without a host, which the settings refuse.
+        let _ = url.set_port(Some(port));
+    }
+    url
 }
 
 /// Hourly clean-up of expired sessions and old rate-limit windows.
@@ -348,6 +370,7 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
             .app_data(web::Data::new(parts.catalog.clone()))
             .app_data(web::Data::new(parts.pdf_models.clone()))
             .app_data(web::Data::new(parts.bots.clone()))
+            .app_data(web::Data::new(parts.forwarder.clone()))
             .app_data(web::Data::new(parts.settings.rate_limits.clone()))
             .app_data(web::Data::new(ProxyTrust {
                 enabled: parts.settings.server.trust_proxy,

@@ -21,7 +21,7 @@ pub use super::messages::{
 use super::spool::AnswerSpool;
 use crate::catalog::Catalog;
 use crate::clock::SharedClock;
-use crate::events::{AppendError, Metadata, RecordedEvent, Repository, RepositoryError};
+use crate::events::{Aggregate, AppendError, Metadata, RecordedEvent, Repository, RepositoryError};
 use crate::i18n::{Lang, Msg};
 use crate::registry::{Registered, Stopped};
 
@@ -118,7 +118,13 @@ impl ChatActor {
         self.live.is_none()
             && self.queue.is_empty()
             && !self.accepting
-            && self.last_active.elapsed() >= self.deps.idle_timeout
+            && (self.last_active.elapsed() >= self.deps.idle_timeout || self.is_deleted())
+    }
+
+    /// A deleted chat's actor has nothing left to do: it stops at once (the admin's "open
+    /// now" counts running actors).
+    fn is_deleted(&self) -> bool {
+        self.chat.as_ref().is_some_and(|chat| chat.deleted)
     }
 }
 
@@ -160,10 +166,28 @@ pub(super) async fn execute(
     command: ChatCommand,
     metadata: Metadata,
 ) -> (Option<Chat>, Result<Vec<RecordedEvent>, ChatError>) {
+    let id = chat_id.to_string();
+    let cached = chat.is_some();
     let (chat, result) = repository
-        .execute_on(&chat_id.to_string(), chat, command, &metadata)
+        .execute_on(&id, chat, command.clone(), &metadata)
         .await;
-    (chat, result.map_err(ChatError::from))
+    // A refusal decided on the cached state may be stale: another instance may have changed
+    // the chat since (ended the answer it was writing, say). A conflict would tell, but a
+    // refusal appends nothing; so catch up, and decide again if anything was missed.
+    let (Err(RepositoryError::Rule(_)), Some(state), true) = (&result, &chat, cached) else {
+        return (chat, result.map_err(ChatError::from));
+    };
+    let seen = state.sequence();
+    match repository.catch_up(&id, state.clone()).await {
+        Ok(fresh) if fresh.sequence() > seen => {
+            let (chat, result) = repository
+                .execute_on(&id, Some(fresh), command, &metadata)
+                .await;
+            (chat, result.map_err(ChatError::from))
+        }
+        Ok(fresh) => (Some(fresh), result.map_err(ChatError::from)),
+        Err(error) => (None, Err(ChatError::from(error))),
+    }
 }
 
 impl Handler<Execute> for ChatActor {
@@ -184,9 +208,12 @@ impl Handler<Execute> for ChatActor {
             msg.metadata,
         );
         AtomicResponse::new(Box::pin(work.into_actor(self).map(
-            |(chat, result), actor, _| {
+            |(chat, result), actor, ctx| {
                 actor.chat = chat;
                 actor.last_active = Instant::now();
+                if actor.is_idle() {
+                    ctx.stop();
+                }
                 result
             },
         )))

@@ -2,9 +2,11 @@
 pub mod actor;
 pub mod aggregate;
 mod answer;
+pub mod blocked;
 pub mod branches;
 pub mod events;
 pub mod fold;
+pub mod forward;
 mod instructions;
 pub mod live;
 mod messages;

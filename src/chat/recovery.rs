@@ -1,5 +1,6 @@
 //! No chat stays stuck behind an answer nobody will save. At every beat (a sixth of the window,
-//! at most every 10 s; the first at start-up) each instance:
+//! at most every 10 s; the first at start-up) each instance writes its heartbeat (with its
+//! INSTANCE_URL, where the others forward requests about its answers), then:
 //! 1. saves the answers other processes left in the spool (`spool.rs`: a process that ended
 //!    while the database was down), before it settles anything as failed;
 //! 2. saves as failed the answers left "streaming" by an instance that has not beaten for the
@@ -10,6 +11,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use sqlx::MySqlPool;
+use url::Url;
 use uuid::Uuid;
 
 use super::Chats;
@@ -21,27 +23,41 @@ use crate::events::Metadata;
 use crate::i18n::{Lang, Msg};
 use crate::store::instances;
 
+/// This app process as the other instances see it.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub id: Uuid,
+    /// Where it listens (INSTANCE_URL, with the port bound).
+    pub address: Url,
+}
+
 pub fn spawn(
     pool: MySqlPool,
     chats: Chats,
     clock: SharedClock,
-    instance_id: Uuid,
+    instance: Instance,
     dead_after: time::Duration,
 ) {
     let beat = Duration::from_secs((dead_after.whole_seconds() / 6).clamp(1, 10) as u64);
+    let (id, address) = (instance.id, instance.address.to_string());
     actix_web::rt::spawn(async move {
         let mut ticker = tokio::time::interval(beat);
         loop {
             ticker.tick().await;
-            if let Err(error) =
-                beat_and_recover(&pool, &chats, &clock, instance_id, dead_after).await
-            {
+            let beaten =
+                instances::heartbeat_at(&pool, &id.to_string(), &address, clock.now_utc()).await;
+            let recovered = match beaten {
+                Ok(()) => recover(&pool, &chats, &clock, id, dead_after).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = recovered {
                 tracing::warn!(%error, "Recovering abandoned answers failed");
             }
         }
     });
 }
 
+/// A heartbeat (the address as it was), then the recovery.
 pub async fn beat_and_recover(
     pool: &MySqlPool,
     chats: &Chats,
@@ -49,8 +65,20 @@ pub async fn beat_and_recover(
     instance_id: Uuid,
     dead_after: time::Duration,
 ) -> Result<usize, sqlx::Error> {
+    instances::heartbeat(pool, &instance_id.to_string(), clock.now_utc()).await?;
+    recover(pool, chats, clock, instance_id, dead_after).await
+}
+
+/// Saves spooled answers and settles the abandoned and leftover ones; returns how many answers
+/// of dead instances it found.
+async fn recover(
+    pool: &MySqlPool,
+    chats: &Chats,
+    clock: &SharedClock,
+    instance_id: Uuid,
+    dead_after: time::Duration,
+) -> Result<usize, sqlx::Error> {
     let now = clock.now_utc();
-    instances::heartbeat(pool, &instance_id.to_string(), now).await?;
     let still_kept = save_spooled(chats, instance_id).await;
     let abandoned = instances::abandoned_answers(pool, now - dead_after).await?;
     for chat_id in &abandoned {

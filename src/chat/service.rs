@@ -9,6 +9,7 @@ use super::actor::{
 };
 use super::aggregate::{ApiStart, ChatCommand, ChatRuleError};
 use super::events::{Rating, TitleSource};
+use super::forward::{Hop, Owner, Owners};
 use super::instructions::custom_instructions;
 use super::live::Subscription;
 use crate::accounts::rate_limit::RateLimiter;
@@ -35,6 +36,14 @@ pub struct ChatService {
     rules: UsageRules,
     /// Counts prompts per user in one-minute windows.
     prompt_rate: RateLimiter,
+    /// Which other instance writes an answer this one has no live copy of.
+    owners: Owners,
+}
+
+/// Where a request about a chat's live answer is answered: here, or by the instance writing it.
+pub enum Routed<T> {
+    Here(T),
+    Owner(Owner),
 }
 
 impl From<ChatError> for AppError {
@@ -91,6 +100,7 @@ impl ChatService {
         catalog: Catalog,
         clock: SharedClock,
         rules: UsageRules,
+        owners: Owners,
     ) -> Self {
         let prompt_rate = RateLimiter::new(pool.clone(), clock.clone(), 1);
         ChatService {
@@ -100,6 +110,7 @@ impl ChatService {
             clock,
             rules,
             prompt_rate,
+            owners,
         }
     }
 
@@ -290,15 +301,43 @@ impl ChatService {
         Ok((chat_id, accepted))
     }
 
-    pub async fn stop(&self, user: &UserRow, chat_id: ChatId) -> Result<bool, AppError> {
+    /// Stops the chat's answer: `true` if this instance was writing one. An answer another
+    /// instance writes is stopped there (`Routed::Owner`: forward the request).
+    pub async fn stop(
+        &self,
+        user: &UserRow,
+        chat_id: ChatId,
+        hop: Hop,
+    ) -> Result<Routed<bool>, AppError> {
         self.owned(user, chat_id).await?;
-        self.chats
+        let stopped = self
+            .chats
             .send(chat_id.as_uuid(), Stop)
             .await
-            .map_err(AppError::unexpected)
+            .map_err(AppError::unexpected)?;
+        if stopped {
+            return Ok(Routed::Here(true));
+        }
+        Ok(self
+            .owner_unless_forwarded(chat_id, hop)
+            .await?
+            .unwrap_or(Routed::Here(false)))
     }
 
-    /// Stops every answer being written for a user (they were blocked).
+    /// The instance writing the chat's answer, when it is another live one and `hop` allows it.
+    async fn owner_unless_forwarded<T>(
+        &self,
+        chat_id: ChatId,
+        hop: Hop,
+    ) -> Result<Option<Routed<T>>, AppError> {
+        if hop == Hop::Forwarded {
+            return Ok(None);
+        }
+        Ok(self.owners.of_answer(chat_id).await?.map(Routed::Owner))
+    }
+
+    /// Stops every answer this instance writes for a user (they were blocked); the other
+    /// instances stop theirs on their own (`chat::blocked`).
     pub async fn stop_all_for(&self, user_id: &str) -> Result<(), AppError> {
         for chat_id in chats::streaming_for_user(&self.pool, user_id).await? {
             if let Ok(id) = Uuid::parse_str(&chat_id) {
@@ -311,16 +350,28 @@ impl ChatService {
         Ok(())
     }
 
+    /// Follows the chat's answer being written: its id and subscription when this instance
+    /// writes it, `None` when no answer is being written; an answer another instance writes is
+    /// followed there (`Routed::Owner`: forward the request).
     pub async fn follow(
         &self,
         user: &UserRow,
         chat_id: ChatId,
-    ) -> Result<Option<(u64, Subscription)>, AppError> {
+        hop: Hop,
+    ) -> Result<Routed<Option<(u64, Subscription)>>, AppError> {
         self.owned(user, chat_id).await?;
-        self.chats
+        let live = self
+            .chats
             .send(chat_id.as_uuid(), Follow)
             .await
-            .map_err(AppError::unexpected)
+            .map_err(AppError::unexpected)?;
+        if live.is_some() {
+            return Ok(Routed::Here(live));
+        }
+        Ok(self
+            .owner_unless_forwarded(chat_id, hop)
+            .await?
+            .unwrap_or(Routed::Here(None)))
     }
 
     async fn execute(

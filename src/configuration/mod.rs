@@ -85,6 +85,9 @@ pub struct DatabaseSettings {
 pub struct ServerSettings {
     pub bind_addr: String,
     pub public_url: Url,
+    /// INSTANCE_URL: where the other app instances reach this one (a follow or a stop of an
+    /// answer this instance is writing is forwarded here). Port 0 means "the port bound".
+    pub instance_url: Url,
     pub session_secret: SecretString,
     pub files_dir: PathBuf,
     pub max_body_bytes: usize,
@@ -308,6 +311,36 @@ mod tests {
                 panic!("MODEL_PDF_MAX_MB={bad} accepted");
             };
             assert!(errors[0].starts_with("MODEL_PDF_MAX_MB"), "{errors:?}");
+        }
+    }
+
+    #[test]
+    fn the_instance_url_defaults_to_the_bind_address_unless_it_is_a_wildcard() {
+        let mut values = minimal();
+        let url = |values: &HashMap<String, String>| {
+            Settings::from_map(values)
+                .expect("valid")
+                .server
+                .instance_url
+                .to_string()
+        };
+        values.insert("BIND_ADDR".into(), "10.0.0.5:8081".into());
+        assert_eq!(url(&values), "http://10.0.0.5:8081/");
+        values.insert("BIND_ADDR".into(), "app-1.internal:8080".into());
+        assert_eq!(url(&values), "http://app-1.internal:8080/");
+        values.insert("PUBLIC_URL".into(), "https://chat.example.com".into());
+        for wildcard in ["0.0.0.0:8080", "[::]:8080"] {
+            values.insert("BIND_ADDR".into(), wildcard.into());
+            assert_eq!(url(&values), "https://chat.example.com/", "{wildcard}");
+        }
+        values.insert("INSTANCE_URL".into(), "http://10.0.0.7:8080".into());
+        assert_eq!(url(&values), "http://10.0.0.7:8080/");
+        for bad in ["not a url", "ftp://10.0.0.7", "mailto:x@y"] {
+            values.insert("INSTANCE_URL".into(), bad.into());
+            let Err(SettingsError::Invalid(errors)) = Settings::from_map(&values) else {
+                panic!("INSTANCE_URL={bad} accepted");
+            };
+            assert!(errors[0].starts_with("INSTANCE_URL"), "{errors:?}");
         }
     }
 

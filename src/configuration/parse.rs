@@ -147,9 +147,12 @@ fn server_settings(p: &mut Parser) -> ServerSettings {
             .push(format!("PUBLIC_URL={public_url} is not a URL: {e}"));
         Url::parse("http://127.0.0.1:8080").expect("a valid literal URL")
     });
+    let bind_addr = p.text("BIND_ADDR", "127.0.0.1:8080");
+    let instance_url = instance_url(p, &bind_addr, &public_url);
     ServerSettings {
-        bind_addr: p.text("BIND_ADDR", "127.0.0.1:8080"),
+        bind_addr,
         public_url,
+        instance_url,
         session_secret: p.required("SESSION_SECRET").into(),
         files_dir: PathBuf::from(p.text("FILES_DIR", "files")),
         max_body_bytes: p.parse::<usize>("MAX_BODY_KB", 256) * 1024,
@@ -170,6 +173,42 @@ fn server_settings(p: &mut Parser) -> ServerSettings {
             .map(|origin| origin.trim().trim_end_matches('/').to_owned())
             .filter(|origin| !origin.is_empty())
             .collect(),
+    }
+}
+
+/// INSTANCE_URL: where the other instances reach this one. By default `http://BIND_ADDR` when
+/// that names a host or address; a wildcard bind (`0.0.0.0`, `[::]`) says nothing other machines
+/// can use, so PUBLIC_URL is taken instead (right for a single instance; several instances
+/// behind a load balancer set INSTANCE_URL each).
+fn instance_url(p: &mut Parser, bind_addr: &str, public_url: &Url) -> Url {
+    let fallback = || match Url::parse(&format!("http://{bind_addr}")) {
+        Ok(url) if url.host().is_some_and(|host| !is_wildcard(&host)) => url,
+        _ => public_url.clone(),
+    };
+    let Some(raw) = p.optional("INSTANCE_URL") else {
+        return fallback();
+    };
+    match Url::parse(&raw) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
+        Ok(_) => {
+            p.errors.push(format!(
+                "INSTANCE_URL={raw} must be an http:// or https:// address with a host"
+            ));
+            fallback()
+        }
+        Err(e) => {
+            p.errors
+                .push(format!("INSTANCE_URL={raw} is not a URL: {e}"));
+            fallback()
+        }
+    }
+}
+
+fn is_wildcard(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Ipv4(ip) => ip.is_unspecified(),
+        url::Host::Ipv6(ip) => ip.is_unspecified(),
+        url::Host::Domain(_) => false,
     }
 }
 

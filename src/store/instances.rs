@@ -1,5 +1,6 @@
 //! The `app_instance` table: which app processes are alive (heartbeats), so an answer left
-//! "streaming" by a process that died can be recognised.
+//! "streaming" by a process that died can be recognised, and where each listens, so a request
+//! about an answer another instance is writing can be forwarded to it.
 use sqlx::MySqlPool;
 use time::PrimitiveDateTime;
 
@@ -21,21 +22,85 @@ pub async fn alive_since(
     Ok(beats > 0)
 }
 
+/// A beat of `id` that leaves its address as it was.
 pub async fn heartbeat(
     pool: &MySqlPool,
     id: &str,
     now: PrimitiveDateTime,
 ) -> Result<(), sqlx::Error> {
+    beat(pool, id, None, now).await
+}
+
+/// A beat of `id`, which listens at `address` (its INSTANCE_URL).
+pub async fn heartbeat_at(
+    pool: &MySqlPool,
+    id: &str,
+    address: &str,
+    now: PrimitiveDateTime,
+) -> Result<(), sqlx::Error> {
+    beat(pool, id, Some(address), now).await
+}
+
+async fn beat(
+    pool: &MySqlPool,
+    id: &str,
+    address: Option<&str>,
+    now: PrimitiveDateTime,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO app_instance (id, started_at, heartbeat_at) VALUES (?, ?, ?) \
-         ON DUPLICATE KEY UPDATE heartbeat_at = VALUES(heartbeat_at)",
+        "INSERT INTO app_instance (id, started_at, heartbeat_at, address) VALUES (?, ?, ?, ?) \
+         ON DUPLICATE KEY UPDATE heartbeat_at = VALUES(heartbeat_at), \
+           address = COALESCE(VALUES(address), address)",
     )
     .bind(id)
     .bind(now)
     .bind(now)
+    .bind(address)
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// Where the instance `id` listens, if it has beaten since `alive_cutoff` and said where.
+pub async fn address_of(
+    pool: &MySqlPool,
+    id: &str,
+    alive_cutoff: PrimitiveDateTime,
+) -> Result<Option<String>, sqlx::Error> {
+    let address: Option<Option<String>> =
+        sqlx::query_scalar("SELECT address FROM app_instance WHERE id = ? AND heartbeat_at >= ?")
+            .bind(id)
+            .bind(alive_cutoff)
+            .fetch_optional(pool)
+            .await?;
+    Ok(address.flatten())
+}
+
+/// The instance writing the chat's answer, if an answer is "streaming".
+pub async fn writing(pool: &MySqlPool, chat_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT instance_id FROM chat_history \
+         WHERE chat_id = ? AND status = 'streaming' AND instance_id IS NOT NULL \
+         ORDER BY `rank` DESC LIMIT 1",
+    )
+    .bind(chat_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Chats with an answer "streaming" from the instance `id` for a user who is blocked.
+pub async fn answers_of_blocked_users(
+    pool: &MySqlPool,
+    id: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT h.chat_id FROM chat_history h \
+         JOIN chat c ON c.id = h.chat_id JOIN `user` u ON u.id = c.user_id \
+         WHERE h.status = 'streaming' AND h.instance_id = ? AND u.blocked",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
 }
 
 /// Chats with an answer "streaming" from an instance that stopped beating before `cutoff`, or

@@ -2,6 +2,7 @@
 pub mod assets;
 pub mod csrf;
 pub mod errors;
+pub mod forward;
 pub mod page;
 pub mod pdf_form;
 pub mod proxy;

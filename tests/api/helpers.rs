@@ -95,6 +95,9 @@ pub struct TestApp {
     pub smtp: TestSmtp,
     pub upstream: TestUpstream,
     pub settings: Settings,
+    /// The first app on a database drops it (and its files) at the end; another instance on the
+    /// same database (`spawn_app_on`) leaves them.
+    owns_database: bool,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -123,6 +126,37 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         smtp,
         upstream,
         settings,
+        owns_database: true,
+    }
+}
+
+/// Another instance of the app on `first`'s database, as behind a load balancer: its own
+/// server, chat actors and instance id, listening (and reached by the other instances, its
+/// INSTANCE_URL) on a port of its own; the same upstream, mail listener, clock, files and
+/// browser (`api` shares `first`'s cookies: cookies do not tell ports apart).
+pub async fn spawn_app_on(first: &TestApp, overrides: &[(&str, &str)]) -> TestApp {
+    let settings = test_settings(
+        &first.db_name,
+        first.smtp.port,
+        &first.upstream.base_url(),
+        overrides,
+    );
+    let app = Application::build_with(settings.clone(), first.clock.clone())
+        .await
+        .expect("another instance builds");
+    let port = app.port();
+    let pool = app.pool().clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        db_name: first.db_name.clone(),
+        pool,
+        api: first.api.clone(),
+        clock: first.clock.clone(),
+        smtp: first.smtp.clone(),
+        upstream: first.upstream.clone(),
+        settings,
+        owns_database: false,
     }
 }
 
@@ -351,6 +385,9 @@ pub fn location(response: &reqwest::Response) -> String {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if !self.owns_database {
+            return;
+        }
         // The app's own folder of PDFs and LanceDB tables.
         let _ = std::fs::remove_dir_all(&self.settings.server.files_dir);
         let name = self.db_name.clone();
@@ -580,6 +617,15 @@ pub struct LiveAnswer {
 }
 
 impl LiveAnswer {
+    /// The body of a streamed response, unread.
+    pub fn of(response: reqwest::Response) -> LiveAnswer {
+        use futures::StreamExt;
+        LiveAnswer {
+            body: response.bytes_stream().boxed(),
+            seen: String::new(),
+        }
+    }
+
     /// Reads one more piece of the stream.
     pub async fn next(&mut self) {
         use futures::StreamExt;

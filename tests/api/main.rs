@@ -19,6 +19,7 @@ mod events_doc;
 mod foundation;
 mod hardening;
 mod i18n;
+mod instances;
 mod local_model;
 mod openai_api;
 mod pdf_models;

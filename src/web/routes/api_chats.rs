@@ -1,6 +1,7 @@
 //! `/api/chats`: the JSON and SSE endpoints the chat page uses. Prompts are POSTed and answered
 //! with Server-Sent Events; everything else is plain JSON.
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::json;
 use sqlx::MySqlPool;
@@ -13,11 +14,12 @@ use crate::accounts::current::CurrentUser;
 use crate::catalog::Catalog;
 use crate::chat::actor::Accepted;
 use crate::chat::events::Rating;
-use crate::chat::service::{ChatService, PromptInput};
+use crate::chat::service::{ChatService, PromptInput, Routed};
 use crate::domain::ChatId;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::store::chats;
+use crate::web::forward::{self, Forwarder};
 use crate::web::page::Page;
 use crate::web::sse;
 
@@ -208,27 +210,45 @@ pub async fn regenerate(
     )))
 }
 
-/// Follows an answer still being written (after a reload or from another tab).
+/// Follows an answer still being written (after a reload or from another tab), on the instance
+/// that writes it.
 pub async fn follow(
+    req: HttpRequest,
     user: CurrentUser,
     path: web::Path<ChatId>,
     service: web::Data<ChatService>,
+    forwarder: web::Data<Forwarder>,
 ) -> Result<HttpResponse, AppError> {
-    match service.follow(&user.0, *path).await? {
-        Some((answer_id, subscription)) => {
+    let nothing = || HttpResponse::NoContent().finish();
+    match service.follow(&user.0, *path, forward::hop(&req)).await? {
+        Routed::Here(Some((answer_id, subscription))) => {
             let opening = vec![sse::event("following", &json!({ "answer_id": answer_id }))];
             Ok(sse::response(sse::answer_stream(opening, subscription)))
         }
-        None => Ok(HttpResponse::NoContent().finish()),
+        Routed::Here(None) => Ok(nothing()),
+        Routed::Owner(owner) => Ok(forwarder
+            .send(&owner, &req, Bytes::new())
+            .await
+            .unwrap_or_else(nothing)),
     }
 }
 
+/// Stops the answer being written, on the instance that writes it.
 pub async fn stop(
+    req: HttpRequest,
     user: CurrentUser,
     path: web::Path<ChatId>,
+    body: Bytes,
     service: web::Data<ChatService>,
+    forwarder: web::Data<Forwarder>,
 ) -> Result<HttpResponse, AppError> {
-    let stopped = service.stop(&user.0, *path).await?;
+    let stopped = match service.stop(&user.0, *path, forward::hop(&req)).await? {
+        Routed::Here(stopped) => stopped,
+        Routed::Owner(owner) => match forwarder.send(&owner, &req, body).await {
+            Some(response) => return Ok(response),
+            None => false,
+        },
+    };
     Ok(HttpResponse::Ok().json(json!({ "stopped": stopped })))
 }
 
