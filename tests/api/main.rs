@@ -8,6 +8,7 @@ mod upstream;
 mod accounts;
 mod actors;
 mod admin;
+mod admin_polish;
 mod api_keys;
 mod bot_fair_use;
 mod bots;

