@@ -65,3 +65,22 @@ pub async fn stream(pool: &MySqlPool, stream_id: &str) -> Result<Vec<RecordedEve
     .fetch_all(pool)
     .await
 }
+
+/// The usernames of these user ids (users deleted since are absent), for the "Who" column.
+pub async fn usernames(
+    pool: &MySqlPool,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut sql: QueryBuilder<MySql> =
+        QueryBuilder::new("SELECT id, username FROM `user` WHERE id IN (");
+    let mut list = sql.separated(", ");
+    for id in ids {
+        list.push_bind(id.clone());
+    }
+    sql.push(")");
+    let rows: Vec<(String, String)> = sql.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().collect())
+}

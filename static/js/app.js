@@ -165,6 +165,45 @@
     form.action = url.pathname + url.search;
   });
 
+  // A page waiting for the e-mail address to be verified (the chat page's notice, "check your
+  // mail") asks the server every few seconds, and at once when the tab is shown again, and
+  // moves on once the link was opened, in this browser or on another device.
+  const waiting = document.querySelector("[data-verify-wait]");
+  if (waiting) {
+    let asking = false;
+    let timer = 0;
+    const unlock = () => {
+      window.clearInterval(timer);
+      if (waiting.dataset.verifyWait === "go") {
+        waiting.querySelector(".verify-wait-text").textContent = waiting.dataset.verifiedText;
+        window.setTimeout(() => window.location.assign(waiting.dataset.next || "/"), 1200);
+        return;
+      }
+      waiting.remove();
+      const prompt = document.getElementById("prompt");
+      if (prompt) {
+        prompt.disabled = false;
+        prompt.dispatchEvent(new Event("input"));
+        prompt.focus();
+      }
+      window.CBF.toast(waiting.dataset.verifiedText);
+    };
+    const check = async () => {
+      if (asking || document.hidden) return;
+      asking = true;
+      try {
+        const response = await fetch("/verify/status", { headers: { Accept: "application/json" }, cache: "no-store" });
+        if (response.ok && (await response.json()).verified) unlock();
+      } catch (_) {
+        // Offline for a moment: the next tick asks again.
+      } finally {
+        asking = false;
+      }
+    };
+    timer = window.setInterval(check, Number(waiting.dataset.every || 4000));
+    document.addEventListener("visibilitychange", check);
+  }
+
   // Helpers for other scripts.
   window.CBF = {
     ask,

@@ -129,3 +129,152 @@ fn the_readme_and_the_log_say_where_the_offline_weights_come_from() {
     assert!(readme.contains("```sh\ncargo run --release\n```"));
     assert!(readme.contains("```sh\ncargo test\n```"));
 }
+
+/// Item 14: the event log's "Who" names people: the username, "admin" or "system".
+#[actix_web::test]
+async fn the_event_logs_who_column_shows_names() {
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
+    let user = app.verified_user("zarina", PASSWORD).await;
+    app.prompt(None, "Khiva in spring").await;
+    app.accounts()
+        .block(&user, Some("Testing".into()), "admin")
+        .await
+        .unwrap();
+    let admin = app.admin_client().await;
+
+    let html = app
+        .get_with(&admin, "/admin/events")
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    let who = texts(&html, "td.who");
+    assert!(who.iter().any(|w| w == "zarina"), "{who:?}");
+    assert!(who.iter().any(|w| w == "admin"), "{who:?}");
+    assert!(!who.iter().any(|w| w.contains(':')), "{who:?}");
+    let stream = app
+        .get_with(&admin, &format!("/admin/events/streams/{user}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let who = texts(&stream, ".who");
+    assert!(who.iter().any(|w| w == "admin"), "{who:?}");
+    // In Russian too.
+    let ru = admin
+        .get(app.url("/admin/events"))
+        .header("accept-language", "ru")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(texts(&ru, "td.who").iter().any(|w| w == "администратор"));
+    let browser = Browser::start(1280, 900).await;
+    browser.admin_log_in(&app.address).await;
+    browser.goto(&app.url("/admin/events")).await;
+    browser.find("td.who").await;
+    browser.screenshot("74-event-log-who").await;
+    use_theme(&browser, "dark").await;
+    browser.goto(&app.url("/admin/events")).await;
+    browser.find("td.who").await;
+    browser.screenshot("74-event-log-who-dark").await;
+    browser.close().await;
+}
+
+/// Item 14: the tab left open at "verify your address" unlocks itself once the link is
+/// opened elsewhere, and the "check your mail" page moves on by itself.
+#[actix_web::test]
+async fn the_tab_left_open_at_verification_unlocks_itself() {
+    // Arrange: a new user, not verified yet, logged in in the browser.
+    let app = spawn_app_with(&[]).await;
+    let response = app
+        .register("nilufar", "nilufar@example.com", PASSWORD)
+        .await;
+    assert_eq!(response.status(), 303);
+    let browser = Browser::start(1280, 900).await;
+    browser.log_in(&app.address, "nilufar", PASSWORD).await;
+    browser.find(".verify-notice").await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#prompt').disabled;")
+            .await,
+        true
+    );
+    browser.screenshot("72-verify-waiting").await;
+
+    // Act: the link is opened on another device.
+    let link = app.mailed_link("nilufar@example.com", "/verify", 1).await;
+    assert_eq!(
+        client().get(app.url(&link)).send().await.unwrap().status(),
+        200
+    );
+
+    // Assert: the open tab unlocks without a reload and says so.
+    browser
+        .wait_until(
+            "!document.querySelector('.verify-notice') && !document.querySelector('#prompt').disabled",
+            "the composer unlocked",
+        )
+        .await;
+    browser
+        .wait_until(
+            "[...document.querySelectorAll('.toast')].some((t) => t.textContent.includes('verified'))",
+            "the verified toast",
+        )
+        .await;
+    browser.fill("#prompt", "Hello").await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#send').disabled;")
+            .await,
+        false
+    );
+    browser.screenshot("72-verify-unlocked").await;
+
+    // The "check your mail" page (after asking for a new link) moves on by itself.
+    browser.client.delete_all_cookies().await.unwrap();
+    let response = app.register("sardor", "sardor@example.com", PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    browser.log_in(&app.address, "sardor", PASSWORD).await;
+    use_theme(&browser, "dark").await;
+    browser.goto(&app.url("/")).await;
+    browser.click(".verify-notice form button").await;
+    browser.find("[data-verify-wait=go]").await;
+    assert!(
+        browser
+            .text(".auth-card")
+            .await
+            .contains("moves on by itself")
+    );
+    browser.screenshot("72-verify-sent-waiting-dark").await;
+    let link = app.mailed_link("sardor@example.com", "/verify", 2).await;
+    assert_eq!(
+        client().get(app.url(&link)).send().await.unwrap().status(),
+        200
+    );
+    browser
+        .wait_until(
+            "location.pathname === '/' && document.querySelector('#prompt') && !document.querySelector('#prompt').disabled",
+            "the chat page, unlocked",
+        )
+        .await;
+    browser.close().await;
+}
+
+/// Item 14: the status endpoint answers only a logged-in user.
+#[actix_web::test]
+async fn the_verification_status_needs_a_login() {
+    let app = spawn_app_with(&[]).await;
+    let visitor = client()
+        .get(app.url("/verify/status"))
+        .send()
+        .await
+        .unwrap();
+    assert!(visitor.status().is_client_error() || visitor.status().is_redirection());
+    app.verified_user("kamron", PASSWORD).await;
+    let body: serde_json::Value = app.get("/verify/status").await.json().await.unwrap();
+    assert_eq!(body["verified"], true);
+}

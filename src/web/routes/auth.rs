@@ -239,6 +239,14 @@ pub async fn verify(
     }
 }
 
+/// Whether the logged-in user's address is verified yet: a page left open at "check your
+/// mail" asks every few seconds and unlocks itself once it is (`app.js`).
+pub async fn verification_status(user: CurrentUser) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(json!({ "verified": user.0.verified }))
+}
+
 pub async fn resend_verification(
     page: Page,
     user: CurrentUser,

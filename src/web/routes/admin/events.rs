@@ -3,6 +3,8 @@
 //! chat's every event, discarded answers and what retrieval showed the model included), and
 //! download the filtered set as JSONL or CSV.
 use actix_web::{HttpResponse, web};
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::MySqlPool;
@@ -83,10 +85,38 @@ fn short(id: &str) -> String {
     }
 }
 
-fn event_json(event: &RecordedEvent) -> Value {
+/// Who did it, in words: the user's name (or "deleted user"), "admin" or "system".
+fn who(page: &Page, actor: &str, names: &HashMap<String, String>) -> String {
+    match actor.split_once(':') {
+        Some(("user", id)) => names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| page.t(&Msg::new("admin-who-deleted-user"))),
+        Some(("admin", _)) => page.t(&Msg::new("admin-who-admin")),
+        _ if actor == "system" => page.t(&Msg::new("admin-who-system")),
+        _ => actor.to_owned(),
+    }
+}
+
+/// The names of the users who acted in these events.
+async fn actor_names(
+    pool: &MySqlPool,
+    events: &[RecordedEvent],
+) -> Result<HashMap<String, String>, AppError> {
+    let mut ids: Vec<String> = events
+        .iter()
+        .filter_map(|e| e.metadata().actor.strip_prefix("user:").map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    Ok(event_log::usernames(pool, &ids).await?)
+}
+
+fn event_json(page: &Page, event: &RecordedEvent, names: &HashMap<String, String>) -> Value {
     let payload = event.redacted_payload();
     let actor = event.metadata().actor;
     json!({
+        "who": who(page, &actor, names),
         "position": event.position,
         "recorded_at": event.recorded_at.assume_utc().format(&Rfc3339).unwrap_or_default(),
         "stream_type": event.stream_type,
@@ -97,10 +127,6 @@ fn event_json(event: &RecordedEvent) -> Value {
         "event_type": event.event_type,
         "version": event.event_version,
         "actor": actor,
-        "actor_short": match actor.split_once(':') {
-            Some((kind, id)) => format!("{kind}:{}", short(id)),
-            None => actor.clone(),
-        },
         "payload": serde_json::to_string_pretty(&payload).unwrap_or_default(),
         "summary": summary(&payload),
     })
@@ -124,11 +150,12 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let query = filters.query(&pool).await?;
     let events = event_log::page(&pool, &query, PAGE_SIZE).await?;
+    let names = actor_names(&pool, &events).await?;
     let next = (events.len() == PAGE_SIZE as usize)
         .then(|| events.last().map(|e| e.position))
         .flatten();
     let data = json!({
-        "events": events.iter().map(event_json).collect::<Vec<_>>(),
+        "events": events.iter().map(|e| event_json(&page, e, &names)).collect::<Vec<_>>(),
         "filters": {
             "stream_type": filters.stream_type, "type": filters.event_type, "user": filters.user,
             "from": filters.from, "to": filters.to,
@@ -159,9 +186,10 @@ pub async fn stream(
     let Some(first) = events.first() else {
         return Err(AppError::NotFound);
     };
+    let names = actor_names(&pool, &events).await?;
     let data = json!({
         "stream_id": first.stream_id, "stream_type": first.stream_type,
-        "events": events.iter().map(event_json).collect::<Vec<_>>(),
+        "events": events.iter().map(|e| event_json(&page, e, &names)).collect::<Vec<_>>(),
     });
     super::render(
         &page,
