@@ -2,6 +2,7 @@
 //! embedder, in batches) → a fresh LanceDB table with its full-text index. The table is ready
 //! only when this returns `Ok`; on any failure it is dropped, so a half table is never served.
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -39,12 +40,29 @@ impl Failure {
 pub type SharedProgress = Arc<Mutex<Progress>>;
 
 fn report(progress: &SharedProgress, stage: &'static str, done: usize, total: usize) {
-    let mut progress = progress.lock().unwrap_or_else(|p| p.into_inner());
-    *progress = Progress {
-        stage,
-        done: done as u32,
-        total: total as u32,
-    };
+    set(
+        progress,
+        Progress {
+            stage,
+            done: done as u32,
+            total: total as u32,
+            ..Progress::default()
+        },
+    );
+}
+
+fn set(progress: &SharedProgress, value: Progress) {
+    *progress.lock().unwrap_or_else(|p| p.into_inner()) = value;
+}
+
+/// The time the remaining passages take at the pace of those done so far (none before the
+/// first batch is back).
+pub fn seconds_left(elapsed: Duration, done: usize, total: usize) -> Option<u32> {
+    if done == 0 {
+        return None;
+    }
+    let left = total.saturating_sub(done) as f64;
+    Some((elapsed.as_secs_f64() * left / done as f64).ceil() as u32)
 }
 
 pub async fn run(
@@ -101,12 +119,22 @@ async fn build(
         .await
         .map_err(|e| Failure::new("embedder", e))?;
     let total = chunks.len();
+    let pages = page_count as u32;
     let mut rows = Vec::with_capacity(total);
+    let started = Instant::now();
     for batch in chunks.chunks(EMBED_BATCH) {
         if cancel.is_cancelled() {
             return Err(Failure::cancelled());
         }
-        report(progress, "embedding", rows.len(), total);
+        let embedding = Progress {
+            stage: "embedding",
+            done: rows.len() as u32,
+            total: total as u32,
+            pages,
+            seconds_left: seconds_left(started.elapsed(), rows.len(), total),
+            embedding_since: Some(started),
+        };
+        set(progress, embedding);
         let texts = batch.iter().map(retrieval::passage_text).collect();
         let vectors = embedder
             .embed(texts)
@@ -119,7 +147,14 @@ async fn build(
     if cancel.is_cancelled() {
         return Err(Failure::cancelled());
     }
-    report(progress, "indexing", total, total);
+    let indexing = Progress {
+        stage: "indexing",
+        done: total as u32,
+        total: total as u32,
+        pages,
+        ..Progress::default()
+    };
+    set(progress, indexing);
     let dimension = embedder.dimension();
     knowledge
         .vectors
@@ -133,4 +168,16 @@ async fn build(
         dimension: dimension as u32,
         table: table.to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_left_follows_the_pace_so_far() {
+        assert_eq!(seconds_left(Duration::from_secs(10), 0, 100), None);
+        assert_eq!(seconds_left(Duration::from_secs(10), 32, 128), Some(30));
+        assert_eq!(seconds_left(Duration::from_secs(3), 128, 128), Some(0));
+    }
 }

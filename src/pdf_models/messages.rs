@@ -47,6 +47,26 @@ pub struct Progress {
     pub stage: &'static str,
     pub done: u32,
     pub total: u32,
+    /// Pages read (known once the reading stage is over).
+    pub pages: u32,
+    /// While embedding: the time left at the pace so far (none before the first batch).
+    pub seconds_left: Option<u32>,
+    /// When embedding began, so the time left follows the clock between batches (a stalled
+    /// embedder makes it grow instead of standing still).
+    #[serde(skip)]
+    pub embedding_since: Option<std::time::Instant>,
+}
+
+impl Progress {
+    /// The time left as of now.
+    pub fn refreshed(mut self) -> Self {
+        if let Some(since) = self.embedding_since {
+            let done = self.done as usize;
+            self.seconds_left =
+                super::ingest::seconds_left(since.elapsed(), done, self.total as usize);
+        }
+        self
+    }
 }
 
 /// The passages that best answer a question (see `knowledge::retrieval`): `phrasings` are the

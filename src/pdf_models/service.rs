@@ -331,7 +331,7 @@ impl PdfModels {
             pdf_name: file.original_name,
             failure_code: model.failure.as_ref().map(|(code, _)| code.clone()),
             failure_detail: model.failure.as_ref().map(|(_, detail)| detail.clone()),
-            progress,
+            progress: progress.map(Progress::refreshed),
             dates,
         }
     }

@@ -29,8 +29,24 @@
       if (bar && model.progress && model.progress.total > 0) {
         bar.value = Math.round((model.progress.done * 100) / model.progress.total);
       }
-      // Translated by the server: pages done, "waiting, 2 ahead", or read by another server.
+      // Translated by the server: the step with its units and time left, "waiting, 2 ahead",
+      // or read by another server.
       if (text && model.progress_text != null) text.textContent = model.progress_text;
+      const phases = row && row.querySelector(".phases");
+      const current = ["reading", "embedding", "indexing"].indexOf(model.stage);
+      if (phases && current >= 0) {
+        phases.querySelectorAll(".phase").forEach((phase, i) => {
+          const state = i < current ? "done" : i === current ? "current" : "next";
+          phase.className = `phase ${state}`;
+          phase.dataset.state = state;
+        });
+      }
+      const pages = row && row.querySelector("#model-pages");
+      if (pages && model.progress && model.progress.pages > 0) pages.textContent = model.progress.pages;
+      const chunks = row && row.querySelector("#model-chunks");
+      if (chunks && model.progress && model.progress.total > 0 && model.stage !== "waiting") {
+        chunks.textContent = model.progress.total;
+      }
     }
     schedule(1000);
   }

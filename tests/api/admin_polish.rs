@@ -87,6 +87,76 @@ impl TestApp {
     }
 }
 
+/// Item 12: while a PDF is embedded, its page shows the three steps, the passages done of
+/// all with the time left, and the pages; an unlaunched model shows no launch date.
+#[actix_web::test]
+async fn a_pdf_models_page_shows_its_steps_with_units_and_a_time_left() {
+    // Arrange: a 60-page PDF whose second batch of passages waits at the embedder.
+    let app = pdf_app().await;
+    let admin = app.admin_client().await;
+    app.upstream.hold_embeddings_after(Some(1));
+    let pdf = hostile_pdfs::shared_content_pages(60, 2_000);
+    let response = app
+        .upload_model(&admin, "Long manual", "long.pdf", pdf)
+        .await;
+    assert_eq!(response.status(), 303);
+    let id = location(&response)
+        .strip_prefix("/admin/models/")
+        .unwrap()
+        .to_owned();
+
+    // Act: the status feed the page follows, half way through the passages.
+    let row = app
+        .model_row_until(&admin, &id, "the second batch", |row| {
+            row["progress"]["stage"] == "embedding" && row["progress"]["done"] == 32
+        })
+        .await;
+
+    // Assert: step, units, pages and time left, in words.
+    let text = row["progress_text"].as_str().unwrap();
+    let total = row["progress"]["total"].as_u64().unwrap();
+    assert!(total > 32, "{row}");
+    assert!(
+        text.starts_with(&format!(
+            "Step 2 of 3: embedding passages, 32 of {total} (from 60 pages) · about "
+        )) && text.ends_with(" left"),
+        "{text}"
+    );
+    let browser = Browser::start(1280, 900).await;
+    browser.admin_log_in(&app.address).await;
+    browser.goto(&app.url(&format!("/admin/models/{id}"))).await;
+    assert_eq!(
+        browser.text(".phases .phase.current").await,
+        "Embedding passages"
+    );
+    assert_eq!(browser.text(".phases .phase.done").await, "Reading pages");
+    assert_eq!(browser.text("#model-pages").await, "60");
+    assert_eq!(browser.text("#model-chunks").await, total.to_string());
+    assert!(browser.text(".progress-text").await.contains("32 of"));
+    browser.screenshot("71-pdf-model-steps").await;
+    use_theme(&browser, "dark").await;
+    browser.goto(&app.url(&format!("/admin/models/{id}"))).await;
+    browser.find(".phases").await;
+    browser.screenshot("71-pdf-model-steps-dark").await;
+    browser.phone_width().await;
+    browser.screenshot("71-pdf-model-steps-dark-phone").await;
+    browser.close().await;
+
+    // Ready, launched, unlaunched: the launch date only while launched.
+    app.upstream.hold_embeddings_after(None);
+    app.model_reaches(&admin, &id, "ready").await;
+    let path = format!("/admin/models/{id}");
+    let page = || async { app.get_with(&admin, &path).await.text().await.unwrap() };
+    assert!(!page().await.contains(">Launched</dt>"));
+    app.post_form_with(&admin, &format!("/admin/models/{id}/launch"), &[])
+        .await;
+    assert!(page().await.contains(">Launched</dt>"));
+    app.post_form_with(&admin, &format!("/admin/models/{id}/unlaunch"), &[])
+        .await;
+    let unlaunched = page().await;
+    assert!(!unlaunched.contains(">Launched</dt>"), "{unlaunched}");
+}
+
 /// Item 13: the README and the log line before a download say what is fetched, from which
 /// packages, why those, the sha256 checked, and how to bring a GGUF of one's own.
 #[test]

@@ -12,7 +12,7 @@ use crate::helpers::{PASSWORD, TestApp, client, location};
 use crate::pdf_models::pdf_app;
 
 #[path = "../../src/knowledge/pdf/tests/hostile_pdfs.rs"]
-mod hostile_pdfs;
+pub(crate) mod hostile_pdfs;
 
 const LIMIT: Duration = Duration::from_secs(30);
 

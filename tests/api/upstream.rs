@@ -72,6 +72,9 @@ struct State {
     embeddings_held: bool,
     /// Embedding requests received so far.
     embedding_requests: usize,
+    /// While set, embedding requests after the first `n` wait (a reading stays part way
+    /// through its embedding).
+    embeddings_held_after: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -118,6 +121,12 @@ impl TestUpstream {
     /// Holds embedding requests until released (`false`).
     pub fn hold_embeddings(&self, held: bool) {
         self.state.lock().expect("lock").embeddings_held = held;
+    }
+
+    /// Answers the first `n` embedding requests and holds the later ones until released
+    /// (`None`).
+    pub fn hold_embeddings_after(&self, n: Option<usize>) {
+        self.state.lock().expect("lock").embeddings_held_after = n;
     }
 
     /// Embedding requests received so far (held ones included).
@@ -402,8 +411,15 @@ async fn embeddings(
     if !authorized(&req) {
         return error_response(401, "invalid_api_key", "Incorrect API key provided.");
     }
-    state.lock().expect("lock").embedding_requests += 1;
-    while state.lock().expect("lock").embeddings_held {
+    let number = {
+        let mut state = state.lock().expect("lock");
+        state.embedding_requests += 1;
+        state.embedding_requests
+    };
+    let held = |state: &State| {
+        state.embeddings_held || state.embeddings_held_after.is_some_and(|n| number > n)
+    };
+    while held(&state.lock().expect("lock")) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let inputs: Vec<String> = match &body["input"] {

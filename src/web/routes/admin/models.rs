@@ -48,20 +48,76 @@ fn view(page: &Page, model: &ModelSummary) -> Value {
         "reason": reason,
         "percent": percent,
         "progress_text": progress_text(page, model.progress.as_ref()),
+        "phases": phases(page, model.progress.as_ref()),
+        // While the PDF is read, what is known so far (the event has the final figures).
+        "pages": model.pages.or(model.progress.as_ref().map(|p| p.pages).filter(|p| *p > 0)),
+        "chunks": model.chunks.or(model.progress.as_ref().map(|p| p.total).filter(|t| *t > 0)),
         "pdf_size": human_size(model.pdf_bytes),
     })
 }
 
 /// Where a reading is, in words: read by another server, waiting for a free slot (and how many
-/// readings are ahead), or pages/chunks done.
+/// readings are ahead), or its step (reading pages → embedding passages N of M, with the time
+/// left → building the index).
 pub fn progress_text(page: &Page, progress: Option<&Progress>) -> Option<String> {
-    let progress = progress?;
+    let progress = &progress?.clone().refreshed();
     Some(match progress.stage {
         "elsewhere" => page.t(&Msg::new("admin-model-status-elsewhere")),
         "waiting" => page.t(&Msg::new("pdf-reading-waiting").arg("ahead", progress.done)),
-        _ if progress.total > 0 => format!("{} / {}", progress.done, progress.total),
+        "reading" => page.t(&Msg::new("admin-model-progress-reading")),
+        "embedding" => {
+            let step = Msg::new("admin-model-progress-embedding")
+                .arg("done", progress.done)
+                .arg("total", progress.total)
+                .arg("pages", progress.pages);
+            format!(
+                "{} · {}",
+                page.t(&step),
+                page.t(&time_left(progress.seconds_left))
+            )
+        }
+        "indexing" => page.t(&Msg::new("admin-model-progress-indexing")
+            .arg("total", progress.total)
+            .arg("pages", progress.pages)),
         _ => String::new(),
     })
+}
+
+/// "about 40 s left", "about 3 min left", or "estimating the time left" before the first batch.
+fn time_left(seconds: Option<u32>) -> Msg {
+    match seconds {
+        None => Msg::new("admin-model-left-estimating"),
+        Some(seconds) if seconds < 60 => {
+            Msg::new("admin-model-left-seconds").arg("seconds", seconds.max(1))
+        }
+        Some(seconds) => Msg::new("admin-model-left-minutes").arg("minutes", seconds.div_ceil(60)),
+    }
+}
+
+/// The three steps of a reading, each done, current or still to come.
+fn phases(page: &Page, progress: Option<&Progress>) -> Vec<Value> {
+    let current = match progress.map(|p| p.stage) {
+        Some("reading") => 0,
+        Some("embedding") => 1,
+        Some("indexing") => 2,
+        _ => return Vec::new(),
+    };
+    [
+        "admin-model-phase-reading",
+        "admin-model-phase-embedding",
+        "admin-model-phase-indexing",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, id)| {
+        let state = match i.cmp(&current) {
+            std::cmp::Ordering::Less => "done",
+            std::cmp::Ordering::Equal => "current",
+            std::cmp::Ordering::Greater => "next",
+        };
+        json!({ "label": page.t(&Msg::new(id)), "state": state })
+    })
+    .collect()
 }
 
 /// `36 KB`, `4.2 MB`.
@@ -131,7 +187,7 @@ pub async fn status(
         .into_iter()
         .map(|m| {
             let text = progress_text(&page, m.progress.as_ref());
-            json!({ "id": m.id, "status": m.status, "launched": m.launched, "progress": m.progress, "progress_text": text })
+            json!({ "id": m.id, "status": m.status, "launched": m.launched, "progress": m.progress, "progress_text": text, "stage": m.progress.as_ref().map(|p| p.stage) })
         })
         .collect();
     Ok(HttpResponse::Ok()
