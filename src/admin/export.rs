@@ -1,7 +1,7 @@
 //! Exports of chats for the admin: Markdown and JSON streamed page by page (a chat with 10,000
 //! messages is never held in memory at once), a PDF built on the blocking pool, and a zip of
 //! several users' chats written to a temporary file and streamed from there.
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 
 use bytes::Bytes;
@@ -13,22 +13,46 @@ use time::format_description::well_known::Rfc3339;
 use super::markdown::markdown_safe;
 use super::pdf::{self, PdfError};
 use super::printing::{PrintOptions, printed_chat};
+use crate::catalog::Catalog;
+use crate::chat::branches::{Branches, Place};
 use crate::store::chats::{self, ChatRow, MessageRow};
 
 /// Messages read per query while exporting.
 const PAGE: u32 = 500;
 
+/// Model and bot names by id (the catalog's, deleted ones included), so an export names them
+/// as people know them instead of `bot:<uuid>`.
+#[derive(Clone)]
+pub struct ModelNames(Catalog);
+
+impl ModelNames {
+    pub fn new(catalog: &Catalog) -> Self {
+        ModelNames(catalog.clone())
+    }
+
+    /// The name, or the id itself for a model the site never knew.
+    pub fn of(&self, id: &str) -> String {
+        self.0.name_of(id).unwrap_or_else(|| id.to_owned())
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.0
+    }
+}
+
 /// A chat to export, with its owner's name for the header.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ChatExport {
     pub chat: ChatRow,
     pub username: String,
+    pub names: ModelNames,
 }
 
 /// Every chat of `user` (newest first), ready to export.
 pub async fn user_chats(
     pool: &MySqlPool,
     user: &crate::store::users::UserRow,
+    names: &ModelNames,
 ) -> Result<Vec<ChatExport>, sqlx::Error> {
     let rows = crate::store::chats::list_for_user(
         pool,
@@ -43,8 +67,73 @@ pub async fn user_chats(
         .map(|chat| ChatExport {
             chat,
             username: user.username.clone(),
+            names: names.clone(),
         })
         .collect())
+}
+
+/// A chat's messages set aside by Regenerate or an edited prompt, found under the message of
+/// the conversation they were versions of: each version, how its branch went on, and the
+/// versions within that branch, so that every message the chat ever showed is found once.
+#[derive(Default)]
+pub struct SetAside {
+    branches: Branches,
+    rows: HashMap<u64, MessageRow>,
+}
+
+fn place(row: &MessageRow) -> Place {
+    Place {
+        id: row.id,
+        rank: row.rank,
+    }
+}
+
+impl SetAside {
+    pub async fn load(pool: &MySqlPool, chat_id: &str) -> Result<SetAside, sqlx::Error> {
+        let rows = chats::answer_versions(pool, chat_id).await?;
+        if rows.is_empty() {
+            return Ok(SetAside::default());
+        }
+        let current = chats::message_places(pool, chat_id).await?;
+        let branches = Branches::new(
+            current
+                .into_iter()
+                .map(|(id, rank)| Place { id, rank })
+                .chain(rows.iter().map(place)),
+        );
+        let rows = rows.into_iter().map(|row| (row.id, row)).collect();
+        Ok(SetAside { branches, rows })
+    }
+
+    /// The set-aside messages under the conversation's message at `at`, in reading order.
+    pub fn under(&self, at: Place) -> Vec<&MessageRow> {
+        let mut found = Vec::new();
+        if !self.rows.is_empty() {
+            let mut seen = std::collections::HashSet::new();
+            self.collect(at, &mut found, &mut seen);
+        }
+        found
+    }
+
+    fn collect<'a>(
+        &'a self,
+        at: Place,
+        found: &mut Vec<&'a MessageRow>,
+        seen: &mut std::collections::HashSet<u64>,
+    ) {
+        for id in self.branches.versions_of(at) {
+            let Some(version) = self.rows.get(&id).filter(|_| seen.insert(id)) else {
+                continue;
+            };
+            found.push(version);
+            for next in self.branches.continuation(place(version)) {
+                if let Some(row) = self.rows.get(&next.id).filter(|_| seen.insert(next.id)) {
+                    found.push(row);
+                    self.collect(next, found, seen);
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,16 +154,30 @@ fn iso(at: time::PrimitiveDateTime) -> String {
     at.assume_utc().format(&Rfc3339).unwrap_or_default()
 }
 
-fn who(message: &MessageRow) -> String {
+fn who(message: &MessageRow, names: &ModelNames) -> String {
     let role = if message.role == "user" {
         "User"
     } else {
         "Assistant"
     };
     match (&message.model, message.role.as_str()) {
-        (Some(model), "assistant") => format!("{role} ({model}) · {}", iso(message.date)),
+        (Some(model), "assistant") => {
+            format!("{role} ({}) · {}", names.of(model), iso(message.date))
+        }
         _ => format!("{role} · {}", iso(message.date)),
     }
+}
+
+/// `Sources: [S1] p. 3 · [S2] p. 12`: the pages the answer's citations point to (none for an
+/// answer that cites nothing).
+pub fn sources_line(label: &str, message: &MessageRow) -> Option<String> {
+    let pages: Vec<String> = message
+        .sources()
+        .iter()
+        .filter(|s| message.content.contains(&format!("[S{}]", s.label)))
+        .map(|s| format!("[S{}] p. {}", s.label, s.page))
+        .collect();
+    (!pages.is_empty()).then(|| format!("{label}: {}", pages.join(" · ")))
 }
 
 fn markdown_header(export: &ChatExport) -> String {
@@ -82,18 +185,21 @@ fn markdown_header(export: &ChatExport) -> String {
         "# {}\n\n- User: {}\n- Model: {}\n- Started: {}\n- Last activity: {}\n\n",
         markdown_safe(&export.chat.title.replace('\n', " ")).trim_end(),
         export.username,
-        export.chat.model,
+        markdown_safe(&export.names.of(&export.chat.model)).trim_end(),
         iso(export.chat.date),
         iso(export.chat.updated_at)
     )
 }
 
-fn markdown_message(message: &MessageRow) -> String {
+fn markdown_message(message: &MessageRow, names: &ModelNames, heading: &str) -> String {
     let mut text = format!(
-        "### {}\n\n{}\n\n",
-        who(message),
+        "{heading} {}\n\n{}\n\n",
+        who(message, names),
         markdown_safe(&message.content)
     );
+    if let Some(sources) = sources_line("Sources", message) {
+        text.push_str(&format!("_{}_\n\n", markdown_safe(&sources)));
+    }
     if message.status != "complete" {
         text.push_str(&format!(
             "_({}{})_\n\n",
@@ -108,18 +214,54 @@ fn markdown_message(message: &MessageRow) -> String {
     text
 }
 
-fn json_message(message: &MessageRow) -> serde_json::Value {
+/// A message of the conversation, then the messages set aside at its place, marked as such.
+fn markdown_with_set_aside(message: &MessageRow, names: &ModelNames, aside: &SetAside) -> String {
+    let mut text = markdown_message(message, names, "###");
+    for row in aside.under(place(message)) {
+        text.push_str(&markdown_message(row, names, "#### Set aside ·"));
+    }
+    text
+}
+
+fn json_message(message: &MessageRow, names: &ModelNames) -> serde_json::Value {
+    // The passages the answer was shown, with their pages (`[S1]` in the text is `S1`).
+    let sources: Vec<serde_json::Value> = message
+        .sources()
+        .iter()
+        .map(|s| json!({ "label": format!("S{}", s.label), "page": s.page }))
+        .collect();
     json!({
         "id": message.id, "rank": message.rank, "role": message.role, "content": message.content,
         "date": iso(message.date), "status": message.status, "model": message.model,
+        "model_name": message.model.as_deref().map(|m| names.of(m)),
         "prompt_tokens": message.prompt_tokens, "completion_tokens": message.completion_tokens,
         "latency_ms": message.latency_ms, "ttft_ms": message.ttft_ms, "error": message.error,
+        "sources": sources,
     })
+}
+
+/// A message with the messages set aside at its place (each with its rank).
+fn json_with_set_aside(
+    message: &MessageRow,
+    names: &ModelNames,
+    aside: &SetAside,
+) -> serde_json::Value {
+    let mut value = json_message(message, names);
+    let set_aside: Vec<serde_json::Value> = aside
+        .under(place(message))
+        .into_iter()
+        .map(|row| json_message(row, names))
+        .collect();
+    if !set_aside.is_empty() {
+        value["set_aside"] = set_aside.into();
+    }
+    value
 }
 
 fn json_chat_open(export: &ChatExport) -> String {
     let head = json!({
         "id": export.chat.id, "title": export.chat.title, "user": export.username, "model": export.chat.model,
+        "model_name": export.names.of(&export.chat.model),
         "started": iso(export.chat.date), "updated": iso(export.chat.updated_at),
     });
     // The chat object without its closing brace, so messages can follow.
@@ -136,11 +278,19 @@ pub enum TextFormat {
 struct Cursor {
     pool: MySqlPool,
     chats: VecDeque<ChatExport>,
-    current: Option<(ChatExport, u32, bool)>,
+    current: Option<Current>,
     format: TextFormat,
     started: bool,
     first_chat: bool,
     done: bool,
+}
+
+/// The chat being written: where its next page starts, and its set-aside messages.
+struct Current {
+    export: ChatExport,
+    after_rank: u32,
+    first_message: bool,
+    aside: SetAside,
 }
 
 /// One step of a text export: the next page of the current chat, or the next chat.
@@ -152,7 +302,7 @@ async fn next_chunk(cursor: &mut Cursor) -> Result<Option<String>, sqlx::Error> 
             out.push_str("{\"chats\":[");
         }
     }
-    let Some((export, after_rank, first_message)) = cursor.current.take() else {
+    let Some(current) = cursor.current.take() else {
         let Some(export) = cursor.chats.pop_front() else {
             if cursor.done {
                 return Ok(None);
@@ -173,26 +323,45 @@ async fn next_chunk(cursor: &mut Cursor) -> Result<Option<String>, sqlx::Error> 
             }
         }
         cursor.first_chat = false;
-        cursor.current = Some((export, 0, true));
+        let aside = SetAside::load(&cursor.pool, &export.chat.id).await?;
+        cursor.current = Some(Current {
+            export,
+            after_rank: 0,
+            first_message: true,
+            aside,
+        });
         return Ok(Some(out));
     };
+    let Current {
+        export,
+        after_rank,
+        first_message,
+        aside,
+    } = current;
     let rows = chats::messages_after(&cursor.pool, &export.chat.id, after_rank, PAGE).await?;
     let mut first = first_message;
     for row in &rows {
         match cursor.format {
-            TextFormat::Markdown => out.push_str(&markdown_message(row)),
+            TextFormat::Markdown => {
+                out.push_str(&markdown_with_set_aside(row, &export.names, &aside))
+            }
             TextFormat::Json => {
                 if !first {
                     out.push(',');
                 }
-                out.push_str(&json_message(row).to_string());
+                out.push_str(&json_with_set_aside(row, &export.names, &aside).to_string());
             }
         }
         first = false;
     }
     match rows.last() {
         Some(last) if rows.len() == PAGE as usize => {
-            cursor.current = Some((export, last.rank, first))
+            cursor.current = Some(Current {
+                after_rank: last.rank,
+                export,
+                first_message: first,
+                aside,
+            })
         }
         _ => match cursor.format {
             TextFormat::Markdown => out.push_str("\n---\n\n"),
@@ -285,6 +454,26 @@ fn unique_folder(taken: &mut std::collections::HashSet<String>, username: &str) 
     name
 }
 
+/// When the entries were written, in UTC (zip keeps no zone); without it every entry says
+/// 1980-01-01, zip's zero.
+fn zip_time(at: time::OffsetDateTime) -> zip::DateTime {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    u16::try_from(at.year())
+        .ok()
+        .and_then(|year| {
+            zip::DateTime::from_date_and_time(
+                year,
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second(),
+            )
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
 enum ZipPiece {
     File(String),
     Text(String),
@@ -295,6 +484,7 @@ enum ZipPiece {
 pub async fn zip(
     pool: &MySqlPool,
     users: Vec<(String, Vec<ChatExport>)>,
+    written: time::OffsetDateTime,
 ) -> Result<tempfile::NamedTempFile, ExportError> {
     let file = tempfile::NamedTempFile::new()?;
     let target = file.reopen()?;
@@ -303,7 +493,8 @@ pub async fn zip(
         crate::telemetry::spawn_blocking_with_tracing(move || -> Result<(), ExportError> {
             let mut archive = zip::ZipWriter::new(target);
             let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Deflated);
+                .compression_method(zip::CompressionMethod::Deflated)
+                .last_modified_time(zip_time(written));
             while let Some(piece) = pieces.blocking_recv() {
                 match piece {
                     ZipPiece::File(name) => archive.start_file(name, options)?,

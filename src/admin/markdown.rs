@@ -53,6 +53,40 @@ pub fn markdown_safe(text: &str) -> String {
     out
 }
 
+/// A user's prompt as Markdown that prints exactly what they typed: the chat page and the
+/// print page show prompts as plain text, so the PDF must not turn `**this**` into bold. Every
+/// ASCII punctuation mark is escaped, leading spaces are kept (not read as a code block), and
+/// each line break stays a line break.
+pub fn literal_markdown(text: &str) -> String {
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            let mut out = "\u{a0}".repeat(indent);
+            for c in line[indent..].chars() {
+                if c.is_ascii_punctuation() {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out
+        })
+        .collect();
+    let mut out = String::with_capacity(text.len() * 2);
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        let next_blank = lines.get(i + 1).is_none_or(|l| l.trim().is_empty());
+        if i + 1 < lines.len() {
+            // A backslash at a line's end is a hard break; a blank line stays a paragraph break.
+            if !line.trim().is_empty() && !next_blank {
+                out.push('\\');
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// `<` becomes `&lt;` except inside backtick code spans (where Markdown shows text as is).
 fn escape_html_outside_code(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
@@ -72,7 +106,37 @@ fn escape_html_outside_code(line: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::markdown_safe;
+    use super::{literal_markdown, markdown_safe};
+
+    #[test]
+    fn a_prompt_prints_literally() {
+        let markdown =
+            literal_markdown("**not bold** and `x` <b>\n# no heading\n    four spaces\n\nnext");
+        let events: Vec<_> = pulldown_cmark::Parser::new(&markdown).collect();
+        let text: String = events
+            .iter()
+            .map(|e| match e {
+                pulldown_cmark::Event::Text(t) => t.to_string(),
+                pulldown_cmark::Event::HardBreak => "\n".into(),
+                pulldown_cmark::Event::End(pulldown_cmark::TagEnd::Paragraph) => "|".into(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(
+            text,
+            "**not bold** and `x` <b>\n# no heading\n\u{a0}\u{a0}\u{a0}\u{a0}four spaces|next|"
+        );
+        assert!(!events.iter().any(|e| matches!(
+            e,
+            pulldown_cmark::Event::Start(
+                pulldown_cmark::Tag::Strong
+                    | pulldown_cmark::Tag::Heading { .. }
+                    | pulldown_cmark::Tag::CodeBlock(_)
+            ) | pulldown_cmark::Event::Code(_)
+                | pulldown_cmark::Event::Html(_)
+                | pulldown_cmark::Event::InlineHtml(_)
+        )));
+    }
 
     #[test]
     fn a_message_cannot_forge_a_turn_or_carry_html() {

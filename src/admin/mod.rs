@@ -60,6 +60,9 @@ pub struct Dashboard {
     pub users_total: u64,
     pub users_blocked: u64,
     pub users_verified: u64,
+    /// Chats that exist now (not deleted) and those of them started today.
+    pub chats_now: u64,
+    pub chats_today: u64,
     pub charts: Vec<Chart>,
     pub models: Vec<ModelUsage>,
 }
@@ -80,6 +83,7 @@ pub async fn dashboard(
 ) -> Result<Dashboard, AppError> {
     let today = clock.now_utc().date();
     let (users_total, users_blocked, users_verified) = stats::user_counts(pool).await?;
+    let (chats_now, chats_today) = stats::chat_counts(pool, today.midnight()).await?;
     let points = stats::daily(pool, range.from, range.to).await?;
     let days: Vec<Date> = points.iter().map(|p| p.day).collect();
     let values = |f: fn(&DayStats) -> u64| points.iter().map(|p| f(&p.stats)).collect::<Vec<u64>>();
@@ -144,6 +148,8 @@ pub async fn dashboard(
         users_total,
         users_blocked,
         users_verified,
+        chats_now,
+        chats_today,
         charts,
         models,
     })

@@ -3,7 +3,8 @@
 //! timestamps.
 use time::{PrimitiveDateTime, UtcOffset};
 
-use super::export::ChatExport;
+use super::export::{ChatExport, ModelNames, sources_line};
+use super::markdown::literal_markdown;
 use super::pdf::{PrintedChat, PrintedMessage};
 use crate::i18n::{Lang, Msg, t};
 use crate::store::chats::MessageRow;
@@ -60,7 +61,7 @@ pub fn printed_chat(
 ) -> PrintedChat {
     let details = Msg::new("pdf-details")
         .arg("user", &export.username)
-        .arg("model", &export.chat.model)
+        .arg("model", export.names.of(&export.chat.model))
         .arg("started", options.local(export.chat.date))
         .arg("updated", options.local(export.chat.updated_at))
         .arg("zone", options.zone())
@@ -70,21 +71,35 @@ pub fn printed_chat(
         details,
         messages: messages
             .iter()
-            .map(|message| printed_message(message, options))
+            .map(|message| printed_message(message, &export.names, options))
             .collect(),
     }
 }
 
-fn printed_message(message: &MessageRow, options: PrintOptions) -> PrintedMessage {
+/// A prompt prints as typed (the chat and print pages show it as plain text); an answer's
+/// Markdown is laid out, followed by the pages its citations point to.
+fn printed_message(
+    message: &MessageRow,
+    names: &ModelNames,
+    options: PrintOptions,
+) -> PrintedMessage {
     let who = match (message.role.as_str(), &message.model) {
         ("user", _) => t(options.lang, "pdf-user"),
-        (_, Some(model)) => format!("{} ({model})", t(options.lang, "pdf-assistant")),
+        (_, Some(model)) => format!("{} ({})", t(options.lang, "pdf-assistant"), names.of(model)),
         _ => t(options.lang, "pdf-assistant"),
+    };
+    let markdown = if message.role == "user" {
+        literal_markdown(&message.content)
+    } else {
+        match sources_line(&t(options.lang, "pdf-sources"), message) {
+            Some(sources) => format!("{}\n\n{}", message.content, literal_markdown(&sources)),
+            None => message.content.clone(),
+        }
     };
     PrintedMessage {
         who,
         when: options.local(message.date),
-        markdown: message.content.clone(),
+        markdown,
     }
 }
 

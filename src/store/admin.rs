@@ -245,3 +245,25 @@ pub async fn usernames(pool: &MySqlPool) -> Result<Vec<(String, String)>, sqlx::
         .fetch_all(pool)
         .await
 }
+
+/// What the admin's chat page shows of one chat: prompts in the branch shown, and the prompts
+/// and answers set aside (by Regenerate or an edited prompt), which the page lists too.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, sqlx::FromRow)]
+pub struct ShownCounts {
+    pub branch_prompts: i64,
+    pub aside_prompts: i64,
+    pub aside_answers: i64,
+}
+
+pub async fn shown_counts(pool: &MySqlPool, chat_id: &str) -> Result<ShownCounts, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM chat_history WHERE chat_id = ? AND role = 'user') AS branch_prompts, \
+         (SELECT COUNT(*) FROM answer_version WHERE chat_id = ? AND role = 'user') AS aside_prompts, \
+         (SELECT COUNT(*) FROM answer_version WHERE chat_id = ? AND role = 'assistant') AS aside_answers",
+    )
+    .bind(chat_id)
+    .bind(chat_id)
+    .bind(chat_id)
+    .fetch_one(pool)
+    .await
+}

@@ -150,6 +150,20 @@ pub async fn user_counts(pool: &MySqlPool) -> Result<(u64, u64, u64), sqlx::Erro
     Ok((total as u64, blocked as u64, verified as u64))
 }
 
+/// Chats that exist now (deleted ones are gone from `chat`, as from the Users page), and how
+/// many of them were started since `since`.
+pub async fn chat_counts(
+    pool: &MySqlPool,
+    since: time::PrimitiveDateTime,
+) -> Result<(u64, u64), sqlx::Error> {
+    let (total, recent): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(date >= ?), 0) AS SIGNED) FROM chat")
+            .bind(since)
+            .fetch_one(pool)
+            .await?;
+    Ok((total as u64, recent as u64))
+}
+
 /// One user's prompts and tokens per day.
 pub async fn user_daily(
     pool: &MySqlPool,

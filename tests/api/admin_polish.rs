@@ -87,6 +87,249 @@ impl TestApp {
     }
 }
 
+/// Item 10: "Chats" and "open now" leave a deleted chat out, as the Users page does.
+#[actix_web::test]
+async fn the_dashboard_counts_neither_a_deleted_chat_nor_its_actor() {
+    // Arrange: two chats, one deleted.
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
+    app.verified_user("aziza", PASSWORD).await;
+    app.prompt(None, "Samarkand by train").await.chat_id();
+    let gone = app.prompt(None, "Bukhara by bus").await.chat_id();
+    app.delete_chat(&gone).await;
+    let admin = app.admin_client().await;
+
+    // Act + Assert: the dashboard agrees with the Users page.
+    let dashboard = app.get_with(&admin, "/admin").await.text().await.unwrap();
+    assert_eq!(
+        figure(&dashboard, "chats"),
+        1,
+        "deleted chats are not chats"
+    );
+    let today = texts(&dashboard, "[data-stat=chats] .stat-today");
+    assert!(today[0].starts_with("+1 "), "{today:?}");
+    let users = app
+        .get_with(&admin, "/admin/users")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(users.contains("aziza"));
+    let chats_column: u64 = sqlx::query_scalar("SELECT chats FROM `user` WHERE username = 'aziza'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(chats_column, 1);
+    // The deleted chat's actor stops at once: one chat is open, not two.
+    let open = || async {
+        let html = app.get_with(&admin, "/admin").await.text().await.unwrap();
+        figure(&html, "open_chats") == 1
+    };
+    eventually("only the kept chat open", open).await;
+}
+
+/// Item 10: the admin's chat page shows the answers set aside by Regenerate and the branch an
+/// edited prompt left, and counts them; the user's export carries them too.
+#[actix_web::test]
+async fn the_admin_sees_every_branch_and_set_aside_answer_and_the_export_has_them() {
+    // Arrange: an answer regenerated, then the prompt edited (a new branch).
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
+    app.verified_user("farhod", PASSWORD).await;
+    app.upstream.push(Reply::text("First answer about plov."));
+    let chat = app.prompt(None, "How to cook plov?").await.chat_id();
+    app.upstream.push(Reply::text("Second answer about plov."));
+    app.regenerate(&chat).await;
+    let prompt = app.prompt_id(&chat, 1).await;
+    app.upstream.push(Reply::text("Answer about manti."));
+    app.edit_prompt_with(&app.api, &chat, prompt, "How to cook manti?")
+        .await;
+    let admin = app.admin_client().await;
+
+    // Act
+    let html = app
+        .get_with(&admin, &format!("/admin/chats/{chat}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    // Assert: everything the limit counts is on the page, marked, and counted.
+    let shown = texts(&html, ".admin-messages .message-body").join("\n");
+    for text in [
+        "How to cook manti?",
+        "Answer about manti.",
+        "How to cook plov?",
+        "First answer about plov.",
+        "Second answer about plov.",
+    ] {
+        assert!(shown.contains(text), "{text} missing from {shown}");
+    }
+    assert_eq!(texts(&html, ".admin-messages .message.set-aside").len(), 3);
+    let prompts = texts(&html, "#chat-prompts");
+    assert!(
+        prompts[0].starts_with("2 /")
+            && prompts[0].contains("1 in the branch shown, 1 in set-aside branches"),
+        "{prompts:?}"
+    );
+    let aside = texts(&html, "#chat-set-aside");
+    assert!(aside[0].starts_with("prompts: 1, answers: 2"), "{aside:?}");
+
+    // The user's own export has the set-aside messages too.
+    let export = app.my_export().await;
+    let (_, markdown, _) = export.iter().find(|(n, _, _)| n.ends_with(".md")).unwrap();
+    for text in [
+        "How to cook plov?",
+        "First answer about plov.",
+        "Second answer about plov.",
+    ] {
+        assert!(markdown.contains(text), "{text} missing from {markdown}");
+    }
+    assert_eq!(
+        markdown.matches("#### Set aside ·").count(),
+        3,
+        "{markdown}"
+    );
+    let (_, json, _) = export
+        .iter()
+        .find(|(n, _, _)| n.ends_with(".json"))
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(json).unwrap();
+    let messages = json["chats"][0]["messages"].as_array().unwrap();
+    let set_aside: Vec<&str> = messages[0]["set_aside"]
+        .as_array()
+        .expect("the old branch")
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        set_aside,
+        [
+            "How to cook plov?",
+            "Second answer about plov.",
+            "First answer about plov."
+        ]
+    );
+
+    // Screenshots: the page with the versions open, light, dark and phone-sized.
+    let browser = Browser::start(1280, 900).await;
+    browser.admin_log_in(&app.address).await;
+    browser
+        .goto(&app.url(&format!("/admin/chats/{chat}")))
+        .await;
+    browser.click(".admin-versions summary").await;
+    browser.eval(SHOW_VERSIONS).await;
+    browser.screenshot("70-admin-chat-versions").await;
+    use_theme(&browser, "dark").await;
+    browser
+        .goto(&app.url(&format!("/admin/chats/{chat}")))
+        .await;
+    browser.click(".admin-versions summary").await;
+    browser.eval(SHOW_VERSIONS).await;
+    browser.screenshot("70-admin-chat-versions-dark").await;
+    browser.phone_width().await;
+    browser.eval(SHOW_VERSIONS).await;
+    browser
+        .screenshot("70-admin-chat-versions-dark-phone")
+        .await;
+    browser.close().await;
+}
+
+/// Item 11: print and PDF show a prompt as typed; exports name the PDF model, keep the
+/// pages its citations point to, and the zip's entries carry the day they were written.
+#[actix_web::test]
+async fn exports_and_print_agree_name_models_keep_pages_and_date_their_entries() {
+    // Arrange: a launched PDF model answers with a citation of page 3.
+    let app = pdf_app().await;
+    app.verified_user("lola", PASSWORD).await;
+    let admin = app.admin_client().await;
+    let id = app
+        .create_model(&admin, "Archive guide", "multilingual.pdf")
+        .await;
+    app.model_reaches(&admin, &id, "ready").await;
+    app.post_form_with(&admin, &format!("/admin/models/{id}/launch"), &[])
+        .await;
+    app.upstream
+        .push(Reply::text("The key is under the **blue** stone [S1]."));
+    let question = "Где хранится **ключ** от архива? `code` & <b>tags</b>";
+    let answer = app
+        .prompt_with(&app.api, None, question, &format!("pdf:{id}"))
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.error);
+    let chat = answer.chat_id();
+    let sources = answer.first("sources").expect("a sources event");
+    let page = sources["sources"][0]["page"].as_u64().unwrap();
+    let cited = format!("[S1] p. {page}");
+
+    // The PDF prints the prompt as typed, the answer laid out, the model's name and the page.
+    let pdf = app
+        .post_form_with(&admin, &format!("/admin/chats/{chat}/export/pdf"), &[])
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let document = lopdf::Document::load_mem(&pdf).expect("a PDF");
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    let text = document.extract_text(&pages).unwrap();
+    assert!(text.contains("**ключ**"), "{text}");
+    assert!(text.contains("`code` & <b>tags</b>"), "{text}");
+    assert!(
+        !text.contains("**blue**") && text.contains("blue"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Archive guide") && !text.contains("pdf:"),
+        "{text}"
+    );
+    assert!(text.contains(&cited), "{text}");
+    // The print page shows the same prompt the same way.
+    let print = app
+        .post_form_with(&admin, &format!("/admin/chats/{chat}/print"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let prompts = texts(&print, ".print-message .message-body.plain");
+    assert_eq!(prompts, [question]);
+    assert!(print.contains("Archive guide") && print.contains(&cited));
+
+    let browser = Browser::start(1280, 900).await;
+    browser.admin_log_in(&app.address).await;
+    browser
+        .goto(&app.url(&format!("/admin/chats/{chat}")))
+        .await;
+    browser.click("#print").await;
+    browser.find(".print-sources").await;
+    assert_eq!(
+        browser.text(".print-message .message-body.plain").await,
+        question
+    );
+    browser.screenshot("73-print-prompt-as-typed").await;
+    browser.close().await;
+
+    // The user's export: names, pages, and dated entries.
+    let export = app.my_export().await;
+    let (_, markdown, _) = export.iter().find(|(n, _, _)| n.ends_with(".md")).unwrap();
+    assert!(markdown.contains("- Model: Archive guide"), "{markdown}");
+    assert!(markdown.contains("Assistant (Archive guide)"), "{markdown}");
+    assert!(!markdown.contains("pdf:"), "{markdown}");
+    assert!(markdown.contains(&cited), "{markdown}");
+    let (_, json, _) = export
+        .iter()
+        .find(|(n, _, _)| n.ends_with(".json"))
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(json).unwrap();
+    let chat_json = &json["chats"][0];
+    assert_eq!(chat_json["model_name"], "Archive guide");
+    assert_eq!(chat_json["messages"][1]["sources"][0]["page"], page);
+    let today = time::OffsetDateTime::now_utc().date();
+    for (name, _, modified) in &export {
+        assert_eq!(
+            (modified.year(), modified.month(), modified.day()),
+            (today.year() as u16, u8::from(today.month()), today.day()),
+            "{name} is dated {modified}"
+        );
+    }
+}
+
 /// Item 12: while a PDF is embedded, its page shows the three steps, the passages done of
 /// all with the time left, and the pages; an unlaunched model shows no launch date.
 #[actix_web::test]

@@ -239,6 +239,8 @@ pub async fn export(
     user: CurrentUser,
     pool: web::Data<MySqlPool>,
     limiter: web::Data<RateLimiter>,
+    catalog: web::Data<crate::catalog::Catalog>,
+    clock: web::Data<crate::clock::SharedClock>,
 ) -> Result<HttpResponse, AppError> {
     let bucket = format!("export:user:{}", user.0.id);
     let hour = time::Duration::hours(1);
@@ -253,10 +255,11 @@ pub async fn export(
         );
         return Ok(response);
     }
-    let chats = crate::admin::export::user_chats(&pool, &user.0).await?;
+    let names = crate::admin::export::ModelNames::new(&catalog);
+    let chats = crate::admin::export::user_chats(&pool, &user.0, &names).await?;
     let name = format!("chatbot-factory-{}", user.0.username);
     let users = vec![(user.0.username.clone(), chats)];
-    super::admin::exporting::zip_download(&pool, users, &name).await
+    super::admin::exporting::zip_download(&pool, users, &name, clock.now()).await
 }
 
 /// "Delete all chats" (the account stays).

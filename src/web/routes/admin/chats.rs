@@ -2,24 +2,26 @@
 //! per-chat limit; print and export.
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use sqlx::MySqlPool;
 use time::Date;
 use uuid::Uuid;
 
 use super::exporting;
 use crate::accounts::current::CurrentAdmin;
-use crate::admin::export::ChatExport;
+use crate::admin::export::{ChatExport, ModelNames, SetAside};
+use crate::catalog::Catalog;
 use crate::chat::Chats;
 use crate::chat::actor::Execute;
 use crate::chat::aggregate::ChatCommand;
+use crate::chat::branches::Place;
 use crate::chat::service::ChatService;
 use crate::domain::Day;
 use crate::error::AppError;
 use crate::events::Metadata;
 use crate::i18n::Msg;
 use crate::store::admin::{self, ChatFilter, Page as ListPage};
-use crate::store::chats::{self, ChatRow};
+use crate::store::chats::{self, ChatRow, MessageRow};
 use crate::store::{site, users};
 use crate::web::page::{Page, see_other};
 use crate::web::routes::chat::{MessageView, limit_view};
@@ -124,13 +126,33 @@ pub async fn show(
     query: web::Query<ShowQuery>,
     pool: web::Data<MySqlPool>,
     service: web::Data<ChatService>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let chat = chat(&pool, &path).await?;
+    // The branch shown, and under each message the messages set aside there (Regenerate, an
+    // edited prompt, and the branch it left): every prompt the limit counts is shown.
     let rows = chats::messages(&pool, &chat.id, query.before, 200).await?;
     let earlier = rows.first().filter(|m| m.rank > 1).map(|m| m.rank);
-    let messages: Vec<MessageView> = rows.into_iter().map(MessageView::from).collect();
+    let aside = SetAside::load(&pool, &chat.id).await?;
+    let view = |row: &MessageRow| MessageView::from(row.clone()).named(&catalog);
+    let messages: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let set_aside: Vec<MessageView> = aside
+                .under(Place {
+                    id: row.id,
+                    rank: row.rank,
+                })
+                .into_iter()
+                .map(view)
+                .collect();
+            json!({ "message": view(row), "count": set_aside.len(), "set_aside": set_aside })
+        })
+        .collect();
+    let counts = admin::shown_counts(&pool, &chat.id).await?;
     let data = json!({
         "chat": chat, "owner": owner_name(&pool, &chat).await?, "messages": messages, "earlier": earlier,
+        "model_name": catalog.name_of(&chat.model).filter(|name| *name != chat.model), "counts": counts,
         "limits": limit_view(Some(&chat), service.default_limit().await?),
         "done": query.done.is_some(),
     });
@@ -183,11 +205,18 @@ pub async fn print(
     _: CurrentAdmin,
     path: web::Path<String>,
     pool: web::Data<MySqlPool>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let chat = chat(&pool, &path).await?;
     let username = owner_name(&pool, &chat).await?;
     let title = chat.title.clone();
-    exporting::print(&page, &pool, vec![ChatExport { chat, username }], title).await
+    let names = ModelNames::new(&catalog);
+    let export = ChatExport {
+        chat,
+        username,
+        names,
+    };
+    exporting::print(&page, &pool, vec![export], title).await
 }
 
 pub async fn export(
@@ -196,15 +225,21 @@ pub async fn export(
     path: web::Path<(String, String)>,
     local: web::Query<exporting::LocalTime>,
     pool: web::Data<MySqlPool>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let (id, format) = path.into_inner();
     let chat = chat(&pool, &id).await?;
     let username = owner_name(&pool, &chat).await?;
     let base = chat.title.clone();
+    let names = ModelNames::new(&catalog);
     exporting::download(
         &page,
         &pool,
-        vec![ChatExport { chat, username }],
+        vec![ChatExport {
+            chat,
+            username,
+            names,
+        }],
         &format,
         &base,
         &local,

@@ -110,8 +110,9 @@ pub async fn zip_download(
     pool: &MySqlPool,
     users: Vec<(String, Vec<ChatExport>)>,
     name: &str,
+    written: time::OffsetDateTime,
 ) -> Result<HttpResponse, AppError> {
-    let file = export::zip(pool, users)
+    let file = export::zip(pool, users, written)
         .await
         .map_err(AppError::unexpected)?;
     stream_file(file, "application/zip", disposition(name, "zip")).await
@@ -148,14 +149,24 @@ pub async fn print(
             let rows = chats::messages_after(pool, &export.chat.id, after, 500).await?;
             let full = rows.len() == 500;
             after = rows.last().map_or(after, |r| r.rank);
-            messages.extend(rows.into_iter().map(MessageView::from));
+            let catalog = export.names.catalog();
+            let label = page.t(&Msg::new("pdf-sources"));
+            messages.extend(rows.into_iter().map(|row| {
+                // The pages the answer cites, as the PDF prints them.
+                let sources = export::sources_line(&label, &row);
+                let mut view = json!(MessageView::from(row).named(catalog));
+                view["sources_line"] = json!(sources);
+                view
+            }));
             if !full {
                 break;
             }
         }
-        items.push(
-            json!({ "chat": export.chat, "username": export.username, "messages": messages }),
-        );
+        let model_name = export.names.of(&export.chat.model);
+        items.push(json!({
+            "chat": export.chat, "model_name": model_name, "username": export.username,
+            "messages": messages,
+        }));
     }
     page.render(
         "admin/print",

@@ -8,7 +8,8 @@ use super::exporting;
 use crate::accounts::current::CurrentAdmin;
 use crate::accounts::{AccountError, Accounts};
 use crate::admin::charts;
-use crate::admin::export;
+use crate::admin::export::{self, ModelNames};
+use crate::catalog::Catalog;
 use crate::chat::service::ChatService;
 use crate::clock::SharedClock;
 use crate::error::AppError;
@@ -213,9 +214,10 @@ pub async fn print(
     _: CurrentAdmin,
     path: web::Path<String>,
     pool: web::Data<MySqlPool>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let user = user(&pool, &path).await?;
-    let exports = export::user_chats(&pool, &user).await?;
+    let exports = export::user_chats(&pool, &user, &ModelNames::new(&catalog)).await?;
     exporting::print(&page, &pool, exports, user.username.clone()).await
 }
 
@@ -225,10 +227,11 @@ pub async fn export(
     path: web::Path<(String, String)>,
     local: web::Query<exporting::LocalTime>,
     pool: web::Data<MySqlPool>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let (id, format) = path.into_inner();
     let user = user(&pool, &id).await?;
-    let exports = export::user_chats(&pool, &user).await?;
+    let exports = export::user_chats(&pool, &user, &ModelNames::new(&catalog)).await?;
     exporting::download(&page, &pool, exports, &format, &user.username, &local).await
 }
 
@@ -237,7 +240,10 @@ pub async fn bulk_export(
     _: CurrentAdmin,
     form: web::Form<Vec<(String, String)>>,
     pool: web::Data<MySqlPool>,
+    catalog: web::Data<Catalog>,
+    clock: web::Data<SharedClock>,
 ) -> Result<HttpResponse, AppError> {
+    let names = ModelNames::new(&catalog);
     let mut seen = std::collections::HashSet::new();
     let ids: Vec<&str> = form
         .iter()
@@ -250,8 +256,8 @@ pub async fn bulk_export(
     let mut users = Vec::new();
     for id in ids {
         let user = user(&pool, id).await?;
-        let exports = export::user_chats(&pool, &user).await?;
+        let exports = export::user_chats(&pool, &user, &names).await?;
         users.push((user.username, exports));
     }
-    exporting::zip_download(&pool, users, "chats").await
+    exporting::zip_download(&pool, users, "chats", clock.now()).await
 }
