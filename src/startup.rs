@@ -402,6 +402,7 @@ fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
                     .route("/logout", web::post().to(auth::logout))
                     .route("/verify", web::get().to(auth::verify))
                     .route("/verify/resend", web::post().to(auth::resend_verification))
+                    .route("/verify/status", web::get().to(auth::verification_status))
                     .route("/forgot", web::get().to(password::forgot_form))
                     .route("/forgot", web::post().to(password::forgot))
                     .route("/reset", web::get().to(password::reset_form))
