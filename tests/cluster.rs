@@ -87,6 +87,10 @@ fn shared_settings(upstream: &str, files: &Path, public_url: &str) -> HashMap<St
     .collect()
 }
 
+fn database_url(cluster: &Cluster, n: usize) -> String {
+    format!("{}/{DATABASE}", cluster.url(n))
+}
+
 fn on_database(shared: &HashMap<String, String>, server: &str) -> HashMap<String, String> {
     let mut values = shared.clone();
     values.insert("DATABASE_URL".into(), format!("{server}/{DATABASE}"));
@@ -136,6 +140,12 @@ async fn steady_phase(load: &Load) -> (Instant, Instant) {
     let from = Instant::now();
     tokio::time::sleep(STEADY).await;
     (from, Instant::now())
+}
+
+/// A phase done: said at once (the test is long) and kept for the summary.
+fn note(phases: &mut Vec<(String, Duration)>, phase: (String, Duration)) {
+    eprintln!("… {}: {:.1} s", phase.0, phase.1.as_secs_f64());
+    phases.push(phase);
 }
 
 fn print_figures(what: &str, figures: &Figures) {
@@ -245,12 +255,15 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
 
     stage.upstream.set_default_delay(UPSTREAM_DELAY_MS);
     let load = Arc::new(Load::default());
+    let load_began = Instant::now();
     let traffic = load::run(load.clone(), nginx.address.clone(), people);
     let spool_most = std::sync::atomic::AtomicUsize::new(0);
+    let mut appends = Appends::default();
     let faults = async {
         let mut phases: Vec<(String, Duration)> = Vec::new();
         let (from, to) = steady_phase(&load).await;
-        // 1. Instance A's node dies.
+        // 1. Instance A's node dies (what A appended is read first: kill -9 takes it).
+        appends.add(a.appends().await);
         let started = Instant::now();
         cluster.kill9(0);
         let before = load.completed();
@@ -264,13 +277,18 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
             load.completed() >= before + 20
         })
         .await?;
-        phases.push((
-            format!(
-                "node 1 killed: A's /healthz said 503 after {:.1} s; 20 turns through B",
-                refused.as_secs_f64()
+        note(
+            &mut phases,
+            (
+                format!(
+                    "node 1 killed {:.1} s into the load: A's /healthz said 503 after {:.1} s; \
+                     20 turns through B",
+                    (started - load_began).as_secs_f64(),
+                    refused.as_secs_f64()
+                ),
+                started.elapsed(),
             ),
-            started.elapsed(),
-        ));
+        );
         // 2. Instance A dies too (with what its dead node left it: answers kept in the spool).
         let started = Instant::now();
         a.kill9();
@@ -285,10 +303,16 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
             || async { stage.spooled() },
         )
         .await?;
-        phases.push((
-            "A killed: 20 turns through B, the shared spool emptied".to_owned(),
-            started.elapsed(),
-        ));
+        note(
+            &mut phases,
+            (
+                format!(
+                    "A killed {:.1} s into the load: 20 turns through B, the shared spool emptied",
+                    (started - load_began).as_secs_f64()
+                ),
+                started.elapsed(),
+            ),
+        );
         // 3. Both come back: the node recovers its position and catches up, then A starts.
         let started = Instant::now();
         let position = cluster.rejoin(0).await;
@@ -315,19 +339,27 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
             },
         )
         .await?;
-        phases.push((
-            format!(
-                "node 1 back ({}, synced after {:.1} s), A started, 10 prompts through A in {:.1} s",
-                position.map_or("full state transfer".to_owned(), |p| format!(
-                    "recovered {p}, missed writes by IST"
-                )),
-                node_back.as_secs_f64(),
-                a_back.elapsed().as_secs_f64()
+        note(
+            &mut phases,
+            (
+                format!(
+                    "node 1 back ({}, synced after {:.1} s), A started, 10 prompts through A in {:.1} s",
+                    position.map_or("full state transfer".to_owned(), |p| format!(
+                        "recovered {p}, missed writes by IST"
+                    )),
+                    node_back.as_secs_f64(),
+                    a_back.elapsed().as_secs_f64()
+                ),
+                started.elapsed(),
             ),
-            started.elapsed(),
-        ));
-        load.stop();
+        );
         Ok::<_, String>((from, to, phases))
+    };
+    // The people stop when the faults are over, or when a step failed.
+    let faults = async {
+        let outcome = faults.await;
+        load.stop();
+        outcome
     };
     let ((), outcome) = futures::future::join(traffic, faults).await;
     let (steady_from, steady_to, mut phases) = match outcome {
@@ -353,10 +385,13 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
     if let Err(error) = settled {
         failures.push(error);
     }
-    phases.push((
-        "load stopped, every answer settled".to_owned(),
-        started.elapsed(),
-    ));
+    note(
+        &mut phases,
+        (
+            "load stopped, every answer settled".to_owned(),
+            started.elapsed(),
+        ),
+    );
 
     // Instances that agree (through their own addresses).
     let started = Instant::now();
@@ -369,10 +404,13 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
         }
     }
     stage.upstream.set_default_delay(0);
-    phases.push((
-        "block, follow and stop across instances".to_owned(),
-        started.elapsed(),
-    ));
+    note(
+        &mut phases,
+        (
+            "block, follow and stop across instances".to_owned(),
+            started.elapsed(),
+        ),
+    );
 
     // Every node: the same log, the prompts once, the answers whole; replay agrees.
     let started = Instant::now();
@@ -395,9 +433,19 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
     }
     if views.len() == 3 {
         checks::same_gapless_log(&views, &mut failures);
-        for view in &views {
+        for (n, view) in views.iter().enumerate() {
             checks::prompts_once(&attempts, view, &mut failures);
-            checks::answers_complete(&attempts, view, &mut failures);
+            let wrong = checks::answers_complete(&attempts, view, &mut failures);
+            for attempt in wrong.iter().take(if n == 0 { 2 } else { 0 }) {
+                let chat = attempt.chat.clone().unwrap_or_default();
+                let events = checks::chat_events(&database_url(&cluster, 1), &chat).await;
+                failures.push(format!(
+                    "chat {chat} ({:?} sent {:.1} s into the load, ended after {:.1} s): \n{events}",
+                    attempt.text,
+                    (attempt.sent - load_began).as_secs_f64(),
+                    (attempt.ended - attempt.sent).as_secs_f64()
+                ));
+            }
             if view.streaming > 0 {
                 failures.push(format!(
                     "{}: {} answers streaming",
@@ -412,10 +460,13 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
             failures.push(format!("replay --verify on node {}: {verify}", n + 1));
         }
     }
-    phases.push((
-        "checks on every node, replay --verify ×3".to_owned(),
-        started.elapsed(),
-    ));
+    note(
+        &mut phases,
+        (
+            "checks on every node, replay --verify ×3".to_owned(),
+            started.elapsed(),
+        ),
+    );
 
     // No 500 anywhere: what the people saw, and what nginx passed on.
     let tally = Tally::of(&attempts);
@@ -423,7 +474,15 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
     let server_errors: Vec<String> = logged
         .iter()
         .filter(|l| l.status == 500 || l.upstream_statuses.contains("500"))
-        .map(|l| format!("{} {} via {}", l.method, l.uri, l.upstreams))
+        .map(|l| {
+            let via = l.upstreams.replace(&a.host_port(), "A");
+            format!(
+                "{} {} via {}",
+                l.method,
+                l.uri,
+                via.replace(&b.host_port(), "B")
+            )
+        })
         .collect();
     if !server_errors.is_empty() {
         failures.push(format!(
@@ -454,14 +513,15 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
     let retries =
         |log: &str| log.matches("deciding again").count() + log.matches("lost a race").count();
     let (a_log, b_log) = (a.log(), b.log());
-    let appends: usize = views.first().map_or(0, |v| v.events.len());
+    appends.add(a.appends().await);
+    appends.add(b.appends().await);
 
     print_figures("Galera, 2 instances on 3 nodes, steady", &steady);
     eprintln!(
         "under the faults: {} prompts sent, {} accepted, {} answers complete, {} kept as saving \
          (at most {} spooled at once), {} streams cut by the instance's death; statuses {:?}; \
-         nginx passed {passed_on} requests on to the other instance; appends decided again after a \
-         conflict or a lost certification: {} (A {}, B {}) for {appends} events",
+         nginx passed {passed_on} requests on to the other instance; {appends}; logged retries of a \
+         transaction or decision: A {}, B {}",
         attempts.len(),
         tally.accepted,
         tally.completed,
@@ -469,7 +529,6 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
         spool_most.load(std::sync::atomic::Ordering::SeqCst),
         tally.broken,
         tally.statuses,
-        retries(&a_log) + retries(&b_log),
         retries(&a_log),
         retries(&b_log),
     );
@@ -483,12 +542,49 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
     }
     assert!(
         failures.is_empty(),
-        "{} failures:\n- {}\nA's log:\n{}\nB's log:\n{}",
+        "{} failures:\n- {}\nA's errors:\n{}\nB's errors:\n{}",
         failures.len(),
         failures.join("\n- "),
-        tail(&a_log, 25),
-        tail(&b_log, 25)
+        errors(&a_log),
+        errors(&b_log)
     );
+}
+
+/// Appends committed and commit races lost, summed over the instances' lives (`/healthz`).
+#[derive(Default)]
+struct Appends {
+    committed: u64,
+    lost_races: u64,
+    unread: usize,
+}
+
+impl Appends {
+    fn add(&mut self, read: Option<(u64, u64)>) {
+        match read {
+            Some((committed, lost)) => {
+                self.committed += committed;
+                self.lost_races += lost;
+            }
+            None => self.unread += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Appends {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let share = self.lost_races as f64 / (self.committed.max(1)) as f64;
+        write!(
+            f,
+            "{} appends committed, {} lost a commit race and were decided again ({:.2}%)",
+            self.committed,
+            self.lost_races,
+            share * 100.0
+        )?;
+        if self.unread > 0 {
+            write!(f, " ({} counts could not be read)", self.unread)?;
+        }
+        Ok(())
+    }
 }
 
 /// The block, follow and stop checks, each with a person of its own.
@@ -519,6 +615,15 @@ async fn user_id(cluster: &Cluster, username: &str) -> Result<String, String> {
         .fetch_one(&mut conn)
         .await
         .map_err(|e| format!("user {username}: {e}"))
+}
+
+/// An instance's ERROR lines (at most 12), for a failure message.
+fn errors(log: &str) -> String {
+    log.lines()
+        .filter(|l| l.contains("ERROR") || l.contains("panicked"))
+        .take(12)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Now, as nginx's `$msec` counts.
@@ -559,6 +664,9 @@ async fn measure_one_instance_on_plain_mariadb() {
         &format!("plain MariaDB, 1 instance, steady, on {}", cpu()),
         &Figures::of(&attempts, from, to),
     );
+    let mut appends = Appends::default();
+    appends.add(one.appends().await);
+    eprintln!("plain MariaDB: {appends}");
     let tally = Tally::of(&attempts);
     assert!(
         tally.statuses.keys().all(|status| status == "200"),

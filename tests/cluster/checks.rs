@@ -128,7 +128,7 @@ pub fn same_gapless_log(views: &[NodeView], failures: &mut Vec<String>) {
 }
 
 /// Each prompt a person saw accepted is in the log once, at the position the app announced;
-/// no prompt of the load is in it twice.
+/// no prompt of the load is in it twice (each try has its own text).
 pub fn prompts_once(attempts: &[Attempt], view: &NodeView, failures: &mut Vec<String>) {
     let mut missing = Vec::new();
     for attempt in attempts {
@@ -151,7 +151,7 @@ pub fn prompts_once(attempts: &[Attempt], view: &NodeView, failures: &mut Vec<St
     let twice: Vec<&String> = view
         .prompts
         .iter()
-        .filter(|(_, positions)| positions.len() > 1)
+        .filter(|(text, positions)| text.starts_with("user ") && positions.len() > 1)
         .map(|(text, _)| text)
         .collect();
     if !twice.is_empty() {
@@ -165,31 +165,62 @@ pub fn prompts_once(attempts: &[Attempt], view: &NodeView, failures: &mut Vec<St
 }
 
 /// Each answer a person saw complete, or saw finished and kept for saving, is complete on the
-/// node with the text the person saw.
-pub fn answers_complete(attempts: &[Attempt], view: &NodeView, failures: &mut Vec<String>) {
+/// node with the text the person saw. Returns the tries whose answer is not.
+pub fn answers_complete<'a>(
+    attempts: &'a [Attempt],
+    view: &NodeView,
+    failures: &mut Vec<String>,
+) -> Vec<&'a Attempt> {
     let mut wrong = Vec::new();
+    let mut said = Vec::new();
     for attempt in attempts {
         let Some((_, answer)) = attempt.accepted else {
             continue;
         };
-        let seen = match (&attempt.done, &attempt.saving) {
-            (Some((status, text)), _) if status == "complete" => text,
-            (None, Some(text)) => text,
+        let (seen, how) = match (&attempt.done, &attempt.saving) {
+            (Some((status, text)), _) if status == "complete" => (text, "complete"),
+            (None, Some(text)) => (text, "kept as saving"),
             _ => continue,
         };
         let saved = view.answers.get(&answer);
         if saved.is_none_or(|(content, status)| content != seen || status != "complete") {
-            wrong.push(format!("answer {answer}: saw {seen:?}, node has {saved:?}"));
+            said.push(format!(
+                "answer {answer}: saw {seen:?} {how}, node has {saved:?}"
+            ));
+            wrong.push(attempt);
         }
     }
-    if !wrong.is_empty() {
+    if !said.is_empty() {
         failures.push(format!(
             "{}: {} answers seen complete (or saving) are not complete with that text, e.g. {:?}",
             view.name,
-            wrong.len(),
-            &wrong[..wrong.len().min(3)]
+            said.len(),
+            &said[..said.len().min(3)]
         ));
     }
+    wrong
+}
+
+/// A chat's events, one a line (for a failure message).
+pub async fn chat_events(url: &str, chat: &str) -> String {
+    let Ok(mut conn) = connect(url).await else {
+        return format!("{url}: unreachable");
+    };
+    let rows: Vec<(u64, u64, String, String, String)> = sqlx::query_as(
+        "SELECT position, sequence, event_type, CAST(recorded_at AS CHAR), \
+         LEFT(CONCAT(payload, ' ', metadata), 300) FROM event WHERE stream_id = ? ORDER BY sequence",
+    )
+    .bind(chat)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap_or_default();
+    let _ = conn.close().await;
+    rows.iter()
+        .map(|(position, sequence, kind, at, payload)| {
+            format!("  {position} #{sequence} {kind} {at} {payload}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `chatbot-factory replay --verify` against `database` on the server `url`.

@@ -108,15 +108,33 @@ impl Instance {
         std::fs::read_to_string(self.dir.join("app.log")).unwrap_or_default()
     }
 
-    /// `/healthz`'s status (None: nothing listens).
+    /// `/healthz`'s status (None: nothing listens). A database that cannot be reached makes
+    /// it wait for the pool's connection timeout (5 s) before it answers 503.
     pub async fn health(&self) -> Option<u16> {
+        Some(self.healthz().await?.0)
+    }
+
+    /// Appends this process committed and those that lost a commit race (from `/healthz`,
+    /// while its database answers).
+    pub async fn appends(&self) -> Option<(u64, u64)> {
+        let (status, body) = self.healthz().await?;
+        let appends = &body["appends"];
+        (status == 200).then_some(())?;
+        Some((
+            appends["committed"].as_u64()?,
+            appends["lost_races"].as_u64()?,
+        ))
+    }
+
+    async fn healthz(&self) -> Option<(u16, serde_json::Value)> {
         let response = reqwest::Client::new()
             .get(format!("{}/healthz", self.address()))
-            .timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
             .send()
             .await
             .ok()?;
-        Some(response.status().as_u16())
+        let status = response.status().as_u16();
+        Some((status, response.json().await.unwrap_or_default()))
     }
 }
 
