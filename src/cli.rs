@@ -229,6 +229,7 @@ async fn run_replay(settings: &Settings, verify: bool) -> Result<ExitCode, Strin
         .await
         .map_err(|e| e.to_string())?;
     if !verify {
+        refuse_live_rebuild_beside_running_instances(&pool).await?;
         let applied = replay::replay(&pool, &projections(settings))
             .await
             .map_err(|e| format!("Replay failed: {e}"))?;
@@ -263,6 +264,35 @@ async fn run_replay(settings: &Settings, verify: bool) -> Result<ExitCode, Strin
         println!("Some projections differ from the log; run `replay` to rebuild them.");
         Ok(ExitCode::from(2))
     }
+}
+
+/// On a Galera cluster a rebuild in place cannot hold back appends made through other nodes
+/// (its checkpoint lock is local to its node): it would swap in tables that miss them. So it
+/// runs only once every app instance has stopped (docs/SCALING.md). On one server the lock
+/// holds appends back and the rebuild runs beside live instances.
+async fn refuse_live_rebuild_beside_running_instances(
+    pool: &sqlx::MySqlPool,
+) -> Result<(), String> {
+    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+    if !database::is_galera(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        return Ok(());
+    }
+    use crate::clock::Clock;
+    let cutoff = crate::clock::SystemClock.now_utc() - crate::store::instances::DEAD_AFTER;
+    let alive = crate::store::instances::alive_count(pool, cutoff)
+        .await
+        .map_err(|e| e.to_string())?;
+    if alive > 0 {
+        return Err(format!(
+            "This database is a Galera cluster and {alive} app instance(s) beat within the last \
+             minute. A rebuild in place must not race their appends on other nodes: stop every \
+             instance, then run `replay` again (`replay --verify` is safe at any time)."
+        ));
+    }
+    Ok(())
 }
 
 /// The projections, rebuilt with the memory `REPLAY_EVENTS_PER_PASS` allows.

@@ -10,7 +10,11 @@ use url::Url;
 
 use crate::configuration::DatabaseSettings;
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+mod cluster;
+mod migrate_lock;
+
+pub use cluster::{is_galera, node_unavailable, retry_transient, transient};
+pub use migrate_lock::migrate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
@@ -36,6 +40,8 @@ pub enum DatabaseError {
     Create { name: String, source: sqlx::Error },
     #[error("Could not apply the database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("Could not take the migration lock: {0}")]
+    MigrationLock(#[source] sqlx::Error),
 }
 
 /// Where `DATABASE_URL` points, for messages (never shows the password).
@@ -100,7 +106,7 @@ pub async fn prepare(settings: &DatabaseSettings) -> Result<MySqlPool, DatabaseE
         })?;
     let _ = conn.close().await;
     let pool = connect_pool(server.database(&name));
-    MIGRATOR.run(&pool).await?;
+    migrate(&pool).await?;
     Ok(pool)
 }
 
@@ -112,6 +118,9 @@ pub fn connect_pool(options: MySqlConnectOptions) -> MySqlPool {
         // While the server restarts, a request waits this long for a connection, then gets a
         // 503 with Retry-After instead of hanging.
         .acquire_timeout(Duration::from_secs(5))
+        // On a Galera node: reads wait for writes other nodes committed, and single statements
+        // that lose a certification race are retried by the node (see `cluster`).
+        .after_connect(|conn, _| Box::pin(cluster::prepare_connection(conn)))
         .connect_lazy_with(options)
 }
 
@@ -150,7 +159,7 @@ async fn create_and_migrate(
             source,
         })?;
     let pool = connect_pool(server.database(database));
-    MIGRATOR.run(&pool).await?;
+    migrate(&pool).await?;
     Ok(pool)
 }
 

@@ -103,8 +103,10 @@ impl From<crate::accounts::password::HashError> for AppError {
     }
 }
 
-/// Whether a database error means "the server cannot be reached right now" (restarting,
-/// network, pool exhausted) rather than a bug: such requests get a 503 with `Retry-After`.
+/// Whether a database error means "the server cannot serve this right now" (restarting,
+/// network, pool exhausted, a Galera node outside the cluster, a lost race that ran out of
+/// retries) rather than a bug: nothing was written, and such requests get a 503 with
+/// `Retry-After`.
 pub fn database_unreachable(error: &sqlx::Error) -> bool {
     matches!(
         error,
@@ -112,7 +114,9 @@ pub fn database_unreachable(error: &sqlx::Error) -> bool {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
-    )
+    ) || crate::database::node_unavailable(error)
+        // A lost race that ran out of retries: nothing was written; try again shortly.
+        || crate::database::transient(error)
 }
 
 impl From<sqlx::Error> for AppError {

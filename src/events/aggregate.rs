@@ -1,8 +1,8 @@
 //! The one write path. An aggregate is a fold of its stream's events (`apply`, state only) with
 //! rules that turn a command into new events (`handle`, no I/O). `Repository<A>` is the only
 //! code that loads a stream, asks the aggregate and appends: at the loaded sequence, and after a
-//! conflict (another writer got there first) it catches up, waits a jittered moment and decides
-//! again. When it gives up it says so with a typed error; a change is never dropped silently.
+//! conflict (another writer got there first) or a lost commit race (a Galera certification
+//! failure) it catches up, waits a jittered moment and decides again. When it gives up it says so with a typed error; a change is never dropped silently.
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -183,13 +183,14 @@ impl<A: Aggregate> Repository<A> {
                     }
                     return (Some(current), Ok(recorded));
                 }
-                Err(AppendError::Conflict { .. }) => {
+                Err(error @ (AppendError::Conflict { .. } | AppendError::LostRace { .. })) => {
                     self.conflicts.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(
                         stream_type,
                         id,
                         attempt,
-                        "Stream changed elsewhere; deciding again"
+                        %error,
+                        "Stream changed elsewhere or the commit lost a race; deciding again"
                     );
                     cached = Some(current);
                     stale = true;

@@ -14,4 +14,4 @@ pub use model::{DomainEvent, Metadata, RecordedEvent};
 pub use projection::{
     Fold, FoldScope, PerStream, Projection, ProjectionError, Projections, unique_key,
 };
-pub use store::{AppendError, EventStore, read_all};
+pub use store::{AppendError, EventStore, append_counts, read_all};

@@ -4,6 +4,8 @@
 //! out gapless, commit-ordered global positions, (2) checks the stream's last sequence, (3) inserts
 //! the events, (4) updates every projection and (5) records the new checkpoint. A concurrent writer
 //! to the same stream therefore sees a typed `Conflict`, never a half-written state.
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use sqlx::AssertSqlSafe;
 use sqlx::mysql::MySqlPool;
 use sqlx::{MySqlConnection, Row};
@@ -23,6 +25,14 @@ pub enum AppendError {
         expected: u64,
         actual: u64,
     },
+    /// The append lost a commit race it could not see: on a Galera cluster another node's
+    /// conflicting commit (the checkpoint row) was certified first, or InnoDB picked it as a
+    /// deadlock's victim. Nothing was written; decide again, as after a `Conflict`.
+    #[error("stream {stream_type}/{stream_id}: the append lost a commit race; nothing was written")]
+    LostRace {
+        stream_type: String,
+        stream_id: String,
+    },
     /// A projection refused the events (a unique username, a missing chat, ...).
     #[error(transparent)]
     Rejected(#[from] ProjectionError),
@@ -33,6 +43,25 @@ pub enum AppendError {
 }
 
 impl AppendError {
+    /// `self`, or `LostRace` when the database aborted the transaction for a race.
+    fn or_lost_race(self, stream_type: &str, stream_id: &str) -> AppendError {
+        let lost = match &self {
+            AppendError::Database(error)
+            | AppendError::Rejected(ProjectionError::Database(error)) => {
+                crate::database::transient(error)
+            }
+            _ => false,
+        };
+        if lost {
+            AppendError::LostRace {
+                stream_type: stream_type.into(),
+                stream_id: stream_id.into(),
+            }
+        } else {
+            self
+        }
+    }
+
     /// The database could not be reached while appending (a restart, the network): nothing
     /// was recorded, the request may be retried (503).
     pub fn database_unreachable(&self) -> bool {
@@ -55,6 +84,19 @@ impl AppendError {
 }
 
 pub const CHECKPOINT: &str = "inline";
+
+/// Appends committed, and appends that lost a commit race, by this process (`/healthz`).
+static COMMITTED: AtomicU64 = AtomicU64::new(0);
+static LOST_RACES: AtomicU64 = AtomicU64::new(0);
+
+/// How many appends this process committed, and how many lost a commit race (each was decided
+/// again; on a Galera cluster, certification conflicts between nodes).
+pub fn append_counts() -> (u64, u64) {
+    (
+        COMMITTED.load(Ordering::Relaxed),
+        LOST_RACES.load(Ordering::Relaxed),
+    )
+}
 
 const EVENT_COLUMNS: &str = "position, stream_type, stream_id, sequence, event_type, \
     event_version, payload, metadata, recorded_at";
@@ -92,8 +134,13 @@ impl EventStore {
         events: &[E],
         metadata: &Metadata,
     ) -> Result<Vec<RecordedEvent>, AppendError> {
-        let mut tx = self.pool.begin().await?;
-        match Self::append_in(
+        let stream_type = E::STREAM_TYPE;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| AppendError::from(e).or_lost_race(stream_type, stream_id))?;
+        let result = match Self::append_in(
             &mut tx,
             &self.projections,
             self.clock.now_utc(),
@@ -104,15 +151,29 @@ impl EventStore {
         )
         .await
         {
-            Ok(recorded) => {
-                tx.commit().await?;
-                Ok(recorded)
-            }
+            // On Galera a lost certification race shows only here, at COMMIT.
+            Ok(recorded) => tx
+                .commit()
+                .await
+                .map(|()| recorded)
+                .map_err(AppendError::from),
             Err(error) => {
                 // Roll back now: a dropped transaction would keep the checkpoint row locked
                 // on an idle pooled connection, blocking every other append.
                 if let Err(rollback) = tx.rollback().await {
                     tracing::warn!(error = %rollback, "Rolling back a refused append failed");
+                }
+                Err(error)
+            }
+        };
+        match result.map_err(|error| error.or_lost_race(stream_type, stream_id)) {
+            Ok(recorded) => {
+                COMMITTED.fetch_add(1, Ordering::Relaxed);
+                Ok(recorded)
+            }
+            Err(error) => {
+                if matches!(error, AppendError::LostRace { .. }) {
+                    LOST_RACES.fetch_add(1, Ordering::Relaxed);
                 }
                 Err(error)
             }

@@ -439,15 +439,21 @@ impl Handler<Search> for ModelActor {
     type Result = ResponseFuture<Result<Retrieved, ModelError>>;
 
     fn handle(&mut self, msg: Search, _: &mut Self::Context) -> Self::Result {
-        let table = self
-            .model
-            .as_ref()
-            .filter(|m| m.status == Status::Ready)
-            .and_then(|m| m.index.as_ref())
-            .map(|index| index.table.clone());
+        let cached = self.model.clone();
+        let (repository, id) = (self.deps.repository.clone(), self.stream_id());
         let knowledge = self.deps.knowledge.clone();
         Box::pin(async move {
-            let table = table.ok_or(ModelError::NotAnswerable)?;
+            // Not ready here yet: another instance (sharing FILES_DIR) may have finished reading
+            // it a moment ago; the log says so before this actor's next look.
+            let model = match cached {
+                Some(model) if model.status == Status::Ready => model,
+                other => repository.catch_up(&id, other.unwrap_or_default()).await?,
+            };
+            let table = Some(model)
+                .filter(|m| m.status == Status::Ready)
+                .and_then(|m| m.index)
+                .map(|index| index.table)
+                .ok_or(ModelError::NotAnswerable)?;
             let embedder = knowledge.embedder().await?;
             let mut found = retrieval::search(
                 &knowledge.vectors,

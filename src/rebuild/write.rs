@@ -51,9 +51,13 @@ pub(super) async fn all(
     // The rows come from a consistent log into new, empty tables: InnoDB may skip checking
     // unique secondary keys row by row and, in one transaction into an empty table, build the
     // indexes by sorting instead of row by row (the rest of the session checks as usual).
-    sqlx::query("SET SESSION unique_checks = 0, foreign_key_checks = 0")
-        .execute(&mut *conn)
-        .await?;
+    // Not on a Galera node: its write sets rely on the unique keys being checked.
+    let relax = !crate::database::is_galera(&mut *conn).await?;
+    if relax {
+        sqlx::query("SET SESSION unique_checks = 0, foreign_key_checks = 0")
+            .execute(&mut *conn)
+            .await?;
+    }
     let written = insert_all(
         tables,
         &mut Target {
@@ -62,9 +66,11 @@ pub(super) async fn all(
         },
     )
     .await;
-    sqlx::query("SET SESSION unique_checks = 1, foreign_key_checks = 1")
-        .execute(&mut *conn)
-        .await?;
+    if relax {
+        sqlx::query("SET SESSION unique_checks = 1, foreign_key_checks = 1")
+            .execute(&mut *conn)
+            .await?;
+    }
     written
 }
 
@@ -343,7 +349,8 @@ impl Insert for BotRow {
 
 impl Insert for DailyStatsRow {
     const COLUMNS: &'static str = "day, new_users, active_users, chats, prompts, answers, \
-        failed_answers, stopped_answers, prompt_tokens, completion_tokens, api_prompts";
+        failed_answers, stopped_answers, prompt_tokens, completion_tokens, api_prompts, \
+        refused_prompts";
 
     fn push(&self, values: &mut Values<'_>) {
         values
@@ -357,7 +364,8 @@ impl Insert for DailyStatsRow {
             .push_bind(self.stopped_answers)
             .push_bind(self.prompt_tokens)
             .push_bind(self.completion_tokens)
-            .push_bind(self.api_prompts);
+            .push_bind(self.api_prompts)
+            .push_bind(self.refused_prompts);
     }
 }
 

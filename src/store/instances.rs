@@ -138,3 +138,11 @@ pub async fn forget_before(pool: &MySqlPool, cutoff: PrimitiveDateTime) -> Resul
         .await?;
     Ok(())
 }
+
+/// How many instances have beaten since `cutoff`.
+pub async fn alive_count(pool: &MySqlPool, cutoff: PrimitiveDateTime) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM app_instance WHERE heartbeat_at >= ?")
+        .bind(cutoff)
+        .fetch_one(pool)
+        .await
+}

@@ -9,23 +9,28 @@ pub async fn hit(
     bucket: &str,
     window_start: PrimitiveDateTime,
 ) -> Result<u32, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO rate_limit (bucket, window_start, hits) VALUES (?, ?, 1) \
-         ON DUPLICATE KEY UPDATE hits = hits + 1",
-    )
-    .bind(bucket)
-    .bind(window_start)
-    .execute(&mut *tx)
-    .await?;
-    let hits =
-        sqlx::query_scalar("SELECT hits FROM rate_limit WHERE bucket = ? AND window_start = ?")
-            .bind(bucket)
-            .bind(window_start)
-            .fetch_one(&mut *tx)
-            .await?;
-    tx.commit().await?;
-    Ok(hits)
+    // Instances on different Galera nodes counting the same bucket race at COMMIT; the loser
+    // counts again.
+    crate::database::retry_transient(|| async {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO rate_limit (bucket, window_start, hits) VALUES (?, ?, 1) \
+             ON DUPLICATE KEY UPDATE hits = hits + 1",
+        )
+        .bind(bucket)
+        .bind(window_start)
+        .execute(&mut *tx)
+        .await?;
+        let hits =
+            sqlx::query_scalar("SELECT hits FROM rate_limit WHERE bucket = ? AND window_start = ?")
+                .bind(bucket)
+                .bind(window_start)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(hits)
+    })
+    .await
 }
 
 /// The window's total so far (0 when nothing was counted), counting nothing.

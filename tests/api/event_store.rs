@@ -214,3 +214,83 @@ async fn chat_events_project_into_chat_and_chat_history_with_ranks() {
             .unwrap();
     assert_eq!((prompts, tokens), (1, 2));
 }
+
+/// A transaction that loses a race (a real InnoDB deadlock here; on a Galera cluster a failed
+/// certification, which the server reports with the same code) is recognised as "nothing
+/// written, do it again", and `retry_transient` does it again until it goes through.
+#[actix_web::test]
+async fn a_transaction_that_loses_a_deadlock_is_done_again() {
+    use chatbot_factory::database::{retry_transient, transient};
+    use sqlx::{Acquire, Executor};
+
+    let app = spawn_app().await;
+    app.pool
+        .execute("CREATE TABLE race (id INT PRIMARY KEY, n INT NOT NULL)")
+        .await
+        .unwrap();
+    app.pool
+        .execute("INSERT INTO race VALUES (1, 0), (2, 0)")
+        .await
+        .unwrap();
+    // The other transaction: holds row 2, then wants row 1.
+    let mut other = app.pool.acquire().await.unwrap();
+    let mut other_tx = other.begin().await.unwrap();
+    other_tx
+        .execute("UPDATE race SET n = n + 10 WHERE id = 2")
+        .await
+        .unwrap();
+    let mut attempts = 0;
+    let pool = app.pool.clone();
+    let ours = retry_transient(|| {
+        attempts += 1;
+        let pool = pool.clone();
+        async move {
+            let mut tx = pool.begin().await?;
+            tx.execute("UPDATE race SET n = n + 1 WHERE id = 1").await?;
+            tx.execute("UPDATE race SET n = n + 1 WHERE id = 2").await?;
+            tx.commit().await
+        }
+    });
+    let theirs = async {
+        // Once ours holds row 1 and waits for row 2, close the cycle: InnoDB picks a victim.
+        crate::helpers::eventually("our transaction waits for row 2", || async {
+            let waiting: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.INNODB_LOCK_WAITS")
+                    .fetch_one(&app.pool)
+                    .await
+                    .unwrap_or(0);
+            waiting > 0
+        })
+        .await;
+        let result = other_tx
+            .execute("UPDATE race SET n = n + 10 WHERE id = 1")
+            .await;
+        match result {
+            Ok(_) => other_tx.commit().await.map(|_| false),
+            Err(error) => {
+                assert!(transient(&error), "a deadlock is transient: {error}");
+                Ok(true)
+            }
+        }
+    };
+    let (ours, theirs) = futures::join!(ours, theirs);
+    ours.expect("ours goes through, again if it was the victim");
+    let they_were_the_victim = theirs.unwrap();
+    let (one, two): (i32, i32) = sqlx::query_as(
+        "SELECT (SELECT n FROM race WHERE id = 1), (SELECT n FROM race WHERE id = 2)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    if they_were_the_victim {
+        assert_eq!((one, two), (1, 1), "only ours is written, once");
+        assert_eq!(attempts, 1);
+    } else {
+        assert_eq!(
+            (one, two),
+            (11, 11),
+            "both written, ours exactly once after a retry"
+        );
+        assert_eq!(attempts, 2, "ours was the victim and was done again");
+    }
+}

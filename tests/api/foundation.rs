@@ -177,13 +177,53 @@ async fn migrations_apply_to_an_empty_database_and_rerun_as_a_no_op() {
     database::prepare(&settings)
         .await
         .expect("second run is a no-op");
-    database::MIGRATOR
-        .run(&pool)
-        .await
-        .expect("and so is a third");
+    database::migrate(&pool).await.expect("and so is a third");
     database::drop_database(&format!("{}/{name}", server_url()), &name)
         .await
         .unwrap();
+}
+
+/// Instances starting at the same moment (on one server, or on several Galera nodes, where
+/// sqlx's `GET_LOCK` is not shared) migrate once: the others wait for the lock row's holder.
+#[actix_web::test]
+async fn instances_starting_together_apply_each_migration_once() {
+    let name = unique_db_name();
+    let url = format!("{}/{name}", server_url());
+    let pool = database::create_migrated(&url, &name).await.unwrap();
+    // Back to an empty database that the four then find together (no GET_LOCK between them).
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE `{name}`")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let settings = chatbot_factory::configuration::DatabaseSettings {
+        url: url.clone().into(),
+    };
+    let starts = (0..4).map(|_| database::prepare(&settings));
+    let pools = futures::future::join_all(starts).await;
+    for started in &pools {
+        assert!(
+            started.is_ok(),
+            "every instance starts: {:?}",
+            started.as_ref().err()
+        );
+    }
+    let pool = pools.into_iter().next().unwrap().unwrap();
+    let (applied, distinct): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT version) FROM _sqlx_migrations WHERE success = 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(applied, distinct, "each migration is recorded once");
+    let embedded = std::fs::read_dir("migrations").unwrap().count() as i64;
+    assert_eq!(applied, embedded, "every migration is applied");
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM migration_lock")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the lock row is released");
+    database::drop_database(&url, &name).await.unwrap();
 }
 
 #[actix_web::test]
