@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::events::{KeyRevoker, UserEvent};
+use super::events::{KeyRevoker, Refusal, UserEvent};
 use crate::events::Aggregate;
 
 /// Keys an account may hold at once (revoked and expired ones do not count).
@@ -84,6 +84,11 @@ pub enum UserCommand {
         style: String,
     },
     Delete,
+    /// A prompt of the user's was refused (no rule: it is a fact to count).
+    RecordRefusal {
+        reason: Refusal,
+        model: String,
+    },
     /// A new personal key; the service made the secret and hashed it. `now` decides which keys
     /// are still live and that the expiry lies ahead.
     CreateApiKey {
@@ -167,7 +172,7 @@ impl Aggregate for User {
                 }
                 self.verified = *verified;
             }
-            UserEvent::UserLoggedIn => {}
+            UserEvent::UserLoggedIn | UserEvent::PromptRefused { .. } => {}
             UserEvent::UserBlocked { reason } => {
                 self.blocked = true;
                 self.block_reason = reason.clone();
@@ -289,6 +294,9 @@ impl Aggregate for User {
                 vec![UserEvent::CustomInstructionsChanged { about, style }]
             }
             UserCommand::Delete => vec![UserEvent::UserDeleted],
+            UserCommand::RecordRefusal { reason, model } => {
+                vec![UserEvent::PromptRefused { reason, model }]
+            }
             // The same key twice (a retried request): it exists already.
             UserCommand::CreateApiKey { key_id, .. } if self.api_keys.contains_key(&key_id) => {
                 Vec::new()

@@ -65,6 +65,25 @@ pub enum UserEvent {
         key_id: Uuid,
         by: KeyRevoker,
     },
+    /// A prompt the site refused before any model was asked (the dashboard counts them).
+    PromptRefused {
+        reason: Refusal,
+        /// The model the prompt asked for.
+        model: String,
+    },
+}
+
+/// Why a prompt was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Refusal {
+    /// A model the user's picker does not offer (unknown, disabled, not launched).
+    UnknownModel,
+    /// The chat's prompt limit was reached.
+    ChatLimit,
+    /// The user's daily prompt quota was used up.
+    DailyQuota,
 }
 
 /// Who ended a key: its owner, the admin, or the account's block.

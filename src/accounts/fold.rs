@@ -80,7 +80,8 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
         UserEvent::UserRegistered { .. }
         | UserEvent::UserDeleted
         | UserEvent::ApiKeyCreated { .. }
-        | UserEvent::ApiKeyRevoked { .. } => {}
+        | UserEvent::ApiKeyRevoked { .. }
+        | UserEvent::PromptRefused { .. } => {}
     }
 }
 

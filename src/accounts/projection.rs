@@ -122,6 +122,7 @@ async fn apply(
             .execute(conn)
             .await?;
         }
+        UserEvent::PromptRefused { .. } => set_version(conn, id, version).await?,
         UserEvent::DailyQuotaChanged { prompts } => {
             sqlx::query("UPDATE `user` SET daily_prompt_quota = ?, version = ? WHERE id = ?")
                 .bind(prompts)

@@ -102,6 +102,7 @@ pub async fn dashboard(
                 &[
                     ("prompts", values(|s| s.prompts), charts::GREEN),
                     ("answers", values(|s| s.answers), charts::BLUE),
+                    ("refused", values(|s| s.refused_prompts), charts::ORANGE),
                 ],
             )
             .map_err(chart_error)?,

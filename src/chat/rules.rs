@@ -1,6 +1,7 @@
 //! The usage rules every prompt (and regenerate, and edit) passes before it reaches a model:
 //! a verified user, the per-minute rate, the daily quota, an offered model, a valid prompt.
 use super::{ChatService, PromptInput};
+use crate::accounts::events::Refusal;
 use crate::domain::ModelRef;
 use crate::domain::Prompt;
 use crate::error::AppError;
@@ -95,8 +96,20 @@ impl ChatService {
             return Err(AppError::Forbidden(Msg::new("chat-verify-first")));
         }
         self.check_rate(user).await?;
-        self.check_quota(user).await?;
-        self.check_model(user, input.model)?;
+        // Refusals of the quota and of the model are counted (the dashboard's "Refused").
+        let refused = match self.check_quota(user).await {
+            Err(error @ AppError::QuotaExceeded(_)) => Some((Refusal::DailyQuota, error)),
+            other => {
+                other?;
+                self.check_model(user, input.model)
+                    .err()
+                    .map(|error| (Refusal::UnknownModel, error))
+            }
+        };
+        if let Some((reason, error)) = refused {
+            self.refusals.record(&user.id, reason, input.model).await;
+            return Err(error);
+        }
         Prompt::parse(input.text, self.rules.prompt_max_chars).map_err(AppError::Unprocessable)
     }
 

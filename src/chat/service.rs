@@ -12,6 +12,7 @@ use super::events::{Rating, TitleSource};
 use super::forward::{Hop, Owner, Owners};
 use super::instructions::custom_instructions;
 use super::live::Subscription;
+use crate::accounts::events::Refusal;
 use crate::accounts::rate_limit::RateLimiter;
 use crate::catalog::Catalog;
 use crate::clock::SharedClock;
@@ -22,6 +23,7 @@ use crate::i18n::{Lang, Msg};
 use crate::llm::{ChatMessage, RequestOptions};
 use crate::store::chats::{self, ChatRow};
 use crate::store::users::UserRow;
+use crate::usage::Refusals;
 
 #[path = "rules.rs"]
 mod rules;
@@ -38,6 +40,8 @@ pub struct ChatService {
     prompt_rate: RateLimiter,
     /// Which other instance writes an answer this one has no live copy of.
     owners: Owners,
+    /// Refused prompts, recorded for the dashboard.
+    refusals: Refusals,
 }
 
 /// Where a request about a chat's live answer is answered: here, or by the instance writing it.
@@ -103,6 +107,8 @@ impl ChatService {
         owners: Owners,
     ) -> Self {
         let prompt_rate = RateLimiter::new(pool.clone(), clock.clone(), 1);
+        let store = chats.deps().repository.store().clone();
+        let refusals = Refusals::new(store, pool.clone(), clock.clone());
         ChatService {
             pool,
             chats,
@@ -111,6 +117,7 @@ impl ChatService {
             rules,
             prompt_rate,
             owners,
+            refusals,
         }
     }
 
@@ -142,13 +149,23 @@ impl ChatService {
         Metadata::user(&user.id).with_request_id(request_id)
     }
 
-    async fn submit(&self, chat_id: Uuid, prompt: SubmitPrompt) -> Result<Accepted, AppError> {
+    async fn submit(
+        &self,
+        user: &UserRow,
+        chat_id: Uuid,
+        prompt: SubmitPrompt,
+    ) -> Result<Accepted, AppError> {
+        let model = prompt.model.clone();
         let accepted = self
             .chats
             .send(chat_id, prompt)
             .await
-            .map_err(AppError::unexpected)??;
-        Ok(accepted)
+            .map_err(AppError::unexpected)?;
+        if let Err(ChatError::Rule(ChatRuleError::LimitReached { .. })) = &accepted {
+            let refusal = Refusal::ChatLimit;
+            self.refusals.record(&user.id, refusal, &model).await;
+        }
+        Ok(accepted?)
     }
 
     /// The first prompt creates the chat.
@@ -232,7 +249,7 @@ impl ChatService {
             metadata: Self::metadata(user, input.request_id),
             options,
         };
-        self.submit(chat_id.as_uuid(), submit).await
+        self.submit(user, chat_id.as_uuid(), submit).await
     }
 
     /// Replaces the last answer (also "Retry" after a failure).
@@ -260,7 +277,7 @@ impl ChatService {
             metadata: Self::metadata(user, None),
             options: RequestOptions::default(),
         };
-        self.submit(chat_id.as_uuid(), submit).await
+        self.submit(user, chat_id.as_uuid(), submit).await
     }
 
     /// An API call (`/v1/chat/completions`): its last user message is the prompt, the messages

@@ -155,6 +155,7 @@ pub struct DailyStatsRow {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub api_prompts: u32,
+    pub refused_prompts: u32,
 }
 
 /// A row of `daily_user_activity`.
@@ -206,6 +207,7 @@ impl DailyStatsRow {
             prompt_tokens: 0,
             completion_tokens: 0,
             api_prompts: 0,
+            refused_prompts: 0,
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct DayStats {
     pub completion_tokens: u64,
     /// Prompts sent through the API (also in `prompts`).
     pub api_prompts: u64,
+    /// Prompts refused before any model was asked (not in `prompts`).
+    pub refused_prompts: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -35,7 +37,8 @@ const SUMS: &str = "CAST(COALESCE(SUM(new_users), 0) AS UNSIGNED) AS new_users, 
     CAST(COALESCE(SUM(stopped_answers), 0) AS UNSIGNED) AS stopped_answers, \
     CAST(COALESCE(SUM(prompt_tokens), 0) AS UNSIGNED) AS prompt_tokens, \
     CAST(COALESCE(SUM(completion_tokens), 0) AS UNSIGNED) AS completion_tokens, \
-    CAST(COALESCE(SUM(api_prompts), 0) AS UNSIGNED) AS api_prompts";
+    CAST(COALESCE(SUM(api_prompts), 0) AS UNSIGNED) AS api_prompts, \
+    CAST(COALESCE(SUM(refused_prompts), 0) AS UNSIGNED) AS refused_prompts";
 
 /// Sums over `[from, to]` (all days when `None`). `active_users` is the sum of daily actives;
 /// for the number of distinct users in a range see `active_users`.
@@ -79,7 +82,8 @@ pub async fn daily(pool: &MySqlPool, from: Date, to: Date) -> Result<Vec<DayPoin
         "SELECT day, CAST(new_users AS UNSIGNED) AS new_users, CAST(active_users AS UNSIGNED) AS active_users, \
          CAST(chats AS UNSIGNED) AS chats, CAST(prompts AS UNSIGNED) AS prompts, CAST(answers AS UNSIGNED) AS answers, \
          CAST(failed_answers AS UNSIGNED) AS failed_answers, CAST(stopped_answers AS UNSIGNED) AS stopped_answers, \
-         prompt_tokens, completion_tokens, CAST(api_prompts AS UNSIGNED) AS api_prompts \
+         prompt_tokens, completion_tokens, CAST(api_prompts AS UNSIGNED) AS api_prompts, \
+         CAST(refused_prompts AS UNSIGNED) AS refused_prompts \
          FROM daily_stats WHERE day BETWEEN ? AND ? ORDER BY day",
     )
     .bind(from)

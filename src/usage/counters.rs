@@ -15,6 +15,7 @@ pub(super) enum Counter {
     FailedAnswers,
     StoppedAnswers,
     ApiPrompts,
+    RefusedPrompts,
 }
 
 impl Counter {
@@ -28,6 +29,7 @@ impl Counter {
             Counter::FailedAnswers => "failed_answers",
             Counter::StoppedAnswers => "stopped_answers",
             Counter::ApiPrompts => "api_prompts",
+            Counter::RefusedPrompts => "refused_prompts",
         }
     }
 }

@@ -8,8 +8,12 @@ use crate::events::{ProjectionError, RecordedEvent};
 use crate::rebuild::{DailyModelRow, DailyUserRow, Tables, collation_key};
 
 pub fn user(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
-    if let UserEvent::UserRegistered { .. } = payload {
-        tables.day(event.recorded_at.date()).new_users += 1;
+    match payload {
+        UserEvent::UserRegistered { .. } => tables.day(event.recorded_at.date()).new_users += 1,
+        UserEvent::PromptRefused { .. } => {
+            tables.day(event.recorded_at.date()).refused_prompts += 1;
+        }
+        _ => {}
     }
 }
 

@@ -1,7 +1,11 @@
 //! Usage statistics: what the admin dashboard charts, aggregated per UTC day from the `user` and
-//! `chat` streams (`daily_stats`, `daily_user_activity`, `daily_model_stats`).
+//! `chat` streams (`daily_stats`, `daily_user_activity`, `daily_model_stats`), refused prompts
+//! included (`PromptRefused`).
 mod counters;
 pub mod fold;
+mod refusals;
+
+pub use refusals::Refusals;
 
 use futures::future::BoxFuture;
 use sqlx::MySqlConnection;
@@ -35,8 +39,15 @@ impl Projection for UsageProjection {
         event: &'a RecordedEvent,
     ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         Box::pin(async move {
-            if let Some(UserEvent::UserRegistered { .. }) = event.decode_for::<UserEvent>()? {
-                counters::bump(conn, event.recorded_at.date(), Counter::NewUsers).await?;
+            match event.decode_for::<UserEvent>()? {
+                Some(UserEvent::UserRegistered { .. }) => {
+                    counters::bump(conn, event.recorded_at.date(), Counter::NewUsers).await?;
+                }
+                Some(UserEvent::PromptRefused { .. }) => {
+                    let day = event.recorded_at.date();
+                    counters::bump(conn, day, Counter::RefusedPrompts).await?;
+                }
+                _ => {}
             }
             if let Some(payload) = event.decode_for::<ChatEvent>()? {
                 chat_usage(conn, event, &payload).await?;

@@ -127,6 +127,62 @@ async fn the_dashboard_counts_neither_a_deleted_chat_nor_its_actor() {
     eventually("only the kept chat open", open).await;
 }
 
+/// Item 10: refused prompts (a model not offered, a chat at its limit) are events in the log
+/// and a figure on the dashboard, which `replay` rebuilds.
+#[actix_web::test]
+async fn refused_prompts_are_in_the_log_and_on_the_dashboard() {
+    // Arrange
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
+    app.verified_user("bobur", PASSWORD).await;
+    let admin = app.admin_client().await;
+
+    // Act: a model the site does not have, then a chat past the limit the admin set.
+    let unknown = app
+        .prompt_with(&app.api, None, "Hello", "gpt-9-ultra")
+        .await;
+    assert_eq!(unknown.status, 400);
+    let chat = app.prompt(None, "One").await.chat_id();
+    let limit = app
+        .post_form_with(
+            &admin,
+            &format!("/admin/chats/{chat}/limit"),
+            &[("limit", "1")],
+        )
+        .await;
+    assert_eq!(limit.status(), 303);
+    let over = app.prompt(Some(&chat), "Two").await;
+    assert_eq!(over.status, 409);
+
+    // Assert: two events with their reasons, the tile, and a rebuild that agrees.
+    let reasons: Vec<String> = sqlx::query_scalar(
+        "SELECT JSON_UNQUOTE(JSON_EXTRACT(payload, '$.reason')) FROM event \
+         WHERE event_type = 'PromptRefused' ORDER BY position",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(reasons, ["unknown_model", "chat_limit"]);
+    let dashboard = app.get_with(&admin, "/admin").await.text().await.unwrap();
+    assert_eq!(figure(&dashboard, "refused"), 2);
+    assert_eq!(
+        figure(&dashboard, "prompts"),
+        1,
+        "a refused prompt is no prompt"
+    );
+    let today = texts(&dashboard, "[data-stat=refused] .stat-today");
+    assert!(today[0].starts_with("+2 "), "{today:?}");
+    app.assert_projections_match_the_log().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.admin_log_in(&app.address).await;
+    browser.find("[data-stat=refused]").await;
+    browser.screenshot("75-dashboard-refused").await;
+    browser
+        .eval("document.querySelector('.chart').scrollIntoView({ block: 'start' }); return true;")
+        .await;
+    browser.screenshot("75-dashboard-refused-per-day").await;
+    browser.close().await;
+}
+
 /// Item 10: the admin's chat page shows the answers set aside by Regenerate and the branch an
 /// edited prompt left, and counts them; the user's export carries them too.
 #[actix_web::test]
