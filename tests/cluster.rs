@@ -47,8 +47,13 @@ const UPSTREAM_DELAY_MS: u64 = 20;
 const DATABASE: &str = "cbf_cluster";
 /// How long the work a phase waits for may stop moving before the test gives up.
 const STALL: Duration = Duration::from_secs(60);
-/// Instances silent this long are dead (small, so the test sees a dead one's answers settled).
-const DEAD_AFTER_SECS: &str = "5";
+/// Instances silent this long are dead: small, so a dead one's answers are settled within the
+/// test, but above two waits that make a live instance look silent. An instance whose node died
+/// keeps its finished answers in the spool only after the pool's 5 s wait for a connection; and
+/// while Galera evicts a killed node (`evs.suspect_timeout`, 5 s) every commit waits, heartbeats
+/// too. (At 5 s the other instance failed answers that were kept in the spool, and an instance
+/// whose heartbeat waited failed its own live answers as "the server restarted".)
+const DEAD_AFTER_SECS: &str = "12";
 
 /// The settings every instance shares (docs/SCALING.md's table); each adds its own
 /// `BIND_ADDR`, `INSTANCE_URL` and `DATABASE_URL`.
@@ -264,7 +269,7 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
         let (from, to) = steady_phase(&load).await;
         // 1. Instance A's node dies (what A appended is read first: kill -9 takes it).
         appends.add(a.appends().await);
-        let started = Instant::now();
+        let (started, killed_at) = (Instant::now(), utc_now());
         cluster.kill9(0);
         let before = load.completed();
         let refused = wait_for("A answers 503 without its node", STALL, || async {
@@ -281,8 +286,8 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
             &mut phases,
             (
                 format!(
-                    "node 1 killed {:.1} s into the load: A's /healthz said 503 after {:.1} s; \
-                     20 turns through B",
+                    "node 1 killed {:.1} s into the load ({killed_at} UTC): A's /healthz said 503 \
+                     after {:.1} s; 20 turns through B",
                     (started - load_began).as_secs_f64(),
                     refused.as_secs_f64()
                 ),
@@ -290,7 +295,7 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
             ),
         );
         // 2. Instance A dies too (with what its dead node left it: answers kept in the spool).
-        let started = Instant::now();
+        let (started, killed_at) = (Instant::now(), utc_now());
         a.kill9();
         let before = load.completed();
         wait_for("20 turns through B after A died", STALL, || async {
@@ -307,7 +312,8 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
             &mut phases,
             (
                 format!(
-                    "A killed {:.1} s into the load: 20 turns through B, the shared spool emptied",
+                    "A killed {:.1} s into the load ({killed_at} UTC): 20 turns through B, the \
+                 shared spool emptied",
                     (started - load_began).as_secs_f64()
                 ),
                 started.elapsed(),
@@ -624,6 +630,18 @@ fn errors(log: &str) -> String {
         .take(12)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The time of day in UTC to the millisecond, as the instances' logs write it.
+fn utc_now() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.millisecond()
+    )
 }
 
 /// Now, as nginx's `$msec` counts.

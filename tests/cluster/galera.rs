@@ -2,7 +2,7 @@
 //! cluster of three nodes on one host (Debian's `mariadbd` and `galera-4`, mysqldump SST, as in
 //! `../shared/NOTES.md`), or one plain server to compare with.
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection, MySqlConnection};
@@ -61,28 +61,39 @@ impl Cluster {
                 child: None,
             })
             .collect();
-        // The data folders are made at the same time (each takes a few seconds).
+        // The data folders are made at the same time (each takes a few seconds). Each server
+        // has a temporary folder of its own: in the shared /tmp their temporary tables collide
+        // ("Unknown table 'mysql.tmp_user_sys'").
         let installs: Vec<Child> = nodes
             .iter()
             .map(|node| {
+                std::fs::create_dir_all(node.dir.join("tmp")).expect("a temporary folder");
+                let log = std::fs::File::create(node.dir.join("install.log")).expect("log");
                 Command::new("mariadb-install-db")
                     .args([
                         "--no-defaults".to_owned(),
                         format!("--datadir={}", node.dir.join("data").display()),
+                        format!("--tmpdir={}", node.dir.join("tmp").display()),
                         "--user=root".to_owned(),
                         "--auth-root-authentication-method=normal".to_owned(),
                         "--skip-test-db".to_owned(),
                     ])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
+                    .stdout(log.try_clone().expect("log"))
+                    .stderr(log)
                     .spawn()
                     .expect("mariadb-install-db runs (Debian package mariadb-server)")
             })
             .collect();
-        for mut install in installs {
+        for (node, mut install) in nodes.iter().zip(installs) {
+            let installed = install.wait().expect("mariadb-install-db ends").success();
             assert!(
-                install.wait().expect("mariadb-install-db ends").success(),
-                "mariadb-install-db failed"
+                installed,
+                "mariadb-install-db failed for {}:\n{}",
+                node.name,
+                tail(
+                    &std::fs::read_to_string(node.dir.join("install.log")).unwrap_or_default(),
+                    20
+                )
             );
         }
         let address = format!(
@@ -112,6 +123,7 @@ impl Cluster {
             format!("--datadir={}", node.dir.join("data").display()),
             format!("--socket={}", node.dir.join("mysqld.sock").display()),
             format!("--pid-file={}", node.dir.join("mysqld.pid").display()),
+            format!("--tmpdir={}", node.dir.join("tmp").display()),
             format!("--port={}", node.port),
             "--bind-address=127.0.0.1".to_owned(),
             "--user=root".to_owned(),
