@@ -546,9 +546,21 @@ async fn two_instances_on_galera_lose_nothing_when_a_node_and_an_instance_die() 
     if panics > 0 {
         failures.push(format!("{panics} panics in the instances' logs"));
     }
+    let kept = if failures.is_empty() {
+        String::new()
+    } else {
+        keep_logs(&[
+            ("a.log", a_log.clone()),
+            ("b.log", b_log.clone()),
+            ("nginx-error.log", nginx.error_log()),
+            ("node1.log", cluster.log(0)),
+            ("node2.log", cluster.log(1)),
+            ("node3.log", cluster.log(2)),
+        ])
+    };
     assert!(
         failures.is_empty(),
-        "{} failures:\n- {}\nA's errors:\n{}\nB's errors:\n{}",
+        "{} failures:\n- {}\nA's errors:\n{}\nB's errors:\n{}\n{kept}",
         failures.len(),
         failures.join("\n- "),
         errors(&a_log),
@@ -621,6 +633,19 @@ async fn user_id(cluster: &Cluster, username: &str) -> Result<String, String> {
         .fetch_one(&mut conn)
         .await
         .map_err(|e| format!("user {username}: {e}"))
+}
+
+/// Keeps the logs of a failed run under the target folder (the temporary folders go).
+fn keep_logs(logs: &[(&str, String)]) -> String {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cluster-logs");
+    let _ = std::fs::remove_dir_all(&dir);
+    if std::fs::create_dir_all(&dir).is_err() {
+        return String::new();
+    }
+    for (name, log) in logs {
+        let _ = std::fs::write(dir.join(name), log);
+    }
+    format!("Logs kept in {}", dir.display())
 }
 
 /// An instance's ERROR lines (at most 12), for a failure message.
