@@ -163,6 +163,11 @@ async fn person(n: usize, base: String, browser: reqwest::Client, load: Arc<Load
             }
             // Logged out: nothing more to do for this person (the test reports it).
             Some(401) => return,
+            // The chat is gone (the test reports it): a person starts another one.
+            Some(404) => {
+                (chat, in_chat) = (None, 0);
+                300
+            }
             Some(503) => 500,
             _ => 300,
         };
