@@ -239,6 +239,7 @@ async fn attach(
         smtp: smtp.clone(),
         upstream: upstream.clone(),
         settings: Settings::from_map(&values).expect("settings"),
+        owns_database: true,
     }
 }
 

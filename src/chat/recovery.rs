@@ -80,7 +80,8 @@ async fn recover(
 ) -> Result<usize, sqlx::Error> {
     let now = clock.now_utc();
     let still_kept = save_spooled(chats, instance_id).await;
-    let abandoned = instances::abandoned_answers(pool, now - dead_after).await?;
+    let abandoned =
+        instances::abandoned_answers(pool, &instance_id.to_string(), now - dead_after).await?;
     for chat_id in &abandoned {
         let Ok(id) = Uuid::parse_str(chat_id) else {
             continue;

@@ -10,9 +10,9 @@
 //!   made through another node (a session created by another instance, a user just blocked
 //!   there) waits for them with `wsrep_sync_wait = 1`.
 //!
-//! Single statements outside a transaction are retried by the node itself
-//! (`wsrep_retry_autocommit`); transactions are retried by their callers (the repository for
-//! appends, `retry_transient` for the few others).
+//! Work that loses a race is done again by its caller (the repository for appends,
+//! `retry_transient` for the few other transactions); a single statement that loses one is a
+//! 503 with Retry-After, never a 500.
 use std::future::Future;
 use std::time::Duration;
 
@@ -27,9 +27,6 @@ const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
 const ER_UNKNOWN_COM_ERROR: u16 = 1047;
 /// `ER_CONNECTION_KILLED`: the server ended the connection (a node shutting down).
 const ER_CONNECTION_KILLED: u16 = 1927;
-
-/// How often a certification-failed autocommit statement is retried by the node.
-const NODE_RETRIES: u32 = 10;
 
 fn mysql_code(error: &sqlx::Error) -> Option<u16> {
     match error {
@@ -88,14 +85,18 @@ pub async fn is_galera(conn: &mut MySqlConnection) -> Result<bool, sqlx::Error> 
     Ok(row.is_some_and(|(_, value)| value.eq_ignore_ascii_case("ON")))
 }
 
-/// Run on every new pooled connection: on a Galera node, causal reads and node-side retries.
+/// Run on every new pooled connection: on a Galera node, causal reads, and no node-side retry.
+///
+/// `wsrep_retry_autocommit` (1 by default) must be 0: when another node's write aborts a
+/// transaction between two of its statements, the transaction is rolled back and the next
+/// statement runs as an autocommit statement, which the node would retry and commit on its own
+/// instead of reporting the abort. A cluster test saw the tail of an append committed without
+/// its head that way. At 0 every abort reaches the caller, which does the whole work again.
 pub(super) async fn prepare_connection(conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
     if is_galera(conn).await? {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SET SESSION wsrep_sync_wait = 1, wsrep_retry_autocommit = {NODE_RETRIES}"
-        )))
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query("SET SESSION wsrep_sync_wait = 1, wsrep_retry_autocommit = 0")
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -66,8 +66,14 @@ impl<E: std::error::Error + 'static> RepositoryError<E> {
     }
 }
 
-/// How often a conflicting write is decided again before the repository gives up.
-pub const MAX_ATTEMPTS: u32 = 12;
+/// How often a conflicting write is decided again before the repository gives up...
+pub const MAX_ATTEMPTS: u32 = 40;
+/// ...or how long it keeps trying. On one server a conflict means another writer of the same
+/// stream; on a Galera cluster every append of one node can lose to another node's (the
+/// checkpoint row), so under load a turn may need several tries.
+const GIVE_UP_AFTER: Duration = Duration::from_secs(10);
+/// The longest pause between two tries.
+const LONGEST_PAUSE_MS: u64 = 250;
 
 /// The result of one command: the state after it (or `None` when the state is in doubt and must
 /// be reloaded) and the recorded events.
@@ -155,7 +161,14 @@ impl<A: Aggregate> Repository<A> {
     ) -> Executed<A> {
         let stream_type = <A::Event as DomainEvent>::STREAM_TYPE;
         let mut stale = false;
+        let started = std::time::Instant::now();
+        let mut attempts = 0;
         for attempt in 0..MAX_ATTEMPTS {
+            attempts = attempt + 1;
+            if attempt > 0 && started.elapsed() > GIVE_UP_AFTER {
+                break;
+            }
+            let from_cache = cached.is_some() && !stale;
             let loaded = match (cached.take(), stale) {
                 (Some(state), false) => Ok(state),
                 (Some(state), true) => self.catch_up(id, state).await,
@@ -170,6 +183,13 @@ impl<A: Aggregate> Repository<A> {
                 Err(rule) => return (Some(current), Err(RepositoryError::Rule(rule))),
             };
             if events.is_empty() {
+                // Nothing to do, says a cached state: another instance may have written since
+                // (an answer it started, which this one is asked to save). Ask the log once.
+                if from_cache {
+                    cached = Some(current);
+                    stale = true;
+                    continue;
+                }
                 return (Some(current), Ok(Vec::new()));
             }
             match self
@@ -194,7 +214,8 @@ impl<A: Aggregate> Repository<A> {
                     );
                     cached = Some(current);
                     stale = true;
-                    let jitter = rand::random_range(5..30 * (u64::from(attempt) + 1));
+                    let longest = (30 * (u64::from(attempt) + 1)).min(LONGEST_PAUSE_MS);
+                    let jitter = rand::random_range(5..longest);
                     tokio::time::sleep(Duration::from_millis(jitter)).await;
                 }
                 Err(error) => return (None, Err(RepositoryError::Store(error))),
@@ -203,7 +224,7 @@ impl<A: Aggregate> Repository<A> {
         let error = RepositoryError::Contention {
             stream_type,
             stream_id: id.to_owned(),
-            attempts: MAX_ATTEMPTS,
+            attempts,
         };
         (None, Err(error))
     }

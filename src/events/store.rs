@@ -50,6 +50,9 @@ impl AppendError {
             | AppendError::Rejected(ProjectionError::Database(error)) => {
                 crate::database::transient(error)
             }
+            // A position (or a row keyed by one) taken meanwhile: another node's append was
+            // applied here between this one's statements.
+            AppendError::Rejected(ProjectionError::Unique(key)) => key == "PRIMARY",
             _ => false,
         };
         if lost {
@@ -411,6 +414,11 @@ fn conflict_or(error: sqlx::Error, event: &RecordedEvent) -> AppendError {
             stream_id: event.stream_id.clone(),
             expected: event.sequence - 1,
             actual: event.sequence,
+        },
+        // The position was taken meanwhile (another node's append applied here).
+        Some(key) if key == "PRIMARY" => AppendError::LostRace {
+            stream_type: event.stream_type.clone(),
+            stream_id: event.stream_id.clone(),
         },
         _ => AppendError::Database(error),
     }

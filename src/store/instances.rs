@@ -106,15 +106,19 @@ pub async fn answers_of_blocked_users(
 /// Chats with an answer "streaming" from an instance that stopped beating before `cutoff`, or
 /// from an instance never seen that started the answer before `cutoff` (an instance may serve
 /// its first prompt before its first heartbeat lands, so an unknown one gets the same grace).
+/// Never the asking instance's own (`me`): it is alive, whatever its last beat says (a beat can
+/// wait while a Galera cluster evicts a dead node).
 pub async fn abandoned_answers(
     pool: &MySqlPool,
+    me: &str,
     cutoff: PrimitiveDateTime,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT DISTINCT h.chat_id FROM chat_history h LEFT JOIN app_instance i ON i.id = h.instance_id \
-         WHERE h.status = 'streaming' \
+         WHERE h.status = 'streaming' AND h.instance_id <> ? \
            AND ((i.id IS NULL AND h.date < ?) OR i.heartbeat_at < ?)",
     )
+    .bind(me)
     .bind(cutoff)
     .bind(cutoff)
     .fetch_all(pool)

@@ -97,7 +97,7 @@ pub struct TestApp {
     pub settings: Settings,
     /// The first app on a database drops it (and its files) at the end; another instance on the
     /// same database (`spawn_app_on`) leaves them.
-    owns_database: bool,
+    pub owns_database: bool,
 }
 
 pub async fn spawn_app() -> TestApp {
