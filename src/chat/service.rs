@@ -72,6 +72,10 @@ impl From<ChatError> for AppError {
             ChatError::Store(error) if error.database_unreachable() => AppError::Busy {
                 retry_after_secs: 5,
             },
+            // Other writers (other nodes) kept winning: nothing was recorded, retry shortly.
+            ChatError::TooMuchContention(_) => AppError::Busy {
+                retry_after_secs: 1,
+            },
             other => AppError::unexpected(other),
         }
     }
