@@ -14,6 +14,7 @@
 //! `retry_transient` for the few other transactions); a single statement that loses one is a
 //! 503 with Retry-After, never a 500.
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::MySqlConnection;
@@ -85,6 +86,14 @@ pub async fn is_galera(conn: &mut MySqlConnection) -> Result<bool, sqlx::Error> 
     Ok(row.is_some_and(|(_, value)| value.eq_ignore_ascii_case("ON")))
 }
 
+/// Whether this process's database is a Galera node (known once a pooled connection was made).
+static ON_GALERA: AtomicBool = AtomicBool::new(false);
+
+/// Whether the pooled connections are on a Galera node.
+pub fn on_galera() -> bool {
+    ON_GALERA.load(Ordering::Relaxed)
+}
+
 /// Run on every new pooled connection: on a Galera node, causal reads, and no node-side retry.
 ///
 /// `wsrep_retry_autocommit` (1 by default) must be 0: when another node's write aborts a
@@ -94,6 +103,7 @@ pub async fn is_galera(conn: &mut MySqlConnection) -> Result<bool, sqlx::Error> 
 /// its head that way. At 0 every abort reaches the caller, which does the whole work again.
 pub(super) async fn prepare_connection(conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
     if is_galera(conn).await? {
+        ON_GALERA.store(true, Ordering::Relaxed);
         sqlx::query("SET SESSION wsrep_sync_wait = 1, wsrep_retry_autocommit = 0")
             .execute(&mut *conn)
             .await?;
