@@ -9,12 +9,32 @@ use time::format_description::well_known::Rfc3339;
 
 use super::RecordedEvent;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     Jsonl,
     Csv,
     /// Columnar, for pandas/DuckDB/Spark (needs an output file).
     Parquet,
+}
+
+impl ExportFormat {
+    /// The file name's extension (also the word in the admin's download path).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Parquet => "parquet",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Jsonl => "application/x-ndjson",
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Parquet => "application/vnd.apache.parquet",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

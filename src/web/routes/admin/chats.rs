@@ -5,7 +5,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::MySqlPool;
 use time::Date;
-use uuid::Uuid;
 
 use super::exporting;
 use crate::accounts::current::CurrentAdmin;
@@ -16,7 +15,7 @@ use crate::chat::actor::Execute;
 use crate::chat::aggregate::ChatCommand;
 use crate::chat::branches::Place;
 use crate::chat::service::ChatService;
-use crate::domain::Day;
+use crate::domain::{ChatId, Day};
 use crate::error::AppError;
 use crate::events::Metadata;
 use crate::i18n::Msg;
@@ -99,8 +98,10 @@ pub async fn list(
     )
 }
 
-async fn chat(pool: &MySqlPool, id: &str) -> Result<ChatRow, AppError> {
-    chats::find(pool, id).await?.ok_or(AppError::NotFound)
+async fn chat(pool: &MySqlPool, id: ChatId) -> Result<ChatRow, AppError> {
+    chats::find(pool, &id.to_string())
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 async fn owner_name(pool: &MySqlPool, chat: &ChatRow) -> Result<String, AppError> {
@@ -122,13 +123,13 @@ pub struct ShowQuery {
 pub async fn show(
     page: Page,
     admin: CurrentAdmin,
-    path: web::Path<String>,
+    path: web::Path<ChatId>,
     query: web::Query<ShowQuery>,
     pool: web::Data<MySqlPool>,
     service: web::Data<ChatService>,
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
-    let chat = chat(&pool, &path).await?;
+    let chat = chat(&pool, *path).await?;
     // The branch shown, and under each message the messages set aside there (Regenerate, an
     // edited prompt, and the branch it left): every prompt the limit counts is shown.
     let rows = chats::messages(&pool, &chat.id, query.before, 200).await?;
@@ -175,12 +176,12 @@ pub struct LimitForm {
 
 pub async fn limit(
     admin: CurrentAdmin,
-    path: web::Path<String>,
+    path: web::Path<ChatId>,
     form: web::Form<LimitForm>,
     pool: web::Data<MySqlPool>,
     registry: web::Data<Chats>,
 ) -> Result<HttpResponse, AppError> {
-    let chat = chat(&pool, &path).await?;
+    let chat = chat(&pool, *path).await?;
     let limit = match form.limit.trim() {
         "" => None,
         text => Some(
@@ -188,7 +189,7 @@ pub async fn limit(
                 .map_err(|_| AppError::Unprocessable(Msg::new("admin-number-invalid")))?,
         ),
     };
-    let id = Uuid::parse_str(&chat.id).map_err(|_| AppError::NotFound)?;
+    let id = path.as_uuid();
     let command = Execute {
         command: ChatCommand::SetLimit { limit },
         metadata: Metadata::admin(&admin.0.username),
@@ -203,11 +204,11 @@ pub async fn limit(
 pub async fn print(
     page: Page,
     _: CurrentAdmin,
-    path: web::Path<String>,
+    path: web::Path<ChatId>,
     pool: web::Data<MySqlPool>,
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
-    let chat = chat(&pool, &path).await?;
+    let chat = chat(&pool, *path).await?;
     let username = owner_name(&pool, &chat).await?;
     let title = chat.title.clone();
     let names = ModelNames::new(&catalog);
@@ -222,13 +223,13 @@ pub async fn print(
 pub async fn export(
     page: Page,
     _: CurrentAdmin,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ChatId, String)>,
     local: web::Query<exporting::LocalTime>,
     pool: web::Data<MySqlPool>,
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let (id, format) = path.into_inner();
-    let chat = chat(&pool, &id).await?;
+    let chat = chat(&pool, id).await?;
     let username = owner_name(&pool, &chat).await?;
     let base = chat.title.clone();
     let names = ModelNames::new(&catalog);

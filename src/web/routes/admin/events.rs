@@ -204,16 +204,11 @@ pub async fn stream(
 /// The filtered set as JSON lines, CSV or Parquet (the same rows as `export-events`).
 pub async fn download(
     _: CurrentAdmin,
-    path: web::Path<String>,
+    path: web::Path<ExportFormat>,
     filters: web::Query<Filters>,
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
-    let (format, content_type) = match path.as_str() {
-        "jsonl" => (ExportFormat::Jsonl, "application/x-ndjson"),
-        "csv" => (ExportFormat::Csv, "text/csv; charset=utf-8"),
-        "parquet" => (ExportFormat::Parquet, "application/vnd.apache.parquet"),
-        _ => return Err(AppError::NotFound),
-    };
+    let format = path.into_inner();
     let query = filters.query(&pool).await?;
     let filter = export::Filter {
         since: query.from,
@@ -230,8 +225,8 @@ pub async fn download(
         .map_err(AppError::unexpected)?;
     super::exporting::stream_file(
         file,
-        content_type,
-        super::exporting::disposition("events", path.as_str()),
+        format.content_type(),
+        super::exporting::disposition("events", format.as_str()),
     )
     .await
 }

@@ -12,6 +12,7 @@ use crate::admin::export::{self, ModelNames};
 use crate::catalog::Catalog;
 use crate::chat::service::ChatService;
 use crate::clock::SharedClock;
+use crate::domain::UserId;
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::store::admin::{self, Page as ListPage};
@@ -68,8 +69,10 @@ pub async fn list(
     )
 }
 
-async fn user(pool: &MySqlPool, id: &str) -> Result<UserRow, AppError> {
-    users::find(pool, id).await?.ok_or(AppError::NotFound)
+async fn user(pool: &MySqlPool, id: UserId) -> Result<UserRow, AppError> {
+    users::find(pool, &id.to_string())
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(Deserialize)]
@@ -81,13 +84,13 @@ pub struct DoneQuery {
 pub async fn show(
     page: Page,
     admin: CurrentAdmin,
-    path: web::Path<String>,
+    path: web::Path<UserId>,
     query: web::Query<DoneQuery>,
     pool: web::Data<MySqlPool>,
     clock: web::Data<SharedClock>,
     service: web::Data<ChatService>,
 ) -> Result<HttpResponse, AppError> {
-    let user = user(&pool, &path).await?;
+    let user = user(&pool, *path).await?;
     let chats = chats::list_for_user(&pool, &user.id, chats::Shelf::All, None, 200).await?;
     let today = clock.now_utc().date();
     let from = today - time::Duration::days(29);
@@ -152,13 +155,13 @@ pub struct BlockForm {
 /// Blocks at once: sessions end and any answer being written for the user is stopped and saved.
 pub async fn block(
     admin: CurrentAdmin,
-    path: web::Path<String>,
+    path: web::Path<UserId>,
     form: web::Form<BlockForm>,
     accounts: web::Data<Accounts>,
     chats: web::Data<ChatService>,
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
-    let user = user(&pool, &path).await?;
+    let user = user(&pool, *path).await?;
     accounts
         .block(&user.id, Some(form.reason.clone()), &admin.0.username)
         .await
@@ -169,11 +172,11 @@ pub async fn block(
 
 pub async fn unblock(
     admin: CurrentAdmin,
-    path: web::Path<String>,
+    path: web::Path<UserId>,
     accounts: web::Data<Accounts>,
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
-    let user = user(&pool, &path).await?;
+    let user = user(&pool, *path).await?;
     accounts
         .unblock(&user.id, &admin.0.username)
         .await
@@ -191,12 +194,12 @@ pub struct QuotaForm {
 
 pub async fn quota(
     admin: CurrentAdmin,
-    path: web::Path<String>,
+    path: web::Path<UserId>,
     form: web::Form<QuotaForm>,
     accounts: web::Data<Accounts>,
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
-    let user = user(&pool, &path).await?;
+    let user = user(&pool, *path).await?;
     let prompts: u32 = form
         .prompts
         .trim()
@@ -212,11 +215,11 @@ pub async fn quota(
 pub async fn print(
     page: Page,
     _: CurrentAdmin,
-    path: web::Path<String>,
+    path: web::Path<UserId>,
     pool: web::Data<MySqlPool>,
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
-    let user = user(&pool, &path).await?;
+    let user = user(&pool, *path).await?;
     let exports = export::user_chats(&pool, &user, &ModelNames::new(&catalog)).await?;
     exporting::print(&page, &pool, exports, user.username.clone()).await
 }
@@ -224,13 +227,13 @@ pub async fn print(
 pub async fn export(
     page: Page,
     _: CurrentAdmin,
-    path: web::Path<(String, String)>,
+    path: web::Path<(UserId, String)>,
     local: web::Query<exporting::LocalTime>,
     pool: web::Data<MySqlPool>,
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let (id, format) = path.into_inner();
-    let user = user(&pool, &id).await?;
+    let user = user(&pool, id).await?;
     let exports = export::user_chats(&pool, &user, &ModelNames::new(&catalog)).await?;
     exporting::download(&page, &pool, exports, &format, &user.username, &local).await
 }
@@ -245,11 +248,11 @@ pub async fn bulk_export(
 ) -> Result<HttpResponse, AppError> {
     let names = ModelNames::new(&catalog);
     let mut seen = std::collections::HashSet::new();
-    let ids: Vec<&str> = form
+    let ids: Vec<UserId> = form
         .iter()
         .filter(|(k, v)| k == "user" && seen.insert(v.as_str()))
-        .map(|(_, v)| v.as_str())
-        .collect();
+        .map(|(_, v)| UserId::parse(v).ok_or(AppError::NotFound))
+        .collect::<Result<_, _>>()?;
     if ids.is_empty() {
         return Err(AppError::BadRequest(Msg::new("admin-export-none")));
     }
