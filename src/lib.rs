@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod knowledge;
 pub mod llm;
 pub mod mail;
+pub mod net;
 pub mod pdf_models;
 pub mod rebuild;
 pub mod registry;

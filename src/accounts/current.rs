@@ -12,9 +12,9 @@ use sqlx::MySqlPool;
 use super::session_store::{ADMIN_KEY, BLOCKED_KEY, DATABASE_DOWN_KEY, USER_KEY};
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::net::ProxyTrust;
 use crate::store::admins::{self, AdminRow};
 use crate::store::users::{self, UserRow};
-use crate::web::proxy::ProxyTrust;
 
 #[derive(Clone, Debug)]
 pub struct CurrentUser(pub UserRow);

@@ -158,7 +158,7 @@ fn server_settings(p: &mut Parser) -> ServerSettings {
         max_body_bytes: p.parse::<usize>("MAX_BODY_KB", 256) * 1024,
         model_pdf_max_bytes: megabytes(p, "MODEL_PDF_MAX_MB", 50),
         trust_proxy: p.switch("TRUST_PROXY", false),
-        trusted_proxies: crate::web::proxy::parse_proxies(
+        trusted_proxies: crate::net::parse_proxies(
             &p.text("TRUSTED_PROXIES", "127.0.0.1/32,::1/128"),
         )
         .unwrap_or_else(|e| {

@@ -35,11 +35,8 @@ pub struct ChatState {
     pub earlier: Vec<MessageRow>,
 }
 
-/// Chat events one pass of a rebuild folds at most (`REPLAY_EVENTS_PER_PASS`): their rows take
-/// about 600 bytes of memory each, so ~600 MB at most, whatever the size of the log. Each pass
-/// more reads the log once more (~9 s per million events on a 2-core EPYC with MariaDB's default
-/// buffer pool), so a log up to this size is folded in one pass.
-pub const EVENTS_PER_PASS: u64 = 1_000_000;
+/// Chat events one pass of a rebuild folds at most, by default (`REPLAY_EVENTS_PER_PASS`).
+pub const EVENTS_PER_PASS: u64 = crate::configuration::ReplaySettings::EVENTS_PER_PASS;
 
 /// Every projection table's rows (those `scope` covers).
 #[derive(Debug)]

@@ -5,7 +5,6 @@ pub mod errors;
 pub mod forward;
 pub mod page;
 pub mod pdf_form;
-pub mod proxy;
 pub mod routes;
 pub mod security;
 pub mod sse;
