@@ -118,6 +118,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.bind_addr).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
         let catalog = Catalog::load(store.clone(), backends(&settings)?).await?;
+        catalog.log_default_fallback();
         catalog.follow(CATALOG_FOLLOW_INTERVAL);
         let instance_id = Uuid::now_v7();
         let vectors = VectorStore::open(&settings.knowledge.lancedb_dir).await?;

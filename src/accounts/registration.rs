@@ -17,11 +17,21 @@ pub struct Registration<'a> {
 }
 
 impl Accounts {
-    #[tracing::instrument(name = "Registering a user", skip_all)]
     pub async fn register(
         &self,
         form: Registration<'_>,
         lang: Lang,
+    ) -> Result<UserRow, AccountError> {
+        self.register_then(form, lang, None).await
+    }
+
+    /// Signs up; the verification link leads on to `next` (a local path the caller checked).
+    #[tracing::instrument(name = "Registering a user", skip_all)]
+    pub async fn register_then(
+        &self,
+        form: Registration<'_>,
+        lang: Lang,
+        next: Option<&str>,
     ) -> Result<UserRow, AccountError> {
         let mut errors = FieldErrors::new();
         let username = Username::parse(form.username)
@@ -54,7 +64,7 @@ impl Accounts {
         };
         let id = self.create_user(command).await?.to_string();
         if !verified {
-            self.send_verification(&id, username.as_str(), email.as_str(), lang)
+            self.send_verification_then(&id, username.as_str(), email.as_str(), lang, next)
                 .await?;
         }
         let user = users::find(&self.pool, &id).await?;

@@ -153,9 +153,18 @@ impl Accounts {
     }
 
     pub(super) fn link(&self, path: &str, token: &str) -> String {
+        self.link_then(path, token, None)
+    }
+
+    fn link_then(&self, path: &str, token: &str, next: Option<&str>) -> String {
         let mut url = self.rules.public_url.clone();
         url.set_path(path);
-        url.query_pairs_mut().clear().append_pair("token", token);
+        let mut query = url.query_pairs_mut();
+        query.clear().append_pair("token", token);
+        if let Some(next) = next {
+            query.append_pair("next", next);
+        }
+        drop(query);
         url.to_string()
     }
 
@@ -166,6 +175,20 @@ impl Accounts {
         username: &str,
         email: &str,
         lang: Lang,
+    ) -> Result<(), AccountError> {
+        self.send_verification_then(user_id, username, email, lang, None)
+            .await
+    }
+
+    /// Mails a verification link that leads on to `next` (a local path the caller checked,
+    /// such as the bot whose share link brought the person to sign up).
+    pub async fn send_verification_then(
+        &self,
+        user_id: &str,
+        username: &str,
+        email: &str,
+        lang: Lang,
+        next: Option<&str>,
     ) -> Result<(), AccountError> {
         let token = tokens::issue(
             &self.pool,
@@ -178,7 +201,7 @@ impl Accounts {
         .await?;
         let body = Msg::new("email-verify-body")
             .arg("name", username)
-            .arg("link", self.link("/verify", &token))
+            .arg("link", self.link_then("/verify", &token, next))
             .arg("hours", self.rules.verify_lifetime.whole_hours());
         self.deliver(Email {
             to: email.to_owned(),

@@ -96,13 +96,13 @@ impl Bots {
         &self.pdf
     }
 
-    /// The models a bot may answer with: every model of the site's picker (PDF models too),
-    /// never another bot.
+    /// The models a bot may answer with: every model of the site's picker (PDF models too,
+    /// none this server cannot serve), never another bot.
     pub fn base_models(&self) -> Vec<CatalogModel> {
         self.catalog
             .models()
             .into_iter()
-            .filter(|m| m.enabled && m.kind != ModelKind::Bot)
+            .filter(|m| m.enabled && m.kind != ModelKind::Bot && self.catalog.set_up(&m.id))
             .collect()
     }
 

@@ -8,7 +8,7 @@ use super::{Catalog, Folded};
 use crate::bots::aggregate::Bot;
 use crate::bots::backend::BotBackend;
 use crate::domain::ModelRef;
-use crate::llm::{BackendStatus, ChatBackend, LlmError};
+use crate::llm::{BackendStatus, Backends, ChatBackend, LlmError};
 use crate::pdf_models::aggregate::{PdfModel, Status};
 use crate::pdf_models::backend::PdfBackend;
 use crate::site::aggregate::CatalogModel;
@@ -24,9 +24,15 @@ impl Folded {
 
     /// A bot `user` may chat with now: usable by them, over a model the site offers, with its
     /// knowledge (if any) read.
-    pub(super) fn usable_bot(&self, model_id: &str, user: Uuid) -> Option<(Uuid, &Bot)> {
+    pub(super) fn usable_bot(
+        &self,
+        model_id: &str,
+        user: Uuid,
+        backends: &Backends,
+    ) -> Option<(Uuid, &Bot)> {
         let (id, bot) = self.bot(model_id)?;
-        (bot.usable_by(user) && self.enabled_model(&bot.base_model).is_some()).then_some((id, bot))
+        (bot.usable_by(user) && self.offered(&bot.base_model, backends).is_some())
+            .then_some((id, bot))
     }
 }
 
@@ -44,9 +50,9 @@ impl Catalog {
     /// The model if `user`'s picker offers it: the site's models, and the bots they may use.
     pub fn offered_to(&self, id: &str, user: Uuid) -> Option<CatalogModel> {
         let folded = self.read();
-        match folded.usable_bot(id, user) {
+        match folded.usable_bot(id, user, &self.backends) {
             Some((bot_id, bot)) => Some(bot_entry(&bot_id, bot)),
-            None => folded.enabled_model(id),
+            None => folded.offered(id, &self.backends),
         }
     }
 
@@ -69,7 +75,11 @@ impl Catalog {
             .filter(|(id, bot)| {
                 bot.owner == owner
                     && folded
-                        .usable_bot(&format!("{}{id}", ModelRef::BOT_PREFIX), owner)
+                        .usable_bot(
+                            &format!("{}{id}", ModelRef::BOT_PREFIX),
+                            owner,
+                            &self.backends,
+                        )
                         .is_some()
             })
             .map(|(id, bot)| bot_entry(id, bot))

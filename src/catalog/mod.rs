@@ -91,6 +91,27 @@ impl Folded {
         }
     }
 
+    /// Whether this server can serve `id` at all (`Backends::set_up`); a PDF model or a bot
+    /// needs its base model to be.
+    fn set_up(&self, id: &str, backends: &Backends) -> bool {
+        match ModelRef::parse(id) {
+            Some(ModelRef::Pdf(_)) => self
+                .pdf_model(id)
+                .is_some_and(|m| backends.set_up(&m.base_model)),
+            Some(ModelRef::Bot(_)) => self.bot(id).is_some_and(|(_, bot)| {
+                !matches!(ModelRef::parse(&bot.base_model), Some(ModelRef::Bot(_)))
+                    && self.set_up(&bot.base_model, backends)
+            }),
+            _ => backends.set_up(id),
+        }
+    }
+
+    /// The model if the site's picker offers it and this server can serve it: an upstream model
+    /// of a site without an API key is left out (the admin's settings still list it).
+    fn offered(&self, id: &str, backends: &Backends) -> Option<CatalogModel> {
+        self.enabled_model(id).filter(|_| self.set_up(id, backends))
+    }
+
     /// The model if the site's picker offers it (site models and launched PDF models).
     fn enabled_model(&self, id: &str) -> Option<CatalogModel> {
         if let Some(model) = self.site.enabled_model(id) {
@@ -107,6 +128,17 @@ impl Folded {
             enabled: true,
         })
     }
+}
+
+/// The admin's default model that this server cannot serve, and the model used instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefaultFallback {
+    pub chosen: String,
+    pub chosen_name: String,
+    /// Why it cannot answer, for the admin (it may name a setting).
+    pub reason: String,
+    pub instead: Option<String>,
+    pub instead_name: Option<String>,
 }
 
 /// When a PDF model was created and last launched.
@@ -218,9 +250,16 @@ impl Catalog {
         models
     }
 
-    /// The model if the site's picker offers it (bots are offered per user: `offered_to`).
+    /// The model if the site's picker offers it and this server can serve it (bots are offered
+    /// per user: `offered_to`).
     pub fn enabled_model(&self, id: &str) -> Option<CatalogModel> {
-        self.read().enabled_model(id)
+        self.read().offered(id, &self.backends)
+    }
+
+    /// Whether this server can serve `id` at all: an upstream model needs an API key, the
+    /// local model `LOCAL_MODEL`; a PDF model or a bot needs its base model to be.
+    pub fn set_up(&self, id: &str) -> bool {
+        self.read().set_up(id, &self.backends)
     }
 
     /// A PDF model's state as the log describes it (deleted ones included).
@@ -240,8 +279,67 @@ impl Catalog {
         folded.pdf_model(id).map(|m| m.name.clone())
     }
 
+    /// The model a new chat starts with: the admin's default while this server can serve it;
+    /// otherwise (a site restarted without its API key) the model used instead.
     pub fn default_model(&self) -> Option<String> {
-        self.read().site.default_model.clone()
+        match self.default_fallback() {
+            Some(fallback) => fallback.instead,
+            None => self.read().site.default_model.clone(),
+        }
+    }
+
+    /// The admin's default when this server cannot serve it, and what new chats start with
+    /// instead: the local model when it can answer, else the first offered model that can,
+    /// else the first offered at all (it says why it cannot answer).
+    pub fn default_fallback(&self) -> Option<DefaultFallback> {
+        let folded = self.read();
+        let chosen = folded.site.default_model.clone()?;
+        if folded.offered(&chosen, &self.backends).is_some() {
+            return None;
+        }
+        let offered: Vec<&CatalogModel> = folded
+            .site
+            .models
+            .iter()
+            .filter(|m| m.enabled && folded.set_up(&m.id, &self.backends))
+            .collect();
+        let answers = |m: &&&CatalogModel| {
+            !matches!(
+                self.backends.status(&m.id),
+                BackendStatus::Unavailable { .. }
+            )
+        };
+        let instead = offered
+            .iter()
+            .filter(answers)
+            .find(|m| m.kind == ModelKind::Local)
+            .or_else(|| offered.iter().find(answers))
+            .or_else(|| offered.first());
+        Some(DefaultFallback {
+            reason: match self.backends.status(&chosen) {
+                BackendStatus::Unavailable { reason } => reason,
+                _ => "disabled".into(),
+            },
+            chosen_name: folded
+                .site
+                .model(&chosen)
+                .map_or_else(|| chosen.clone(), |m| m.name.clone()),
+            chosen,
+            instead: instead.map(|m| m.id.clone()),
+            instead_name: instead.map(|m| m.name.clone()),
+        })
+    }
+
+    /// Says once, at start-up, that the admin's default model cannot answer on this server.
+    pub fn log_default_fallback(&self) {
+        if let Some(fallback) = self.default_fallback() {
+            tracing::warn!(
+                default = %fallback.chosen,
+                reason = %fallback.reason,
+                instead = fallback.instead.as_deref().unwrap_or("none"),
+                "The default model cannot answer on this server: new chats start with another model until it is set up or an admin chooses another default"
+            );
+        }
     }
 
     pub fn default_limit(&self) -> Option<u32> {

@@ -125,6 +125,10 @@ pub enum LlmError {
     Upstream { status: u16, message: String },
     #[error("the model is not available: {0}")]
     Unavailable(String),
+    /// This server lacks what the model needs (an API key, the offline model's weights): the
+    /// reason is for the admin and the log, users read plain words.
+    #[error("the model is not set up on this server: {0}")]
+    NotSetUp(String),
     #[error("the answer stream broke off: {0}")]
     Interrupted(String),
     /// A bot's answer began to repeat its instructions word for word (`bots::leak`).
@@ -145,6 +149,7 @@ impl LlmError {
             LlmError::Connection(_) => Msg::new("llm-connection"),
             LlmError::Upstream { status, .. } => Msg::new("llm-upstream").arg("status", status),
             LlmError::Unavailable(reason) => Msg::new("llm-unavailable").arg("reason", reason),
+            LlmError::NotSetUp(_) => Msg::new("llm-not-set-up"),
             LlmError::Interrupted(_) => Msg::new("llm-interrupted"),
             LlmError::Withheld => Msg::new("bot-answer-withheld"),
         }
@@ -179,9 +184,15 @@ impl Backends {
             Some(ModelRef::Upstream(_)) => self
                 .upstream
                 .clone()
-                .ok_or_else(|| LlmError::Unavailable("no OPENAI_API_KEY is set".into())),
+                .ok_or_else(|| LlmError::NotSetUp("no OPENAI_API_KEY is set".into())),
             _ => Err(LlmError::UnknownModel(model_id.to_owned())),
         }
+    }
+
+    /// Whether this server has a backend for `model_id` (an upstream model needs an API key, the
+    /// local model `LOCAL_MODEL`), whether or not it can answer at this moment.
+    pub fn set_up(&self, model_id: &str) -> bool {
+        self.for_model(model_id).is_ok()
     }
 
     /// The upstream (OpenAI-compatible) backend when it is the one that answers `model_id`;
@@ -195,6 +206,8 @@ impl Backends {
     pub fn status(&self, model_id: &str) -> BackendStatus {
         match self.for_model(model_id) {
             Ok(backend) => backend.status(),
+            // The admin's settings page shows this reason: it may name the setting to fix.
+            Err(LlmError::NotSetUp(reason)) => BackendStatus::Unavailable { reason },
             Err(error) => BackendStatus::Unavailable {
                 reason: error.message().translate(crate::i18n::Lang::En),
             },

@@ -16,7 +16,7 @@ mod types;
 mod utf8;
 pub mod weights;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::Instant;
@@ -114,11 +114,21 @@ pub struct LocalBackend {
 }
 
 impl LocalBackend {
-    /// The process's one local model (started on first use): two app instances in one process
-    /// (tests) share it instead of loading it twice.
+    /// The process's one local model per weights file (started on first use): two app
+    /// instances in one process (tests) share it instead of loading it twice, and an instance
+    /// pointed at other weights (a test's missing `LOCAL_MODEL_PATH`) gets its own.
     pub fn shared(options: LocalModelOptions) -> LocalBackend {
-        static SHARED: std::sync::OnceLock<LocalBackend> = std::sync::OnceLock::new();
-        SHARED.get_or_init(|| LocalBackend::start(options)).clone()
+        type Started = HashMap<(PathBuf, Option<PathBuf>), LocalBackend>;
+        static SHARED: std::sync::OnceLock<Mutex<Started>> = std::sync::OnceLock::new();
+        let key = (options.cache_dir.clone(), options.gguf.clone());
+        let mut started = SHARED
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        started
+            .entry(key)
+            .or_insert_with(|| LocalBackend::start(options))
+            .clone()
     }
 
     /// Starts the worker: it fetches (or checks) the weights, loads the model, then serves.
@@ -147,10 +157,10 @@ impl LocalBackend {
 
     fn run(&self, options: &LocalModelOptions) {
         let Some(mut model) = self.prepare(options) else {
-            // Unavailable: answer everyone who waits (and will wait) with the reason.
+            // Unavailable: answer everyone who waits (and will wait); the reason is the admin's.
             loop {
                 let job = self.next_job();
-                let _ = job.sender.send(Err(LlmError::Unavailable(self.reason())));
+                let _ = job.sender.send(Err(LlmError::NotSetUp(self.reason())));
             }
         };
         self.set_status(BackendStatus::Ready);
@@ -379,7 +389,7 @@ fn serve(model: &mut LocalChatModel, job: Job) {
 impl ChatBackend for LocalBackend {
     fn stream(&self, request: ChatRequest) -> BoxFuture<'static, Result<TokenStream, LlmError>> {
         if let BackendStatus::Unavailable { reason } = self.status() {
-            return Box::pin(async move { Err(LlmError::Unavailable(reason)) });
+            return Box::pin(async move { Err(LlmError::NotSetUp(reason)) });
         }
         let receiver = self.enqueue(request);
         Box::pin(async move {

@@ -75,6 +75,25 @@ pub struct RegisterQuery {
     /// Set after an account was deleted, to say so.
     #[serde(default)]
     deleted: Option<String>,
+    /// Where to go once signed up (a bot's share link), kept through the mailed link.
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `next` when it is a local path other than the start page (never another site).
+fn onward(next: Option<&str>) -> Option<&str> {
+    next.map(local_path).filter(|path| *path != "/")
+}
+
+/// `path`, with `?next=` when there is somewhere to go on to.
+fn with_next(path: &str, next: Option<&str>) -> String {
+    match onward(next) {
+        Some(next) => {
+            let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+            format!("{path}?next={next}")
+        }
+        None => path.to_owned(),
+    }
 }
 
 pub async fn register_form(
@@ -82,8 +101,9 @@ pub async fn register_form(
     user: MaybeUser,
     query: web::Query<RegisterQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let next = query.next.as_deref();
     if user.0.is_some() {
-        return Ok(see_other("/"));
+        return Ok(see_other(onward(next).unwrap_or("/")));
     }
     let notice = query
         .deleted
@@ -91,7 +111,8 @@ pub async fn register_form(
         .then(|| page.t(&Msg::new("account-deleted-notice")));
     page.render(
         "auth/register",
-        json!({ "title": page.t(&Msg::new("register-title")), "notice": notice }),
+        json!({ "title": page.t(&Msg::new("register-title")), "notice": notice,
+                "next": onward(next), "login_href": with_next("/login", next) }),
     )
 }
 
@@ -101,6 +122,8 @@ pub struct RegisterForm {
     email: String,
     password: String,
     password_confirm: String,
+    #[serde(default)]
+    next: String,
 }
 
 pub async fn register(
@@ -122,15 +145,17 @@ pub async fn register(
         password: &form.password,
         password_confirm: &form.password_confirm,
     };
-    match accounts.register(registration, page.lang).await {
+    let next = onward(Some(form.next.as_str()));
+    match accounts.register_then(registration, page.lang, next).await {
         Ok(user) => {
             start_user_session(&session, &user.id)?;
-            Ok(csrf::rotated(see_other("/")))
+            Ok(csrf::rotated(see_other(next.unwrap_or("/"))))
         }
         Err(error) => {
             let data = json!({
                 "title": page.t(&Msg::new("register-title")),
                 "username": form.username, "email": form.email,
+                "next": next, "login_href": with_next("/login", next),
             });
             form_failure(&page, "auth/register", error, data)
         }
@@ -151,7 +176,8 @@ pub async fn login_form(
     let blocked = block_reason(&session, &pool).await?.map(|msg| page.t(&msg));
     page.render(
         "auth/login",
-        json!({ "title": page.t(&Msg::new("login-title")), "next": next, "error": blocked }),
+        json!({ "title": page.t(&Msg::new("login-title")), "next": next, "error": blocked,
+                "register_href": with_next("/register", Some(next)) }),
     )
 }
 
@@ -196,7 +222,8 @@ pub async fn login(
             Ok(csrf::rotated(see_other(local_path(&form.next))))
         }
         Err(error) => {
-            let data = json!({ "title": page.t(&Msg::new("login-title")), "login": form.login, "next": form.next });
+            let data = json!({ "title": page.t(&Msg::new("login-title")), "login": form.login, "next": form.next,
+                               "register_href": with_next("/register", Some(form.next.as_str())) });
             form_failure(&page, "auth/login", error, data)
         }
     }
@@ -213,22 +240,37 @@ pub struct TokenQuery {
     pub token: String,
 }
 
+#[derive(Deserialize)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    token: String,
+    /// Where the person was going when they signed up (`register_then`).
+    #[serde(default)]
+    next: Option<String>,
+}
+
 /// Proves the address. It never logs anyone in: a mailed link must not be a login link (it
 /// would outlive a password reset, and an attacker's link would log a victim into the
-/// attacker's account). The browser that registered is already logged in.
+/// attacker's account). The browser that registered is already logged in: it goes on to
+/// where the person was going (a bot's share link); another one logs in and then goes there.
 pub async fn verify(
     page: Page,
     user: MaybeUser,
-    query: web::Query<TokenQuery>,
+    query: web::Query<VerifyQuery>,
     accounts: web::Data<Accounts>,
 ) -> Result<HttpResponse, AppError> {
     let title = page.t(&Msg::new("verify-title"));
     let logged_in = user.0.is_some();
+    let next = onward(query.next.as_deref());
     match accounts.verify_email(&query.token).await {
-        Ok(_) => page.render(
-            "auth/verified",
-            json!({ "title": title, "ok": true, "logged_in": logged_in }),
-        ),
+        Ok(_) => match next {
+            Some(next) if logged_in => Ok(see_other(next)),
+            _ => page.render(
+                "auth/verified",
+                json!({ "title": title, "ok": true, "logged_in": logged_in,
+                        "login_href": with_next("/login", next) }),
+            ),
+        },
         Err(AccountError::Refused(msg)) => page.render_with_status(
             StatusCode::BAD_REQUEST,
             "auth/verified",

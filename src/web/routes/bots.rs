@@ -1,6 +1,8 @@
 //! `/bots`: a user's own chatbots (list, share, duplicate, delete; the editor is in
 //! `bot_editor.rs`) and `/b/{id}`, a bot's start page. Every change goes through `Bots`; the
 //! aggregate decides.
+use actix_session::Session;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use sqlx::MySqlPool;
@@ -9,7 +11,8 @@ use uuid::Uuid;
 use super::admin::models::{human_size, progress_text};
 use super::bot_editor;
 use super::chat::{ChatStart, render_chat};
-use crate::accounts::current::CurrentUser;
+use crate::accounts::current::{CurrentUser, MaybeUser};
+use crate::accounts::session_store::BLOCKED_KEY;
 use crate::bots::Bots;
 use crate::bots::aggregate::{Bot, By};
 use crate::bots::details::NAME_MAX_CHARS;
@@ -155,10 +158,13 @@ pub async fn delete(
 }
 
 /// `/b/{id}`: a new chat with the bot, under its avatar, description and starters. Its owner
-/// and, while it is shared, anyone logged in; everyone else gets 404.
+/// and, while it is shared, anyone logged in; everyone else gets 404. A visitor without a
+/// session is asked to sign up first and comes back here (`next`), like `/` sends them.
+#[allow(clippy::too_many_arguments)] // actix extractors: the session tells a blocked device
 pub async fn start_page(
     page: Page,
-    user: CurrentUser,
+    user: MaybeUser,
+    session: Session,
     id: web::Path<BotId>,
     bots: web::Data<Bots>,
     pool: web::Data<MySqlPool>,
@@ -166,8 +172,20 @@ pub async fn start_page(
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let user_id = user.0.uuid();
-    let bot = bots.visible(user_id, id)?;
+    let Some(user) = user.0 else {
+        // A device whose account was blocked goes to the login page, which says why.
+        let blocked = session.contains_key(BLOCKED_KEY);
+        let back: String =
+            url::form_urlencoded::byte_serialize(format!("/b/{id}").as_bytes()).collect();
+        let to = if blocked { "/login" } else { "/register" };
+        return Ok(see_other(&format!("{to}?next={back}")));
+    };
+    let user_id = user.uuid();
+    let bot = match bots.visible(user_id, id) {
+        Ok(bot) => bot,
+        Err(AppError::NotFound) => return not_shared(&page),
+        Err(error) => return Err(error),
+    };
     let start = ChatStart {
         model: crate::domain::ModelRef::Bot(id).to_string(),
         bot: json!({
@@ -181,7 +199,17 @@ pub async fn start_page(
             "disabled": bot.disabled,
         }),
     };
-    render_chat(&page, &user.0, None, &pool, &service, &catalog, Some(start)).await
+    render_chat(&page, &user, None, &pool, &service, &catalog, Some(start)).await
+}
+
+/// A share link to a bot this user may not open (made private, disabled, deleted, or never
+/// there): still a 404, worded for a person who followed a link, and naming nothing of the bot.
+fn not_shared(page: &Page) -> Result<HttpResponse, AppError> {
+    page.render_with_status(
+        StatusCode::NOT_FOUND,
+        "bots/not_shared",
+        json!({ "title": page.t(&Msg::new("bot-not-shared")) }),
+    )
 }
 
 /// The owner's pages under `/bots`; the editor's forms carry a PDF of up to `limit`.

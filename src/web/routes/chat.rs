@@ -181,10 +181,12 @@ pub fn picker(catalog: &Catalog, lang: Lang, user: Uuid, current: Option<&str>) 
         .default_model()
         .filter(|id| catalog.enabled_model(id).is_some());
     let view = |m: &CatalogModel| option_view(catalog, lang, m);
+    // A model this server cannot serve (an upstream model without an API key) is not offered
+    // as if it were coming: users never see it; the admin's settings list it with the reason.
     let models = catalog
         .models()
         .iter()
-        .filter(|m| m.enabled)
+        .filter(|m| m.enabled && catalog.set_up(&m.id))
         .map(view)
         .collect();
     let mut bots = catalog.picker_bots(user);
@@ -219,27 +221,31 @@ fn option_view(catalog: &Catalog, lang: Lang, m: &CatalogModel) -> Value {
     let status = catalog.status(&m.id);
     let note = match &status {
         BackendStatus::Ready => String::new(),
+        // The offline model's progress names packages and files: users read that it is coming.
+        BackendStatus::Loading { .. } if m.kind == ModelKind::Local => {
+            Msg::new("model-preparing").translate(lang)
+        }
         BackendStatus::Loading { detail } => Msg::new("model-loading")
             .arg("detail", detail)
             .translate(lang),
-        BackendStatus::Unavailable { reason } => {
-            unavailable_note(catalog, &m.id, reason).translate(lang)
-        }
+        BackendStatus::Unavailable { .. } => unavailable_note(&m.id).translate(lang),
     };
-    json!({ "id": m.id, "name": m.name, "description": m.description, "kind": m.kind.as_str(), "status": status,
-            "note": note, "available": !matches!(status, BackendStatus::Unavailable { .. }) })
+    // The state alone: the reason and the progress are the admin's (they name settings, files).
+    let state = match &status {
+        BackendStatus::Ready => "ready",
+        BackendStatus::Loading { .. } => "loading",
+        BackendStatus::Unavailable { .. } => "unavailable",
+    };
+    json!({ "id": m.id, "name": m.name, "description": m.description, "kind": m.kind.as_str(),
+            "status": { "state": state }, "note": note, "available": state != "unavailable" })
 }
 
 /// Why a model cannot answer, in words for the people who read the picker (the technical
-/// reason stays in the admin's settings page and the log).
-fn unavailable_note(catalog: &Catalog, model_id: &str, reason: &str) -> Msg {
+/// reason, which may name a setting or a file, stays in the admin's settings page and the log).
+fn unavailable_note(model_id: &str) -> Msg {
     match ModelRef::parse(model_id) {
-        Some(ModelRef::Upstream(_)) if catalog.upstream_for(model_id).is_none() => {
-            Msg::new("model-not-set-up")
-        }
-        Some(ModelRef::Pdf(_)) => Msg::new("model-not-launched"),
         Some(ModelRef::Bot(_)) => Msg::new("bot-unavailable"),
-        _ => Msg::new("model-unavailable").arg("reason", reason),
+        _ => Msg::new("model-not-launched"),
     }
 }
 
@@ -258,15 +264,39 @@ pub struct ChatStart {
     pub bot: Value,
 }
 
-/// Why a chat's model is not offered any more, for the badge by its name.
-fn gone_note(catalog: &Catalog, model: &str) -> Msg {
+/// Why a chat's model is not offered to `user` any more, for the badge by its name.
+fn gone_note(catalog: &Catalog, model: &str, user: Uuid) -> Msg {
     match ModelRef::parse(model) {
-        Some(ModelRef::Bot(id)) if catalog.bot(id.as_uuid()).is_some_and(|b| b.deleted) => {
-            Msg::new("bot-deleted")
-        }
-        Some(ModelRef::Bot(_)) => Msg::new("bot-unavailable"),
+        Some(ModelRef::Bot(id)) => match catalog.bot(id.as_uuid()) {
+            Some(bot) if bot.deleted => Msg::new("bot-deleted"),
+            // The bot is there; the model it answers with is not (its owner can pick another).
+            Some(bot)
+                if bot.usable_by(user) && catalog.enabled_model(&bot.base_model).is_none() =>
+            {
+                Msg::new("bot-base-unavailable")
+            }
+            _ => Msg::new("bot-unavailable"),
+        },
         _ => Msg::new("model-not-offered"),
     }
+}
+
+/// The model of the user's latest chat with a site or PDF model, while it can answer: a new
+/// chat opens on the model they last picked (a bot's chat starts from its own page).
+async fn last_picked(
+    pool: &MySqlPool,
+    catalog: &Catalog,
+    user: &UserRow,
+) -> Result<Option<String>, sqlx::Error> {
+    let recent = chats::list_for_user(pool, &user.id, chats::Shelf::Sidebar, None, 20).await?;
+    Ok(recent
+        .into_iter()
+        .map(|chat| chat.model)
+        .find(|model| !matches!(ModelRef::parse(model), Some(ModelRef::Bot(_))))
+        .filter(|model| {
+            catalog.offered_to(model, user.uuid()).is_some()
+                && !matches!(catalog.status(model), BackendStatus::Unavailable { .. })
+        }))
 }
 
 pub async fn render_chat(
@@ -283,6 +313,10 @@ pub async fn render_chat(
         .map(|c| c.model.as_str())
         .or(start.as_ref().map(|s| s.model.as_str()));
     let picker = picker(catalog, page.lang, user_id, current);
+    let last_pick = match current {
+        None => last_picked(pool, catalog, user).await?,
+        Some(_) => None,
+    };
     let messages: Vec<MessageView> = match chat {
         Some(chat) => message_views(pool, &chat.id, None, catalog).await?,
         None => Vec::new(),
@@ -291,6 +325,7 @@ pub async fn render_chat(
     let streaming = messages.last().is_some_and(|m| m.status == "streaming");
     let model = current
         .map(str::to_owned)
+        .or(last_pick)
         .or(picker.default)
         .unwrap_or_default();
     let offered = catalog.offered_to(&model, user_id).is_some();
@@ -312,7 +347,7 @@ pub async fn render_chat(
             // A chat's model that left the picker (unlaunched, deleted) is still named.
             "model_name": catalog.name_of(&model).unwrap_or_else(|| model.clone()),
             "model_offered": offered,
-            "model_gone_note": page.t(&gone_note(catalog, &model)),
+            "model_gone_note": page.t(&gone_note(catalog, &model, user_id)),
             "bot_gone": bot_gone,
             "bot": start.map(|s| s.bot),
             "limits": limit_view(chat, service.default_limit().await?),

@@ -52,6 +52,7 @@ pub async fn show(
         "dashboard",
         "admin/dashboard",
         Msg::new("admin-nav-dashboard"),
-        json!({ "range": range, "dashboard": dashboard, "charts": charts, "running_chats": running, "today": today.to_string() }),
+        json!({ "range": range, "dashboard": dashboard, "charts": charts, "running_chats": running, "today": today.to_string(),
+                "default_fallback": super::settings::default_fallback_notice(&page, &catalog) }),
     )
 }

@@ -37,7 +37,7 @@ pub async fn show(
     let data = json!({
         "default_limit": service.default_limit().await?, "models": models,
         "daily_quota": service.default_daily_quota(), "prompts_per_minute": service.prompts_per_minute(),
-        "done": query.done.is_some(),
+        "done": query.done.is_some(), "default_fallback": default_fallback_notice(&page, &catalog),
     });
     super::render(
         &page,
@@ -46,6 +46,21 @@ pub async fn show(
         "admin/settings",
         Msg::new("admin-nav-settings"),
         data,
+    )
+}
+
+/// What the admin reads while their default model cannot answer on this server (a site
+/// restarted without its API key): why, and which model new chats start with instead.
+pub fn default_fallback_notice(page: &Page, catalog: &Catalog) -> Option<String> {
+    let fallback = catalog.default_fallback()?;
+    let msg = match &fallback.instead_name {
+        Some(instead) => Msg::new("admin-default-fallback").arg("instead", instead),
+        None => Msg::new("admin-default-none"),
+    };
+    Some(
+        page.t(&msg
+            .arg("chosen", fallback.chosen_name)
+            .arg("reason", fallback.reason)),
     )
 }
 
