@@ -98,8 +98,8 @@ impl SetAside {
         let branches = Branches::new(
             current
                 .into_iter()
-                .map(|(id, rank)| Place { id, rank })
-                .chain(rows.iter().map(place)),
+                .map(|(id, rank, parent)| (Place { id, rank }, parent))
+                .chain(rows.iter().map(|row| (place(row), row.parent_id))),
         );
         let rows = rows.into_iter().map(|row| (row.id, row)).collect();
         Ok(SetAside { branches, rows })

@@ -27,6 +27,23 @@ pub struct Message {
     pub rating: Option<Rating>,
 }
 
+/// Where a message of the chat came from: its id among the chat's messages (the chat's sequence
+/// at the event that created it, so ids grow with time) and the message it followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub id: u64,
+    /// `None` for a first prompt (rank 1).
+    pub parent: Option<u64>,
+}
+
+/// A version of a message of the conversation, as the `‹ 1/2 ›` switcher counts: the
+/// `version`-th (1-based, oldest first) of the messages at `rank` that followed the same one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BranchChoice {
+    pub rank: u32,
+    pub version: u32,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnswerInProgress {
     pub model: String,
@@ -44,6 +61,11 @@ pub struct Chat {
     pub model: String,
     /// The conversation as the model sees it (discarded answers removed).
     pub messages: Vec<Message>,
+    /// Where each message of `messages` came from (same order).
+    pub origins: Vec<Origin>,
+    /// The messages the conversation set aside (Regenerate, an edited prompt, a restored
+    /// branch), oldest set aside first: a restored branch brings them back.
+    pub set_aside: Vec<(Origin, Message)>,
     pub prompts: u32,
     pub limit_override: Option<u32>,
     pub answer_in_progress: Option<AnswerInProgress>,
@@ -74,11 +96,14 @@ pub enum ChatCommand {
         api: Option<ApiStart>,
     },
     /// `default_limit` is the site-wide prompt limit; the chat's own override wins over it.
+    /// With `branch`, the prompt continues that version of a message (the branch the user is
+    /// looking at) instead of the conversation as it is.
     SendPrompt {
         prompt: String,
         model: String,
         default_limit: u32,
         instance_id: Uuid,
+        branch: Option<BranchChoice>,
     },
     FinishAnswer(AnswerOutcome),
     /// Saves the answer that started at sequence `started`; a no-op once it is saved (a retry
@@ -175,6 +200,8 @@ pub enum ChatRuleError {
     NoSuchPrompt,
 }
 
+    #[error("there is no such version to continue")]
+    NoSuchVersion,
 /// The title a chat gets at once from its first prompt (the model may improve it later).
 pub fn title_from_prompt(prompt: &str) -> String {
     let line = prompt.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -214,11 +241,7 @@ impl Aggregate for Chat {
             ChatEvent::ClientContextAttached { messages } => self.context = messages.clone(),
             ChatEvent::UserMessageAppended { text, .. } => {
                 self.prompts += 1;
-                self.messages.push(Message {
-                    role: Role::User,
-                    text: text.clone(),
-                    rating: None,
-                });
+                self.push(self.sequence, Role::User, text);
             }
             ChatEvent::AnswerStarted { model, instance_id } => {
                 self.answer_in_progress = Some(AnswerInProgress {
@@ -230,12 +253,12 @@ impl Aggregate for Chat {
             ChatEvent::AnswerCompleted(answer)
             | ChatEvent::AnswerStopped(answer)
             | ChatEvent::AnswerFailed(answer) => {
-                self.answer_in_progress = None;
-                self.messages.push(Message {
-                    role: Role::Assistant,
-                    text: answer.text.clone(),
-                    rating: None,
-                });
+                // The answer's id is its `AnswerStarted`'s (the message's row exists from there).
+                let id = self
+                    .answer_in_progress
+                    .take()
+                    .map_or(self.sequence, |answer| answer.started);
+                self.push(id, Role::Assistant, &answer.text);
             }
             ChatEvent::AnswerDiscarded => {
                 if let Some(last) = self
@@ -243,18 +266,23 @@ impl Aggregate for Chat {
                     .iter()
                     .rposition(|m| m.role == Role::Assistant)
                 {
-                    self.messages.remove(last);
+                    self.set_aside_from(last);
                 }
             }
             ChatEvent::PromptEdited { rank, text, .. } => {
                 self.prompts += 1;
-                self.messages
-                    .truncate((*rank as usize).saturating_sub(1).min(self.messages.len()));
-                self.messages.push(Message {
-                    role: Role::User,
-                    text: text.clone(),
-                    rating: None,
-                });
+                self.set_aside_from((*rank as usize).saturating_sub(1));
+                self.push(self.sequence, Role::User, text);
+            }
+            ChatEvent::BranchRestored { rank, version } => {
+                let choice = BranchChoice {
+                    rank: *rank,
+                    version: *version,
+                };
+                if let Some(chosen) = self.version_at(choice) {
+                    self.set_aside_from((*rank as usize).saturating_sub(1));
+                    self.bring_back(chosen);
+                }
             }
             ChatEvent::ChatRenamed { title, source } => {
                 self.title = title.clone();
@@ -322,12 +350,23 @@ impl Aggregate for Chat {
                 instance_id,
             } => {
                 self.ensure_idle()?;
+                branch,
                 self.ensure_below_limit(default_limit)?;
                 let prompt = ChatEvent::UserMessageAppended {
                     text: prompt,
+                let restored = match branch {
+                    Some(choice) => self.restore(choice)?,
+                    None => None,
+                };
                     model: model.clone(),
                 };
-                Ok(self.turn(prompt, model, instance_id))
+                let mut events = self.turn(prompt, model, instance_id);
+                if let Some(restored) = restored {
+                    // After the model switch (if any), before the prompt that continues it.
+                    let at = events.len() - 2;
+                    events.insert(at, restored);
+                }
+                Ok(events)
             }
             ChatCommand::EditPrompt {
                 rank,
@@ -428,6 +467,83 @@ impl Chat {
         events.push(ChatEvent::AnswerStarted { model, instance_id });
         events
     }
+    /// Appends a message to the conversation, after its last one.
+    fn push(&mut self, id: u64, role: Role, text: &str) {
+        let parent = self.origins.last().map(|origin| origin.id);
+        self.origins.push(Origin { id, parent });
+        self.messages.push(Message {
+            role,
+            text: text.to_owned(),
+            rating: None,
+        });
+    }
+
+    /// Sets the conversation from `index` (0-based) on aside.
+    fn set_aside_from(&mut self, index: usize) {
+        let index = index.min(self.messages.len());
+        let origins = self.origins.drain(index.min(self.origins.len())..);
+        let messages = self.messages.drain(index..);
+        self.set_aside.extend(origins.zip(messages));
+    }
+
+    /// Brings the set-aside message `id` back after the conversation, then at each rank the
+    /// newest set-aside message that followed the one before.
+    fn bring_back(&mut self, mut id: u64) {
+        while let Some(index) = self.set_aside.iter().position(|(o, _)| o.id == id) {
+            let (origin, message) = self.set_aside.remove(index);
+            self.origins.push(origin);
+            self.messages.push(message);
+            let next = self
+                .set_aside
+                .iter()
+                .filter(|(o, _)| o.parent == Some(id))
+                .map(|(o, _)| o.id)
+                .max();
+            match next {
+                Some(next) => id = next,
+                None => return,
+            }
+        }
+    }
+
+    /// The id of the message `choice` names: among the messages that followed the one before
+    /// `choice.rank` (in the conversation or set aside), the `version`-th oldest.
+    fn version_at(&self, choice: BranchChoice) -> Option<u64> {
+        let index = (choice.rank as usize).checked_sub(1)?;
+        self.origins.get(index)?;
+        let parent = index.checked_sub(1).map(|above| self.origins[above].id);
+        let mut versions: Vec<u64> = self.origins[index..]
+            .iter()
+            .chain(self.set_aside.iter().map(|(origin, _)| origin))
+            .filter(|origin| origin.parent == parent)
+            .map(|origin| origin.id)
+            .collect();
+        versions.sort_unstable();
+        let version = (choice.version as usize).checked_sub(1)?;
+        versions.get(version).copied()
+    }
+
+    /// The event that makes `choice` the conversation (none when it already is): only a version
+    /// of a message of the conversation whose branch ends with an answer can be continued.
+    fn restore(&self, choice: BranchChoice) -> Result<Option<ChatEvent>, ChatRuleError> {
+        let chosen = self
+            .version_at(choice)
+            .ok_or(ChatRuleError::NoSuchVersion)?;
+        if self.origins[choice.rank as usize - 1].id == chosen {
+            return Ok(None);
+        }
+        let event = ChatEvent::BranchRestored {
+            rank: choice.rank,
+            version: choice.version,
+        };
+        let mut after = self.clone();
+        after.apply(&event);
+        match after.messages.last() {
+            Some(last) if last.role == Role::Assistant => Ok(Some(event)),
+            _ => Err(ChatRuleError::NoSuchVersion),
+        }
+    }
+
 
     fn ensure_below_limit(&self, default_limit: u32) -> Result<(), ChatRuleError> {
         let limit = self.limit(default_limit);
@@ -458,3 +574,7 @@ impl Chat {
 #[cfg(test)]
 #[path = "aggregate_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "aggregate_branch_tests.rs"]
+mod branch_tests;

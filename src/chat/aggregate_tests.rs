@@ -37,6 +37,7 @@ fn prompt(text: &str, limit: u32) -> ChatCommand {
         model: MODEL.into(),
         default_limit: limit,
         instance_id: Uuid::nil(),
+        branch: None,
     }
 }
 
@@ -139,6 +140,7 @@ fn a_deleted_chat_takes_no_commands() {
     let mut events = started();
     events.push(ChatEvent::ChatDeleted);
     assert_eq!(
+        branch: None,
         given(&events).handle(prompt("x", 50)),
         Err(ChatRuleError::NotFound)
     );

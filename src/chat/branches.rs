@@ -1,13 +1,13 @@
 //! A chat's branches, from the rows alone: every message a chat ever showed keeps its id (the
-//! position of the event that created it, so ids grow with time) and its rank (its place in the
-//! conversation). The conversation's rows are in `chat_history`; the ones Regenerate or an
-//! edited prompt set aside are in `answer_version`.
+//! position of the event that created it, so ids grow with time), its rank (its place in the
+//! conversation) and its parent (`parent_id`: the message one rank up that was in the
+//! conversation when it was created). The conversation's rows are in `chat_history`; the ones
+//! Regenerate, an edited prompt or a restored branch set aside are in `answer_version`.
 //!
-//! A message followed the newest message one rank up that existed when it was created: the one
-//! with the largest smaller id. Two messages at a rank that followed the same one are versions
-//! of each other (`‹ 1/2 ›`), and a set-aside version goes on with the newest message that
-//! followed it, and so on: the branch as it was when it was left.
-use std::collections::BTreeMap;
+//! Two messages at a rank that followed the same one are versions of each other (`‹ 1/2 ›`),
+//! oldest first, and a version goes on with the newest message that followed it, and so on: the
+//! branch as it was when it was left.
+use std::collections::{BTreeMap, HashMap};
 
 /// Where a message sits: its id and its rank (1-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,39 +21,56 @@ pub struct Place {
 pub struct Branches {
     /// The ids at each rank, ascending.
     ids: BTreeMap<u32, Vec<u64>>,
+    /// The recorded parent of each message (`None` for a first prompt).
+    parents: HashMap<u64, Option<u64>>,
 }
 
 impl Branches {
-    pub fn new(places: impl IntoIterator<Item = Place>) -> Self {
+    /// Every message with its parent as recorded (`parent_id`).
+    pub fn new(places: impl IntoIterator<Item = (Place, Option<u64>)>) -> Self {
         let mut ids: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
-        for place in places {
+        let mut parents = HashMap::new();
+        for (place, parent) in places {
             ids.entry(place.rank).or_default().push(place.id);
+            parents.insert(place.id, parent);
         }
         for at_rank in ids.values_mut() {
             at_rank.sort_unstable();
             at_rank.dedup();
         }
-        Branches { ids }
+        Branches { ids, parents }
     }
 
-    /// The message `place` followed (none for the first prompt).
+    /// The message `place` followed (none for the first prompt). A row without a recorded
+    /// parent (written before parents were) followed the newest message one rank up that
+    /// existed when it was created, which was then always the conversation's.
     pub fn parent(&self, place: Place) -> Option<u64> {
+        if let Some(Some(parent)) = self.parents.get(&place.id) {
+            return Some(*parent);
+        }
         let above = self.ids.get(&place.rank.checked_sub(1)?)?;
         let before = above.partition_point(|&id| id < place.id);
         before.checked_sub(1).map(|i| above[i])
     }
 
-    /// The other versions of `place`: the messages at its rank that followed the same message,
-    /// oldest first.
-    pub fn versions_of(&self, place: Place) -> Vec<u64> {
+    /// Every version of `place` (itself included): the messages at its rank that followed the
+    /// same message, oldest first.
+    pub fn all_versions(&self, place: Place) -> Vec<u64> {
         let parent = self.parent(place);
         self.ids
             .get(&place.rank)
             .into_iter()
             .flatten()
             .copied()
-            .filter(|&id| id != place.id && self.parent(Place { id, ..place }) == parent)
+            .filter(|&id| id == place.id || self.parent(Place { id, ..place }) == parent)
             .collect()
+    }
+
+    /// The other versions of `place`, oldest first.
+    pub fn versions_of(&self, place: Place) -> Vec<u64> {
+        let mut versions = self.all_versions(place);
+        versions.retain(|&id| id != place.id);
+        versions
     }
 
     /// How the conversation went on after `place` until it was set aside: at each rank the
@@ -90,17 +107,20 @@ mod tests {
     }
 
     /// Prompt 10 answered by 11, regenerated as 15; then the prompt edited (20) and answered
-    /// (21) and followed up (22, 23).
+    /// (21) and followed up (22, 23). Rows written before parents were recorded have none.
     fn chat() -> Branches {
-        Branches::new([
-            at(10, 1),
-            at(11, 2),
-            at(15, 2),
-            at(20, 1),
-            at(21, 2),
-            at(22, 3),
-            at(23, 4),
-        ])
+        Branches::new(
+            [
+                at(10, 1),
+                at(11, 2),
+                at(15, 2),
+                at(20, 1),
+                at(21, 2),
+                at(22, 3),
+                at(23, 4),
+            ]
+            .map(|place| (place, None)),
+        )
     }
 
     #[test]
@@ -134,5 +154,26 @@ mod tests {
             [at(21, 2), at(22, 3), at(23, 4)]
         );
         assert_eq!(chat.continuation(at(23, 4)), []);
+    }
+
+    #[test]
+    fn a_restored_branch_goes_on_from_its_recorded_parent() {
+        // 10 answered by 11; edited as 20 (answered 21); then 10's branch restored and
+        // followed up (30, 31): 30 followed 11 although 21 is newer.
+        let chat = Branches::new([
+            (at(10, 1), None),
+            (at(11, 2), Some(10)),
+            (at(20, 1), None),
+            (at(21, 2), Some(20)),
+            (at(30, 3), Some(11)),
+            (at(31, 4), Some(30)),
+        ]);
+        assert_eq!(chat.parent(at(30, 3)), Some(11));
+        assert_eq!(chat.all_versions(at(10, 1)), [10, 20]);
+        assert_eq!(
+            chat.continuation(at(10, 1)),
+            [at(11, 2), at(30, 3), at(31, 4)]
+        );
+        assert_eq!(chat.continuation(at(20, 1)), [at(21, 2)]);
     }
 }

@@ -49,6 +49,14 @@ pub enum ChatEvent {
         text: String,
         model: String,
     },
+    /// The user went back to version `version` (1-based, oldest first, as the `‹ 1/2 ›`
+    /// switcher counts) of the message at `rank` and continued from there: the conversation
+    /// from `rank` on is set aside and that version takes its place, with at each rank after it
+    /// the newest message that followed the one before. The follow-up prompt comes next.
+    BranchRestored {
+        rank: u32,
+        version: u32,
+    },
     ChatRenamed {
         title: String,
         source: TitleSource,

@@ -92,6 +92,11 @@ pub fn apply(
             }
             touch(chat, event);
         }
+        ChatEvent::BranchRestored { rank, version } => {
+            let chat = chat_mut(chats, chat_id)?;
+            restore_branch(chat, *rank, *version);
+            touch(chat, event);
+        }
         ChatEvent::ChatRenamed { title, source } => {
             let chat = chat_mut(chats, chat_id)?;
             chat.row.title = title.clone();
@@ -196,7 +201,54 @@ fn touch(chat: &mut ChatState, event: &RecordedEvent) {
     chat.row.version = event.sequence;
 }
 
-/// The next message of `chat` (its rank follows the highest one), with no model yet.
+/// As `projection::restore_branch`: the conversation from `rank` on is set aside, the
+/// `version`-th oldest message at `rank` that followed the one before comes back, then at each
+/// rank the newest set-aside message that followed the one before.
+fn restore_branch(chat: &mut ChatState, rank: u32, version: u32) {
+    let parent = match rank {
+        0 | 1 => None,
+        _ => chat
+            .messages
+            .iter()
+            .find(|m| m.rank == rank - 1)
+            .map(|m| m.id),
+    };
+    let mut versions: Vec<u64> = chat
+        .messages
+        .iter()
+        .chain(&chat.earlier)
+        .filter(|m| m.rank == rank && m.parent_id == parent)
+        .map(|m| m.id)
+        .collect();
+    versions.sort_unstable();
+    let Some(mut id) = (version as usize)
+        .checked_sub(1)
+        .and_then(|index| versions.get(index).copied())
+    else {
+        return;
+    };
+    let (kept, set_aside): (Vec<MessageRow>, Vec<MessageRow>) = std::mem::take(&mut chat.messages)
+        .into_iter()
+        .partition(|message| message.rank < rank);
+    chat.messages = kept;
+    chat.earlier.extend(set_aside);
+    while let Some(index) = chat.earlier.iter().position(|m| m.id == id) {
+        chat.messages.push(chat.earlier.remove(index));
+        let next = chat
+            .earlier
+            .iter()
+            .filter(|m| m.parent_id == Some(id))
+            .map(|m| m.id)
+            .max();
+        match next {
+            Some(next) => id = next,
+            None => return,
+        }
+    }
+}
+
+/// The next message of `chat` (its rank follows the highest one, its parent is that message),
+/// with no model yet.
 fn new_message(
     event: &RecordedEvent,
     chat: &ChatState,
@@ -204,7 +256,8 @@ fn new_message(
     content: &str,
     status: &'static str,
 ) -> MessageRow {
-    let rank = chat.messages.iter().map(|m| m.rank).max().unwrap_or(0) + 1;
+    let last = chat.messages.iter().max_by_key(|m| m.rank);
+    let rank = last.map_or(0, |m| m.rank) + 1;
     MessageRow {
         id: event.position,
         chat_id: event.stream_id.clone(),
@@ -223,6 +276,7 @@ fn new_message(
         instance_id: None,
         sources: None,
         rating: None,
+        parent_id: last.map(|m| m.id),
     }
 }
 

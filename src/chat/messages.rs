@@ -3,7 +3,7 @@ use actix::prelude::*;
 use uuid::Uuid;
 
 use super::actor::ChatError;
-use super::aggregate::{ApiStart, Chat, ChatCommand};
+use super::aggregate::{ApiStart, BranchChoice, Chat, ChatCommand};
 use super::answer::Written;
 use super::live::Subscription;
 use crate::events::{Metadata, RecordedEvent};
@@ -50,8 +50,11 @@ pub enum PromptKind {
         /// Set when an API call starts the chat.
         api: Option<ApiStart>,
     },
+    /// A follow-up; with `branch`, of that version of a message (the branch the user is
+    /// looking at).
     Follow {
         default_limit: u32,
+        branch: Option<BranchChoice>,
     },
     /// The prompt at `rank` rewritten: the conversation branches there.
     Edit {

@@ -159,6 +159,10 @@ pub async fn apply(
             .await?;
             touch(conn, event).await?;
         }
+        ChatEvent::BranchRestored { rank, version } => {
+            restore_branch(conn, chat_id, *rank, *version).await?;
+            touch(conn, event).await?;
+        }
         ChatEvent::ChatRenamed { title, source } => {
             sqlx::query("UPDATE chat SET title = ?, title_source = ?, version = ? WHERE id = ?")
                 .bind(title)
@@ -249,6 +253,76 @@ async fn touch(conn: &mut MySqlConnection, event: &RecordedEvent) -> Result<(), 
     Ok(())
 }
 
+/// The conversation from `rank` on moves to `answer_version`; the `version`-th oldest message
+/// at `rank` that followed the message before it comes back, and after it at each rank the
+/// newest set-aside message that followed the one before (as `branches::Branches` reads them).
+async fn restore_branch(
+    conn: &mut MySqlConnection,
+    chat_id: &str,
+    rank: u32,
+    version: u32,
+) -> Result<(), sqlx::Error> {
+    let parent: Option<u64> = match rank.checked_sub(1).filter(|&above| above > 0) {
+        Some(above) => {
+            sqlx::query_scalar("SELECT id FROM chat_history WHERE chat_id = ? AND `rank` = ?")
+                .bind(chat_id)
+                .bind(above)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        None => None,
+    };
+    let chosen: Option<u64> = sqlx::query_scalar(
+        "SELECT id FROM (SELECT id, parent_id FROM chat_history WHERE chat_id = ? AND `rank` = ? \
+         UNION ALL SELECT id, parent_id FROM answer_version WHERE chat_id = ? AND `rank` = ?) v \
+         WHERE parent_id <=> ? ORDER BY id LIMIT 1 OFFSET ?",
+    )
+    .bind(chat_id)
+    .bind(rank)
+    .bind(chat_id)
+    .bind(rank)
+    .bind(parent)
+    .bind(version.saturating_sub(1))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(mut id) = chosen else {
+        return Ok(());
+    };
+    for sql in [
+        "INSERT INTO answer_version SELECT * FROM chat_history WHERE chat_id = ? AND `rank` >= ?",
+        "DELETE FROM chat_history WHERE chat_id = ? AND `rank` >= ?",
+    ] {
+        sqlx::query(sql)
+            .bind(chat_id)
+            .bind(rank)
+            .execute(&mut *conn)
+            .await?;
+    }
+    loop {
+        for sql in [
+            "INSERT INTO chat_history SELECT * FROM answer_version WHERE chat_id = ? AND id = ?",
+            "DELETE FROM answer_version WHERE chat_id = ? AND id = ?",
+        ] {
+            sqlx::query(sql)
+                .bind(chat_id)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        let next: Option<u64> = sqlx::query_scalar(
+            "SELECT MAX(id) FROM answer_version WHERE chat_id = ? AND parent_id = ?",
+        )
+        .bind(chat_id)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        match next {
+            Some(next) => id = next,
+            None => return Ok(()),
+        }
+    }
+}
+
 async fn insert_message(
     conn: &mut MySqlConnection,
     event: &RecordedEvent,
@@ -258,15 +332,20 @@ async fn insert_message(
     model: Option<&str>,
     instance_id: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    let rank: u32 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(MAX(`rank`), 0) + 1 AS UNSIGNED) FROM chat_history WHERE chat_id = ?",
+    // It follows the conversation's last message.
+    let last: Option<(u64, u32)> = sqlx::query_as(
+        "SELECT id, `rank` FROM chat_history WHERE chat_id = ? ORDER BY `rank` DESC LIMIT 1",
     )
     .bind(&event.stream_id)
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
+    let (parent, rank) = match last {
+        Some((id, rank)) => (Some(id), rank + 1),
+        None => (None, 1),
+    };
     sqlx::query(
-        "INSERT INTO chat_history (id, chat_id, role, content, date, `rank`, status, model, instance_id) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO chat_history (id, chat_id, role, content, date, `rank`, status, model, \
+         instance_id, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(event.position)
     .bind(&event.stream_id)
@@ -277,6 +356,7 @@ async fn insert_message(
     .bind(status)
     .bind(model)
     .bind(instance_id)
+    .bind(parent)
     .execute(conn)
     .await?;
     Ok(())

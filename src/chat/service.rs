@@ -7,7 +7,7 @@ use super::Chats;
 use super::actor::{
     Accepted, ChatError, Execute, Follow, PromptKind, Snapshot, Stop, SubmitPrompt,
 };
-use super::aggregate::{ApiStart, ChatCommand, ChatRuleError};
+use super::aggregate::{ApiStart, BranchChoice, ChatCommand, ChatRuleError};
 use super::events::{Rating, TitleSource};
 use super::forward::{Hop, Owner, Owners};
 use super::instructions::custom_instructions;
@@ -61,9 +61,11 @@ impl From<ChatError> for AppError {
             ChatError::Rule(ChatRuleError::NothingToRegenerate) => {
                 AppError::Conflict(Msg::new("chat-nothing-to-regenerate"))
             }
-            ChatError::Rule(ChatRuleError::NoSuchAnswer | ChatRuleError::NoSuchPrompt) => {
-                AppError::NotFound
-            }
+            ChatError::Rule(
+                ChatRuleError::NoSuchAnswer
+                | ChatRuleError::NoSuchPrompt
+                | ChatRuleError::NoSuchVersion,
+            ) => AppError::NotFound,
             ChatError::Rule(ChatRuleError::AlreadyExists) => {
                 AppError::Conflict(Msg::new("error-busy-retry"))
             }
@@ -188,17 +190,23 @@ impl ChatService {
         Ok((chat_id, accepted))
     }
 
+    /// A follow-up prompt; with `branch`, it continues that version of a message (the branch
+    /// the user is looking at) rather than the conversation as it is.
     pub async fn send(
         &self,
         user: &UserRow,
         chat_id: ChatId,
+        branch: Option<BranchChoice>,
         input: PromptInput<'_>,
     ) -> Result<Accepted, AppError> {
         let chat = self.owned(user, chat_id).await?;
         self.check_bot_kept(user, &chat)?;
         let default_limit = self.default_limit().await?;
-        self.follow_up(user, chat_id, PromptKind::Follow { default_limit }, input)
-            .await
+        let kind = PromptKind::Follow {
+            default_limit,
+            branch,
+        };
+        self.follow_up(user, chat_id, kind, input).await
     }
 
     /// Rewrites the prompt `message_id` of the chat and has it answered: the conversation
@@ -302,7 +310,11 @@ impl ChatService {
                 }
                 self.check_bot_kept(user, &chat)?;
                 let default_limit = self.default_limit().await?;
-                (chat_id, PromptKind::Follow { default_limit })
+                let kind = PromptKind::Follow {
+                    default_limit,
+                    branch: None,
+                };
+                (chat_id, kind)
             }
             None => {
                 let start = PromptKind::Start {

@@ -65,11 +65,15 @@ impl ChatActor {
                 instructions: instructions.clone(),
                 api: api.clone(),
             },
-            PromptKind::Follow { default_limit } => ChatCommand::SendPrompt {
+            PromptKind::Follow {
+                default_limit,
+                branch,
+            } => ChatCommand::SendPrompt {
                 prompt: prompt.text.clone(),
                 model: prompt.model.clone(),
                 default_limit: *default_limit,
                 instance_id: self.deps.instance_id,
+                branch: *branch,
             },
             PromptKind::Edit {
                 rank,

@@ -85,6 +85,8 @@ pub struct MessageRow {
     pub instance_id: Option<String>,
     pub sources: Option<String>,
     pub rating: Option<&'static str>,
+    /// The message it followed (`None` for a first prompt).
+    pub parent_id: Option<u64>,
 }
 
 /// A row of `model` (site models and PDF models share the table).

@@ -233,7 +233,7 @@ impl Insert for ChatRow {
 impl Insert for MessageRow {
     const COLUMNS: &'static str = "id, chat_id, role, content, date, `rank`, status, model, \
         prompt_tokens, completion_tokens, finish_reason, error, latency_ms, ttft_ms, instance_id, \
-        sources, rating";
+        sources, rating, parent_id";
 
     fn push(&self, values: &mut Values<'_>) {
         values
@@ -253,7 +253,8 @@ impl Insert for MessageRow {
             .push_bind(self.ttft_ms)
             .push_bind(&self.instance_id)
             .push_bind(&self.sources)
-            .push_bind(self.rating);
+            .push_bind(self.rating)
+            .push_bind(self.parent_id);
     }
 
     fn text_bytes(&self) -> usize {

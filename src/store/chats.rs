@@ -154,6 +154,8 @@ pub struct MessageRow {
     pub sources: Option<String>,
     /// The user's thumbs: "up", "down" or none.
     pub rating: Option<String>,
+    /// The message it followed (none for a first prompt).
+    pub parent_id: Option<u64>,
 }
 
 impl MessageRow {
@@ -167,7 +169,7 @@ impl MessageRow {
 }
 
 const MESSAGE_COLUMNS: &str = "id, role, content, date, `rank`, status, model, prompt_tokens, \
-    completion_tokens, error, latency_ms, ttft_ms, sources, rating";
+    completion_tokens, error, latency_ms, ttft_ms, sources, rating, parent_id";
 
 /// The last `limit` messages before `before_rank` (all the latest when `None`), oldest first.
 pub async fn messages(
@@ -188,12 +190,13 @@ pub async fn messages(
     Ok(rows)
 }
 
-/// The id and rank of every message in a chat's conversation (to place the set-aside ones).
+/// The id, rank and parent of every message in a chat's conversation (to place the set-aside
+/// ones).
 pub async fn message_places(
     pool: &MySqlPool,
     chat_id: &str,
-) -> Result<Vec<(u64, u32)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, `rank` FROM chat_history WHERE chat_id = ?")
+) -> Result<Vec<(u64, u32, Option<u64>)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, `rank`, parent_id FROM chat_history WHERE chat_id = ?")
         .bind(chat_id)
         .fetch_all(pool)
         .await

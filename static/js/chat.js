@@ -244,7 +244,7 @@
   }
 
   // Applies one answer event to the article being written.
-  function answerHandler(article) {
+  function answerHandler(article, onAccepted) {
     const body = article.querySelector(".message-body");
     let text = "";
     let tail = null; // raw text appended since the last server-rendered HTML
@@ -264,6 +264,7 @@
           const mine = article.previousElementSibling;
           if (data.user_message_id && mine && mine.classList.contains("user")) mine.dataset.id = data.user_message_id;
           setRemaining(data.limit, data.remaining);
+          if (onAccepted) onAccepted();
           break;
         }
         case "queued":
@@ -370,8 +371,8 @@
       actions.appendChild(meta);
     }
     if (article._earlier) {
-      article._versions = article._earlier.concat([{ html: data.html, text: data.text || "", meta: metaText(article) }]);
-      article._shown = article._versions.length - 1;
+      const current = { id: data.answer_id, html: data.html, text: data.text || "", meta: metaText(article) };
+      placeCurrent(article, article._earlier, current);
       delete article._earlier;
     }
     if (article._versions) renderSwitcher(article);
@@ -402,10 +403,10 @@
     setTimeout(look, 1200);
   }
 
-  async function streamInto(article, request) {
+  async function streamInto(article, request, onAccepted) {
     state.answer = article;
     setBusy(true);
-    const handle = answerHandler(article);
+    const handle = answerHandler(article, onAccepted);
     try {
       const response = await request();
       if (response.status === 204) return false;
@@ -439,7 +440,12 @@
 
   async function send(text) {
     composerError.hidden = true;
-    showLatestBranches();
+    // A follow-up continues the branch on the screen, as on chatgpt.com: an earlier version
+    // shown at a switcher goes on (an earlier answer without what followed the later one).
+    const viewed = shownBranch();
+    const hidden = viewed && !viewed.classList.contains("user") ? detachFollowing(viewed) : [];
+    const body = { prompt: text, model: state.model };
+    if (viewed) body.branch = { rank: rankOf(viewed), version: viewed._shown + 1 };
     showEmpty(false);
     const mine = userMessage(text);
     messages.appendChild(mine);
@@ -450,13 +456,14 @@
     grow();
     const url = state.chatId ? "/api/chats/" + state.chatId + "/messages" : "/api/chats";
     const ok = await streamInto(article, () =>
-      fetch(url, { method: "POST", headers: headers(), body: JSON.stringify({ prompt: text, model: state.model }) })
-    );
+      fetch(url, { method: "POST", headers: headers(), body: JSON.stringify(body) })
+    , () => { if (viewed) adoptShownVersion(viewed); });
     if (!ok && article.dataset.status === "failed" && !article.dataset.id) {
       // Refused before it was saved (too long, limit, blocked...): not an answer. Give the
       // text back and say why next to the composer.
       mine.remove();
       article.remove();
+      if (hidden.length) viewed.after(...hidden);
       prompt.value = text;
       grow();
       showComposerError(article.dataset.refusal || label("Connection"));
@@ -553,7 +560,10 @@
     let article;
     if (m.role === "user") {
       article = userMessage(m.text);
-      if (m.versions && m.versions.length) article._earlier = m.versions.map((v) => ({ text: v.text, branch: v.branch || [] }));
+      if (m.versions && m.versions.length) {
+        article._earlier = m.versions.map((v) => ({ id: String(v.id), text: v.text, branch: v.branch || [] }));
+        article.dataset.version = m.version_index || 0;
+      }
     } else {
       article = assistantMessage();
       article.querySelector(".message-body").classList.remove("typing");
@@ -573,15 +583,55 @@
         text: t.content.querySelector(".version-text").textContent,
         template: t.content.querySelector(".version-branch"),
       }));
-      const current = { text: article.querySelector(".message-body").textContent, nodes: null };
-      article._versions = earlier.concat(article._earlier || [], [current]);
-      article._shown = article._versions.length - 1;
+        id: t.dataset.id,
+      const current = { id: article.dataset.id, text: article.querySelector(".message-body").textContent, nodes: null };
+      placeCurrent(article, earlier.concat(article._earlier || []), current);
     }
     return article._versions;
   }
   function branchNodes(version) {
     if (!version.nodes) {
       if (version.template) {
+  // The message's versions, oldest first, with the conversation's own at its place (a restored
+  // branch's message is not always the newest: the server says where, `data-version`).
+  function placeCurrent(article, others, current) {
+    const given = article.dataset.version;
+    const at = given === undefined || given === "" ? others.length : Math.min(Number(given), others.length);
+    const versions = others.slice();
+    versions.splice(at, 0, current);
+    article._versions = versions;
+    article._shown = at;
+    article._current = at;
+  }
+  const currentOf = (article) => (article._current === undefined ? article._versions.length - 1 : article._current);
+  // The version shown at a switcher when it is not the conversation's: the branch a follow-up
+  // continues (the first from the top; what follows it belongs to it).
+  function shownBranch() {
+    return Array.from(messages.querySelectorAll(":scope > .message")).find((a) => a._versions && a._shown !== currentOf(a)) || null;
+  }
+  // A message's place in the conversation: the server's, or counted from the last one placed
+  // (a message sent from this page has none).
+  function rankOf(article) {
+    let steps = 0;
+    for (let a = article; a; a = a.previousElementSibling) {
+      if (!a.classList.contains("message")) continue;
+      if (a.dataset.rank) return Number(a.dataset.rank) + steps;
+      steps += 1;
+    }
+    return steps;
+  }
+  // The server accepted a follow-up on the version shown: it is the conversation's now.
+  function adoptShownVersion(article) {
+    const shown = article._versions[article._shown];
+    if (shown.id) article.dataset.id = shown.id;
+    article._current = article._shown;
+    let next = article.nextElementSibling;
+    while (next && next.classList.contains("message")) {
+      next.classList.toggle("earlier-version", Boolean(next._versions) && next._shown !== currentOf(next));
+      next = next.nextElementSibling;
+    }
+    renderSwitcher(article);
+  }
         version.nodes = Array.from(version.template.children).map((node) => document.importNode(node, true));
       } else {
         version.nodes = (version.branch || []).map(messageFromJson);
@@ -605,20 +655,13 @@
     if (to === from) return;
     versions[from].nodes = detachFollowing(article);
     const nodes = branchNodes(versions[to]);
-    // A branch that was left is read, not continued.
-    if (to !== versions.length - 1) nodes.forEach((node) => node.classList.add("earlier-version"));
+    // A branch that was left is read, not edited; a follow-up sent while it shows continues it.
+    const earlier = to !== currentOf(article);
+    nodes.forEach((node) => node.classList.toggle("earlier-version", earlier || (Boolean(node._versions) && node._shown !== currentOf(node))));
     article.after(...nodes);
     article.querySelector(".message-body").textContent = versions[to].text;
     article._shown = to;
     renderSwitcher(article);
-  }
-  // Before a new prompt: every edited prompt back on the conversation that goes on.
-  function showLatestBranches() {
-    for (;;) {
-      const earlier = Array.from(messages.querySelectorAll(":scope > .message.user")).find((a) => a._versions && a._shown !== a._versions.length - 1);
-      if (!earlier) return;
-      showPromptVersion(earlier, earlier._versions.length);
-    }
   }
 
   function openEditor(article) {
@@ -674,13 +717,16 @@
     const versions = promptVersionsOf(article);
     const body = article.querySelector(".message-body");
     const previousId = article.dataset.id;
-    const before = { text: body.textContent, nodes: detachFollowing(article) };
-    versions[versions.length - 1] = before;
-    versions.push({ text, nodes: null });
+    const current = currentOf(article);
+    const before = { id: previousId, text: body.textContent, nodes: detachFollowing(article) };
+    versions[current] = before;
+    const edited = { text, nodes: null };
+    versions.push(edited);
     article._shown = versions.length - 1;
     body.textContent = text;
     renderSwitcher(article);
     const answer = assistantMessage();
+    article._current = article._shown;
     article.after(answer);
     scrollToBottom(true);
     const ok = await streamInto(answer, () =>
@@ -690,16 +736,19 @@
       // Refused (limit, quota, too long...): nothing changed; put the conversation back.
       answer.remove();
       versions.pop();
-      versions[versions.length - 1] = { text: before.text, nodes: null };
+      versions[current] = { id: previousId, text: before.text, nodes: null };
       article.after(...before.nodes);
       body.textContent = before.text;
       article.dataset.id = previousId;
-      article._shown = versions.length - 1;
+      article._shown = current;
+      article._current = current;
       renderSwitcher(article);
       showComposerError(answer.dataset.refusal || label("Connection"));
     }
   }
 
+    } else {
+      edited.id = article.dataset.id;
   // ---------- earlier versions of an answer (Regenerate keeps them: "‹ 1/2 ›") ----------
   // Every version: { html (sanitised by the server), text (Markdown source) }; the last is the
   // answer the conversation goes on from.
@@ -710,10 +759,10 @@
         html: t.content.querySelector(".version-html").innerHTML,
         text: t.content.querySelector(".version-text").textContent,
         meta: t.content.querySelector(".version-meta").textContent,
+        id: t.dataset.id,
       }));
       const body = article.querySelector(".message-body");
-      article._versions = earlier.concat([{ html: body.innerHTML, text: sourceText(article), meta: metaText(article) }]);
-      article._shown = article._versions.length - 1;
+      placeCurrent(article, earlier, { id: article.dataset.id, html: body.innerHTML, text: sourceText(article), meta: metaText(article) });
     }
     return article._versions;
   }
@@ -749,7 +798,7 @@
     switcher.querySelector(".version-previous").disabled = shown === 0;
     switcher.querySelector(".version-next").disabled = shown === versions.length - 1;
     // Thumbs and Regenerate belong to the answer the conversation goes on from.
-    article.classList.toggle("earlier-version", shown !== versions.length - 1);
+    article.classList.toggle("earlier-version", shown !== currentOf(article));
   }
   function metaText(article) {
     const meta = article.querySelector(".message-meta");
@@ -791,7 +840,10 @@
 
   function finishAnswerStatic(article, m) {
     const wasAnswer = state.answer;
-    if (m.versions && m.versions.length) article._earlier = m.versions.map((v) => ({ html: v.html, text: v.text, meta: versionMeta(v) }));
+    if (m.versions && m.versions.length) {
+      article._earlier = m.versions.map((v) => ({ id: String(v.id), html: v.html, text: v.text, meta: versionMeta(v) }));
+      article.dataset.version = m.version_index || 0;
+    }
     finishAnswer(article, { status: m.status, error: m.error, html: m.html, text: m.text, model: m.model,
       prompt_tokens: m.prompt_tokens, completion_tokens: m.completion_tokens, answer_id: m.id, rating: m.rating });
     state.answer = wasAnswer;

@@ -132,7 +132,8 @@ async fn an_edited_prompt_branches_the_chat_and_the_model_sees_only_the_new_bran
     // The page renders the versions for the switcher.
     let page = app.get_html(&format!("/c/{chat}")).await;
     assert_eq!(
-        page.matches(r#"<template class="prompt-version">"#).count(),
+        page.matches(r#"<template class="prompt-version" data-id=""#)
+            .count(),
         2
     );
     assert!(
@@ -276,7 +277,15 @@ async fn a_prompt_is_edited_in_the_browser_and_both_branches_stay_readable() {
     );
     browser.screenshot("16-prompt-versions").await;
 
-    // A new prompt goes on from the latest branch, even when an old one is shown.
+    // Back on the latest branch, a new prompt goes on from it (a follow-up sent while an old
+    // branch shows continues that one: `a_follow_up_in_the_browser_continues_the_version_shown`).
+    browser.click(".message.user .version-next").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#messages > .message').length === 2",
+            "the latest branch again",
+        )
+        .await;
     app.upstream
         .push(Reply::text("Four people need about a kilo of rice."));
     browser.fill("#prompt", "How much rice?").await;
@@ -331,5 +340,250 @@ async fn a_prompt_is_edited_in_the_browser_and_both_branches_stay_readable() {
     browser.find(".prompt-editor textarea").await;
     browser.screenshot("16-prompt-editor-uz-dark-phone").await;
     browser.close().await;
+    app.assert_projections_match_the_log().await;
+}
+
+/// A follow-up sent while version `version` of the message at `rank` shows, as the chat page
+/// sends it, read to the end.
+async fn follow_up_on(
+    app: &crate::helpers::TestApp,
+    chat: &str,
+    text: &str,
+    rank: u32,
+    version: u32,
+) -> crate::helpers::Sse {
+    let body = serde_json::json!({
+        "prompt": text,
+        "model": "gpt-4o-mini",
+        "branch": { "rank": rank, "version": version },
+    });
+    let response = app
+        .api_send(
+            &app.api,
+            reqwest::Method::POST,
+            &format!("/api/chats/{chat}/messages"),
+            Some(body),
+        )
+        .await;
+    let status = response.status().as_u16();
+    if status != 200 {
+        let error = response.json().await.ok();
+        return crate::helpers::Sse {
+            status,
+            events: Vec::new(),
+            error,
+        };
+    }
+    let body = response.text().await.expect("sse body");
+    crate::helpers::Sse {
+        status,
+        events: crate::helpers::parse_sse(&body),
+        error: None,
+    }
+}
+
+fn texts(messages: &[Value]) -> Vec<&str> {
+    messages
+        .iter()
+        .map(|m| m["text"].as_str().expect("text"))
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_follow_up_continues_the_version_the_user_is_looking_at() {
+    // Arrange: a prompt and a follow-up, then the first prompt edited (it shows ‹ 2/2 ›).
+    let app = spawn_app_with(&[("CHAT_MAX_PROMPTS", "5")]).await;
+    app.verified_user("davomi", PASSWORD).await;
+    let chat = app.prompt(None, "Best city to visit?").await.chat_id();
+    app.prompt(Some(&chat), "And in winter?").await;
+    let first = id(&messages(&app, &chat).await[0]);
+    let edited = app
+        .edit_prompt_with(&app.api, &chat, first, "Best city for food?")
+        .await;
+    assert_eq!(edited.done()["status"], "complete");
+
+    // Act: back on version 1/2, the user asks a follow-up there.
+    let sent = follow_up_on(&app, &chat, "And in spring?", 1, 1).await;
+
+    // Assert: it continues version 1's branch, which the model sees whole.
+    assert_eq!(sent.status, 200, "{:?}", sent.error);
+    assert_eq!(sent.done()["status"], "complete");
+    assert_eq!(sent.first("accepted").unwrap()["remaining"], 1, "5 - 4");
+    let last_request = app.upstream.requests().last().cloned().expect("a request");
+    let seen: Vec<&str> = last_request["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] != "system")
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    let branch = [
+        "Best city to visit?",
+        "You said: Best city to visit?",
+        "And in winter?",
+        "You said: And in winter?",
+        "And in spring?",
+    ];
+    assert_eq!(seen, branch);
+    let events = app.event_types(&chat).await;
+    assert_eq!(
+        events[events.len() - 4..],
+        [
+            "BranchRestored",
+            "UserMessageAppended",
+            "AnswerStarted",
+            "AnswerCompleted"
+        ]
+    );
+    let listed = messages(&app, &chat).await;
+    assert_eq!(
+        texts(&listed),
+        [&branch[..], &["You said: And in spring?"]].concat()
+    );
+    assert_eq!(listed[0]["version_index"], 0, "the page shows 1/2");
+    assert_eq!(listed[0]["versions"][0]["text"], "Best city for food?");
+    assert_eq!(
+        listed[0]["versions"][0]["branch"][0]["text"],
+        "You said: Best city for food?"
+    );
+    let page = app.get_html(&format!("/c/{chat}")).await;
+    assert!(page.contains(r#"data-version="0""#), "reloading shows 1/2");
+    assert!(page.contains("And in spring?"));
+
+    // Thumbs, regenerate and edit act on the branch continued.
+    let restored_answer = id(&listed[1]);
+    let rated = app
+        .api_send(
+            &app.api,
+            reqwest::Method::PUT,
+            &format!("/api/chats/{chat}/answers/{restored_answer}/rating"),
+            Some(serde_json::json!({ "rating": "up" })),
+        )
+        .await;
+    assert_eq!(rated.status(), 200);
+    let again = app.regenerate(&chat).await;
+    assert_eq!(again.done()["status"], "complete");
+    assert_eq!(
+        app.history(&chat).await.len(),
+        6,
+        "the same branch, answered again"
+    );
+    // A version that does not exist is nothing.
+    assert_eq!(follow_up_on(&app, &chat, "x", 1, 3).await.status, 404);
+    let spring = id(&messages(&app, &chat).await[4]);
+    let rewritten = app
+        .edit_prompt_with(&app.api, &chat, spring, "And in autumn?")
+        .await;
+    assert_eq!(rewritten.done()["status"], "complete");
+    let listed = messages(&app, &chat).await;
+    assert_eq!(listed[0]["text"], "Best city to visit?");
+    assert_eq!(listed[1]["rating"], "up");
+    assert_eq!(listed[4]["text"], "And in autumn?");
+    assert_eq!(listed[5]["text"], "You said: And in autumn?");
+    assert_eq!(app.history(&chat).await.len(), 6);
+
+    // At the limit, no branch is continued either.
+    let requests = app.upstream.requests().len();
+    let refused = follow_up_on(&app, &chat, "x", 1, 2).await;
+    assert_eq!(refused.status, 409, "{:?}", refused.error);
+    assert_eq!(app.upstream.requests().len(), requests);
+    assert_eq!(
+        messages(&app, &chat).await[0]["text"],
+        "Best city to visit?"
+    );
+    app.assert_projections_match_the_log().await;
+}
+
+#[actix_web::test]
+async fn a_follow_up_in_the_browser_continues_the_version_shown() {
+    // Arrange: a chat whose first prompt is edited in the browser (‹ 2/2 ›).
+    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
+    app.verified_user("davom", PASSWORD).await;
+    let chat = app.prompt(None, "How is plov cooked?").await.chat_id();
+    app.prompt(Some(&chat), "With lamb or beef?").await;
+    let browser = Browser::start(1280, 900).await;
+    browser.log_in(&app.address, "davom", PASSWORD).await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find("#messages .message.assistant").await;
+    browser.click(".message.user .edit-prompt").await;
+    browser
+        .fill(".prompt-editor textarea", "How is plov cooked for four?")
+        .await;
+    browser.click(".prompt-editor button[type=submit]").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#messages > .message').length === 2 && document.querySelector('.message.assistant').dataset.status === 'complete'",
+            "the edited prompt answered",
+        )
+        .await;
+
+    // Act: back on version 1/2, a follow-up from the composer.
+    browser.click(".message.user .version-previous").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#messages > .message').length === 4",
+            "version 1's branch",
+        )
+        .await;
+    app.upstream.push(Reply::text("Soak it for an hour."));
+    browser.fill("#prompt", "How long to soak the rice?").await;
+    browser.click("#send").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#messages > .message').length === 6 && document.querySelector('#messages > .message:last-child').dataset.status === 'complete'",
+            "the follow-up on version 1",
+        )
+        .await;
+
+    // Assert: the follow-up is under version 1, which stays on the screen and goes on.
+    let shown = "return Array.from(document.querySelectorAll('#messages > .message .message-body')).map((b) => b.textContent.trim());";
+    let continued = serde_json::json!([
+        "How is plov cooked?",
+        "You said: How is plov cooked?",
+        "With lamb or beef?",
+        "You said: With lamb or beef?",
+        "How long to soak the rice?",
+        "Soak it for an hour."
+    ]);
+    assert_eq!(browser.eval(shown).await, continued);
+    assert_eq!(browser.text(".message.user .version-count").await, "1/2");
+    assert_eq!(
+        browser
+            .eval(
+                "return document.querySelectorAll('#messages > .message.earlier-version').length;"
+            )
+            .await,
+        0,
+        "the branch shown is the conversation now: its answers can be rated and edited"
+    );
+    browser.screenshot("16-branch-continued").await;
+
+    // After a reload the page shows the branch continued, at 1/2; 2/2 is still there.
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find(".message.user .version-count").await;
+    assert_eq!(browser.eval(shown).await, continued);
+    assert_eq!(browser.text(".message.user .version-count").await, "1/2");
+    browser.screenshot("16-branch-continued-after-reload").await;
+    browser.click(".message.user .version-next").await;
+    browser
+        .wait_until(
+            "document.querySelectorAll('#messages > .message').length === 2",
+            "version 2's branch",
+        )
+        .await;
+    assert_eq!(
+        browser.eval(shown).await,
+        serde_json::json!([
+            "How is plov cooked for four?",
+            "You said: How is plov cooked for four?"
+        ])
+    );
+    assert_eq!(browser.text(".message.user .version-count").await, "2/2");
+    browser.close().await;
+    assert_eq!(
+        app.history(&chat).await.len(),
+        6,
+        "the log agrees with the page"
+    );
     app.assert_projections_match_the_log().await;
 }

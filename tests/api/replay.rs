@@ -725,6 +725,12 @@ async fn seed_every_other_event_type(app: &TestApp) -> usize {
                 model: "gpt-4o".into(),
                 ..AnswerRecord::default()
             }),
+            // Back on the first version of the second question, continued: its branch returns
+            // and the next prompt follows its answer, not the newer one at the same rank.
+            ChatEvent::BranchRestored {
+                rank: 3,
+                version: 1,
+            },
             ChatEvent::UserMessageAppended {
                 text: "Still there?".into(),
                 model: "gpt-4o".into(),

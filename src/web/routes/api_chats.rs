@@ -13,6 +13,7 @@ use super::chat::{limit_view, message_views, picker};
 use crate::accounts::current::CurrentUser;
 use crate::catalog::Catalog;
 use crate::chat::actor::Accepted;
+use crate::chat::aggregate::BranchChoice;
 use crate::chat::events::Rating;
 use crate::chat::service::{ChatService, PromptInput, Routed};
 use crate::domain::ChatId;
@@ -92,6 +93,25 @@ pub async fn list(
 pub struct PromptBody {
     prompt: String,
     model: String,
+    /// A follow-up only: the version of a message the user is looking at (the `‹ 1/2 ›`
+    /// switcher), which the prompt continues.
+    #[serde(default)]
+    branch: Option<BranchBody>,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+pub struct BranchBody {
+    rank: u32,
+    version: u32,
+}
+
+impl From<BranchBody> for BranchChoice {
+    fn from(body: BranchBody) -> Self {
+        BranchChoice {
+            rank: body.rank,
+            version: body.version,
+        }
+    }
 }
 
 fn accepted_events(accepted: &Accepted, default_limit: u32, model: &str) -> Vec<bytes::Bytes> {
@@ -156,7 +176,8 @@ pub async fn send(
         lang: page.lang,
         request_id: request_id(&id),
     };
-    let accepted = service.send(&user.0, *path, input).await?;
+    let branch = body.branch.map(BranchChoice::from);
+    let accepted = service.send(&user.0, *path, branch, input).await?;
     let opening = accepted_events(&accepted, service.default_limit().await?, &body.model);
     Ok(sse::response(sse::answer_stream(
         opening,

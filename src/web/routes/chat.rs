@@ -55,6 +55,9 @@ pub struct MessageView {
     /// The message's other versions (answers replaced by Regenerate, prompts rewritten),
     /// oldest first.
     pub versions: Vec<MessageView>,
+    /// How many of `versions` are older than this message: its place among them (a restored
+    /// branch's message is not the newest).
+    pub version_index: usize,
     /// For a version: how the conversation went on after it, until it was set aside.
     pub branch: Vec<MessageView>,
 }
@@ -105,6 +108,7 @@ impl From<MessageRow> for MessageView {
             source_gone: false,
             rating: row.rating,
             versions: Vec::new(),
+            version_index: 0,
             branch: Vec::new(),
         }
     }
@@ -130,8 +134,8 @@ pub async fn message_views(
     let branches = Branches::new(
         current
             .into_iter()
-            .map(|(id, rank)| Place { id, rank })
-            .chain(set_aside.iter().map(place)),
+            .map(|(id, rank, parent)| (Place { id, rank }, parent))
+            .chain(set_aside.iter().map(|row| (place(row), row.parent_id))),
     );
     let by_id: HashMap<u64, &MessageRow> = set_aside.iter().map(|row| (row.id, row)).collect();
     let view = |id: &u64| {
@@ -143,7 +147,9 @@ pub async fn message_views(
         .into_iter()
         .map(|row| {
             let versions = branches.versions_of(place(&row));
+            let older = versions.iter().filter(|&&id| id < row.id).count();
             let mut message = MessageView::from(row).named(catalog);
+            message.version_index = older;
             message.versions = versions
                 .iter()
                 .filter_map(|id| {
