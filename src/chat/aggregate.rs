@@ -198,10 +198,10 @@ pub enum ChatRuleError {
     NoSuchAnswer,
     #[error("there is no prompt at that place")]
     NoSuchPrompt,
-}
-
     #[error("there is no such version to continue")]
     NoSuchVersion,
+}
+
 /// The title a chat gets at once from its first prompt (the model may improve it later).
 pub fn title_from_prompt(prompt: &str) -> String {
     let line = prompt.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -348,16 +348,16 @@ impl Aggregate for Chat {
                 model,
                 default_limit,
                 instance_id,
+                branch,
             } => {
                 self.ensure_idle()?;
-                branch,
                 self.ensure_below_limit(default_limit)?;
-                let prompt = ChatEvent::UserMessageAppended {
-                    text: prompt,
                 let restored = match branch {
                     Some(choice) => self.restore(choice)?,
                     None => None,
                 };
+                let prompt = ChatEvent::UserMessageAppended {
+                    text: prompt,
                     model: model.clone(),
                 };
                 let mut events = self.turn(prompt, model, instance_id);
@@ -460,13 +460,6 @@ impl Chat {
             .filter(|m| m.role == Role::Assistant)
     }
 
-    /// A prompt's turn: the model switch if any, the prompt, and its answer started.
-    fn turn(&self, prompt: ChatEvent, model: String, instance_id: Uuid) -> Vec<ChatEvent> {
-        let mut events = self.model_change(&model);
-        events.push(prompt);
-        events.push(ChatEvent::AnswerStarted { model, instance_id });
-        events
-    }
     /// Appends a message to the conversation, after its last one.
     fn push(&mut self, id: u64, role: Role, text: &str) {
         let parent = self.origins.last().map(|origin| origin.id);
@@ -544,6 +537,13 @@ impl Chat {
         }
     }
 
+    /// A prompt's turn: the model switch if any, the prompt, and its answer started.
+    fn turn(&self, prompt: ChatEvent, model: String, instance_id: Uuid) -> Vec<ChatEvent> {
+        let mut events = self.model_change(&model);
+        events.push(prompt);
+        events.push(ChatEvent::AnswerStarted { model, instance_id });
+        events
+    }
 
     fn ensure_below_limit(&self, default_limit: u32) -> Result<(), ChatRuleError> {
         let limit = self.limit(default_limit);

@@ -125,6 +125,7 @@ fn switching_model_mid_chat_is_recorded() {
         model: "gpt-4o".into(),
         default_limit: 50,
         instance_id: Uuid::nil(),
+        branch: None,
     };
     let events = given(&started()).handle(command).expect("allowed");
     assert_eq!(
@@ -140,7 +141,6 @@ fn a_deleted_chat_takes_no_commands() {
     let mut events = started();
     events.push(ChatEvent::ChatDeleted);
     assert_eq!(
-        branch: None,
         given(&events).handle(prompt("x", 50)),
         Err(ChatRuleError::NotFound)
     );

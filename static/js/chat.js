@@ -580,18 +580,15 @@
   function promptVersionsOf(article) {
     if (!article._versions) {
       const earlier = Array.from(article.querySelectorAll("template.prompt-version")).map((t) => ({
+        id: t.dataset.id,
         text: t.content.querySelector(".version-text").textContent,
         template: t.content.querySelector(".version-branch"),
       }));
-        id: t.dataset.id,
       const current = { id: article.dataset.id, text: article.querySelector(".message-body").textContent, nodes: null };
       placeCurrent(article, earlier.concat(article._earlier || []), current);
     }
     return article._versions;
   }
-  function branchNodes(version) {
-    if (!version.nodes) {
-      if (version.template) {
   // The message's versions, oldest first, with the conversation's own at its place (a restored
   // branch's message is not always the newest: the server says where, `data-version`).
   function placeCurrent(article, others, current) {
@@ -632,6 +629,9 @@
     }
     renderSwitcher(article);
   }
+  function branchNodes(version) {
+    if (!version.nodes) {
+      if (version.template) {
         version.nodes = Array.from(version.template.children).map((node) => document.importNode(node, true));
       } else {
         version.nodes = (version.branch || []).map(messageFromJson);
@@ -723,10 +723,10 @@
     const edited = { text, nodes: null };
     versions.push(edited);
     article._shown = versions.length - 1;
+    article._current = article._shown;
     body.textContent = text;
     renderSwitcher(article);
     const answer = assistantMessage();
-    article._current = article._shown;
     article.after(answer);
     scrollToBottom(true);
     const ok = await streamInto(answer, () =>
@@ -744,11 +744,11 @@
       article._current = current;
       renderSwitcher(article);
       showComposerError(answer.dataset.refusal || label("Connection"));
+    } else {
+      edited.id = article.dataset.id;
     }
   }
 
-    } else {
-      edited.id = article.dataset.id;
   // ---------- earlier versions of an answer (Regenerate keeps them: "‹ 1/2 ›") ----------
   // Every version: { html (sanitised by the server), text (Markdown source) }; the last is the
   // answer the conversation goes on from.
@@ -756,10 +756,10 @@
     if (article.classList.contains("user")) return promptVersionsOf(article);
     if (!article._versions) {
       const earlier = Array.from(article.querySelectorAll("template.answer-version")).map((t) => ({
+        id: t.dataset.id,
         html: t.content.querySelector(".version-html").innerHTML,
         text: t.content.querySelector(".version-text").textContent,
         meta: t.content.querySelector(".version-meta").textContent,
-        id: t.dataset.id,
       }));
       const body = article.querySelector(".message-body");
       placeCurrent(article, earlier, { id: article.dataset.id, html: body.innerHTML, text: sourceText(article), meta: metaText(article) });
