@@ -32,11 +32,11 @@ use crate::llm::local::LocalBackend;
 use crate::llm::openai::OpenAiBackend;
 use crate::llm::{Backends, ChatBackend};
 use crate::mail::{MailError, Mailer};
+use crate::net::ProxyTrust;
 use crate::pdf_models::{Knowledge, ModelDeps, PdfModels};
 use crate::site;
 use crate::web::csrf::{self, CsrfConfig};
 use crate::web::forward::Forwarder;
-use crate::web::proxy::ProxyTrust;
 use crate::web::routes::{
     admin, api_chats, auth, bots, chat, health, language, models, openai, password, profile,
     settings,

@@ -1,8 +1,10 @@
-//! The admin panel's use cases: dashboard figures and charts, limits, model catalog, exports.
+//! The admin panel's use cases: dashboard figures and charts, limits, model catalog, exports,
+//! blocking a user.
 pub mod audit;
 pub mod charts;
 pub mod export;
 mod markdown;
+pub mod moderation;
 pub mod pdf;
 pub mod printing;
 

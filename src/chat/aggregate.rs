@@ -121,9 +121,11 @@ pub enum ChatCommand {
         default_limit: u32,
         instance_id: Uuid,
     },
-    /// Replace the last answer with a new one (also "Retry" after a failure).
+    /// Replace the last answer with a new one (also "Retry" after a failure). Refused at the
+    /// chat's limit, like a prompt: a read-only chat offers no new answer of any kind.
     Regenerate {
         model: String,
+        default_limit: u32,
         instance_id: Uuid,
     },
     Rename {
@@ -401,8 +403,13 @@ impl Aggregate for Chat {
                     _ => Ok(Vec::new()),
                 }
             }
-            ChatCommand::Regenerate { model, instance_id } => {
+            ChatCommand::Regenerate {
+                model,
+                default_limit,
+                instance_id,
+            } => {
                 self.ensure_idle()?;
+                self.ensure_below_limit(default_limit)?;
                 if self.messages.last().map(|m| m.role) != Some(Role::Assistant) {
                     return Err(ChatRuleError::NothingToRegenerate);
                 }

@@ -85,6 +85,20 @@ fn the_limit_counts_prompts() {
 }
 
 #[test]
+fn a_chat_at_its_limit_offers_no_new_answer_either() {
+    let regenerate = |limit| ChatCommand::Regenerate {
+        model: MODEL.into(),
+        default_limit: limit,
+        instance_id: Uuid::nil(),
+    };
+    assert_eq!(
+        given(&started()).handle(regenerate(1)),
+        Err(ChatRuleError::LimitReached { limit: 1 })
+    );
+    assert!(given(&started()).handle(regenerate(2)).is_ok());
+}
+
+#[test]
 fn an_admin_override_beats_the_default() {
     let mut events = started();
     events.push(ChatEvent::ChatLimitChanged { limit: Some(5) });
@@ -101,6 +115,7 @@ fn regenerate_discards_the_last_answer_from_the_conversation() {
     let events = chat
         .handle(ChatCommand::Regenerate {
             model: MODEL.into(),
+            default_limit: 10,
             instance_id: Uuid::nil(),
         })
         .expect("allowed");

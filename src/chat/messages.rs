@@ -61,7 +61,9 @@ pub enum PromptKind {
         rank: u32,
         default_limit: u32,
     },
-    Regenerate,
+    Regenerate {
+        default_limit: u32,
+    },
 }
 
 /// A prompt (or a regeneration) for this chat. Waits its turn behind an answer in progress.

@@ -69,12 +69,19 @@ impl ChatService {
     /// Refuses a model the user's picker does not offer (unknown, disabled, or a bot they may
     /// not use).
     pub(super) fn check_model(&self, user: &UserRow, model: &str) -> Result<(), AppError> {
-        match self.catalog.offered_to(model, user.uuid()) {
-            Some(_) => Ok(()),
-            None => Err(AppError::BadRequest(
-                Msg::new("llm-unknown-model").arg("model", model),
-            )),
+        if self.catalog.offered_to(model, user.uuid()).is_some() {
+            return Ok(());
         }
+        // A site or PDF model the picker once offered (stopped, disabled, deleted) is named in
+        // plain words with what to do; a bot's name is not told to whoever guesses its id.
+        let known = match ModelRef::parse(model) {
+            Some(ModelRef::Bot(_)) | None => None,
+            Some(_) => self.catalog.name_of(model),
+        };
+        Err(AppError::BadRequest(match known {
+            Some(name) => Msg::new("model-gone-notice").arg("name", name),
+            None => Msg::new("llm-unknown-model").arg("model", model),
+        }))
     }
 
     /// A chat with a bot the user may no longer use (unshared, disabled, deleted) is read-only:

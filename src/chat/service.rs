@@ -281,8 +281,9 @@ impl ChatService {
             request_id: None,
         };
         self.check_prompt(user, &input).await?;
+        let default_limit = self.default_limit().await?;
         let submit = SubmitPrompt {
-            kind: PromptKind::Regenerate,
+            kind: PromptKind::Regenerate { default_limit },
             text: String::new(),
             model: model.to_owned(),
             lang,

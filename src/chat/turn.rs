@@ -85,8 +85,9 @@ impl ChatActor {
                 default_limit: *default_limit,
                 instance_id: self.deps.instance_id,
             },
-            PromptKind::Regenerate => ChatCommand::Regenerate {
+            PromptKind::Regenerate { default_limit } => ChatCommand::Regenerate {
                 model: prompt.model.clone(),
+                default_limit: *default_limit,
                 instance_id: self.deps.instance_id,
             },
         };
@@ -164,7 +165,8 @@ impl ChatActor {
             model: prompt.model.clone(),
             messages,
             // Regenerate asks for a different answer, not the same one again.
-            variation: matches!(prompt.kind, PromptKind::Regenerate).then(rand::random::<u64>),
+            variation: matches!(prompt.kind, PromptKind::Regenerate { .. })
+                .then(rand::random::<u64>),
             options: prompt.options.clone(),
         };
         let hub = Hub::default();

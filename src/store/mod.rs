@@ -1,5 +1,5 @@
 //! Queries on the read side (projections and account state). Handlers never hold SQL; they call
-//! these functions, and projections (the write side) live in `events::projections`.
+//! these functions. The projections' own SQL (the write side) is each feature's `projection.rs`.
 pub mod admin;
 pub mod admins;
 pub mod api_keys;

@@ -1,4 +1,4 @@
-//! Building blocks for file uploads (the PDF form of models comes next).
+//! Building blocks for file uploads (PDF models' and bots' PDFs).
 //!
 //! Upload routes get their own body limit instead of the global `MAX_BODY_KB`: mount them in
 //! `upload::scope(path, limit)` (or give a resource `.app_data(limit)`) and take an [`Upload`]

@@ -471,8 +471,11 @@
     }
   }
 
+  // Where sending is refused (at the limit; a bot or model gone) no new answer is offered.
+  const readOnly = () => conversation.classList.contains("at-limit") || conversation.classList.contains("read-only");
+
   async function regenerate(article) {
-    if (state.busy || !state.chatId) return;
+    if (state.busy || !state.chatId || readOnly()) return;
     const fresh = assistantMessage();
     // The answer replaced becomes the latest earlier version.
     const versions = versionsOf(article).slice();
@@ -835,7 +838,7 @@
       return;
     }
     const edit = event.target.closest(".edit-prompt");
-    if (edit) openEditor(edit.closest(".message"));
+    if (edit && !readOnly()) openEditor(edit.closest(".message"));
   });
 
   function finishAnswerStatic(article, m) {
@@ -859,6 +862,17 @@
       modelName.textContent = option.dataset.name;
       const gone = document.getElementById("model-gone");
       if (gone) gone.remove();
+      // The chat's model had left the picker: on the model picked instead it goes on.
+      const goneNotice = document.getElementById("model-gone-notice");
+      if (goneNotice) {
+        goneNotice.remove();
+        conversation.classList.remove("read-only");
+        if (!conversation.classList.contains("at-limit")) {
+          composer.hidden = false;
+          note.hidden = false;
+        }
+        grow();
+      }
       document.getElementById("model-menu").hidden = true;
       if (state.chatId) {
         await fetch("/api/chats/" + state.chatId, { method: "PATCH", headers: headers(), body: JSON.stringify({ model: state.model }) });

@@ -203,7 +203,7 @@ async fn only_the_owner_can_edit_and_only_a_current_prompt_within_the_limit() {
         refused.error.unwrap()["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("limit of 2 messages")
+            .contains("prompt limit (2)")
     );
     assert_eq!(app.upstream.requests().len(), 2);
     assert_eq!(app.history(&chat).await.len(), 2, "refusals change nothing");

@@ -242,11 +242,11 @@ async fn the_limit_makes_a_chat_read_only_with_a_409_and_no_upstream_call() {
         refused.error.unwrap()["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("limit of 2 messages")
+            .contains("prompt limit (2)")
     );
     assert_eq!(app.upstream.requests().len(), 2);
     let page = app.get_html(&format!("/c/{chat}")).await;
-    assert!(page.contains("reached its limit of 2 messages"));
+    assert!(page.contains("reached its prompt limit (2)"));
     assert!(
         page.contains(r#"id="composer" hidden"#),
         "the composer is replaced by the notice"

@@ -28,6 +28,7 @@ mod openai_api;
 mod pdf_models;
 mod pdf_safety;
 mod pdf_ui;
+mod read_only;
 mod replay;
 mod retrieval_quality;
 mod robustness;

@@ -166,7 +166,7 @@ async fn a_new_user_signs_up_verifies_and_chats_in_the_browser() {
         browser
             .text("#limit-notice")
             .await
-            .contains("limit of 3 messages")
+            .contains("prompt limit (3)")
     );
     browser.screenshot("06-limit-reached").await;
 

@@ -337,6 +337,9 @@ pub async fn render_chat(
     let offered = catalog.offered_to(&model, user_id).is_some();
     // A chat with a bot the user may no longer use is read-only (the server refuses it too).
     let bot_gone = !offered && matches!(ModelRef::parse(&model), Some(ModelRef::Bot(_)));
+    // A chat whose site or PDF model left the picker (stopped, disabled, deleted) continues
+    // only on another model: until one is picked it reads like a chat at its limit.
+    let model_gone = chat.is_some() && !offered && !bot_gone;
     let title = chat.map_or_else(|| page.t(&Msg::new("new-chat")), |c| c.title.clone());
     page.render(
         "chat",
@@ -355,6 +358,8 @@ pub async fn render_chat(
             "model_offered": offered,
             "model_gone_note": page.t(&gone_note(catalog, &model, user_id)),
             "bot_gone": bot_gone,
+            "model_gone": model_gone,
+            "read_only": bot_gone || model_gone,
             "bot": start.map(|s| s.bot),
             "limits": limit_view(chat, service.default_limit().await?),
             "prompt_max_chars": service.prompt_max_chars(),

@@ -9,6 +9,7 @@ use crate::accounts::current::CurrentAdmin;
 use crate::accounts::{AccountError, Accounts};
 use crate::admin::charts;
 use crate::admin::export::{self, ModelNames};
+use crate::admin::moderation;
 use crate::catalog::Catalog;
 use crate::chat::service::ChatService;
 use crate::clock::SharedClock;
@@ -162,11 +163,10 @@ pub async fn block(
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
     let user = user(&pool, *path).await?;
-    accounts
-        .block(&user.id, Some(form.reason.clone()), &admin.0.username)
+    let reason = Some(form.reason.clone());
+    moderation::block(&accounts, &chats, &user.id, reason, &admin.0.username)
         .await
         .map_err(account_error)?;
-    chats.stop_all_for(&user.id).await?;
     Ok(see_other(&format!("/admin/users/{}?done=blocked", user.id)))
 }
 
