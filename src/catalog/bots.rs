@@ -97,6 +97,22 @@ impl Catalog {
             .collect()
     }
 
+    /// The PDF model `reader` may open for the citations of their own bot's answer given at
+    /// `at`: the bot's PDF, if it was there already (a file replaced since has other pages).
+    pub fn owners_bot_pdf(
+        &self,
+        id: Uuid,
+        reader: Uuid,
+        at: time::PrimitiveDateTime,
+    ) -> Option<Uuid> {
+        let folded = self.read();
+        let bot = folded.bots.get(&id).filter(|bot| bot.owned_by(reader))?;
+        let pdf = bot.knowledge.as_ref()?.model;
+        folded.pdf.get(&pdf).filter(|model| model.exists())?;
+        let created = folded.pdf_dates.get(&pdf)?.created;
+        (created <= at).then_some(pdf)
+    }
+
     /// A bot as the log describes it (deleted ones included).
     pub fn bot(&self, id: Uuid) -> Option<Bot> {
         self.read().bots.get(&id).cloned()

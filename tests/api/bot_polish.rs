@@ -1,16 +1,30 @@
 //! Bots as people meet them (issue 32, item 6): a share link that was unshared says so (still a
 //! 404, naming nothing of the bot), the owner's chat says when it is the bot's model that is
 //! missing, and a visitor who signs up from a share link lands on the bot after verifying.
-use reqwest::multipart::Form;
+use std::time::Duration;
+
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
 
 use crate::helpers::{PASSWORD, TestApp, client, location, spawn_app};
+use crate::pdf_models::{fixture, pdf_app};
+use crate::upstream::Reply;
 
 const NAME: &str = "Registan guide";
 const DESCRIPTION: &str = "Knows every madrasa of the square";
 
 /// Makes a bot over `base_model` through the editor's form and returns its id.
 async fn make_bot(app: &TestApp, owner: &reqwest::Client, base_model: &str) -> String {
-    let form = Form::new()
+    make_bot_with(app, owner, base_model, None).await
+}
+
+async fn make_bot_with(
+    app: &TestApp,
+    owner: &reqwest::Client,
+    base_model: &str,
+    pdf: Option<&str>,
+) -> String {
+    let mut form = Form::new()
         .text("csrf", app.csrf_token_with(owner).await)
         .text("name", NAME)
         .text("description", DESCRIPTION)
@@ -19,6 +33,13 @@ async fn make_bot(app: &TestApp, owner: &reqwest::Client, base_model: &str) -> S
         .text("emoji", "🕌")
         .text("color", "violet")
         .text("starter", "Where do I start?");
+    if let Some(name) = pdf {
+        let part = Part::bytes(std::fs::read(fixture(name)).unwrap())
+            .file_name(name.to_owned())
+            .mime_str("application/pdf")
+            .unwrap();
+        form = form.part("pdf", part);
+    }
     let response = owner
         .post(app.url("/bots"))
         .multipart(form)
@@ -283,4 +304,81 @@ async fn next_never_leads_off_the_site() {
     assert_eq!(location(&registered), "/");
     assert!(!link.contains("next="), "{link}");
     assert_eq!(verified.status(), 200, "no redirect off the site");
+}
+
+/// Waits until the editor would say the bot's PDF was read.
+async fn pdf_read(app: &TestApp, owner: &reqwest::Client, bot: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let status: Value = app
+            .get_with(owner, &format!("/bots/{bot}/status"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        match status["pdf"].as_str() {
+            Some("ready") => return,
+            Some("failed") => panic!("the bot's PDF could not be read: {status}"),
+            _ => {}
+        }
+        assert!(std::time::Instant::now() < deadline, "the PDF was not read");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The PDF links (`/models/<id>/source.pdf#page=N`) in a page.
+fn pdf_links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.contains("/source.pdf"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Item 6d: the owner's bot answers cite the pages of the bot's PDF as links; others read them.
+#[actix_web::test]
+async fn a_bots_citations_link_to_its_pdf_for_its_owner_only() {
+    // Arrange: Alice's shared bot with a PDF; she and Bob each get an answer citing it.
+    let app = pdf_app().await;
+    let (alice, bob) = (client(), client());
+    app.verified_user_with(&alice, "alisher", PASSWORD).await;
+    app.verified_user_with(&bob, "bobur", PASSWORD).await;
+    let id = make_bot_with(&app, &alice, "gpt-4o-mini", Some("multilingual.pdf")).await;
+    pdf_read(&app, &alice, &id).await;
+    app.post_form_with(&alice, &format!("/bots/{id}/share"), &[])
+        .await;
+    let model = format!("bot:{id}");
+    app.upstream
+        .push(Reply::text("The cat is called Bodomcha [S1]."));
+    let mine = app.prompt_with(&alice, None, "The cat?", &model).await;
+    app.upstream
+        .push(Reply::text("The cat is called Bodomcha [S1]."));
+    let theirs = app.prompt_with(&bob, None, "The cat?", &model).await;
+
+    // Act
+    let alices_page = app
+        .get_with(&alice, &format!("/c/{}", mine.chat_id()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let bobs_page = app
+        .get_with(&bob, &format!("/c/{}", theirs.chat_id()))
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    // Assert: Alice's citation opens her PDF at the page; Bob's names the page only.
+    let links = pdf_links(&alices_page);
+    assert_eq!(links.len(), 1, "{alices_page}");
+    assert!(links[0].contains("#page"), "{}", links[0]);
+    let pdf = app
+        .get_with(&alice, links[0].split('#').next().unwrap())
+        .await;
+    assert_eq!(pdf.status(), 200);
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    assert!(pdf_links(&bobs_page).is_empty(), "{bobs_page}");
+    assert!(bobs_page.contains("p. 2"), "{bobs_page}");
 }

@@ -356,7 +356,7 @@ pub async fn messages(
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let chat = service.owned(&user.0, *path).await?;
-    let messages = message_views(&pool, &chat.id, query.before, &catalog).await?;
+    let messages = message_views(&pool, &chat.id, query.before, &catalog, user.0.uuid()).await?;
     let has_more = messages.first().is_some_and(|m| m.rank > 1);
     let limits = limit_view(Some(&chat), service.default_limit().await?);
     Ok(HttpResponse::Ok()

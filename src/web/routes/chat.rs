@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::MySqlPool;
+use time::PrimitiveDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::user_json;
@@ -79,6 +80,28 @@ impl MessageView {
         }
         self
     }
+
+    /// A bot's citations link to the pages of its PDF for the bot's owner (`reader`), as a PDF
+    /// model's do, when that PDF is the one the answer was given from (`at` is the answer's time;
+    /// a file replaced since would open at the wrong pages). Anyone else reads the pages named.
+    fn linked_for(mut self, catalog: &Catalog, reader: Uuid, at: PrimitiveDateTime) -> Self {
+        if let Some(ModelRef::Bot(bot)) = self.model.as_deref().and_then(ModelRef::parse)
+            && !self.sources.is_empty()
+            && let Some(pdf) = catalog.owners_bot_pdf(bot.as_uuid(), reader, at)
+        {
+            let model = format!("{}{pdf}", ModelRef::PDF_PREFIX);
+            self.html = render::answer(&self.text, &model, &self.sources);
+        }
+        self
+    }
+}
+
+/// A message of `reader`'s own chat as they read it.
+fn shown(row: MessageRow, catalog: &Catalog, reader: Uuid) -> MessageView {
+    let at = row.date;
+    MessageView::from(row)
+        .named(catalog)
+        .linked_for(catalog, reader, at)
 }
 
 impl From<MessageRow> for MessageView {
@@ -115,19 +138,21 @@ impl From<MessageRow> for MessageView {
 }
 
 /// A page of a chat's messages (the latest, or those before `before_rank`), oldest first, each
-/// with its other versions and, for each version, the branch it began.
+/// with its other versions and, for each version, the branch it began, as the chat's own user
+/// (`reader`) reads them.
 pub async fn message_views(
     pool: &MySqlPool,
     chat_id: &str,
     before_rank: Option<u32>,
     catalog: &Catalog,
+    reader: Uuid,
 ) -> Result<Vec<MessageView>, sqlx::Error> {
     let rows = chats::messages(pool, chat_id, before_rank, PAGE_MESSAGES).await?;
     let set_aside = chats::answer_versions(pool, chat_id).await?;
     if set_aside.is_empty() {
         return Ok(rows
             .into_iter()
-            .map(|row| MessageView::from(row).named(catalog))
+            .map(|row| shown(row, catalog, reader))
             .collect());
     }
     let current = chats::message_places(pool, chat_id).await?;
@@ -141,14 +166,14 @@ pub async fn message_views(
     let view = |id: &u64| {
         by_id
             .get(id)
-            .map(|&row| MessageView::from(row.clone()).named(catalog))
+            .map(|&row| shown(row.clone(), catalog, reader))
     };
     Ok(rows
         .into_iter()
         .map(|row| {
             let versions = branches.versions_of(place(&row));
             let older = versions.iter().filter(|&&id| id < row.id).count();
-            let mut message = MessageView::from(row).named(catalog);
+            let mut message = shown(row, catalog, reader);
             message.version_index = older;
             message.versions = versions
                 .iter()
@@ -324,7 +349,7 @@ pub async fn render_chat(
         Some(_) => None,
     };
     let messages: Vec<MessageView> = match chat {
-        Some(chat) => message_views(pool, &chat.id, None, catalog).await?,
+        Some(chat) => message_views(pool, &chat.id, None, catalog, user_id).await?,
         None => Vec::new(),
     };
     let has_more = messages.first().is_some_and(|m| m.rank > 1);
