@@ -87,11 +87,23 @@ impl ChatService {
     /// A chat with a bot the user may no longer use (unshared, disabled, deleted) is read-only:
     /// no prompt, no regenerate, no edit, no switch to another model.
     pub(super) fn check_bot_kept(&self, user: &UserRow, chat: &ChatRow) -> Result<(), AppError> {
-        let is_bot = matches!(ModelRef::parse(&chat.model), Some(ModelRef::Bot(_)));
-        if is_bot && self.catalog.offered_to(&chat.model, user.uuid()).is_none() {
-            return Err(AppError::Conflict(Msg::new("bot-gone")));
+        let Some(ModelRef::Bot(id)) = ModelRef::parse(&chat.model) else {
+            return Ok(());
+        };
+        if self.catalog.offered_to(&chat.model, user.uuid()).is_some() {
+            return Ok(());
         }
-        Ok(())
+        // The bot is there for this user; the model it answers with is what is missing.
+        let base_missing = self
+            .catalog
+            .bot(id.as_uuid())
+            .is_some_and(|bot| bot.usable_by(user.uuid()));
+        let msg = if base_missing {
+            "bot-base-gone"
+        } else {
+            "bot-gone"
+        };
+        Err(AppError::Conflict(Msg::new(msg)))
     }
 
     pub(super) async fn check_prompt(

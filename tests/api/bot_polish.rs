@@ -157,6 +157,21 @@ async fn the_owners_bot_chat_says_the_bots_model_is_missing_not_that_the_bot_is_
         assert!(html.contains("bot&#x27;s settings") || html.contains("bot's settings"));
         assert!(!html.contains("bot no longer available"), "{html}");
     }
+    // The owner's read-only chat links to the bot's settings, and a prompt sent anyway is
+    // refused with the same reason.
+    assert!(
+        page.contains(&format!(r#"href="/bots/{id}/edit" id="bot-gone-edit""#)),
+        "{page}"
+    );
+    let refused = app
+        .prompt_with(&alice, Some(&chat), "Salom?", &format!("bot:{id}"))
+        .await;
+    assert_eq!(refused.status, 409);
+    let message = refused.error.unwrap()["error"]["message"].to_string();
+    assert!(
+        message.contains("The model this bot answers with is not available right now"),
+        "{message}"
+    );
 }
 
 /// Item 6c: sign-up from a share link comes back to the bot, and only to a local path.

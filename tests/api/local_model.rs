@@ -337,7 +337,8 @@ async fn weights_that_cannot_be_fetched_leave_the_model_unavailable_with_the_rea
         model: LOCAL_MODEL_ID.into(),
         messages: Vec::new(),
     };
-    assert!(matches!(backend.stream(request).await, Err(LlmError::Unavailable(r)) if r == reason));
+    // The reason is the admin's (the log, the settings page); users read plain words.
+    assert!(matches!(backend.stream(request).await, Err(LlmError::NotSetUp(r)) if r == reason));
 }
 
 #[actix_web::test]

@@ -312,6 +312,16 @@ fn gone_note(catalog: &Catalog, model: &str, user: Uuid) -> Msg {
     }
 }
 
+/// The edit page of the user's own bot `model`, if it is one.
+fn own_bot(catalog: &Catalog, model: &str, user: Uuid) -> Option<String> {
+    match ModelRef::parse(model) {
+        Some(ModelRef::Bot(id)) if catalog.bot(id.as_uuid()).is_some_and(|b| b.owned_by(user)) => {
+            Some(format!("/bots/{id}/edit"))
+        }
+        _ => None,
+    }
+}
+
 /// The model of the user's latest chat with a site or PDF model, while it can answer: a new
 /// chat opens on the model they last picked (a bot's chat starts from its own page).
 async fn last_picked(
@@ -384,6 +394,8 @@ pub async fn render_chat(
             "model_gone_note": page.t(&gone_note(catalog, &model, user_id)),
             "bot_gone": bot_gone,
             "model_gone": model_gone,
+            // The owner of a bot whose chat is read-only can mend the bot (its base model).
+            "bot_edit": bot_gone.then(|| own_bot(catalog, &model, user_id)).flatten(),
             "read_only": bot_gone || model_gone,
             "bot": start.map(|s| s.bot),
             "limits": limit_view(chat, service.default_limit().await?),

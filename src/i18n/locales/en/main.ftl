@@ -467,6 +467,7 @@ bot-unshare = Make private
 bot-share-link = Link to the bot
 bot-duplicate = Duplicate
 bot-gone = This bot is no longer available, so this chat is read-only.
+bot-base-gone = The model this bot answers with is not available right now, so this chat is read-only. Its owner can choose another one in the bot's settings.
 bot-unavailable = bot no longer available
 bot-deleted = bot deleted
 bot-name-required = Give the bot a name.

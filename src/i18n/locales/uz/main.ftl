@@ -467,6 +467,7 @@ bot-unshare = Shaxsiy qilish
 bot-share-link = Botga havola
 bot-duplicate = Nusxa olish
 bot-gone = Bu bot endi mavjud emas, shuning uchun bu suhbatni faqat o‘qish mumkin.
+bot-base-gone = Bu bot javob beradigan model hozir mavjud emas, shuning uchun bu suhbatni faqat o‘qish mumkin. Egasi bot sozlamalarida boshqasini tanlashi mumkin.
 bot-unavailable = bot endi mavjud emas
 bot-deleted = bot o‘chirilgan
 bot-name-required = Botga nom bering.
