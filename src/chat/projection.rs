@@ -96,16 +96,7 @@ pub async fn apply(
         | ChatEvent::PromptEdited { text, model, .. } => {
             if let ChatEvent::PromptEdited { rank, .. } = payload {
                 // The branch from `rank` on stays readable as earlier versions.
-                for sql in [
-                    "INSERT INTO answer_version SELECT * FROM chat_history WHERE chat_id = ? AND `rank` >= ?",
-                    "DELETE FROM chat_history WHERE chat_id = ? AND `rank` >= ?",
-                ] {
-                    sqlx::query(sql)
-                        .bind(chat_id)
-                        .bind(rank)
-                        .execute(&mut *conn)
-                        .await?;
-                }
+                set_aside_from(conn, chat_id, *rank).await?;
             }
             insert_message(conn, event, "user", text, "complete", Some(model), None).await?;
             let user_id = owner(conn, chat_id).await?;
@@ -288,16 +279,7 @@ async fn restore_branch(
     let Some(mut id) = chosen else {
         return Ok(());
     };
-    for sql in [
-        "INSERT INTO answer_version SELECT * FROM chat_history WHERE chat_id = ? AND `rank` >= ?",
-        "DELETE FROM chat_history WHERE chat_id = ? AND `rank` >= ?",
-    ] {
-        sqlx::query(sql)
-            .bind(chat_id)
-            .bind(rank)
-            .execute(&mut *conn)
-            .await?;
-    }
+    set_aside_from(conn, chat_id, rank).await?;
     loop {
         for sql in [
             "INSERT INTO chat_history SELECT * FROM answer_version WHERE chat_id = ? AND id = ?",
@@ -419,4 +401,24 @@ pub(super) fn sources_json(sources: &[crate::llm::Source]) -> Option<String> {
 
 pub(super) fn truncate(text: &str, max_chars: usize) -> String {
     text.chars().take(max_chars).collect()
+}
+
+/// Moves the conversation's rows from `rank` on to `answer_version` (they stay readable as
+/// earlier versions).
+async fn set_aside_from(
+    conn: &mut MySqlConnection,
+    chat_id: &str,
+    rank: u32,
+) -> Result<(), sqlx::Error> {
+    for sql in [
+        "INSERT INTO answer_version SELECT * FROM chat_history WHERE chat_id = ? AND `rank` >= ?",
+        "DELETE FROM chat_history WHERE chat_id = ? AND `rank` >= ?",
+    ] {
+        sqlx::query(sql)
+            .bind(chat_id)
+            .bind(rank)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -298,10 +298,7 @@ async fn exports_and_print_agree_name_models_keep_pages_and_date_their_entries()
     app.verified_user("lola", PASSWORD).await;
     let admin = app.admin_client().await;
     let id = app
-        .create_model(&admin, "Archive guide", "multilingual.pdf")
-        .await;
-    app.model_reaches(&admin, &id, "ready").await;
-    app.post_form_with(&admin, &format!("/admin/models/{id}/launch"), &[])
+        .launched_model(&admin, "Archive guide", "multilingual.pdf")
         .await;
     app.upstream
         .push(Reply::text("The key is under the **blue** stone [S1]."));

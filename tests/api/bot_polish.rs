@@ -1,10 +1,8 @@
 //! Bots as people meet them (issue 32, item 6): a share link that was unshared says so (still a
 //! 404, naming nothing of the bot), the owner's chat says when it is the bot's model that is
 //! missing, and a visitor who signs up from a share link lands on the bot after verifying.
-use std::time::Duration;
 
 use reqwest::multipart::{Form, Part};
-use serde_json::Value;
 
 use crate::helpers::{PASSWORD, TestApp, client, location, spawn_app};
 use crate::pdf_models::{fixture, pdf_app};
@@ -321,26 +319,6 @@ async fn next_never_leads_off_the_site() {
     assert_eq!(verified.status(), 200, "no redirect off the site");
 }
 
-/// Waits until the editor would say the bot's PDF was read.
-async fn pdf_read(app: &TestApp, owner: &reqwest::Client, bot: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let status: Value = app
-            .get_with(owner, &format!("/bots/{bot}/status"))
-            .await
-            .json()
-            .await
-            .unwrap();
-        match status["pdf"].as_str() {
-            Some("ready") => return,
-            Some("failed") => panic!("the bot's PDF could not be read: {status}"),
-            _ => {}
-        }
-        assert!(std::time::Instant::now() < deadline, "the PDF was not read");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// The PDF links (`/models/<id>/source.pdf#page=N`) in a page.
 fn pdf_links(html: &str) -> Vec<String> {
     html.split("href=\"")
@@ -360,7 +338,7 @@ async fn a_bots_citations_link_to_its_pdf_for_its_owner_only() {
     app.verified_user_with(&alice, "alisher", PASSWORD).await;
     app.verified_user_with(&bob, "bobur", PASSWORD).await;
     let id = make_bot_with(&app, &alice, "gpt-4o-mini", Some("multilingual.pdf")).await;
-    pdf_read(&app, &alice, &id).await;
+    app.pdf_read(&alice, &id).await;
     app.post_form_with(&alice, &format!("/bots/{id}/share"), &[])
         .await;
     let model = format!("bot:{id}");

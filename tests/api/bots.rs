@@ -674,7 +674,7 @@ async fn knowledge_model(app: &TestApp, bot: &str) -> String {
 
 impl TestApp {
     /// Waits until the bot's owner is told its PDF was read (what the editor follows).
-    async fn pdf_read(&self, owner: &reqwest::Client, bot: &str) {
+    pub async fn pdf_read(&self, owner: &reqwest::Client, bot: &str) {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         loop {
             let status: Value = self

@@ -563,13 +563,8 @@ async fn the_official_openai_python_client_lists_and_streams() {
     let (_, key) = app.api_user("kamola").await;
     let admin = app.admin_client().await;
     let id = app
-        .create_model(&admin, "Archive guide", "multilingual.pdf")
+        .launched_model(&admin, "Archive guide", "multilingual.pdf")
         .await;
-    app.model_reaches(&admin, &id, "ready").await;
-    let launched = app
-        .post_form_with(&admin, &format!("/admin/models/{id}/launch"), &[])
-        .await;
-    assert_eq!(launched.status(), 303);
     let script = r#"
 import os, openai
 client = openai.OpenAI(base_url=os.environ["CBF_URL"] + "/v1", api_key=os.environ["CBF_API_KEY"])

@@ -70,6 +70,17 @@ impl TestApp {
             .to_owned()
     }
 
+    /// A model made from a fixture, read and launched: users can pick it.
+    pub async fn launched_model(&self, admin: &reqwest::Client, name: &str, file: &str) -> String {
+        let id = self.create_model(admin, name, file).await;
+        self.model_reaches(admin, &id, "ready").await;
+        let launched = self
+            .post_form_with(admin, &format!("/admin/models/{id}/launch"), &[])
+            .await;
+        assert_eq!(launched.status(), 303);
+        id
+    }
+
     /// Waits until the admin's status feed shows the model in `status` (progress is polled as
     /// the page does) and returns its row.
     pub async fn model_reaches(&self, admin: &reqwest::Client, id: &str, status: &str) -> Value {

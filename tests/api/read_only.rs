@@ -110,10 +110,7 @@ async fn a_chat_whose_pdf_model_was_stopped_says_so_and_goes_on_with_another_mod
     app.verified_user("jasur", PASSWORD).await;
     let admin = app.admin_client().await;
     let id = app
-        .create_model(&admin, "Archive guide", "multilingual.pdf")
-        .await;
-    app.model_reaches(&admin, &id, "ready").await;
-    app.post_form_with(&admin, &format!("/admin/models/{id}/launch"), &[])
+        .launched_model(&admin, "Archive guide", "multilingual.pdf")
         .await;
     let model = format!("pdf:{id}");
     app.upstream
