@@ -27,7 +27,13 @@ pub mod telemetry;
 pub mod usage;
 pub mod web;
 
-use events::Projections;
+use std::collections::HashMap;
+
+use futures::future::BoxFuture;
+use sqlx::MySqlConnection;
+
+use events::{Fold, FoldScope, ProjectionError, Projections, RecordedEvent};
+use rebuild::Tables;
 
 /// Every stream type in the log, as the admin's event browser offers them.
 pub const STREAM_TYPES: [&str; 6] = [
@@ -53,10 +59,90 @@ pub fn projections() -> Projections {
             Box::new(usage::UsageProjection),
             Box::new(admin::audit::AuditProjection),
         ],
-        rebuild::Tables::boxed,
+        Rebuild::boxed,
         events::PerStream {
             stream_type: <chat::events::ChatEvent as events::DomainEvent>::STREAM_TYPE,
             events_per_pass: rebuild::EVENTS_PER_PASS,
         },
     )
+}
+
+/// A rebuild in memory: every feature's fold of its own rows into the tables, registered here
+/// beside its projection (the rebuild itself knows rows and how to write them, no feature).
+struct Rebuild {
+    tables: Tables,
+    /// Each bot as its aggregate folds it (the `bot` row is written from it).
+    bots: HashMap<String, bots::aggregate::Bot>,
+}
+
+impl Rebuild {
+    /// An empty rebuild of what `scope` covers, as `Projections` asks for one.
+    fn boxed(scope: FoldScope) -> Box<dyn Fold> {
+        Box::new(Rebuild {
+            tables: Tables::new(scope),
+            bots: HashMap::new(),
+        })
+    }
+}
+
+impl Fold for Rebuild {
+    /// Each event is decoded once and given to every fold of its stream type, in the order
+    /// `projections()` registers the projections. A chat's own rows depend on its own events
+    /// alone; everything else (its owner's counters, usage, audit) is shared.
+    fn fold(&mut self, event: &RecordedEvent) -> Result<(), ProjectionError> {
+        let tables = &mut self.tables;
+        let (own_rows, shared) = match tables.scope {
+            FoldScope::All => (true, true),
+            FoldScope::Shared => (false, true),
+            FoldScope::Streams => (true, false),
+        };
+        if let Some(payload) = event.decode_for::<chat::events::ChatEvent>()? {
+            if own_rows {
+                chat::fold::apply(&mut tables.chats, event, &payload)?;
+            }
+            if shared {
+                chat::fold::owners(tables, event, &payload)?;
+                usage::fold::chat(tables, event, &payload)?;
+            }
+        } else if !shared {
+            return Ok(());
+        } else if let Some(payload) = event.decode_for::<accounts::events::UserEvent>()? {
+            accounts::fold::apply(tables, event, &payload);
+            usage::fold::user(tables, event, &payload);
+        } else if let Some(payload) = event.decode_for::<site::events::SiteEvent>()? {
+            site::fold::apply(tables, event, &payload);
+        } else if let Some(payload) = event.decode_for::<pdf_models::events::ModelEvent>()? {
+            pdf_models::fold::apply(tables, event, &payload);
+        } else if let Some(payload) = event.decode_for::<bots::events::BotEvent>()? {
+            bots::fold::apply(tables, &mut self.bots, event, &payload);
+        }
+        if shared {
+            admin::audit::fold(tables, event);
+        }
+        Ok(())
+    }
+
+    fn write<'a>(
+        &'a self,
+        conn: &'a mut MySqlConnection,
+        suffix: &'a str,
+    ) -> BoxFuture<'a, Result<u64, sqlx::Error>> {
+        Box::pin(self.tables.write(conn, suffix))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_rebuild_writes_every_projection_table() {
+        let mut registered: Vec<&str> = super::projections()
+            .tables()
+            .into_iter()
+            .map(|(table, _)| table)
+            .collect();
+        let mut written = crate::rebuild::TABLES.to_vec();
+        registered.sort_unstable();
+        written.sort_unstable();
+        assert_eq!(registered, written);
+    }
 }

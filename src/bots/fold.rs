@@ -1,12 +1,21 @@
 //! `projection.rs`'s `bot` rows, folded in memory for a rebuild (`crate::rebuild`): the bot's
 //! state is its aggregate's own `apply`, and the row is written from it.
+use std::collections::HashMap;
+
 use super::aggregate::Bot;
 use super::events::BotEvent;
 use super::projection::{FILE_NAME_MAX_CHARS, REASON_MAX_CHARS, starters_json, truncate};
 use crate::events::{Aggregate, RecordedEvent};
 use crate::rebuild::{BotRow, Tables};
 
-pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &BotEvent) {
+/// `states`: each bot as its aggregate folds it (its row is written from this), kept by the
+/// rebuild beside the tables.
+pub fn apply(
+    tables: &mut Tables,
+    states: &mut HashMap<String, Bot>,
+    event: &RecordedEvent,
+    payload: &BotEvent,
+) {
     let id = event.stream_id.as_str();
     let created_at = match tables.bots.get(id) {
         Some(row) => row.created_at,
@@ -14,7 +23,7 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &BotEvent) {
         // The projection updates no row for a bot it never created.
         None => return,
     };
-    let bot = tables.bot_states.entry(id.to_owned()).or_default();
+    let bot = states.entry(id.to_owned()).or_default();
     bot.apply(payload);
     let row = row_of(id, bot, created_at, event.recorded_at);
     tables.bots.insert(id.to_owned(), row);

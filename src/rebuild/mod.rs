@@ -8,9 +8,11 @@
 mod rows;
 mod write;
 
+#[cfg(test)]
+pub use write::TABLES;
+
 use std::collections::{BTreeMap, HashMap};
 
-use futures::future::BoxFuture;
 use sqlx::MySqlConnection;
 use time::Date;
 
@@ -19,12 +21,7 @@ pub use rows::{
     ModelRow, UserRow,
 };
 
-use crate::accounts::events::UserEvent;
-use crate::bots::events::BotEvent;
-use crate::chat::events::ChatEvent;
-use crate::events::{Fold, FoldScope, ProjectionError, RecordedEvent};
-use crate::pdf_models::events::ModelEvent;
-use crate::site::events::SiteEvent;
+use crate::events::{FoldScope, ProjectionError};
 
 /// One chat's rows: the `chat` row, its messages in rank order (`chat_history`) and the answers
 /// a regenerate replaced (`answer_version`).
@@ -56,8 +53,6 @@ pub struct Tables {
     pub models: Vec<ModelRow>,
     /// By id (the `bot` stream's id).
     pub bots: HashMap<String, BotRow>,
-    /// Each bot as its aggregate folds it (its row is written from this).
-    pub bot_states: HashMap<String, crate::bots::aggregate::Bot>,
     pub daily: BTreeMap<Date, DailyStatsRow>,
     pub daily_users: HashMap<(Date, String), DailyUserRow>,
     /// Keyed by `collation_key` of the model's name, as the table's primary key compares it.
@@ -77,7 +72,6 @@ impl Tables {
             settings: BTreeMap::new(),
             models: Vec::new(),
             bots: HashMap::new(),
-            bot_states: HashMap::new(),
             daily: BTreeMap::new(),
             daily_users: HashMap::new(),
             daily_models: HashMap::new(),
@@ -85,9 +79,14 @@ impl Tables {
         }
     }
 
-    /// An empty rebuild of what `scope` covers, as `Projections` asks for one.
-    pub fn boxed(scope: FoldScope) -> Box<dyn Fold> {
-        Box::new(Tables::new(scope))
+    /// Writes every row into empty tables named like the projection tables with `suffix`
+    /// appended (a rebuild's staging tables); returns how many rows.
+    pub async fn write(
+        &self,
+        conn: &mut MySqlConnection,
+        suffix: &str,
+    ) -> Result<u64, sqlx::Error> {
+        write::all(self, conn, suffix).await
     }
 
     pub fn user_mut(&mut self, id: &str) -> Option<&mut UserRow> {
@@ -126,66 +125,5 @@ pub(crate) fn missing(table: &'static str, key: &str) -> ProjectionError {
     ProjectionError::Missing {
         table,
         key: key.to_owned(),
-    }
-}
-
-impl Fold for Tables {
-    /// Each event is decoded once and given to every projection of its stream type, in the
-    /// order `crate::projections()` registers them. A chat's own rows depend on its own events
-    /// alone; everything else (its owner's counters, usage, audit) is shared.
-    fn fold(&mut self, event: &RecordedEvent) -> Result<(), ProjectionError> {
-        let (own_rows, shared) = match self.scope {
-            FoldScope::All => (true, true),
-            FoldScope::Shared => (false, true),
-            FoldScope::Streams => (true, false),
-        };
-        if let Some(payload) = event.decode_for::<ChatEvent>()? {
-            if own_rows {
-                crate::chat::fold::apply(&mut self.chats, event, &payload)?;
-            }
-            if shared {
-                crate::chat::fold::owners(self, event, &payload)?;
-                crate::usage::fold::chat(self, event, &payload)?;
-            }
-        } else if !shared {
-            return Ok(());
-        } else if let Some(payload) = event.decode_for::<UserEvent>()? {
-            crate::accounts::fold::apply(self, event, &payload);
-            crate::usage::fold::user(self, event, &payload);
-        } else if let Some(payload) = event.decode_for::<SiteEvent>()? {
-            crate::site::fold::apply(self, event, &payload);
-        } else if let Some(payload) = event.decode_for::<ModelEvent>()? {
-            crate::pdf_models::fold::apply(self, event, &payload);
-        } else if let Some(payload) = event.decode_for::<BotEvent>()? {
-            crate::bots::fold::apply(self, event, &payload);
-        }
-        if shared {
-            crate::admin::audit::fold(self, event);
-        }
-        Ok(())
-    }
-
-    fn write<'a>(
-        &'a self,
-        conn: &'a mut MySqlConnection,
-        suffix: &'a str,
-    ) -> BoxFuture<'a, Result<u64, sqlx::Error>> {
-        Box::pin(write::all(self, conn, suffix))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_rebuild_writes_every_projection_table() {
-        let mut registered: Vec<&str> = crate::projections()
-            .tables()
-            .into_iter()
-            .map(|(table, _)| table)
-            .collect();
-        let mut written = super::write::TABLES.to_vec();
-        registered.sort_unstable();
-        written.sort_unstable();
-        assert_eq!(registered, written);
     }
 }

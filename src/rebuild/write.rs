@@ -13,7 +13,7 @@ const MAX_BYTES: usize = 4 << 20;
 
 /// Every table `all` writes (a test compares them with the registered projections' tables).
 #[cfg(test)]
-pub(super) const TABLES: &[&str] = &[
+pub const TABLES: &[&str] = &[
     "user",
     "api_key",
     "chat",
