@@ -7,6 +7,7 @@ use crate::browser::Browser;
 use crate::helpers::{PASSWORD, spawn_app_with};
 use crate::pdf_models::pdf_app;
 use crate::upstream::Reply;
+use crate::ux_fixes::use_theme;
 
 /// True when the element matched by `css` exists and is not displayed.
 fn hidden(css: &str) -> String {
@@ -168,7 +169,14 @@ async fn a_chat_whose_pdf_model_was_stopped_says_so_and_goes_on_with_another_mod
     ] {
         browser.wait_until(&hidden(css), css).await;
     }
+    // Its citations are plain text, said so without calling the document deleted.
+    let note = browser.text(".source-gone").await;
+    assert!(note.contains("not available right now"), "{note}");
     browser.screenshot("66-pdf-model-stopped").await;
+    use_theme(&browser, "dark").await;
+    browser.goto(&app.url(&format!("/c/{chat}"))).await;
+    browser.find("#model-gone-notice").await;
+    browser.screenshot("66-pdf-model-stopped-dark").await;
 
     // Picking another model brings the composer back, and the chat goes on.
     browser.click("#model-button").await;

@@ -28,7 +28,7 @@ async fn copy_of(browser: &Browser, button: &str) -> serde_json::Value {
     browser.eval("return window.copied[0];").await
 }
 
-async fn use_theme(browser: &Browser, theme: &str) {
+pub async fn use_theme(browser: &Browser, theme: &str) {
     browser
         .eval(&format!(
             "document.cookie = 'theme={theme}; path=/'; return true;"

@@ -52,6 +52,8 @@ pub struct MessageView {
     pub sources: Vec<crate::llm::Source>,
     /// The cited document is no longer offered: the citations are plain text.
     pub source_gone: bool,
+    /// The PDF model of those citations still exists but is not launched (not served now).
+    pub source_paused: bool,
     pub rating: Option<String>,
     /// The message's other versions (answers replaced by Regenerate, prompts rewritten),
     /// oldest first.
@@ -71,12 +73,13 @@ impl MessageView {
         if let Some(model) = self.model.as_deref()
             && !self.sources.is_empty()
             && matches!(ModelRef::parse(model), Some(ModelRef::Pdf(_)))
-            && !catalog
-                .pdf_model(model)
-                .is_some_and(|pdf| pdf.exists() && pdf.launched)
         {
-            self.html = render::answer_unlinked(&self.text, &self.sources);
-            self.source_gone = true;
+            let pdf = catalog.pdf_model(model).filter(|pdf| pdf.exists());
+            if !pdf.as_ref().is_some_and(|pdf| pdf.launched) {
+                self.html = render::answer_unlinked(&self.text, &self.sources);
+                self.source_gone = true;
+                self.source_paused = pdf.is_some();
+            }
         }
         self
     }
@@ -129,6 +132,7 @@ impl From<MessageRow> for MessageView {
             date: row.date.assume_utc().format(&Rfc3339).unwrap_or_default(),
             sources,
             source_gone: false,
+            source_paused: false,
             rating: row.rating,
             versions: Vec::new(),
             version_index: 0,

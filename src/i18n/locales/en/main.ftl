@@ -563,6 +563,7 @@ admin-api-keys-none = No user has made an API key yet.
 api-chats-title = Conversations through the API
 api-chats-none = No conversations through the API yet: each call of /v1/chat/completions is saved here, out of the sidebar.
 source-gone = Source deleted: the document these citations point to is no longer available.
+source-paused = The document these citations point to is not available right now.
 admin-who-admin = admin
 admin-who-system = system
 admin-who-deleted-user = deleted user

@@ -563,6 +563,7 @@ admin-api-keys-none = Hali hech bir foydalanuvchi API kaliti yaratmagan.
 api-chats-title = API orqali suhbatlar
 api-chats-none = Hali API orqali suhbat yo‘q: /v1/chat/completions ga har bir murojaat shu yerda saqlanadi, yon paneldan tashqarida.
 source-gone = Manba o‘chirilgan: bu iqtiboslar ko‘rsatgan hujjat endi mavjud emas.
+source-paused = Bu iqtiboslar ko‘rsatgan hujjat hozircha mavjud emas.
 admin-who-admin = administrator
 admin-who-system = tizim
 admin-who-deleted-user = o‘chirilgan foydalanuvchi
