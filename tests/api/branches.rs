@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::browser::Browser;
-use crate::helpers::{PASSWORD, client, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, client, spawn_app, spawn_app_with};
 use crate::upstream::Reply;
 
 /// The chat's current page of messages, as the API lists it.
@@ -213,16 +213,22 @@ async fn only_the_owner_can_edit_and_only_a_current_prompt_within_the_limit() {
     app.assert_projections_match_the_log().await;
 }
 
-#[actix_web::test]
-async fn a_prompt_is_edited_in_the_browser_and_both_branches_stay_readable() {
+/// A chat of two prompts (about plov), open in the browser of its owner `username`.
+async fn two_prompts_open_in_the_browser(username: &str) -> (TestApp, Browser, String) {
     let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
-    app.verified_user("branches", PASSWORD).await;
+    app.verified_user(username, PASSWORD).await;
     let chat = app.prompt(None, "How is plov cooked?").await.chat_id();
     app.prompt(Some(&chat), "With lamb or beef?").await;
     let browser = Browser::start(1280, 900).await;
-    browser.log_in(&app.address, "branches", PASSWORD).await;
+    browser.log_in(&app.address, username, PASSWORD).await;
     browser.goto(&app.url(&format!("/c/{chat}"))).await;
     browser.find("#messages .message.assistant").await;
+    (app, browser, chat)
+}
+
+#[actix_web::test]
+async fn a_prompt_is_edited_in_the_browser_and_both_branches_stay_readable() {
+    let (app, browser, chat) = two_prompts_open_in_the_browser("branches").await;
     let shown = "return Array.from(document.querySelectorAll('#messages > .message .message-body')).map((b) => b.textContent.trim());";
     assert_eq!(browser.eval(shown).await.as_array().unwrap().len(), 4);
 
@@ -497,14 +503,7 @@ async fn a_follow_up_continues_the_version_the_user_is_looking_at() {
 #[actix_web::test]
 async fn a_follow_up_in_the_browser_continues_the_version_shown() {
     // Arrange: a chat whose first prompt is edited in the browser (‹ 2/2 ›).
-    let app = spawn_app_with(&[("CHAT_MODEL_TITLES", "off")]).await;
-    app.verified_user("davom", PASSWORD).await;
-    let chat = app.prompt(None, "How is plov cooked?").await.chat_id();
-    app.prompt(Some(&chat), "With lamb or beef?").await;
-    let browser = Browser::start(1280, 900).await;
-    browser.log_in(&app.address, "davom", PASSWORD).await;
-    browser.goto(&app.url(&format!("/c/{chat}"))).await;
-    browser.find("#messages .message.assistant").await;
+    let (app, browser, chat) = two_prompts_open_in_the_browser("davom").await;
     browser.click(".message.user .edit-prompt").await;
     browser
         .fill(".prompt-editor textarea", "How is plov cooked for four?")
