@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::actor::{ChatActor, ChatError, Live, Pending, execute};
 use super::aggregate::{AnswerOutcome, Chat, ChatCommand, Role as ChatRole};
 use super::answer::{self, Ending, Written};
-use super::events::{AnswerRecord, TitleSource};
+use super::events::{AnswerRecord, ChatEvent, TitleSource};
 use super::live::{AnswerSummary, Hub, LiveEvent};
 use super::messages::{Accepted, AnswerWritten, Execute, PromptKind, SubmitPrompt};
 use super::spool::SpooledAnswer;
@@ -129,13 +129,21 @@ impl ChatActor {
         chat: Chat,
         prompt: &SubmitPrompt,
     ) -> Accepted {
-        let position_of = |event_type: &str| {
+        // The events of this turn, matched by type (the payloads are a few small JSON objects).
+        let position_of = |wanted: fn(&ChatEvent) -> bool| {
             recorded
                 .iter()
-                .find(|e| e.event_type == event_type)
+                .find(|e| {
+                    e.decode_for::<ChatEvent>()
+                        .ok()
+                        .flatten()
+                        .as_ref()
+                        .is_some_and(wanted)
+                })
                 .map(|e| e.position)
         };
-        let answer_id = position_of("AnswerStarted").unwrap_or_default();
+        let answer_id =
+            position_of(|e| matches!(e, ChatEvent::AnswerStarted { .. })).unwrap_or_default();
         let mut messages = vec![ChatMessage {
             role: Role::System,
             content: self.deps.system_prompt.clone(),
@@ -219,8 +227,12 @@ impl ChatActor {
             lang: prompt.lang,
         });
         Accepted {
-            user_message_id: position_of("UserMessageAppended")
-                .or_else(|| position_of("PromptEdited")),
+            user_message_id: position_of(|e| {
+                matches!(
+                    e,
+                    ChatEvent::UserMessageAppended { .. } | ChatEvent::PromptEdited { .. }
+                )
+            }),
             answer_id,
             chat,
             subscription,
