@@ -15,6 +15,7 @@ use super::pdf::{self, PdfError};
 use super::printing::{PrintOptions, printed_chat};
 use crate::catalog::Catalog;
 use crate::chat::branches::{Branches, Place};
+use crate::domain::{MessageStatus, Role};
 use crate::store::chats::{self, ChatRow, MessageRow};
 
 /// Messages read per query while exporting.
@@ -155,7 +156,7 @@ fn iso(at: time::PrimitiveDateTime) -> String {
 }
 
 fn who(message: &MessageRow, names: &ModelNames) -> String {
-    let role = if message.role == "user" {
+    let role = if message.role == Role::User {
         "User"
     } else {
         "Assistant"
@@ -200,7 +201,7 @@ fn markdown_message(message: &MessageRow, names: &ModelNames, heading: &str) -> 
     if let Some(sources) = sources_line("Sources", message) {
         text.push_str(&format!("_{}_\n\n", markdown_safe(&sources)));
     }
-    if message.status != "complete" {
+    if message.status != MessageStatus::Complete {
         text.push_str(&format!(
             "_({}{})_\n\n",
             message.status,

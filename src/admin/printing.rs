@@ -6,6 +6,7 @@ use time::{PrimitiveDateTime, UtcOffset};
 use super::export::{ChatExport, ModelNames, sources_line};
 use super::markdown::literal_markdown;
 use super::pdf::{PrintedChat, PrintedMessage};
+use crate::domain::Role;
 use crate::i18n::{Lang, Msg, t};
 use crate::store::chats::MessageRow;
 
@@ -88,7 +89,7 @@ fn printed_message(
         (_, Some(model)) => format!("{} ({})", t(options.lang, "pdf-assistant"), names.of(model)),
         _ => t(options.lang, "pdf-assistant"),
     };
-    let markdown = if message.role == "user" {
+    let markdown = if message.role == Role::User {
         literal_markdown(&message.content)
     } else {
         match sources_line(&t(options.lang, "pdf-sources"), message) {

@@ -13,11 +13,8 @@ pub struct ApiStart {
     pub context: Vec<ChatMessage>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    User,
-    Assistant,
-}
+use crate::domain::MessageStatus;
+pub use crate::domain::Role;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {
@@ -166,12 +163,12 @@ impl AnswerOutcome {
         }
     }
 
-    /// How the message row names it.
-    pub fn status(&self) -> &'static str {
+    /// The message's status it leaves.
+    pub fn status(&self) -> MessageStatus {
         match self {
-            AnswerOutcome::Completed(_) => "complete",
-            AnswerOutcome::Stopped(_) => "stopped",
-            AnswerOutcome::Failed(_) => "failed",
+            AnswerOutcome::Completed(_) => MessageStatus::Complete,
+            AnswerOutcome::Stopped(_) => MessageStatus::Stopped,
+            AnswerOutcome::Failed(_) => MessageStatus::Failed,
         }
     }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::events::{AnswerRecord, ChatEvent};
 use super::projection::{sources_json, truncate};
+use crate::domain::{MessageStatus, Role};
 use crate::events::{ProjectionError, RecordedEvent};
 use crate::rebuild::{ChatRow, ChatState, MessageRow, Tables, missing};
 
@@ -58,7 +59,7 @@ pub fn apply(
                 chat.messages = kept;
                 chat.earlier.extend::<Vec<MessageRow>>(set_aside);
             }
-            let message = new_message(event, chat, "user", text, "complete");
+            let message = new_message(event, chat, Role::User, text, MessageStatus::Complete);
             chat.messages.push(MessageRow {
                 model: Some(model.clone()),
                 ..message
@@ -69,7 +70,7 @@ pub fn apply(
         }
         ChatEvent::AnswerStarted { model, instance_id } => {
             let chat = chat_mut(chats, chat_id)?;
-            let message = new_message(event, chat, "assistant", "", "streaming");
+            let message = new_message(event, chat, Role::Assistant, "", MessageStatus::Streaming);
             chat.messages.push(MessageRow {
                 model: Some(model.clone()),
                 instance_id: Some(instance_id.to_string()),
@@ -77,15 +78,21 @@ pub fn apply(
             });
             touch(chat, event);
         }
-        ChatEvent::AnswerCompleted(answer) => finish_answer(chats, event, answer, "complete")?,
-        ChatEvent::AnswerStopped(answer) => finish_answer(chats, event, answer, "stopped")?,
-        ChatEvent::AnswerFailed(answer) => finish_answer(chats, event, answer, "failed")?,
+        ChatEvent::AnswerCompleted(answer) => {
+            finish_answer(chats, event, answer, MessageStatus::Complete)?
+        }
+        ChatEvent::AnswerStopped(answer) => {
+            finish_answer(chats, event, answer, MessageStatus::Stopped)?
+        }
+        ChatEvent::AnswerFailed(answer) => {
+            finish_answer(chats, event, answer, MessageStatus::Failed)?
+        }
         ChatEvent::AnswerDiscarded => {
             let chat = chat_mut(chats, chat_id)?;
             let last_answer = chat
                 .messages
                 .iter()
-                .rposition(|message| message.role == "assistant");
+                .rposition(|message| message.role == Role::Assistant);
             if let Some(index) = last_answer {
                 let answer = chat.messages.remove(index);
                 chat.earlier.push(answer);
@@ -126,7 +133,7 @@ pub fn apply(
             let rated = chat
                 .messages
                 .iter_mut()
-                .filter(|m| m.rank == *rank && m.role == "assistant");
+                .filter(|m| m.rank == *rank && m.role == Role::Assistant);
             for message in rated {
                 message.rating = rating.map(|r| r.as_str());
             }
@@ -252,20 +259,20 @@ fn restore_branch(chat: &mut ChatState, rank: u32, version: u32) {
 fn new_message(
     event: &RecordedEvent,
     chat: &ChatState,
-    role: &'static str,
+    role: Role,
     content: &str,
-    status: &'static str,
+    status: MessageStatus,
 ) -> MessageRow {
     let last = chat.messages.iter().max_by_key(|m| m.rank);
     let rank = last.map_or(0, |m| m.rank) + 1;
     MessageRow {
         id: event.position,
         chat_id: event.stream_id.clone(),
-        role,
+        role: role.as_str(),
         content: content.to_owned(),
         date: event.recorded_at,
         rank,
-        status,
+        status: status.as_str(),
         model: None,
         prompt_tokens: None,
         completion_tokens: None,
@@ -284,13 +291,16 @@ fn finish_answer(
     chats: &mut HashMap<String, ChatState>,
     event: &RecordedEvent,
     answer: &AnswerRecord,
-    status: &'static str,
+    status: MessageStatus,
 ) -> Result<(), ProjectionError> {
     let chat = chat_mut(chats, &event.stream_id)?;
-    let streaming = chat.messages.iter_mut().filter(|m| m.status == "streaming");
+    let streaming = chat
+        .messages
+        .iter_mut()
+        .filter(|m| m.status == MessageStatus::Streaming);
     for message in streaming {
         message.content = answer.text.clone();
-        message.status = status;
+        message.status = status.as_str();
         message.model = Some(answer.model.clone());
         message.prompt_tokens = Some(answer.prompt_tokens);
         message.completion_tokens = Some(answer.completion_tokens);

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use crate::domain::MessageStatus;
 use crate::llm::Source;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -26,7 +27,7 @@ pub enum LiveEvent {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnswerSummary {
     pub answer_id: u64,
-    pub status: &'static str,
+    pub status: MessageStatus,
     pub model: String,
     pub prompt_tokens: u32,
     pub completion_tokens: u32,

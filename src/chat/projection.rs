@@ -4,6 +4,7 @@ use futures::future::BoxFuture;
 use sqlx::{AssertSqlSafe, MySqlConnection};
 
 use super::events::{AnswerRecord, ChatEvent};
+use crate::domain::{MessageStatus, Role};
 use crate::events::{Projection, ProjectionError, RecordedEvent};
 
 pub struct ChatProjection;
@@ -98,7 +99,16 @@ pub async fn apply(
                 // The branch from `rank` on stays readable as earlier versions.
                 set_aside_from(conn, chat_id, *rank).await?;
             }
-            insert_message(conn, event, "user", text, "complete", Some(model), None).await?;
+            insert_message(
+                conn,
+                event,
+                Role::User,
+                text,
+                MessageStatus::Complete,
+                Some(model),
+                None,
+            )
+            .await?;
             let user_id = owner(conn, chat_id).await?;
             sqlx::query(
                 "UPDATE chat SET prompts = prompts + 1, updated_at = ?, version = ? WHERE id = ?",
@@ -119,9 +129,9 @@ pub async fn apply(
             insert_message(
                 conn,
                 event,
-                "assistant",
+                Role::Assistant,
                 "",
-                "streaming",
+                MessageStatus::Streaming,
                 Some(model),
                 Some(&instance),
             )
@@ -129,10 +139,14 @@ pub async fn apply(
             touch(conn, event).await?;
         }
         ChatEvent::AnswerCompleted(answer) => {
-            finish_answer(conn, event, answer, "complete").await?
+            finish_answer(conn, event, answer, MessageStatus::Complete).await?
         }
-        ChatEvent::AnswerStopped(answer) => finish_answer(conn, event, answer, "stopped").await?,
-        ChatEvent::AnswerFailed(answer) => finish_answer(conn, event, answer, "failed").await?,
+        ChatEvent::AnswerStopped(answer) => {
+            finish_answer(conn, event, answer, MessageStatus::Stopped).await?
+        }
+        ChatEvent::AnswerFailed(answer) => {
+            finish_answer(conn, event, answer, MessageStatus::Failed).await?
+        }
         ChatEvent::AnswerDiscarded => {
             // The answer leaves the conversation but stays readable as an earlier version.
             sqlx::query(
@@ -308,9 +322,9 @@ async fn restore_branch(
 async fn insert_message(
     conn: &mut MySqlConnection,
     event: &RecordedEvent,
-    role: &str,
+    role: Role,
     content: &str,
-    status: &str,
+    status: MessageStatus,
     model: Option<&str>,
     instance_id: Option<&str>,
 ) -> Result<(), sqlx::Error> {
@@ -331,11 +345,11 @@ async fn insert_message(
     )
     .bind(event.position)
     .bind(&event.stream_id)
-    .bind(role)
+    .bind(role.as_str())
     .bind(content)
     .bind(event.recorded_at)
     .bind(rank)
-    .bind(status)
+    .bind(status.as_str())
     .bind(model)
     .bind(instance_id)
     .bind(parent)
@@ -348,7 +362,7 @@ async fn finish_answer(
     conn: &mut MySqlConnection,
     event: &RecordedEvent,
     answer: &AnswerRecord,
-    status: &str,
+    status: MessageStatus,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE chat_history SET content = ?, status = ?, model = ?, prompt_tokens = ?, \
@@ -356,7 +370,7 @@ async fn finish_answer(
          sources = ?, instance_id = NULL WHERE chat_id = ? AND status = 'streaming'",
     )
     .bind(&answer.text)
-    .bind(status)
+    .bind(status.as_str())
     .bind(&answer.model)
     .bind(answer.prompt_tokens)
     .bind(answer.completion_tokens)

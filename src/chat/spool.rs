@@ -177,6 +177,7 @@ async fn blocking<T: Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::MessageStatus;
 
     #[tokio::test]
     async fn a_kept_answer_is_read_back_until_it_is_forgotten() {
@@ -203,7 +204,7 @@ mod tests {
             spool.find(answer.chat_id, answer.started).await.unwrap(),
             Some(answer.clone())
         );
-        assert_eq!(answer.outcome().status(), "complete");
+        assert_eq!(answer.outcome().status(), MessageStatus::Complete);
 
         spool.forget(answer.chat_id, answer.started).await.unwrap();
         spool.forget(answer.chat_id, answer.started).await.unwrap();

@@ -19,6 +19,7 @@ use super::live::{AnswerSummary, Hub, LiveEvent};
 use super::messages::{Accepted, AnswerWritten, Execute, PromptKind, SubmitPrompt};
 use super::spool::SpooledAnswer;
 use super::title;
+use crate::domain::MessageStatus;
 use crate::events::{Metadata, RecordedEvent};
 use crate::llm::{ChatMessage, ChatRequest, LlmError, Role};
 
@@ -294,7 +295,11 @@ impl ChatActor {
         if saved && matches!(outcome, AnswerOutcome::Completed(_)) {
             self.improve_title(ctx, &record.model);
         }
-        let status = if saved { outcome.status() } else { "failed" };
+        let status = if saved {
+            outcome.status()
+        } else {
+            MessageStatus::Failed
+        };
         live.hub
             .announce(LiveEvent::Done(summary(live.answer_id, status, record)));
         self.pump(ctx);
@@ -380,7 +385,7 @@ fn retry_delay(attempt: u32) -> Duration {
     Duration::from_millis((200 * u64::from(attempt)).min(3_000))
 }
 
-fn summary(answer_id: u64, status: &'static str, record: &AnswerRecord) -> AnswerSummary {
+fn summary(answer_id: u64, status: MessageStatus, record: &AnswerRecord) -> AnswerSummary {
     AnswerSummary {
         answer_id,
         status,

@@ -16,7 +16,7 @@ use crate::accounts::session_store::BLOCKED_KEY;
 use crate::catalog::Catalog;
 use crate::chat::branches::{Branches, Place};
 use crate::chat::service::ChatService;
-use crate::domain::{ChatId, ModelRef};
+use crate::domain::{ChatId, MessageStatus, ModelRef, Role};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::llm::BackendStatus;
@@ -111,7 +111,7 @@ impl From<MessageRow> for MessageView {
     fn from(row: MessageRow) -> Self {
         // User text keeps its line breaks but no formatting; answers are Markdown.
         let sources = row.sources();
-        let html = if row.role == "user" {
+        let html = if row.role == Role::User {
             String::new()
         } else {
             render::answer(&row.content, row.model.as_deref().unwrap_or(""), &sources)
@@ -367,7 +367,9 @@ pub async fn render_chat(
         None => Vec::new(),
     };
     let has_more = messages.first().is_some_and(|m| m.rank > 1);
-    let streaming = messages.last().is_some_and(|m| m.status == "streaming");
+    let streaming = messages
+        .last()
+        .is_some_and(|m| m.status == MessageStatus::Streaming);
     let model = current
         .map(str::to_owned)
         .or(last_pick)

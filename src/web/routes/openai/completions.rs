@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::stream::{self, Reply};
 use crate::catalog::Catalog;
 use crate::chat::service::{ApiCall, ChatService, PromptInput};
-use crate::domain::ChatId;
+use crate::domain::{ChatId, MessageStatus};
 use crate::i18n::Lang;
 use crate::llm::{BackendStatus, ChatMessage, RequestOptions, Role};
 
@@ -281,7 +281,7 @@ async fn answer(
             .streaming(body));
     }
     let (summary, text) = stream::whole(accepted.subscription).await;
-    if summary.status == "failed" {
+    if summary.status == MessageStatus::Failed {
         let message = summary
             .error
             .clone()

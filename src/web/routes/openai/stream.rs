@@ -11,7 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::catalog::Catalog;
 use crate::chat::live::{AnswerSummary, LiveEvent, Subscription};
-use crate::domain::{ChatId, ModelRef};
+use crate::domain::{ChatId, MessageStatus, ModelRef};
 use crate::llm::Source;
 
 /// Comments keep a connection open while a shared model (the local one) is busy.
@@ -124,7 +124,7 @@ pub async fn whole(mut subscription: Subscription) -> (AnswerSummary, String) {
                 let text = subscription.current_text();
                 let summary = AnswerSummary {
                     answer_id: 0,
-                    status: "failed",
+                    status: MessageStatus::Failed,
                     model: String::new(),
                     prompt_tokens: 0,
                     completion_tokens: 0,
@@ -169,7 +169,7 @@ impl State {
     fn end(&mut self, summary: &AnswerSummary) {
         self.finished = true;
         self.catch_up(&summary.text);
-        if summary.status == "failed" {
+        if summary.status == MessageStatus::Failed {
             let message = summary
                 .error
                 .as_deref()
