@@ -1,6 +1,7 @@
 //! A real headless Chromium, driven over WebDriver (chromedriver + fantoccini). Screenshots go
 //! to `tests/artifacts/` so a person can look at them.
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -52,6 +53,8 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group, so the Chromium it starts ends with it (`end`).
+            .process_group(0)
             .spawn()
             .expect("chromedriver starts");
         let profile = tempfile::tempdir().expect("profile dir");
@@ -204,8 +207,20 @@ impl Browser {
             .expect("resize");
     }
 
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
+        // Drop ends chromedriver and what it started.
+    }
+
+    /// Kills chromedriver's process group: the driver and the Chromium it started (killing the
+    /// driver alone leaves an orphaned Chromium behind when a test ends without `close`).
+    fn end(&mut self) {
+        if let Ok(group) = i32::try_from(self.driver.id()) {
+            // SAFETY: kill(2) with a negative pid signals that process group; no memory involved.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -213,6 +228,6 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        self.end();
     }
 }
