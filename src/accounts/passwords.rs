@@ -46,7 +46,7 @@ impl Accounts {
         .await?;
         let body = Msg::new("email-reset-body")
             .arg("name", &user.username)
-            .arg("link", self.link("/reset", &token))
+            .arg("link", self.link("/reset", &token, None))
             .arg("minutes", self.rules.reset_lifetime.whole_minutes());
         self.deliver(Email {
             to: user.email,

@@ -51,7 +51,7 @@ impl Accounts {
             token_rows::revoke_all(&self.pool, &user.id, self.clock.now_utc()).await?;
         }
         if !recorded.is_empty() && updated.email != user.email && !updated.verified {
-            self.send_verification(&updated.id, &updated.username, &updated.email, lang)
+            self.send_verification(&updated.id, &updated.username, &updated.email, lang, None)
                 .await?;
         }
         Ok(updated)

@@ -17,17 +17,9 @@ pub struct Registration<'a> {
 }
 
 impl Accounts {
-    pub async fn register(
-        &self,
-        form: Registration<'_>,
-        lang: Lang,
-    ) -> Result<UserRow, AccountError> {
-        self.register_then(form, lang, None).await
-    }
-
     /// Signs up; the verification link leads on to `next` (a local path the caller checked).
     #[tracing::instrument(name = "Registering a user", skip_all)]
-    pub async fn register_then(
+    pub async fn register(
         &self,
         form: Registration<'_>,
         lang: Lang,
@@ -64,7 +56,7 @@ impl Accounts {
         };
         let id = self.create_user(command).await?.to_string();
         if !verified {
-            self.send_verification_then(&id, username.as_str(), email.as_str(), lang, next)
+            self.send_verification(&id, username.as_str(), email.as_str(), lang, next)
                 .await?;
         }
         let user = users::find(&self.pool, &id).await?;
@@ -122,7 +114,7 @@ impl Accounts {
                 ));
             }
         }
-        self.send_verification(&user.id, &user.username, &user.email, lang)
+        self.send_verification(&user.id, &user.username, &user.email, lang, None)
             .await
     }
 }

@@ -152,11 +152,7 @@ impl Accounts {
         }
     }
 
-    pub(super) fn link(&self, path: &str, token: &str) -> String {
-        self.link_then(path, token, None)
-    }
-
-    fn link_then(&self, path: &str, token: &str, next: Option<&str>) -> String {
+    pub(super) fn link(&self, path: &str, token: &str, next: Option<&str>) -> String {
         let mut url = self.rules.public_url.clone();
         url.set_path(path);
         let mut query = url.query_pairs_mut();
@@ -168,21 +164,10 @@ impl Accounts {
         url.to_string()
     }
 
-    /// Mails a fresh verification link to the user's current address.
+    /// Mails a fresh verification link to the user's current address; the link leads on to
+    /// `next` (a local path the caller checked, such as the bot whose share link brought the
+    /// person to sign up).
     pub async fn send_verification(
-        &self,
-        user_id: &str,
-        username: &str,
-        email: &str,
-        lang: Lang,
-    ) -> Result<(), AccountError> {
-        self.send_verification_then(user_id, username, email, lang, None)
-            .await
-    }
-
-    /// Mails a verification link that leads on to `next` (a local path the caller checked,
-    /// such as the bot whose share link brought the person to sign up).
-    pub async fn send_verification_then(
         &self,
         user_id: &str,
         username: &str,
@@ -201,7 +186,7 @@ impl Accounts {
         .await?;
         let body = Msg::new("email-verify-body")
             .arg("name", username)
-            .arg("link", self.link_then("/verify", &token, next))
+            .arg("link", self.link("/verify", &token, next))
             .arg("hours", self.rules.verify_lifetime.whole_hours());
         self.deliver(Email {
             to: email.to_owned(),

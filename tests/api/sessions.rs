@@ -155,6 +155,7 @@ async fn over_https_the_cookies_are_secure_and_host_prefixed() {
                 password_confirm: PASSWORD,
             },
             chatbot_factory::i18n::Lang::En,
+            None,
         )
         .await
         .unwrap();

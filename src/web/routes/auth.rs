@@ -146,7 +146,7 @@ pub async fn register(
         password_confirm: &form.password_confirm,
     };
     let next = onward(Some(form.next.as_str()));
-    match accounts.register_then(registration, page.lang, next).await {
+    match accounts.register(registration, page.lang, next).await {
         Ok(user) => {
             start_user_session(&session, &user.id)?;
             Ok(csrf::rotated(see_other(next.unwrap_or("/"))))
@@ -244,7 +244,7 @@ pub struct TokenQuery {
 pub struct VerifyQuery {
     #[serde(default)]
     token: String,
-    /// Where the person was going when they signed up (`register_then`).
+    /// Where the person was going when they signed up (`Accounts::register`).
     #[serde(default)]
     next: Option<String>,
 }
