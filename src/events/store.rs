@@ -107,6 +107,15 @@ pub fn append_counts() -> (u64, u64) {
 const EVENT_COLUMNS: &str = "position, stream_type, stream_id, sequence, event_type, \
     event_version, payload, metadata, recorded_at";
 
+/// What one append writes: a stream's next events, decided against `expected_sequence`.
+struct Batch<'a, E> {
+    recorded_at: time::PrimitiveDateTime,
+    stream_id: &'a str,
+    expected_sequence: u64,
+    events: &'a [E],
+    metadata: &'a Metadata,
+}
+
 #[derive(Clone)]
 pub struct EventStore {
     pool: MySqlPool,
@@ -157,16 +166,14 @@ impl EventStore {
                 .await
                 .map_err(AppendError::from)?;
         }
-        let result = Self::append_on(
-            &mut conn,
-            &self.projections,
-            self.clock.now_utc(),
+        let batch = Batch {
+            recorded_at: self.clock.now_utc(),
             stream_id,
             expected_sequence,
             events,
             metadata,
-        )
-        .await;
+        };
+        let result = Self::append_on(&mut conn, &self.projections, batch).await;
         if galera {
             let reset = sqlx::query("SET autocommit = 1").execute(&mut *conn).await;
             if reset.is_err() {
@@ -192,25 +199,11 @@ impl EventStore {
     async fn append_on<E: DomainEvent>(
         conn: &mut MySqlConnection,
         projections: &Projections,
-        recorded_at: time::PrimitiveDateTime,
-        stream_id: &str,
-        expected_sequence: u64,
-        events: &[E],
-        metadata: &Metadata,
+        batch: Batch<'_, E>,
     ) -> Result<Vec<RecordedEvent>, AppendError> {
         use sqlx::Connection;
         let mut tx = conn.begin().await?;
-        match Self::append_in(
-            &mut tx,
-            projections,
-            recorded_at,
-            stream_id,
-            expected_sequence,
-            events,
-            metadata,
-        )
-        .await
-        {
+        match Self::append_in(&mut tx, projections, batch).await {
             // On Galera a lost certification race shows only here, at COMMIT.
             Ok(recorded) => tx
                 .commit()
@@ -264,12 +257,15 @@ impl EventStore {
     async fn append_in<E: DomainEvent>(
         tx: &mut MySqlConnection,
         projections: &Projections,
-        recorded_at: time::PrimitiveDateTime,
-        stream_id: &str,
-        expected_sequence: u64,
-        events: &[E],
-        metadata: &Metadata,
+        batch: Batch<'_, E>,
     ) -> Result<Vec<RecordedEvent>, AppendError> {
+        let Batch {
+            recorded_at,
+            stream_id,
+            expected_sequence,
+            events,
+            metadata,
+        } = batch;
         let metadata = serde_json::to_value(metadata)?;
         let position = lock_checkpoint(tx).await?;
         let actual = last_sequence(tx, E::STREAM_TYPE, stream_id).await?;
