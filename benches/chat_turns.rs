@@ -7,8 +7,17 @@
 //! load then goes through the OpenAI-compatible API (`/v1/chat/completions`, streamed, one
 //! personal key per user, each turn continuing its API chat with `X-Chat-Id`), side by side.
 //!
+//! Each level also reports what a turn costs: CPU milliseconds of this process (the app, the
+//! test upstream and this client, all in one) and of the MariaDB server, commits and statements
+//! the server ran per turn, appends per commit (group commit), and this process's memory.
+//!
 //! `cargo bench --bench chat_turns` (release build; needs MariaDB like the tests);
-//! `BENCH_USERS=50` for 50 concurrent clients, `BENCH_PATHS=web` or `api` for one path only.
+//! `BENCH_USERS=50` for 50 concurrent clients, or a list (`BENCH_USERS=10,50,200,1000`) for
+//! one level after another with the same users; `BENCH_PATHS=web` or `api` for one path only.
+#[path = "support/cpu.rs"]
+mod cpu;
+#[path = "support/memory.rs"]
+mod memory;
 mod support;
 
 // The tests' harness (`helpers` reaches the others as `crate::smtp` and `crate::upstream`).
@@ -170,7 +179,14 @@ async fn main() {
     .await;
     let delay = setting("BENCH_DELAY_MS", CHUNK_DELAY_MS as usize) as u64;
     app.upstream.set_default_delay(delay);
-    let (user_count, turns) = (setting("BENCH_USERS", USERS), setting("BENCH_TURNS", TURNS));
+    let levels: Vec<usize> = std::env::var("BENCH_USERS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .filter(|levels: &Vec<usize>| !levels.is_empty())
+        .unwrap_or_else(|| vec![USERS]);
+    let user_count = levels.iter().copied().max().unwrap_or(USERS);
+    let turns = setting("BENCH_TURNS", TURNS);
+    println!("{}", cpu_model());
     let paths = std::env::var("BENCH_PATHS").unwrap_or_else(|_| "web,api".into());
     let mut users = Vec::new();
     for i in 0..user_count {
@@ -215,9 +231,15 @@ async fn main() {
             eprintln!("upstream direct: first content after {:?}", t.elapsed());
         }
     }
-    for path in ["web", "api"].into_iter().filter(|p| paths.contains(p)) {
+    let database = cpu::database_pid();
+    for (path, level) in ["web", "api"]
+        .into_iter()
+        .filter(|p| paths.contains(p))
+        .flat_map(|path| levels.iter().map(move |level| (path, *level)))
+    {
+        let before = Costs::now(&app, database.as_deref()).await;
         let started = Instant::now();
-        let runs = users.iter().enumerate().map(|(i, user)| {
+        let runs = users[..level].iter().enumerate().map(|(i, user)| {
             let app = &app;
             async move {
                 let mut chat: Option<String> = None;
@@ -240,7 +262,93 @@ async fn main() {
             .into_iter()
             .flatten()
             .collect();
-        report(path, user_count, turns, delay, &ttfts, started.elapsed());
+        let elapsed = started.elapsed();
+        let after = Costs::now(&app, database.as_deref()).await;
+        report(path, level, turns, delay, &ttfts, elapsed);
+        after.since(&before).report(ttfts.len());
+    }
+}
+
+/// The CPU model and whether it has AVX2 / AVX-512 (every figure is read against it).
+fn cpu_model() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let line = |key: &str| {
+        info.lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_once(':'))
+            .map_or(String::new(), |(_, v)| v.trim().to_owned())
+    };
+    let flags = line("flags");
+    let has = |flag: &str| flags.split(' ').any(|f| f == flag);
+    format!(
+        "CPU: {} ({} cores, avx2 {}, avx512f {})",
+        line("model name"),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        has("avx2"),
+        has("avx512f")
+    )
+}
+
+/// Counters read before and after a level: CPU seconds, the app's appends and commits, and
+/// the server's statements and commits.
+struct Costs {
+    cpu: cpu::Sample,
+    appends: u64,
+    commits: u64,
+    statements: u64,
+    server_commits: u64,
+}
+
+impl Costs {
+    async fn now(app: &helpers::TestApp, database: Option<&str>) -> Costs {
+        let status = |name: &'static str| async move {
+            let sql = format!("SHOW GLOBAL STATUS LIKE '{name}'");
+            let row: (String, String) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&app.pool)
+                .await
+                .expect("server status");
+            row.1.parse::<u64>().unwrap_or(0)
+        };
+        Costs {
+            cpu: cpu::sample(database),
+            appends: chatbot_factory::events::append_counts().0,
+            commits: chatbot_factory::events::commit_count(),
+            statements: status("Questions").await,
+            server_commits: status("Com_commit").await,
+        }
+    }
+
+    fn since(&self, before: &Costs) -> Costs {
+        Costs {
+            cpu: cpu::Sample {
+                app: self.cpu.app - before.cpu.app,
+                database: self.cpu.database - before.cpu.database,
+            },
+            appends: self.appends - before.appends,
+            commits: self.commits - before.commits,
+            statements: self.statements - before.statements,
+            server_commits: self.server_commits - before.server_commits,
+        }
+    }
+
+    fn report(&self, turns: usize) {
+        let per_turn = |x: f64| x / turns as f64;
+        println!(
+            "  CPU per turn: this process (app + upstream + client) {:.2} ms, MariaDB {:.2} ms",
+            per_turn(self.cpu.app * 1000.0),
+            per_turn(self.cpu.database * 1000.0)
+        );
+        println!(
+            "  per turn: {:.1} statements, {:.2} commits on the server; {:.1} appends, {:.2} \
+             append transactions ({:.1} appends per commit)",
+            per_turn(self.statements as f64),
+            per_turn(self.server_commits as f64),
+            per_turn(self.appends as f64),
+            per_turn(self.commits as f64),
+            self.appends as f64 / self.commits.max(1) as f64
+        );
+        let (rss, peak) = memory::rss_mb();
+        println!("  memory: RSS {rss:.0} MB, peak {peak:.0} MB");
     }
 }
 

@@ -38,10 +38,7 @@ impl Projection for ChatProjection {
 
 /// The owner of a chat (its row exists from `ChatStarted` until `ChatDeleted`).
 pub async fn owner(conn: &mut MySqlConnection, chat_id: &str) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT user_id FROM chat WHERE id = ?")
-        .bind(chat_id)
-        .fetch_one(conn)
-        .await
+    Ok(owner_and_key(conn, chat_id).await?.0)
 }
 
 /// `chat.source`: `api` for a chat an API key started, else `web`.
@@ -50,14 +47,58 @@ pub fn source_of(api_key: &Option<uuid::Uuid>) -> &'static str {
 }
 
 /// A chat's owner and the API key that started it (`None` for a web chat), read together.
+/// Neither ever changes (and a chat id is never reused), so each chat's pair is read once per
+/// process: most events of a turn need it, and it costs a statement inside the append.
 pub async fn owner_and_key(
     conn: &mut MySqlConnection,
     chat_id: &str,
 ) -> Result<(String, Option<String>), sqlx::Error> {
-    sqlx::query_as("SELECT user_id, api_key FROM chat WHERE id = ?")
-        .bind(chat_id)
-        .fetch_one(conn)
-        .await
+    if let Some(known) = owners::get(chat_id) {
+        return Ok(known);
+    }
+    let found: (String, Option<String>) =
+        sqlx::query_as("SELECT user_id, api_key FROM chat WHERE id = ?")
+            .bind(chat_id)
+            .fetch_one(conn)
+            .await?;
+    owners::remember(chat_id, &found);
+    Ok(found)
+}
+
+/// Chats' owners and keys read so far (a memo of facts that never change, not a decision
+/// from a projection row).
+mod owners {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    /// Chats remembered at most (then forgotten all at once, and read again as needed).
+    const MAX_CHATS: usize = 100_000;
+
+    type Owners = HashMap<String, (String, Option<String>)>;
+
+    fn owners() -> std::sync::MutexGuard<'static, Owners> {
+        static OWNERS: OnceLock<Mutex<Owners>> = OnceLock::new();
+        OWNERS
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(chat_id: &str) -> Option<(String, Option<String>)> {
+        owners().get(chat_id).cloned()
+    }
+
+    pub fn remember(chat_id: &str, found: &(String, Option<String>)) {
+        let mut owners = owners();
+        if owners.len() >= MAX_CHATS {
+            owners.clear();
+        }
+        owners.insert(chat_id.to_owned(), found.clone());
+    }
+
+    pub fn forget(chat_id: &str) {
+        owners().remove(chat_id);
+    }
 }
 
 pub async fn apply(
@@ -238,6 +279,7 @@ pub async fn apply(
                 .bind(chat_id)
                 .execute(&mut *conn)
                 .await?;
+            owners::forget(chat_id);
             sqlx::query("UPDATE `user` SET chats = chats - 1 WHERE id = ? AND chats > 0")
                 .bind(&user_id)
                 .execute(conn)
@@ -328,31 +370,24 @@ async fn insert_message(
     model: Option<&str>,
     instance_id: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    // It follows the conversation's last message.
-    let last: Option<(u64, u32)> = sqlx::query_as(
-        "SELECT id, `rank` FROM chat_history WHERE chat_id = ? ORDER BY `rank` DESC LIMIT 1",
-    )
-    .bind(&event.stream_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (parent, rank) = match last {
-        Some((id, rank)) => (Some(id), rank + 1),
-        None => (None, 1),
-    };
+    // It follows the conversation's last message, one rank below it (read in the same
+    // statement as the insert).
     sqlx::query(
         "INSERT INTO chat_history (id, chat_id, role, content, date, `rank`, status, model, \
-         instance_id, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         instance_id, parent_id) SELECT ?, ?, ?, ?, ?, COALESCE(MAX(`rank`), 0) + 1, ?, ?, ?, \
+         (SELECT id FROM chat_history WHERE chat_id = ? ORDER BY `rank` DESC LIMIT 1) \
+         FROM chat_history WHERE chat_id = ?",
     )
     .bind(event.position)
     .bind(&event.stream_id)
     .bind(role.as_str())
     .bind(content)
     .bind(event.recorded_at)
-    .bind(rank)
     .bind(status.as_str())
     .bind(model)
     .bind(instance_id)
-    .bind(parent)
+    .bind(&event.stream_id)
+    .bind(&event.stream_id)
     .execute(conn)
     .await?;
     Ok(())

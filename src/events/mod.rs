@@ -2,6 +2,7 @@
 //! features bring their aggregates and register their projections.
 mod aggregate;
 pub mod export;
+mod group_commit;
 mod model;
 mod parquet;
 mod projection;
@@ -10,6 +11,7 @@ mod staging;
 mod store;
 
 pub use aggregate::{Aggregate, Executed, MAX_ATTEMPTS, Repository, RepositoryError};
+pub use group_commit::commit_count;
 pub use model::{DomainEvent, Metadata, RecordedEvent};
 pub use projection::{
     Fold, FoldScope, PerStream, Projection, ProjectionError, Projections, unique_key,

@@ -1,17 +1,22 @@
 //! The event store: append with optimistic concurrency, load a stream, read the whole log.
 //!
-//! Every append runs in one transaction that (1) locks the `inline` checkpoint row, which hands
-//! out gapless, commit-ordered global positions, (2) checks the stream's last sequence, (3) inserts
-//! the events, (4) updates every projection and (5) records the new checkpoint. A concurrent writer
-//! to the same stream therefore sees a typed `Conflict`, never a half-written state.
+//! Every append runs in a transaction that (1) locks the `inline` checkpoint row, which hands
+//! out gapless, commit-ordered global positions, (2) inserts the events after checking the
+//! stream's last sequence in the same statement, (3) updates every projection and (4) records the
+//! new checkpoint. A concurrent writer to the same stream therefore sees a typed `Conflict`, never
+//! a half-written state. Appends that arrive while a commit is in flight share the next
+//! transaction, each with its own check and result (`group_commit`).
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::AssertSqlSafe;
+use sqlx::MySqlConnection;
 use sqlx::mysql::MySqlPool;
-use sqlx::{MySqlConnection, Row};
+use tokio::sync::oneshot;
 
+use super::group_commit::{GroupCommit, Request};
 use super::model::{DomainEvent, Metadata, RecordedEvent};
-use super::projection::{ProjectionError, Projections, unique_key};
+use super::projection::{ProjectionError, Projections};
 use crate::clock::SharedClock;
 
 #[derive(Debug, thiserror::Error)]
@@ -40,12 +45,32 @@ pub enum AppendError {
     Database(#[from] sqlx::Error),
     #[error("could not encode event: {0}")]
     Encode(#[from] serde_json::Error),
+    /// The transaction this append shared with others (group commit) failed as a whole.
+    #[error(transparent)]
+    Group(Arc<AppendError>),
+    /// The writer of this append's group stopped before it could say (the server is shutting
+    /// down): whether it was recorded is not known.
+    #[error("the append was interrupted before its commit was known")]
+    Interrupted,
 }
 
 impl AppendError {
     /// `self`, or `LostRace` when the database aborted the transaction for a race.
-    fn or_lost_race(self, stream_type: &str, stream_id: &str) -> AppendError {
-        let lost = match &self {
+    pub(super) fn or_lost_race(self, stream_type: &str, stream_id: &str) -> AppendError {
+        if self.is_lost_race() {
+            AppendError::LostRace {
+                stream_type: stream_type.into(),
+                stream_id: stream_id.into(),
+            }
+        } else {
+            self
+        }
+    }
+
+    /// Whether the database aborted the transaction for a race (decide again).
+    pub(super) fn is_lost_race(&self) -> bool {
+        match self {
+            AppendError::LostRace { .. } => true,
             AppendError::Database(error) => crate::database::transient(error),
             // A row this very append wrote is gone: on Galera another node's write aborted the
             // transaction between two statements (seen once in the cluster test, without the
@@ -56,15 +81,8 @@ impl AppendError {
             // A position (or a row keyed by one) taken meanwhile: another node's append was
             // applied here between this one's statements.
             AppendError::Rejected(ProjectionError::Unique(key)) => key == "PRIMARY",
+            AppendError::Group(error) => error.is_lost_race(),
             _ => false,
-        };
-        if lost {
-            AppendError::LostRace {
-                stream_type: stream_type.into(),
-                stream_id: stream_id.into(),
-            }
-        } else {
-            self
         }
     }
 
@@ -76,6 +94,8 @@ impl AppendError {
             | AppendError::Rejected(ProjectionError::Database(error)) => {
                 crate::error::database_unreachable(error)
             }
+            AppendError::Group(error) => error.database_unreachable(),
+            AppendError::Interrupted => true,
             _ => false,
         }
     }
@@ -84,6 +104,7 @@ impl AppendError {
     pub fn unique_violation(&self) -> Option<&str> {
         match self {
             AppendError::Rejected(ProjectionError::Unique(key)) => Some(key),
+            AppendError::Group(error) => error.unique_violation(),
             _ => None,
         }
     }
@@ -104,23 +125,16 @@ pub fn append_counts() -> (u64, u64) {
     )
 }
 
-const EVENT_COLUMNS: &str = "position, stream_type, stream_id, sequence, event_type, \
+pub(super) const EVENT_COLUMNS: &str = "position, stream_type, stream_id, sequence, event_type, \
     event_version, payload, metadata, recorded_at";
-
-/// What one append writes: a stream's next events, decided against `expected_sequence`.
-struct Batch<'a, E> {
-    recorded_at: time::PrimitiveDateTime,
-    stream_id: &'a str,
-    expected_sequence: u64,
-    events: &'a [E],
-    metadata: &'a Metadata,
-}
 
 #[derive(Clone)]
 pub struct EventStore {
     pool: MySqlPool,
     clock: SharedClock,
     projections: Projections,
+    /// This store's appends waiting for a commit (shared by its clones).
+    queue: Arc<GroupCommit>,
 }
 
 impl EventStore {
@@ -129,6 +143,7 @@ impl EventStore {
             pool,
             clock,
             projections,
+            queue: Arc::default(),
         }
     }
 
@@ -140,7 +155,14 @@ impl EventStore {
         &self.pool
     }
 
-    /// Appends `events` after `expected_sequence` (0 for a new stream).
+    /// Transactions this store (and its clones) committed for appends: fewer than the appends
+    /// when they shared commits.
+    pub fn commits(&self) -> u64 {
+        self.queue.commits()
+    }
+
+    /// Appends `events` after `expected_sequence` (0 for a new stream), in the next group
+    /// commit.
     #[tracing::instrument(name = "Appending events", skip(self, events, metadata), fields(n = events.len()))]
     pub async fn append<E: DomainEvent>(
         &self,
@@ -149,39 +171,37 @@ impl EventStore {
         events: &[E],
         metadata: &Metadata,
     ) -> Result<Vec<RecordedEvent>, AppendError> {
-        let stream_type = E::STREAM_TYPE;
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| AppendError::from(e).or_lost_race(stream_type, stream_id))?;
-        // On a Galera node another node's write can abort this transaction between two of its
-        // statements, and the node does not always say so: the statements after it would each
-        // commit on their own. With autocommit off they form one new transaction instead, which
-        // the checkpoint guard (`advance_checkpoint`) or certification refuses as a whole.
-        let galera = crate::database::on_galera();
-        if galera {
-            sqlx::query("SET autocommit = 0")
-                .execute(&mut *conn)
-                .await
-                .map_err(AppendError::from)?;
+        if events.is_empty() {
+            return Ok(Vec::new());
         }
-        let batch = Batch {
-            recorded_at: self.clock.now_utc(),
-            stream_id,
-            expected_sequence,
+        let recorded_at = self.clock.now_utc();
+        let metadata = serde_json::to_value(metadata)?;
+        let events = events
+            .iter()
+            .zip(1..)
+            .map(|(event, i)| {
+                Ok(RecordedEvent {
+                    // Given by the group's transaction, under the checkpoint lock.
+                    position: 0,
+                    stream_type: E::STREAM_TYPE.into(),
+                    stream_id: stream_id.into(),
+                    sequence: expected_sequence + i,
+                    event_type: event.event_type().into(),
+                    event_version: event.event_version(),
+                    payload: sqlx::types::Json(serde_json::to_value(event)?),
+                    metadata: sqlx::types::Json(metadata.clone()),
+                    recorded_at,
+                })
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()?;
+        let (reply, result) = oneshot::channel();
+        let request = Request {
             events,
-            metadata,
+            expected_sequence,
+            reply,
         };
-        let result = Self::append_on(&mut conn, &self.projections, batch).await;
-        if galera {
-            let reset = sqlx::query("SET autocommit = 1").execute(&mut *conn).await;
-            if reset.is_err() {
-                // Never hand a connection with autocommit off back to the pool.
-                conn.close_on_drop();
-            }
-        }
-        match result.map_err(|error| error.or_lost_race(stream_type, stream_id)) {
+        self.queue.submit(request, &self.pool, &self.projections);
+        match result.await.unwrap_or(Err(AppendError::Interrupted)) {
             Ok(recorded) => {
                 COMMITTED.fetch_add(1, Ordering::Relaxed);
                 Ok(recorded)
@@ -195,45 +215,20 @@ impl EventStore {
         }
     }
 
-    /// One append's transaction on `conn`: committed, or rolled back.
-    async fn append_on<E: DomainEvent>(
-        conn: &mut MySqlConnection,
-        projections: &Projections,
-        batch: Batch<'_, E>,
-    ) -> Result<Vec<RecordedEvent>, AppendError> {
-        use sqlx::Connection;
-        let mut tx = conn.begin().await?;
-        match Self::append_in(&mut tx, projections, batch).await {
-            // On Galera a lost certification race shows only here, at COMMIT.
-            Ok(recorded) => tx
-                .commit()
-                .await
-                .map(|()| recorded)
-                .map_err(AppendError::from),
-            Err(error) => {
-                // Roll back now: a dropped transaction would keep the checkpoint row locked
-                // on an idle pooled connection, blocking every other append.
-                if let Err(rollback) = tx.rollback().await {
-                    tracing::warn!(error = %rollback, "Rolling back a refused append failed");
-                }
-                Err(error)
-            }
-        }
-    }
-
     /// Every event of one stream, in order.
     pub async fn load(
         &self,
         stream_type: &str,
         stream_id: &str,
     ) -> Result<Vec<RecordedEvent>, sqlx::Error> {
-        sqlx::query_as(AssertSqlSafe(format!(
+        let events = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {EVENT_COLUMNS} FROM event WHERE stream_type = ? AND stream_id = ? ORDER BY sequence"
         )))
         .bind(stream_type)
         .bind(stream_id)
         .fetch_all(&self.pool)
-        .await
+        .await?;
+        Ok(self.seen(events))
     }
 
     /// The events of one stream after `sequence` (to catch up after a conflict).
@@ -243,69 +238,23 @@ impl EventStore {
         stream_id: &str,
         sequence: u64,
     ) -> Result<Vec<RecordedEvent>, sqlx::Error> {
-        sqlx::query_as(AssertSqlSafe(format!(
+        let events = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {EVENT_COLUMNS} FROM event WHERE stream_type = ? AND stream_id = ? AND sequence > ? ORDER BY sequence"
         )))
         .bind(stream_type)
         .bind(stream_id)
         .bind(sequence)
         .fetch_all(&self.pool)
-        .await
+        .await?;
+        Ok(self.seen(events))
     }
 
-    /// The body of `append`, inside the caller's transaction.
-    async fn append_in<E: DomainEvent>(
-        tx: &mut MySqlConnection,
-        projections: &Projections,
-        batch: Batch<'_, E>,
-    ) -> Result<Vec<RecordedEvent>, AppendError> {
-        let Batch {
-            recorded_at,
-            stream_id,
-            expected_sequence,
-            events,
-            metadata,
-        } = batch;
-        let metadata = serde_json::to_value(metadata)?;
-        let position = lock_checkpoint(tx).await?;
-        let actual = last_sequence(tx, E::STREAM_TYPE, stream_id).await?;
-        if actual != expected_sequence {
-            return Err(AppendError::Conflict {
-                stream_type: E::STREAM_TYPE.into(),
-                stream_id: stream_id.into(),
-                expected: expected_sequence,
-                actual,
-            });
+    /// Remembers where a stream read from the log is (its next append needs no read first).
+    fn seen(&self, events: Vec<RecordedEvent>) -> Vec<RecordedEvent> {
+        if let Some(last) = events.last() {
+            self.queue.known.saw(last);
         }
-        let mut recorded = Vec::with_capacity(events.len());
-        for (i, event) in events.iter().enumerate() {
-            let i = i as u64 + 1;
-            recorded.push(RecordedEvent {
-                position: position + i,
-                stream_type: E::STREAM_TYPE.into(),
-                stream_id: stream_id.into(),
-                sequence: expected_sequence + i,
-                event_type: event.event_type().into(),
-                event_version: event.event_version(),
-                payload: sqlx::types::Json(serde_json::to_value(event)?),
-                metadata: sqlx::types::Json(metadata.clone()),
-                recorded_at,
-            });
-        }
-        for event in &recorded {
-            insert_event(tx, event)
-                .await
-                .map_err(|e| conflict_or(e, event))?;
-            projections.apply(tx, event).await?;
-        }
-        let last = position + recorded.len() as u64;
-        if !advance_checkpoint(tx, position, last).await? {
-            return Err(AppendError::LostRace {
-                stream_type: E::STREAM_TYPE.into(),
-                stream_id: stream_id.into(),
-            });
-        }
-        Ok(recorded)
+        events
     }
 
     /// Up to `limit` events of the given stream types after global position `from_position`,
@@ -395,33 +344,6 @@ pub(crate) async fn count_stream_type(
         .await
 }
 
-async fn lock_checkpoint(conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
-    let row = sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
-        .bind(CHECKPOINT)
-        .fetch_one(&mut *conn)
-        .await?;
-    row.try_get("position")
-}
-
-/// Moves the inline checkpoint from `from` (read under lock at the start) to `to`; `false` when
-/// it is no longer at `from`: the transaction that locked it was aborted meanwhile (Galera) and
-/// these statements are not that transaction any more.
-async fn advance_checkpoint(
-    conn: &mut MySqlConnection,
-    from: u64,
-    to: u64,
-) -> Result<bool, sqlx::Error> {
-    let moved = sqlx::query(
-        "UPDATE projection_checkpoint SET position = ? WHERE name = ? AND position = ?",
-    )
-    .bind(to)
-    .bind(CHECKPOINT)
-    .bind(from)
-    .execute(conn)
-    .await?;
-    Ok(moved.rows_affected() == 1)
-}
-
 pub(crate) async fn set_checkpoint(
     conn: &mut MySqlConnection,
     name: &str,
@@ -433,59 +355,4 @@ pub(crate) async fn set_checkpoint(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-async fn last_sequence(
-    conn: &mut MySqlConnection,
-    stream_type: &str,
-    stream_id: &str,
-) -> Result<u64, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(MAX(sequence), 0) AS UNSIGNED) AS last FROM event \
-         WHERE stream_type = ? AND stream_id = ?",
-    )
-    .bind(stream_type)
-    .bind(stream_id)
-    .fetch_one(conn)
-    .await?;
-    row.try_get("last")
-}
-
-async fn insert_event(
-    conn: &mut MySqlConnection,
-    event: &RecordedEvent,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO event ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )))
-    .bind(event.position)
-    .bind(&event.stream_type)
-    .bind(&event.stream_id)
-    .bind(event.sequence)
-    .bind(&event.event_type)
-    .bind(event.event_version)
-    .bind(&event.payload)
-    .bind(&event.metadata)
-    .bind(event.recorded_at)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// A duplicate `(stream, sequence)` means another writer got there first.
-fn conflict_or(error: sqlx::Error, event: &RecordedEvent) -> AppendError {
-    match unique_key(&error) {
-        Some(key) if key == "uq_event_stream_sequence" => AppendError::Conflict {
-            stream_type: event.stream_type.clone(),
-            stream_id: event.stream_id.clone(),
-            expected: event.sequence - 1,
-            actual: event.sequence,
-        },
-        // The position was taken meanwhile (another node's append applied here).
-        Some(key) if key == "PRIMARY" => AppendError::LostRace {
-            stream_type: event.stream_type.clone(),
-            stream_id: event.stream_id.clone(),
-        },
-        _ => AppendError::Database(error),
-    }
 }

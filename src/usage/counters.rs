@@ -50,17 +50,21 @@ pub(super) async fn bump(
     Ok(())
 }
 
-pub(super) async fn add_tokens(
+/// An answer ended: its `counter` and its tokens, in one statement.
+pub(super) async fn answer(
     conn: &mut MySqlConnection,
     day: Date,
+    counter: Counter,
     prompt: u32,
     completion: u32,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO daily_stats (day, prompt_tokens, completion_tokens) VALUES (?, ?, ?) \
-         ON DUPLICATE KEY UPDATE prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
-         completion_tokens = completion_tokens + VALUES(completion_tokens)",
-    )
+    let column = counter.column();
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO daily_stats (day, {column}, prompt_tokens, completion_tokens) \
+         VALUES (?, 1, ?, ?) ON DUPLICATE KEY UPDATE {column} = {column} + 1, \
+         prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
+         completion_tokens = completion_tokens + VALUES(completion_tokens)"
+    )))
     .bind(day)
     .bind(prompt)
     .bind(completion)
@@ -75,27 +79,16 @@ pub(super) async fn user_prompt(
     day: Date,
     user_id: &str,
 ) -> Result<(), sqlx::Error> {
-    let existing: Option<u32> = sqlx::query_scalar(
-        "SELECT prompts FROM daily_user_activity WHERE day = ? AND user_id = ? FOR UPDATE",
+    let counted = sqlx::query(
+        "INSERT INTO daily_user_activity (day, user_id, prompts) VALUES (?, ?, 1) \
+         ON DUPLICATE KEY UPDATE prompts = prompts + 1",
     )
     .bind(day)
     .bind(user_id)
-    .fetch_optional(&mut *conn)
+    .execute(&mut *conn)
     .await?;
-    if existing.is_some() {
-        sqlx::query(
-            "UPDATE daily_user_activity SET prompts = prompts + 1 WHERE day = ? AND user_id = ?",
-        )
-        .bind(day)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
-    } else {
-        sqlx::query("INSERT INTO daily_user_activity (day, user_id, prompts) VALUES (?, ?, 1)")
-            .bind(day)
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await?;
+    // One affected row: the day's row was inserted (an existing row updated counts two).
+    if counted.rows_affected() == 1 {
         bump(conn, day, Counter::ActiveUsers).await?;
     }
     Ok(())

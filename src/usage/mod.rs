@@ -102,8 +102,7 @@ async fn answered(
     let day = event.recorded_at.date();
     let (user_id, key) = owner_and_key(conn, &event.stream_id).await?;
     let (prompt, completion) = (answer.prompt_tokens, answer.completion_tokens);
-    counters::bump(conn, day, counter).await?;
-    counters::add_tokens(conn, day, prompt, completion).await?;
+    counters::answer(conn, day, counter, prompt, completion).await?;
     counters::user_tokens(conn, day, &user_id, prompt, completion).await?;
     if let Some(key) = key {
         counters::key_tokens(conn, &key, prompt, completion).await?;

@@ -295,3 +295,89 @@ async fn a_transaction_that_loses_a_deadlock_is_done_again() {
         assert_eq!(attempts, 2, "ours was the victim and was done again");
     }
 }
+
+#[actix_web::test]
+async fn appends_that_arrive_together_share_one_commit_and_keep_their_own_results() {
+    // Arrange: a user whose stream is at sequence 1.
+    let app = spawn_app().await;
+    let store = app.store();
+    let taken = Uuid::now_v7().to_string();
+    store
+        .append(&taken, 0, &[registered("erin")], &Metadata::system())
+        .await
+        .unwrap();
+    let commits_before = store.commits();
+
+    // Act: 30 new users, one of them with a taken username, one append behind its stream and one
+    // ahead of it, all at once.
+    let fresh: Vec<String> = (0..30).map(|_| Uuid::now_v7().to_string()).collect();
+    let duplicate = Uuid::now_v7().to_string();
+    let new_users = fresh.iter().enumerate().map(|(i, id)| {
+        let store = store.clone();
+        async move {
+            let event = registered(&format!("user{i}"));
+            store.append(id, 0, &[event], &Metadata::system()).await
+        }
+    });
+    let (written, refused) = futures::future::join(
+        futures::future::join_all(new_users),
+        futures::future::join3(
+            store.append(&duplicate, 0, &[registered("erin")], &Metadata::system()),
+            store.append(&taken, 0, &[UserEvent::UserLoggedIn], &Metadata::system()),
+            store.append(&taken, 7, &[UserEvent::UserLoggedIn], &Metadata::system()),
+        ),
+    )
+    .await;
+
+    // Assert: every append has its own result, the refused ones left nothing behind, and the
+    // log stayed gapless in fewer commits than appends.
+    assert!(written.iter().all(Result::is_ok), "{written:?}");
+    let (duplicate_name, behind, ahead) = refused;
+    assert_eq!(
+        duplicate_name.unwrap_err().unique_violation(),
+        Some("uq_user_username")
+    );
+    assert!(
+        matches!(
+            behind,
+            Err(AppendError::Conflict {
+                expected: 0,
+                actual: 1,
+                ..
+            })
+        ),
+        "{behind:?}"
+    );
+    assert!(
+        matches!(
+            ahead,
+            Err(AppendError::Conflict {
+                expected: 7,
+                actual: 1,
+                ..
+            })
+        ),
+        "{ahead:?}"
+    );
+    assert!(store.load("user", &duplicate).await.unwrap().is_empty());
+    assert_eq!(store.load("user", &taken).await.unwrap().len(), 1);
+    let all = store.read_all(0, 1_000).await.unwrap();
+    assert_eq!(all.iter().filter(|e| e.stream_type == "user").count(), 31);
+    let positions: Vec<u64> = all.iter().map(|e| e.position).collect();
+    assert!(
+        positions.windows(2).all(|w| w[1] == w[0] + 1),
+        "gapless: {positions:?}"
+    );
+    let usernames: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM `user` WHERE username = 'erin' OR username LIKE 'user%'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(usernames, 31, "the projection has every written user, once");
+    let commits = store.commits() - commits_before;
+    assert!(
+        commits < 5,
+        "33 appends arriving together took {commits} commits"
+    );
+}

@@ -1,6 +1,7 @@
 //! `GET /healthz`: is the app up, can it reach its database, and can each offered model answer
 //! (`ready`, `loading` — the local model after a start — or `unavailable`)? Also how many
-//! appends this process committed and how many lost a commit race.
+//! appends this process committed, in how many transactions (group commit), and how many lost a
+//! commit race.
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 use sqlx::MySqlPool;
@@ -26,7 +27,8 @@ pub async fn healthz(pool: web::Data<MySqlPool>, catalog: web::Data<Catalog>) ->
     // Appends this process committed, and those that lost a commit race and were decided
     // again (on a Galera cluster: certification conflicts between nodes).
     let (committed, lost_races) = crate::events::append_counts();
-    let appends = json!({ "committed": committed, "lost_races": lost_races });
+    let commits = crate::events::commit_count();
+    let appends = json!({ "committed": committed, "commits": commits, "lost_races": lost_races });
     match crate::store::ping(&pool).await {
         Ok(()) => HttpResponse::Ok().json(json!({
             "status": "ok", "database": "ok", "models": models, "appends": appends,

@@ -1,0 +1,489 @@
+//! Group commit: the appends that arrive while a commit is in flight share the next one.
+//!
+//! Every append must hold the `inline` checkpoint row (it hands out gapless, commit-ordered
+//! positions), so appends of one database commit one after another. Alone, each pays for its own
+//! transaction: the checkpoint lock, the guard that moves it, and a commit (a log flush). Here one
+//! writer at a time per process takes every append waiting in the queue (up to `MAX_GROUP`) into
+//! one transaction: one checkpoint lock, one multi-row `INSERT` per append, its projections, one
+//! checkpoint move and one commit for all of them.
+//!
+//! Each append keeps its own optimistic-concurrency check and its own result: an append refused
+//! for its own reasons (its stream moved on, a projection's unique key) is answered at once and
+//! the transaction runs again without it, so the others go on. What aborts the transaction itself
+//! (a deadlock, a Galera certification conflict, a lost connection) fails every append of the
+//! group that was not already refused; a lost race is decided again by each caller, as before.
+//!
+//! The writer is not a background task: the append that finds no writer running spawns one, which
+//! drains the queue and ends when it is empty. Spawned (not run on the caller's future), a group
+//! is never cut in half by a caller that stops waiting.
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use sqlx::mysql::MySqlPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{MySql, MySqlConnection, QueryBuilder, Row};
+use tokio::sync::oneshot;
+
+use super::model::RecordedEvent;
+use super::projection::{ProjectionError, Projections, unique_key};
+use super::store::{AppendError, CHECKPOINT, EVENT_COLUMNS};
+
+/// At most this many appends share one commit (the rest wait for the next).
+const MAX_GROUP: usize = 64;
+
+/// Transactions this process committed for appends (a group is one).
+static COMMITS: AtomicU64 = AtomicU64::new(0);
+
+/// How many transactions this process committed for appends (`/healthz`; appends per commit
+/// is `append_counts().0` divided by this).
+pub fn commit_count() -> u64 {
+    COMMITS.load(Ordering::Relaxed)
+}
+
+/// One append waiting for a commit: its events (positions not yet given) and where its result
+/// goes.
+pub(super) struct Request {
+    pub events: Vec<RecordedEvent>,
+    pub expected_sequence: u64,
+    pub reply: oneshot::Sender<Result<Vec<RecordedEvent>, AppendError>>,
+}
+
+impl Request {
+    fn stream(&self) -> (&str, &str) {
+        let first = &self.events[0];
+        (&first.stream_type, &first.stream_id)
+    }
+}
+
+/// The queue of appends and whether a writer drains it.
+#[derive(Default)]
+pub(super) struct GroupCommit {
+    state: Mutex<Queue>,
+    /// Transactions committed for this queue's appends.
+    commits: AtomicU64,
+    pub known: KnownSequences,
+}
+
+/// Streams remembered at most (then forgotten all at once, and learnt again from the log).
+const KNOWN_STREAMS: usize = 100_000;
+
+/// The last sequence this process saw each stream reach (loaded, or appended by it): where the
+/// stream is at least (a stream never shrinks), so an append at or below it needs no read of
+/// the stream's last sequence before its insert (the unique key catches one that moved on).
+#[derive(Default)]
+pub(super) struct KnownSequences {
+    streams: Mutex<HashMap<String, u64>>,
+}
+
+impl KnownSequences {
+    fn key(stream_type: &str, stream_id: &str) -> String {
+        format!("{stream_type}/{stream_id}")
+    }
+
+    fn get(&self, stream_type: &str, stream_id: &str) -> Option<u64> {
+        let streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        streams.get(&Self::key(stream_type, stream_id)).copied()
+    }
+
+    /// `event`'s stream has reached its sequence (committed).
+    pub fn saw(&self, event: &RecordedEvent) {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if streams.len() >= KNOWN_STREAMS {
+            streams.clear();
+        }
+        let known = streams
+            .entry(Self::key(&event.stream_type, &event.stream_id))
+            .or_default();
+        *known = (*known).max(event.sequence);
+    }
+}
+
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<Request>,
+    writing: bool,
+}
+
+impl GroupCommit {
+    /// Queues `request`; starts a writer unless one is running.
+    pub fn submit(self: &Arc<Self>, request: Request, pool: &MySqlPool, projections: &Projections) {
+        let start = {
+            let mut queue = self.lock();
+            queue.waiting.push_back(request);
+            !std::mem::replace(&mut queue.writing, true)
+        };
+        if start {
+            let writer = Writer {
+                queue: Arc::clone(self),
+                pool: pool.clone(),
+                projections: projections.clone(),
+                done: false,
+            };
+            tokio::spawn(writer.drain());
+        }
+    }
+
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        // A panic while the lock is held leaves the queue itself intact.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next group, or `None` (and no writer any more) when nothing waits.
+    fn next_group(&self) -> Option<Vec<Request>> {
+        let mut queue = self.lock();
+        if queue.waiting.is_empty() {
+            queue.writing = false;
+            return None;
+        }
+        let n = queue.waiting.len().min(MAX_GROUP);
+        Some(queue.waiting.drain(..n).collect())
+    }
+}
+
+/// The one writer of a process while appends wait.
+struct Writer {
+    queue: Arc<GroupCommit>,
+    pool: MySqlPool,
+    projections: Projections,
+    /// Set once the queue was found empty (the flag was cleared under the lock).
+    done: bool,
+}
+
+impl Drop for Writer {
+    /// A writer stopped early (its runtime shut down) lets the next append start another; the
+    /// appends of its group learn that their result is unknown (their reply is dropped).
+    fn drop(&mut self) {
+        if !self.done {
+            self.queue.lock().writing = false;
+        }
+    }
+}
+
+impl Writer {
+    async fn drain(mut self) {
+        while let Some(group) = self.queue.next_group() {
+            if commit_group(&self.pool, &self.projections, &self.queue.known, group).await {
+                self.queue.commits.fetch_add(1, Ordering::Relaxed);
+                COMMITS.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.done = true;
+    }
+}
+
+/// Why a group's transaction did not commit.
+enum Failure {
+    /// The append at `index` was refused for its own reasons (the transaction was intact).
+    Refused { index: usize, error: AppendError },
+    /// The transaction itself failed: every append of the group shares the error.
+    Group(AppendError),
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(error: sqlx::Error) -> Self {
+        Failure::Group(error.into())
+    }
+}
+
+/// Runs one group's transaction and answers every append of it; `true` once committed. An
+/// append refused for its own reasons is answered at once and the transaction runs again
+/// without it: a refusal is rare, and no savepoint is paid for on the way of the others.
+async fn commit_group(
+    pool: &MySqlPool,
+    projections: &Projections,
+    known: &KnownSequences,
+    mut group: Vec<Request>,
+) -> bool {
+    let mut conn = match pool.acquire().await {
+        Ok(conn) => conn,
+        Err(error) => {
+            fail_all(group, error.into());
+            return false;
+        }
+    };
+    loop {
+        match on_connection(&mut conn, projections, known, &group).await {
+            Ok(recorded) => {
+                for (request, recorded) in group.into_iter().zip(recorded) {
+                    if let Some(last) = recorded.last() {
+                        known.saw(last);
+                    }
+                    let _ = request.reply.send(Ok(recorded));
+                }
+                return true;
+            }
+            Err(Failure::Refused { index, error }) => {
+                let refused = group.remove(index);
+                let _ = refused.reply.send(Err(error));
+                if group.is_empty() {
+                    return false;
+                }
+            }
+            Err(Failure::Group(error)) => {
+                fail_all(group, error);
+                return false;
+            }
+        }
+    }
+}
+
+/// The same failure for every append of a group (each told as its own stream's lost race when
+/// the database aborted the transaction for one).
+fn fail_all(group: Vec<Request>, error: AppendError) {
+    if group.len() == 1 {
+        let request = group.into_iter().next().expect("one request");
+        let (stream_type, stream_id) = request.stream();
+        let error = error.or_lost_race(stream_type, stream_id);
+        let _ = request.reply.send(Err(error));
+        return;
+    }
+    let shared = Arc::new(error);
+    for request in group {
+        let (stream_type, stream_id) = request.stream();
+        let error = if shared.is_lost_race() {
+            AppendError::LostRace {
+                stream_type: stream_type.into(),
+                stream_id: stream_id.into(),
+            }
+        } else {
+            AppendError::Group(Arc::clone(&shared))
+        };
+        let _ = request.reply.send(Err(error));
+    }
+}
+
+/// The group's transaction on `conn`, with autocommit off around it on a Galera node.
+async fn on_connection(
+    conn: &mut PoolConnection<MySql>,
+    projections: &Projections,
+    known: &KnownSequences,
+    group: &[Request],
+) -> Result<Vec<Vec<RecordedEvent>>, Failure> {
+    // On a Galera node another node's write can abort this transaction between two of its
+    // statements, and the node does not always say so: the statements after it would each
+    // commit on their own. With autocommit off they form one new transaction instead, which
+    // the checkpoint guard (`advance_checkpoint`) or certification refuses as a whole.
+    let galera = crate::database::on_galera();
+    if galera {
+        sqlx::query("SET autocommit = 0")
+            .execute(&mut **conn)
+            .await?;
+    }
+    let result = transaction(conn, projections, known, group).await;
+    if galera {
+        let reset = sqlx::query("SET autocommit = 1").execute(&mut **conn).await;
+        if reset.is_err() {
+            // Never hand a connection with autocommit off back to the pool.
+            conn.close_on_drop();
+        }
+    }
+    result
+}
+
+/// One transaction for the whole group: committed, or rolled back.
+async fn transaction(
+    conn: &mut MySqlConnection,
+    projections: &Projections,
+    known: &KnownSequences,
+    group: &[Request],
+) -> Result<Vec<Vec<RecordedEvent>>, Failure> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    match appends(&mut tx, projections, known, group).await {
+        // On Galera a lost certification race shows only here, at COMMIT.
+        Ok(recorded) => Ok(tx.commit().await.map(|()| recorded)?),
+        Err(failure) => {
+            // Roll back now: a dropped transaction would keep the checkpoint row locked
+            // on an idle pooled connection, blocking every other append.
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "Rolling back a refused append failed");
+            }
+            Err(failure)
+        }
+    }
+}
+
+/// Every append of the group between one checkpoint lock and one checkpoint move.
+async fn appends(
+    tx: &mut MySqlConnection,
+    projections: &Projections,
+    known: &KnownSequences,
+    group: &[Request],
+) -> Result<Vec<Vec<RecordedEvent>>, Failure> {
+    let first = lock_checkpoint(tx).await?;
+    let mut next = first;
+    let mut written = Vec::with_capacity(group.len());
+    for (index, request) in group.iter().enumerate() {
+        let (stream_type, stream_id) = request.stream();
+        let known = known.get(stream_type, stream_id);
+        match append_one(tx, projections, request, next, known).await {
+            Ok(recorded) => {
+                next += recorded.len() as u64;
+                written.push(recorded);
+            }
+            Err(error) if error.is_own_refusal() => {
+                return Err(Failure::Refused { index, error });
+            }
+            Err(error) => return Err(Failure::Group(error)),
+        }
+    }
+    if !advance_checkpoint(tx, first, next).await? {
+        let (stream_type, stream_id) = group[0].stream();
+        return Err(Failure::Group(AppendError::LostRace {
+            stream_type: stream_type.into(),
+            stream_id: stream_id.into(),
+        }));
+    }
+    Ok(written)
+}
+
+/// One append inside the group's transaction, its events numbered from `position + 1`.
+async fn append_one(
+    tx: &mut MySqlConnection,
+    projections: &Projections,
+    request: &Request,
+    position: u64,
+    known: Option<u64>,
+) -> Result<Vec<RecordedEvent>, AppendError> {
+    let mut recorded = request.events.clone();
+    for (i, event) in recorded.iter_mut().enumerate() {
+        event.position = position + i as u64 + 1;
+    }
+    insert_events(tx, &recorded, request.expected_sequence, known).await?;
+    for event in &recorded {
+        projections.apply(tx, event).await?;
+    }
+    Ok(recorded)
+}
+
+async fn lock_checkpoint(conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
+    let row = sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
+        .bind(CHECKPOINT)
+        .fetch_one(&mut *conn)
+        .await?;
+    row.try_get("position")
+}
+
+/// Moves the inline checkpoint from `from` (read under lock at the start) to `to`; `false` when
+/// it is no longer at `from`: the transaction that locked it was aborted meanwhile (Galera) and
+/// these statements are not that transaction any more.
+async fn advance_checkpoint(
+    conn: &mut MySqlConnection,
+    from: u64,
+    to: u64,
+) -> Result<bool, sqlx::Error> {
+    let moved = sqlx::query(
+        "UPDATE projection_checkpoint SET position = ? WHERE name = ? AND position = ?",
+    )
+    .bind(to)
+    .bind(CHECKPOINT)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok(moved.rows_affected() == 1)
+}
+
+/// Inserts one append's events in one statement. The unique key `uq_event_stream_sequence` is
+/// the optimistic-concurrency check for a stream that moved on; a stream that has not got as far
+/// as `expected` (a caller ahead of the log) is caught by reading its last sequence first, which
+/// is needed only when `known` (a sequence the stream had reached) is below `expected`.
+async fn insert_events(
+    conn: &mut MySqlConnection,
+    events: &[RecordedEvent],
+    expected: u64,
+    known: Option<u64>,
+) -> Result<(), AppendError> {
+    let first = &events[0];
+    if expected > known.unwrap_or(0) {
+        let actual = last_sequence(conn, first).await?;
+        if actual != expected {
+            return Err(conflict(first, expected, actual));
+        }
+    }
+    let mut query: QueryBuilder<MySql> =
+        QueryBuilder::new(format!("INSERT INTO event ({EVENT_COLUMNS}) "));
+    query.push_values(events, |mut row, event| {
+        row.push_bind(event.position)
+            .push_bind(&event.stream_type)
+            .push_bind(&event.stream_id)
+            .push_bind(event.sequence)
+            .push_bind(&event.event_type)
+            .push_bind(event.event_version)
+            .push_bind(&event.payload)
+            .push_bind(&event.metadata)
+            .push_bind(event.recorded_at);
+    });
+    match query.build().execute(&mut *conn).await {
+        Ok(_) => Ok(()),
+        Err(error) => Err(conflict_or(conn, error, first, expected).await),
+    }
+}
+
+/// A duplicate `(stream, sequence)` means another writer got there first.
+async fn conflict_or(
+    conn: &mut MySqlConnection,
+    error: sqlx::Error,
+    first: &RecordedEvent,
+    expected: u64,
+) -> AppendError {
+    match unique_key(&error) {
+        Some(key) if key == "uq_event_stream_sequence" => moved_on(conn, first, expected).await,
+        // The position was taken meanwhile (another node's append applied here).
+        Some(key) if key == "PRIMARY" => AppendError::LostRace {
+            stream_type: first.stream_type.clone(),
+            stream_id: first.stream_id.clone(),
+        },
+        _ => AppendError::Database(error),
+    }
+}
+
+/// The stream is not at `expected`: a `Conflict` that says where it is (read only now, on the
+/// way of a refusal).
+async fn moved_on(conn: &mut MySqlConnection, first: &RecordedEvent, expected: u64) -> AppendError {
+    match last_sequence(conn, first).await {
+        Ok(actual) => conflict(first, expected, actual),
+        Err(error) => AppendError::Database(error),
+    }
+}
+
+fn conflict(first: &RecordedEvent, expected: u64, actual: u64) -> AppendError {
+    AppendError::Conflict {
+        stream_type: first.stream_type.clone(),
+        stream_id: first.stream_id.clone(),
+        expected,
+        actual,
+    }
+}
+
+async fn last_sequence(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(sequence), 0) AS UNSIGNED) FROM event \
+         WHERE stream_type = ? AND stream_id = ?",
+    )
+    .bind(&event.stream_type)
+    .bind(&event.stream_id)
+    .fetch_one(conn)
+    .await
+}
+
+impl AppendError {
+    /// Refused for this append's own reasons, the transaction intact: the others of its group
+    /// go on without it.
+    fn is_own_refusal(&self) -> bool {
+        match self {
+            AppendError::Conflict { .. } | AppendError::Encode(_) => true,
+            AppendError::Rejected(ProjectionError::Unique(key)) => key != "PRIMARY",
+            AppendError::Rejected(ProjectionError::Decode { .. })
+            | AppendError::Rejected(ProjectionError::Missing { .. }) => true,
+            _ => false,
+        }
+    }
+}
