@@ -238,6 +238,7 @@ async fn main() {
         .flat_map(|path| levels.iter().map(move |level| (path, *level)))
     {
         let before = Costs::now(&app, database.as_deref()).await;
+        eprintln!("{path}: {level} users start");
         let started = Instant::now();
         let runs = users[..level].iter().enumerate().map(|(i, user)| {
             let app = &app;
@@ -296,6 +297,7 @@ struct Costs {
     appends: u64,
     commits: u64,
     statements: u64,
+    prepares: u64,
     server_commits: u64,
 }
 
@@ -314,6 +316,7 @@ impl Costs {
             appends: chatbot_factory::events::append_counts().0,
             commits: chatbot_factory::events::commit_count(),
             statements: status("Questions").await,
+            prepares: status("Com_stmt_prepare").await,
             server_commits: status("Com_commit").await,
         }
     }
@@ -327,6 +330,7 @@ impl Costs {
             appends: self.appends - before.appends,
             commits: self.commits - before.commits,
             statements: self.statements - before.statements,
+            prepares: self.prepares - before.prepares,
             server_commits: self.server_commits - before.server_commits,
         }
     }
@@ -339,9 +343,10 @@ impl Costs {
             per_turn(self.cpu.database * 1000.0)
         );
         println!(
-            "  per turn: {:.1} statements, {:.2} commits on the server; {:.1} appends, {:.2} \
-             append transactions ({:.1} appends per commit)",
+            "  per turn: {:.1} statements ({:.1} of them prepared anew), {:.2} commits on the \
+             server; {:.1} appends, {:.2} append transactions ({:.1} appends per commit)",
             per_turn(self.statements as f64),
+            per_turn(self.prepares as f64),
             per_turn(self.server_commits as f64),
             per_turn(self.appends as f64),
             per_turn(self.commits as f64),
