@@ -10,6 +10,7 @@ pub mod forward;
 mod instructions;
 pub mod live;
 mod messages;
+mod owners;
 pub mod projection;
 pub mod recovery;
 pub mod service;

@@ -4,6 +4,7 @@ use futures::future::BoxFuture;
 use sqlx::{AssertSqlSafe, MySqlConnection};
 
 use super::events::{AnswerRecord, ChatEvent};
+use super::owners;
 use crate::domain::{MessageStatus, Role};
 use crate::events::{Projection, ProjectionError, RecordedEvent};
 
@@ -63,42 +64,6 @@ pub async fn owner_and_key(
             .await?;
     owners::remember(chat_id, &found);
     Ok(found)
-}
-
-/// Chats' owners and keys read so far (a memo of facts that never change, not a decision
-/// from a projection row).
-mod owners {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-
-    /// Chats remembered at most (then forgotten all at once, and read again as needed).
-    const MAX_CHATS: usize = 100_000;
-
-    type Owners = HashMap<String, (String, Option<String>)>;
-
-    fn owners() -> std::sync::MutexGuard<'static, Owners> {
-        static OWNERS: OnceLock<Mutex<Owners>> = OnceLock::new();
-        OWNERS
-            .get_or_init(Mutex::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn get(chat_id: &str) -> Option<(String, Option<String>)> {
-        owners().get(chat_id).cloned()
-    }
-
-    pub fn remember(chat_id: &str, found: &(String, Option<String>)) {
-        let mut owners = owners();
-        if owners.len() >= MAX_CHATS {
-            owners.clear();
-        }
-        owners.insert(chat_id.to_owned(), found.clone());
-    }
-
-    pub fn forget(chat_id: &str) {
-        owners().remove(chat_id);
-    }
 }
 
 pub async fn apply(

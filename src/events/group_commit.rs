@@ -16,18 +16,20 @@
 //! The writer is not a background task: the append that finds no writer running spawns one, which
 //! drains the queue and ends when it is empty. Spawned (not run on the caller's future), a group
 //! is never cut in half by a caller that stops waiting.
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sqlx::mysql::MySqlPool;
 use sqlx::pool::PoolConnection;
-use sqlx::{MySql, MySqlConnection, QueryBuilder, Row};
+use sqlx::{MySql, MySqlConnection};
 use tokio::sync::oneshot;
 
+use super::append_sql::{advance_checkpoint, insert_events, lock_checkpoint};
+use super::known::KnownSequences;
 use super::model::RecordedEvent;
-use super::projection::{ProjectionError, Projections, unique_key};
-use super::store::{AppendError, CHECKPOINT, EVENT_COLUMNS};
+use super::projection::Projections;
+use super::store::AppendError;
 
 /// At most this many appends share one commit (the rest wait for the next).
 const MAX_GROUP: usize = 64;
@@ -63,40 +65,6 @@ pub(super) struct GroupCommit {
     /// Transactions committed for this queue's appends.
     commits: AtomicU64,
     pub known: KnownSequences,
-}
-
-/// Streams remembered at most (then forgotten all at once, and learnt again from the log).
-const KNOWN_STREAMS: usize = 100_000;
-
-/// The last sequence this process saw each stream reach (loaded, or appended by it): where the
-/// stream is at least (a stream never shrinks), so an append at or below it needs no read of
-/// the stream's last sequence before its insert (the unique key catches one that moved on).
-#[derive(Default)]
-pub(super) struct KnownSequences {
-    streams: Mutex<HashMap<String, u64>>,
-}
-
-impl KnownSequences {
-    fn key(stream_type: &str, stream_id: &str) -> String {
-        format!("{stream_type}/{stream_id}")
-    }
-
-    fn get(&self, stream_type: &str, stream_id: &str) -> Option<u64> {
-        let streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
-        streams.get(&Self::key(stream_type, stream_id)).copied()
-    }
-
-    /// `event`'s stream has reached its sequence (committed).
-    pub fn saw(&self, event: &RecordedEvent) {
-        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
-        if streams.len() >= KNOWN_STREAMS {
-            streams.clear();
-        }
-        let known = streams
-            .entry(Self::key(&event.stream_type, &event.stream_id))
-            .or_default();
-        *known = (*known).max(event.sequence);
-    }
 }
 
 #[derive(Default)]
@@ -359,131 +327,4 @@ async fn append_one(
         projections.apply(tx, event).await?;
     }
     Ok(recorded)
-}
-
-async fn lock_checkpoint(conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
-    let row = sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
-        .bind(CHECKPOINT)
-        .fetch_one(&mut *conn)
-        .await?;
-    row.try_get("position")
-}
-
-/// Moves the inline checkpoint from `from` (read under lock at the start) to `to`; `false` when
-/// it is no longer at `from`: the transaction that locked it was aborted meanwhile (Galera) and
-/// these statements are not that transaction any more.
-async fn advance_checkpoint(
-    conn: &mut MySqlConnection,
-    from: u64,
-    to: u64,
-) -> Result<bool, sqlx::Error> {
-    let moved = sqlx::query(
-        "UPDATE projection_checkpoint SET position = ? WHERE name = ? AND position = ?",
-    )
-    .bind(to)
-    .bind(CHECKPOINT)
-    .bind(from)
-    .execute(conn)
-    .await?;
-    Ok(moved.rows_affected() == 1)
-}
-
-/// Inserts one append's events in one statement. The unique key `uq_event_stream_sequence` is
-/// the optimistic-concurrency check for a stream that moved on; a stream that has not got as far
-/// as `expected` (a caller ahead of the log) is caught by reading its last sequence first, which
-/// is needed only when `known` (a sequence the stream had reached) is below `expected`.
-async fn insert_events(
-    conn: &mut MySqlConnection,
-    events: &[RecordedEvent],
-    expected: u64,
-    known: Option<u64>,
-) -> Result<(), AppendError> {
-    let first = &events[0];
-    if expected > known.unwrap_or(0) {
-        let actual = last_sequence(conn, first).await?;
-        if actual != expected {
-            return Err(conflict(first, expected, actual));
-        }
-    }
-    let mut query: QueryBuilder<MySql> =
-        QueryBuilder::new(format!("INSERT INTO event ({EVENT_COLUMNS}) "));
-    query.push_values(events, |mut row, event| {
-        row.push_bind(event.position)
-            .push_bind(&event.stream_type)
-            .push_bind(&event.stream_id)
-            .push_bind(event.sequence)
-            .push_bind(&event.event_type)
-            .push_bind(event.event_version)
-            .push_bind(&event.payload)
-            .push_bind(&event.metadata)
-            .push_bind(event.recorded_at);
-    });
-    match query.build().execute(&mut *conn).await {
-        Ok(_) => Ok(()),
-        Err(error) => Err(conflict_or(conn, error, first, expected).await),
-    }
-}
-
-/// A duplicate `(stream, sequence)` means another writer got there first.
-async fn conflict_or(
-    conn: &mut MySqlConnection,
-    error: sqlx::Error,
-    first: &RecordedEvent,
-    expected: u64,
-) -> AppendError {
-    match unique_key(&error) {
-        Some(key) if key == "uq_event_stream_sequence" => moved_on(conn, first, expected).await,
-        // The position was taken meanwhile (another node's append applied here).
-        Some(key) if key == "PRIMARY" => AppendError::LostRace {
-            stream_type: first.stream_type.clone(),
-            stream_id: first.stream_id.clone(),
-        },
-        _ => AppendError::Database(error),
-    }
-}
-
-/// The stream is not at `expected`: a `Conflict` that says where it is (read only now, on the
-/// way of a refusal).
-async fn moved_on(conn: &mut MySqlConnection, first: &RecordedEvent, expected: u64) -> AppendError {
-    match last_sequence(conn, first).await {
-        Ok(actual) => conflict(first, expected, actual),
-        Err(error) => AppendError::Database(error),
-    }
-}
-
-fn conflict(first: &RecordedEvent, expected: u64, actual: u64) -> AppendError {
-    AppendError::Conflict {
-        stream_type: first.stream_type.clone(),
-        stream_id: first.stream_id.clone(),
-        expected,
-        actual,
-    }
-}
-
-async fn last_sequence(
-    conn: &mut MySqlConnection,
-    event: &RecordedEvent,
-) -> Result<u64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT CAST(COALESCE(MAX(sequence), 0) AS UNSIGNED) FROM event \
-         WHERE stream_type = ? AND stream_id = ?",
-    )
-    .bind(&event.stream_type)
-    .bind(&event.stream_id)
-    .fetch_one(conn)
-    .await
-}
-
-impl AppendError {
-    /// Refused for this append's own reasons, the transaction intact: the others of its group
-    /// go on without it.
-    fn is_own_refusal(&self) -> bool {
-        match self {
-            AppendError::Conflict { .. } | AppendError::Encode(_) => true,
-            AppendError::Rejected(ProjectionError::Unique(key)) => key != "PRIMARY",
-            AppendError::Rejected(ProjectionError::Decode { .. })
-            | AppendError::Rejected(ProjectionError::Missing { .. }) => true,
-            _ => false,
-        }
-    }
 }

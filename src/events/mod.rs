@@ -1,8 +1,10 @@
 //! The event log and its projections (see docs/ARCHITECTURE.md). This module knows no feature:
 //! features bring their aggregates and register their projections.
 mod aggregate;
+mod append_sql;
 pub mod export;
 mod group_commit;
+mod known;
 mod model;
 mod parquet;
 mod projection;

@@ -1,9 +1,10 @@
 //! The event store: append with optimistic concurrency, load a stream, read the whole log.
 //!
 //! Every append runs in a transaction that (1) locks the `inline` checkpoint row, which hands
-//! out gapless, commit-ordered global positions, (2) inserts the events after checking the
-//! stream's last sequence in the same statement, (3) updates every projection and (4) records the
-//! new checkpoint. A concurrent writer to the same stream therefore sees a typed `Conflict`, never
+//! out gapless, commit-ordered global positions, (2) inserts the events, whose unique
+//! `(stream, sequence)` key refuses a stream that moved on (the stream's last sequence is read
+//! first only when this process does not know it reached the expected one), (3) updates every
+//! projection and (4) records the new checkpoint. A concurrent writer to the same stream therefore sees a typed `Conflict`, never
 //! a half-written state. Appends that arrive while a commit is in flight share the next
 //! transaction, each with its own check and result (`group_commit`).
 use std::sync::Arc;
@@ -82,6 +83,18 @@ impl AppendError {
             // applied here between this one's statements.
             AppendError::Rejected(ProjectionError::Unique(key)) => key == "PRIMARY",
             AppendError::Group(error) => error.is_lost_race(),
+            _ => false,
+        }
+    }
+
+    /// Refused for this append's own reasons, the transaction intact: the others of its group
+    /// go on without it.
+    pub(super) fn is_own_refusal(&self) -> bool {
+        match self {
+            AppendError::Conflict { .. } | AppendError::Encode(_) => true,
+            AppendError::Rejected(ProjectionError::Unique(key)) => key != "PRIMARY",
+            AppendError::Rejected(ProjectionError::Decode { .. })
+            | AppendError::Rejected(ProjectionError::Missing { .. }) => true,
             _ => false,
         }
     }

@@ -1,0 +1,120 @@
+//! The statements of one append inside a group's transaction: the checkpoint's lock and move,
+//! and the insert of a stream's events with its optimistic-concurrency check.
+use sqlx::{MySql, MySqlConnection, QueryBuilder, Row};
+
+use super::model::RecordedEvent;
+use super::projection::unique_key;
+use super::store::{AppendError, CHECKPOINT, EVENT_COLUMNS};
+
+pub(super) async fn lock_checkpoint(conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
+    let row = sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
+        .bind(CHECKPOINT)
+        .fetch_one(&mut *conn)
+        .await?;
+    row.try_get("position")
+}
+
+/// Moves the inline checkpoint from `from` (read under lock at the start) to `to`; `false` when
+/// it is no longer at `from`: the transaction that locked it was aborted meanwhile (Galera) and
+/// these statements are not that transaction any more.
+pub(super) async fn advance_checkpoint(
+    conn: &mut MySqlConnection,
+    from: u64,
+    to: u64,
+) -> Result<bool, sqlx::Error> {
+    let moved = sqlx::query(
+        "UPDATE projection_checkpoint SET position = ? WHERE name = ? AND position = ?",
+    )
+    .bind(to)
+    .bind(CHECKPOINT)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok(moved.rows_affected() == 1)
+}
+
+/// Inserts one append's events in one statement. The unique key `uq_event_stream_sequence` is
+/// the optimistic-concurrency check for a stream that moved on; a stream that has not got as far
+/// as `expected` (a caller ahead of the log) is caught by reading its last sequence first, which
+/// is needed only when `known` (a sequence the stream had reached) is below `expected`.
+pub(super) async fn insert_events(
+    conn: &mut MySqlConnection,
+    events: &[RecordedEvent],
+    expected: u64,
+    known: Option<u64>,
+) -> Result<(), AppendError> {
+    let first = &events[0];
+    if expected > known.unwrap_or(0) {
+        let actual = last_sequence(conn, first).await?;
+        if actual != expected {
+            return Err(conflict(first, expected, actual));
+        }
+    }
+    let mut query: QueryBuilder<MySql> =
+        QueryBuilder::new(format!("INSERT INTO event ({EVENT_COLUMNS}) "));
+    query.push_values(events, |mut row, event| {
+        row.push_bind(event.position)
+            .push_bind(&event.stream_type)
+            .push_bind(&event.stream_id)
+            .push_bind(event.sequence)
+            .push_bind(&event.event_type)
+            .push_bind(event.event_version)
+            .push_bind(&event.payload)
+            .push_bind(&event.metadata)
+            .push_bind(event.recorded_at);
+    });
+    match query.build().execute(&mut *conn).await {
+        Ok(_) => Ok(()),
+        Err(error) => Err(conflict_or(conn, error, first, expected).await),
+    }
+}
+
+/// A duplicate `(stream, sequence)` means another writer got there first.
+async fn conflict_or(
+    conn: &mut MySqlConnection,
+    error: sqlx::Error,
+    first: &RecordedEvent,
+    expected: u64,
+) -> AppendError {
+    match unique_key(&error) {
+        Some(key) if key == "uq_event_stream_sequence" => moved_on(conn, first, expected).await,
+        // The position was taken meanwhile (another node's append applied here).
+        Some(key) if key == "PRIMARY" => AppendError::LostRace {
+            stream_type: first.stream_type.clone(),
+            stream_id: first.stream_id.clone(),
+        },
+        _ => AppendError::Database(error),
+    }
+}
+
+/// The stream is not at `expected`: a `Conflict` that says where it is (read only now, on the
+/// way of a refusal).
+async fn moved_on(conn: &mut MySqlConnection, first: &RecordedEvent, expected: u64) -> AppendError {
+    match last_sequence(conn, first).await {
+        Ok(actual) => conflict(first, expected, actual),
+        Err(error) => AppendError::Database(error),
+    }
+}
+
+fn conflict(first: &RecordedEvent, expected: u64, actual: u64) -> AppendError {
+    AppendError::Conflict {
+        stream_type: first.stream_type.clone(),
+        stream_id: first.stream_id.clone(),
+        expected,
+        actual,
+    }
+}
+
+async fn last_sequence(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(MAX(sequence), 0) AS UNSIGNED) FROM event \
+         WHERE stream_type = ? AND stream_id = ?",
+    )
+    .bind(&event.stream_type)
+    .bind(&event.stream_id)
+    .fetch_one(conn)
+    .await
+}
