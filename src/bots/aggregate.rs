@@ -52,23 +52,30 @@ pub enum By {
     Admin,
 }
 
+/// What an edit does to the bot's PDF.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KnowledgeChange {
+    Keep,
+    /// This PDF replaces the bot's (if it had one).
+    Attach(Knowledge),
+    /// The bot's PDF goes (nothing happens when it has none: the form was older).
+    Remove,
+}
+
 #[derive(Clone, Debug)]
 pub enum BotCommand {
     /// The owner's slot is claimed first (`BotOwnership`: `BOTS_PER_USER`).
     Create {
         owner: Uuid,
         details: BotDetails,
+        /// A PDF recorded with the bot, in the same append.
+        knowledge: Option<Knowledge>,
     },
+    /// The editor's form: its details and its PDF change, recorded together or not at all.
     Edit {
         by: By,
         details: BotDetails,
-    },
-    AttachKnowledge {
-        by: By,
-        knowledge: Knowledge,
-    },
-    RemoveKnowledge {
-        by: By,
+        knowledge: KnowledgeChange,
     },
     Share {
         by: By,
@@ -97,8 +104,6 @@ pub enum BotRuleError {
     AlreadyExists,
     #[error("only the admin may disable or enable a bot")]
     AdminOnly,
-    #[error("the bot has no knowledge to remove")]
-    NoKnowledge,
 }
 
 /// The PDF models that `events` let go (replaced, removed, or the bot deleted): what to delete
@@ -164,6 +169,21 @@ impl Bot {
         } else {
             vec![event]
         }
+    }
+
+    /// `knowledge` attached, in place of the bot's PDF if it had one.
+    fn attached(&self, knowledge: Knowledge) -> Vec<BotEvent> {
+        let mut events: Vec<BotEvent> = self
+            .knowledge
+            .iter()
+            .map(|old| BotEvent::KnowledgeRemoved { model: old.model })
+            .collect();
+        events.push(BotEvent::KnowledgeAttached {
+            model: knowledge.model,
+            file_name: knowledge.file_name,
+            bytes: knowledge.bytes,
+        });
+        events
     }
 }
 
@@ -253,37 +273,45 @@ impl Aggregate for Bot {
             BotCommand::Create { .. } if self.sequence > 0 => {
                 return Err(BotRuleError::AlreadyExists);
             }
-            BotCommand::Create { owner, details } => vec![BotEvent::BotCreated {
+            BotCommand::Create {
                 owner,
-                name: details.name,
-                description: details.description,
-                instructions: details.instructions,
-                base_model: details.base_model,
-                avatar: details.avatar,
-                starters: details.starters,
-            }],
-            BotCommand::Edit { by, details } => {
-                self.check(by)?;
-                self.edited(details)
-            }
-            BotCommand::AttachKnowledge { by, knowledge } => {
-                self.check(by)?;
-                let mut events: Vec<BotEvent> = self
-                    .knowledge
-                    .iter()
-                    .map(|old| BotEvent::KnowledgeRemoved { model: old.model })
-                    .collect();
-                events.push(BotEvent::KnowledgeAttached {
-                    model: knowledge.model,
-                    file_name: knowledge.file_name,
-                    bytes: knowledge.bytes,
-                });
+                details,
+                knowledge,
+            } => {
+                let created = BotEvent::BotCreated {
+                    owner,
+                    name: details.name,
+                    description: details.description,
+                    instructions: details.instructions,
+                    base_model: details.base_model,
+                    avatar: details.avatar,
+                    starters: details.starters,
+                };
+                let mut events = vec![created];
+                events.extend(
+                    knowledge
+                        .map(|k| Bot::default().attached(k))
+                        .unwrap_or_default(),
+                );
                 events
             }
-            BotCommand::RemoveKnowledge { by } => {
+            BotCommand::Edit {
+                by,
+                details,
+                knowledge,
+            } => {
                 self.check(by)?;
-                let old = self.knowledge.as_ref().ok_or(BotRuleError::NoKnowledge)?;
-                vec![BotEvent::KnowledgeRemoved { model: old.model }]
+                let mut events = self.edited(details);
+                match knowledge {
+                    KnowledgeChange::Keep => {}
+                    KnowledgeChange::Attach(knowledge) => events.extend(self.attached(knowledge)),
+                    KnowledgeChange::Remove => events.extend(
+                        self.knowledge
+                            .iter()
+                            .map(|old| BotEvent::KnowledgeRemoved { model: old.model }),
+                    ),
+                }
+                events
             }
             BotCommand::Share { by } => {
                 self.check(by)?;

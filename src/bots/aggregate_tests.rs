@@ -30,6 +30,16 @@ fn create() -> BotCommand {
     BotCommand::Create {
         owner: OWNER,
         details: details(),
+        knowledge: None,
+    }
+}
+
+/// The editor sent again with the same details and `change` to the PDF.
+fn pdf_edit(by: By, change: KnowledgeChange) -> BotCommand {
+    BotCommand::Edit {
+        by,
+        details: details(),
+        knowledge: change,
     }
 }
 
@@ -70,12 +80,10 @@ fn owner_commands(by: By) -> Vec<BotCommand> {
                 name: "Renamed".into(),
                 ..details()
             },
+            knowledge: KnowledgeChange::Keep,
         },
-        BotCommand::AttachKnowledge {
-            by,
-            knowledge: knowledge(NEW_PDF),
-        },
-        BotCommand::RemoveKnowledge { by },
+        pdf_edit(by, KnowledgeChange::Attach(knowledge(NEW_PDF))),
+        pdf_edit(by, KnowledgeChange::Remove),
         BotCommand::Share { by },
         BotCommand::Unshare { by },
         BotCommand::Delete { by },
@@ -103,7 +111,8 @@ fn editing_records_only_the_changed_fields_and_versions_the_instructions() {
     assert_eq!(
         bot.handle(BotCommand::Edit {
             by,
-            details: details()
+            details: details(),
+            knowledge: KnowledgeChange::Keep,
         }),
         Ok(vec![])
     );
@@ -119,6 +128,7 @@ fn editing_records_only_the_changed_fields_and_versions_the_instructions() {
                 avatar: avatar.clone(),
                 ..details()
             },
+            knowledge: KnowledgeChange::Keep,
         })
         .unwrap();
     assert_eq!(
@@ -163,6 +173,7 @@ fn editing_records_only_the_changed_fields_and_versions_the_instructions() {
                 instructions: "Answer in Uzbek.".into(),
                 ..details()
             },
+            knowledge: KnowledgeChange::Keep,
         })
         .unwrap();
     assert_eq!(
@@ -249,19 +260,13 @@ fn only_the_admin_disables_and_enables_a_bot() {
 fn attaching_a_pdf_replaces_the_one_before() {
     let by = By::User(OWNER);
     let first = given(&created())
-        .handle(BotCommand::AttachKnowledge {
-            by,
-            knowledge: knowledge(PDF),
-        })
+        .handle(pdf_edit(by, KnowledgeChange::Attach(knowledge(PDF))))
         .unwrap();
     assert_eq!(first, vec![attached(PDF)]);
     let with_pdf = and(created(), attached(PDF));
     assert_eq!(given(&with_pdf).knowledge, Some(knowledge(PDF)));
     let second = given(&with_pdf)
-        .handle(BotCommand::AttachKnowledge {
-            by,
-            knowledge: knowledge(NEW_PDF),
-        })
+        .handle(pdf_edit(by, KnowledgeChange::Attach(knowledge(NEW_PDF))))
         .unwrap();
     assert_eq!(
         second,
@@ -282,7 +287,7 @@ fn racing_attachments_each_let_go_exactly_the_pdf_they_replaced() {
     for model in [PDF, NEW_PDF] {
         let knowledge = knowledge(model);
         let events = bot
-            .handle(BotCommand::AttachKnowledge { by, knowledge })
+            .handle(pdf_edit(by, KnowledgeChange::Attach(knowledge)))
             .unwrap();
         let_go_by.push(let_go(&events).collect::<Vec<_>>());
         for event in &events {
@@ -299,21 +304,22 @@ fn racing_attachments_each_let_go_exactly_the_pdf_they_replaced() {
                 name: "Renamed".into(),
                 ..details()
             },
+            knowledge: KnowledgeChange::Keep,
         })
         .unwrap();
     assert_eq!(let_go(&edited).count(), 0);
 }
 
 #[test]
-fn removing_the_pdf_needs_one() {
+fn removing_the_pdf_lets_it_go_and_removing_none_changes_nothing() {
     let by = By::User(OWNER);
     assert_eq!(
-        given(&created()).handle(BotCommand::RemoveKnowledge { by }),
-        Err(BotRuleError::NoKnowledge)
+        given(&created()).handle(pdf_edit(by, KnowledgeChange::Remove)),
+        Ok(vec![])
     );
     let with_pdf = and(created(), attached(PDF));
     let removed = given(&with_pdf)
-        .handle(BotCommand::RemoveKnowledge { by })
+        .handle(pdf_edit(by, KnowledgeChange::Remove))
         .unwrap();
     assert_eq!(removed, vec![BotEvent::KnowledgeRemoved { model: PDF }]);
     assert_eq!(given(&and(with_pdf, removed[0].clone())).knowledge, None);
@@ -403,4 +409,45 @@ fn event_type_names_are_the_serde_tags() {
             crate::events::DomainEvent::event_type(&event)
         );
     }
+}
+
+#[test]
+fn an_edit_records_its_details_and_its_pdf_in_one_decision() {
+    let by = By::User(OWNER);
+    let events = given(&and(created(), attached(PDF)))
+        .handle(BotCommand::Edit {
+            by,
+            details: BotDetails {
+                name: "Renamed".into(),
+                ..details()
+            },
+            knowledge: KnowledgeChange::Attach(knowledge(NEW_PDF)),
+        })
+        .unwrap();
+    let renamed = BotEvent::BotEdited {
+        name: Some("Renamed".into()),
+        description: None,
+        instructions: None,
+        base_model: None,
+        avatar: None,
+        starters: None,
+    };
+    let replaced = vec![BotEvent::KnowledgeRemoved { model: PDF }, attached(NEW_PDF)];
+    assert_eq!(events, [vec![renamed], replaced].concat());
+    assert_eq!(
+        given(&created()).handle(pdf_edit(By::User(STRANGER), KnowledgeChange::Remove)),
+        Err(BotRuleError::NotFound)
+    );
+}
+
+#[test]
+fn a_bot_made_with_a_pdf_records_both_at_once() {
+    let command = BotCommand::Create {
+        owner: OWNER,
+        details: details(),
+        knowledge: Some(knowledge(PDF)),
+    };
+    let events = given(&[]).handle(command).unwrap();
+    assert_eq!(events, and(created(), attached(PDF)));
+    assert_eq!(given(&events).knowledge, Some(knowledge(PDF)));
 }

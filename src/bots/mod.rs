@@ -10,6 +10,7 @@ pub mod events;
 pub mod fold;
 pub mod leak;
 pub mod ownership;
+pub mod pdf;
 pub mod projection;
 pub mod service;
 

@@ -5,22 +5,20 @@
 //! one the recorded `KnowledgeRemoved` names, never one read earlier (a racing edit may have
 //! replaced it meanwhile). How many bots a user has is the `BotOwnership` stream's rule:
 //! a creation claims a slot there first.
-use crate::pdf_models::messages::Progress;
 use uuid::Uuid;
 
-use super::aggregate::{Bot, BotCommand, BotDetails, BotRuleError, By, Knowledge, let_go};
+use super::aggregate::{Bot, BotCommand, BotDetails, BotRuleError, By, KnowledgeChange};
 use super::events::BotEvent;
 use super::ownership::{BotOwnership, OwnershipCommand, OwnershipError};
+use super::pdf::{NewPdf, PdfChange, PdfUpload};
 use crate::accounts::rate_limit::RateLimiter;
 use crate::catalog::{Catalog, CatalogError};
 use crate::configuration::BotSettings;
-use crate::domain::{BotId, ModelRef, PdfModelId};
+use crate::domain::BotId;
 use crate::error::AppError;
 use crate::events::{EventStore, Metadata, Repository, RepositoryError};
 use crate::i18n::Msg;
 use crate::pdf_models::PdfModels;
-use crate::pdf_models::events::SourceFile;
-use crate::pdf_models::service::ModelDetails;
 use crate::site::aggregate::CatalogModel;
 use crate::site::events::ModelKind;
 use crate::store::users::UserRow;
@@ -29,19 +27,14 @@ pub const DISABLE_REASON_MAX_CHARS: usize = 500;
 
 #[derive(Clone)]
 pub struct Bots {
-    repo: Repository<Bot>,
+    pub(super) repo: Repository<Bot>,
     owners: Repository<BotOwnership>,
-    catalog: Catalog,
-    pdf: PdfModels,
-    settings: BotSettings,
+    pub(super) catalog: Catalog,
+    pub(super) pdf: PdfModels,
+    pub(super) settings: BotSettings,
     /// Counts creations and PDF uploads per user in hourly windows.
     hourly: RateLimiter,
 }
-
-/// Proof that a user may give a bot a PDF now (verified when verification is on, under the
-/// hourly upload limit, counted): only `Bots::pdf_upload` makes one, `attach_pdf` takes one.
-#[derive(Debug)]
-pub struct PdfUpload(());
 
 impl From<RepositoryError<BotRuleError>> for AppError {
     fn from(error: RepositoryError<BotRuleError>) -> Self {
@@ -49,7 +42,6 @@ impl From<RepositoryError<BotRuleError>> for AppError {
             RepositoryError::Rule(rule) => match rule {
                 BotRuleError::NotFound | BotRuleError::AdminOnly => AppError::NotFound,
                 BotRuleError::AlreadyExists => AppError::Conflict(Msg::new("error-busy-retry")),
-                BotRuleError::NoKnowledge => AppError::Conflict(Msg::new("bot-no-pdf")),
             },
             RepositoryError::Contention { .. } => AppError::Conflict(Msg::new("error-busy-retry")),
             other => AppError::unexpected(other),
@@ -150,25 +142,35 @@ impl Bots {
             .ok_or(AppError::NotFound)
     }
 
+    /// A new bot, with its PDF if the editor sent one: recorded together or not at all. A
+    /// PDF the user may not give is refused before anything is made.
     pub async fn create(
         &self,
-        user: Uuid,
+        user: &UserRow,
         details: BotDetails,
+        pdf: Option<NewPdf>,
         metadata: &Metadata,
     ) -> Result<BotId, AppError> {
         self.check_base_model(&details)?;
+        let pdf = match pdf {
+            Some(pdf) => Some((self.pdf_upload(user).await?, pdf)),
+            None => None,
+        };
         let id = BotId::new();
-        self.create_as(user, id, details, metadata).await?;
+        self.create_as(user.uuid(), id, details, pdf, metadata)
+            .await?;
         Ok(id)
     }
 
-    /// Under the hourly limit, claims a slot of `user`'s, then records the bot; a creation
-    /// that did not happen gives its slot back.
+    /// Under the hourly limit, claims a slot of `user`'s, makes the PDF's model, then records
+    /// the bot (with the PDF); a creation that did not happen gives its slot back and lets
+    /// the model go.
     async fn create_as(
         &self,
         user: Uuid,
         id: BotId,
         details: BotDetails,
+        pdf: Option<(PdfUpload, NewPdf)>,
         metadata: &Metadata,
     ) -> Result<(), AppError> {
         let limit = self.settings.creations_per_hour;
@@ -176,13 +178,27 @@ impl Bots {
         self.within_hour(bucket, limit, Msg::new("bot-creations-too-many"))
             .await?;
         self.claim_slot(user, id, metadata).await?;
+        let knowledge = match pdf {
+            Some((upload, pdf)) => {
+                match self.pdf_model(upload, id, &details, pdf, metadata).await {
+                    Ok(knowledge) => Some(knowledge),
+                    Err(error) => {
+                        self.release_slot(user, id.as_uuid(), metadata).await;
+                        return Err(error);
+                    }
+                }
+            }
+            None => None,
+        };
+        let model = knowledge.as_ref().map(|k| k.model);
         let command = BotCommand::Create {
             owner: user,
             details,
+            knowledge,
         };
         let created = self.execute(id, command, metadata).await;
         if created.is_err() {
-            self.release_unless_created(user, id, metadata).await;
+            self.undo_unless_recorded(user, id, model, metadata).await;
         }
         created.map(drop)
     }
@@ -232,11 +248,23 @@ impl Bots {
         }
     }
 
-    /// After a failed creation: the slot goes back unless the bot was recorded after all (an
-    /// answer lost on the way back from the database), or the log cannot tell.
-    async fn release_unless_created(&self, user: Uuid, id: BotId, metadata: &Metadata) {
+    /// After a failed creation: the slot goes back and the PDF's model is let go unless the
+    /// bot was recorded after all (an answer lost on the way back from the database), or the
+    /// log cannot tell.
+    async fn undo_unless_recorded(
+        &self,
+        user: Uuid,
+        id: BotId,
+        model: Option<Uuid>,
+        metadata: &Metadata,
+    ) {
         match self.repo.load(&id.to_string()).await {
-            Ok(bot) if bot.sequence == 0 => self.release_slot(user, id.as_uuid(), metadata).await,
+            Ok(bot) if bot.sequence == 0 => {
+                self.release_slot(user, id.as_uuid(), metadata).await;
+                if let Some(model) = model {
+                    self.drop_pdf(model, metadata).await;
+                }
+            }
             Ok(_) => {}
             Err(error) => {
                 tracing::warn!(%id, %error, "Keeping the slot of a bot whose creation is unsure");
@@ -245,7 +273,12 @@ impl Bots {
     }
 
     /// Counts one `bucket` action in this hour; 429 (with `Retry-After`) over `limit`.
-    async fn within_hour(&self, bucket: String, limit: u32, msg: Msg) -> Result<(), AppError> {
+    pub(super) async fn within_hour(
+        &self,
+        bucket: String,
+        limit: u32,
+        msg: Msg,
+    ) -> Result<(), AppError> {
         match self.hourly.over(&bucket, limit).await? {
             None => Ok(()),
             Some(retry_after_secs) => Err(AppError::Throttled {
@@ -257,35 +290,54 @@ impl Bots {
         }
     }
 
-    /// Whether `user` may give a bot a PDF now: a verified e-mail address when verification
-    /// is on, and at most `BOT_PDF_UPLOADS_PER_HOUR` uploads an hour (this one counted).
-    pub async fn pdf_upload(&self, user: &UserRow) -> Result<PdfUpload, AppError> {
-        if self.settings.pdf_needs_verified_email && !user.verified {
-            return Err(AppError::Forbidden(Msg::new("bot-pdf-verify-first")));
-        }
-        let limit = self.settings.pdf_uploads_per_hour;
-        let bucket = format!("bot-pdf:{}", user.uuid());
-        self.within_hour(bucket, limit, Msg::new("bot-pdf-uploads-too-many"))
-            .await?;
-        Ok(PdfUpload(()))
-    }
-
-    pub async fn edit(
+    /// Saves the editor's form as one change: the details and what happens to the PDF are
+    /// recorded together or not at all. A new PDF's model is made (and starts reading) first,
+    /// and is let go again if the bot does not record it; the PDF the change replaced or
+    /// removed is let go once recorded.
+    pub async fn save(
         &self,
-        user: Uuid,
+        user: &UserRow,
         id: BotId,
         details: BotDetails,
+        pdf: PdfChange,
         metadata: &Metadata,
     ) -> Result<(), AppError> {
-        let bot = self.owned(user, id)?;
+        let owner = user.uuid();
+        let bot = self.owned(owner, id)?;
         // A base model that left the picker may stay while the owner keeps it.
         if details.base_model != bot.base_model {
             self.check_base_model(&details)?;
         }
-        let by = By::User(user);
-        self.execute(id, BotCommand::Edit { by, details }, metadata)
-            .await
-            .map(drop)
+        let knowledge = match pdf {
+            PdfChange::Keep => KnowledgeChange::Keep,
+            PdfChange::Remove => KnowledgeChange::Remove,
+            PdfChange::Replace(pdf) => {
+                let upload = self.pdf_upload(user).await?;
+                KnowledgeChange::Attach(self.pdf_model(upload, id, &details, pdf, metadata).await?)
+            }
+        };
+        let model = match &knowledge {
+            KnowledgeChange::Attach(knowledge) => Some(knowledge.model),
+            _ => None,
+        };
+        let by = By::User(owner);
+        let command = BotCommand::Edit {
+            by,
+            details,
+            knowledge,
+        };
+        match self.execute(id, command, metadata).await {
+            Ok(recorded) => {
+                self.drop_let_go(&recorded, metadata).await;
+                Ok(())
+            }
+            Err(error) => {
+                if let Some(model) = model {
+                    self.drop_unless_held(id, model, metadata).await;
+                }
+                Err(error)
+            }
+        }
     }
 
     /// A copy with the same details (and a copy of its PDF, read again for the copy: an
@@ -311,99 +363,15 @@ impl Bots {
             avatar: bot.avatar.clone(),
             starters: bot.starters.clone(),
         };
+        let pdf = match (&bot.knowledge, upload) {
+            (Some(knowledge), Some(upload)) => {
+                self.copy_pdf(id, knowledge).await.map(|pdf| (upload, pdf))
+            }
+            _ => None,
+        };
         let copy = BotId::new();
-        self.create_as(owner, copy, details, metadata).await?;
-        if let (Some(knowledge), Some(upload)) = (bot.knowledge, upload) {
-            let model = PdfModelId::new();
-            let knowledge_dir = self.pdf.knowledge();
-            let from = knowledge_dir.source_path(knowledge.model);
-            let to = knowledge_dir.source_path(model.as_uuid());
-            let copied = async {
-                tokio::fs::create_dir_all(knowledge_dir.folder(model.as_uuid())).await?;
-                let bytes = tokio::fs::copy(&from, &to).await?;
-                let sha256 = sha256_of(to.clone()).await?;
-                Ok::<_, std::io::Error>((bytes, sha256))
-            }
-            .await;
-            match copied {
-                Ok((bytes, sha256)) => {
-                    let file = SourceFile {
-                        path: crate::pdf_models::Knowledge::relative_source_path(model.as_uuid()),
-                        sha256,
-                        bytes,
-                        original_name: knowledge.file_name.clone(),
-                    };
-                    self.attach_pdf(upload, owner, copy, model, file, metadata)
-                        .await?;
-                }
-                Err(error) => {
-                    tracing::warn!(%id, %error, "A bot's PDF could not be copied for its duplicate");
-                }
-            }
-        }
+        self.create_as(owner, copy, details, pdf, metadata).await?;
         Ok(copy)
-    }
-
-    /// Gives the bot the PDF already saved at `knowledge().source_path(model)`: a PDF model of
-    /// the bot's own is made and starts reading it, then the bot records it and lets go the
-    /// PDF its decision replaced (the log's, not the one read before: another edit may have
-    /// attached one meanwhile).
-    pub async fn attach_pdf(
-        &self,
-        _upload: PdfUpload,
-        user: Uuid,
-        id: BotId,
-        model: PdfModelId,
-        file: SourceFile,
-        metadata: &Metadata,
-    ) -> Result<(), AppError> {
-        let bot = self.owned(user, id)?;
-        let knowledge = Knowledge {
-            model: model.as_uuid(),
-            file_name: file.original_name.clone(),
-            bytes: file.bytes,
-        };
-        let details = ModelDetails {
-            name: bot.name.clone(),
-            description: String::new(),
-            instructions: String::new(),
-        };
-        self.pdf
-            .create(
-                model,
-                Some(id.as_uuid()),
-                details,
-                bot.base_model.clone(),
-                file,
-                metadata.clone(),
-            )
-            .await?;
-        let by = By::User(user);
-        let attached = self
-            .execute(id, BotCommand::AttachKnowledge { by, knowledge }, metadata)
-            .await;
-        let recorded = match attached {
-            Ok(recorded) => recorded,
-            Err(error) => {
-                self.drop_pdf(model.as_uuid(), metadata).await;
-                return Err(error);
-            }
-        };
-        self.drop_let_go(&recorded, metadata).await
-    }
-
-    pub async fn remove_pdf(
-        &self,
-        user: Uuid,
-        id: BotId,
-        metadata: &Metadata,
-    ) -> Result<(), AppError> {
-        self.owned(user, id)?;
-        let by = By::User(user);
-        let recorded = self
-            .execute(id, BotCommand::RemoveKnowledge { by }, metadata)
-            .await?;
-        self.drop_let_go(&recorded, metadata).await
     }
 
     pub async fn share(&self, user: Uuid, id: BotId, metadata: &Metadata) -> Result<(), AppError> {
@@ -438,7 +406,8 @@ impl Bots {
         if recorded.contains(&BotEvent::BotDeleted) {
             self.release_slot(bot.owner, id.as_uuid(), metadata).await;
         }
-        self.drop_let_go(&recorded, metadata).await
+        self.drop_let_go(&recorded, metadata).await;
+        Ok(())
     }
 
     /// A deleted account takes its bots (and their PDFs) with it.
@@ -481,42 +450,6 @@ impl Bots {
             .map(drop)
     }
 
-    /// How far the reading of the bot's PDF is (waiting for a slot, pages, chunks), while it is read.
-    pub async fn pdf_progress(&self, bot: &Bot) -> Option<Progress> {
-        let knowledge = bot.knowledge.as_ref()?;
-        let model = self.pdf.get(knowledge.model.into()).await.ok()?;
-        model.progress
-    }
-
-    /// Whether the bot's PDF is still being read, was read, or could not be read.
-    pub fn pdf_status(&self, bot: &Bot) -> Option<&'static str> {
-        let knowledge = bot.knowledge.as_ref()?;
-        let model = self
-            .catalog
-            .pdf_model(&ModelRef::Pdf(knowledge.model.into()).to_string())?;
-        Some(model.status.as_str())
-    }
-
-    /// The PDF model is deleted by its actor (table and folder); a failure is logged, and the
-    /// actor's start-up settling removes what is left.
-    async fn drop_pdf(&self, model: Uuid, metadata: &Metadata) {
-        if let Err(error) = self.pdf.delete(model.into(), metadata.clone()).await {
-            tracing::warn!(%model, ?error, "A bot's old PDF could not be deleted yet");
-        }
-    }
-
-    /// Drops the PDF models that `recorded` let go.
-    async fn drop_let_go(
-        &self,
-        recorded: &[BotEvent],
-        metadata: &Metadata,
-    ) -> Result<(), AppError> {
-        for model in let_go(recorded) {
-            self.drop_pdf(model, metadata).await;
-        }
-        Ok(())
-    }
-
     /// Decides `command` on the bot's stream; the events it recorded.
     async fn execute(
         &self,
@@ -537,17 +470,4 @@ impl Bots {
         }
         result
     }
-}
-
-/// The hex SHA-256 of a file, read off the async runtime.
-async fn sha256_of(path: std::path::PathBuf) -> std::io::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        use sha2::{Digest, Sha256};
-        let mut file = std::fs::File::open(path)?;
-        let mut hasher = Sha256::new();
-        std::io::copy(&mut file, &mut hasher)?;
-        Ok(hex::encode(hasher.finalize()))
-    })
-    .await
-    .map_err(std::io::Error::other)?
 }

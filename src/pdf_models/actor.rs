@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::aggregate::{ModelCommand, ModelRuleError, PdfModel, Status};
 use super::ingest::{self, Failure, SharedProgress};
-pub use super::messages::{Delete, Execute, GetProgress, Ingest, Progress, Search, Snapshot};
+pub use super::messages::{
+    Delete, Execute, GetProgress, Ingest, Progress, Search, Snapshot, Stage,
+};
 use super::runtime::Knowledge;
 use crate::clock::SharedClock;
 use crate::events::{Metadata, RecordedEvent, Repository, RepositoryError};
@@ -420,7 +422,7 @@ impl Handler<GetProgress> for ModelActor {
     fn handle(&mut self, _: GetProgress, _: &mut Self::Context) -> Option<Progress> {
         if self.ingestion.is_none() && self.waiting_for.is_some() {
             return Some(Progress {
-                stage: "elsewhere",
+                stage: Stage::Elsewhere,
                 ..Progress::default()
             });
         }

@@ -6,7 +6,8 @@ use uuid::Uuid;
 use super::events::{ModelEvent, SourceFile};
 use crate::events::Aggregate;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     #[default]
     New,

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::aggregate::Index;
-use super::messages::Progress;
+use super::messages::{Progress, Stage};
 use super::runtime::Knowledge;
 use crate::knowledge::retrieval;
 use crate::knowledge::vectors::ChunkRow;
@@ -39,7 +39,7 @@ impl Failure {
 
 pub type SharedProgress = Arc<Mutex<Progress>>;
 
-fn report(progress: &SharedProgress, stage: &'static str, done: usize, total: usize) {
+fn report(progress: &SharedProgress, stage: Stage, done: usize, total: usize) {
     set(
         progress,
         Progress {
@@ -91,10 +91,12 @@ async fn build(
     // Held until the table is written: a reading and its embedding count as one.
     let _slot = knowledge
         .slots
-        .take(id, cancel, |ahead| report(progress, "waiting", ahead, 0))
+        .take(id, cancel, |ahead| {
+            report(progress, Stage::Waiting, ahead, 0)
+        })
         .await
         .ok_or_else(Failure::cancelled)?;
-    report(progress, "reading", 0, 0);
+    report(progress, Stage::Reading, 0, 0);
     let path = knowledge.source_path(id);
     let pages = extract_pages_until(&path, knowledge.limits, cancel)
         .await
@@ -127,7 +129,7 @@ async fn build(
             return Err(Failure::cancelled());
         }
         let embedding = Progress {
-            stage: "embedding",
+            stage: Stage::Embedding,
             done: rows.len() as u32,
             total: total as u32,
             pages,
@@ -148,7 +150,7 @@ async fn build(
         return Err(Failure::cancelled());
     }
     let indexing = Progress {
-        stage: "indexing",
+        stage: Stage::Indexing,
         done: total as u32,
         total: total as u32,
         pages,

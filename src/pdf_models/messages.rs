@@ -40,11 +40,25 @@ pub struct Snapshot;
 #[rtype(result = "Option<Progress>")]
 pub struct GetProgress;
 
+/// Where a reading is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Begun, nothing reported yet.
+    #[default]
+    Starting,
+    /// For a free reading slot (`Progress::done` readings are ahead).
+    Waiting,
+    Reading,
+    Embedding,
+    Indexing,
+    /// Another instance reads it.
+    Elsewhere,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Progress {
-    /// `waiting` (for a free reading slot: `done` readings are ahead), `reading`, `embedding`
-    /// or `indexing`; `elsewhere` while another instance reads it.
-    pub stage: &'static str,
+    pub stage: Stage,
     pub done: u32,
     pub total: u32,
     /// Pages read (known once the reading stage is over).

@@ -72,7 +72,7 @@ pub struct ModelSummary {
     pub instructions: String,
     pub base_model: String,
     pub base_model_name: String,
-    pub status: &'static str,
+    pub status: Status,
     pub launched: bool,
     pub pages: Option<u32>,
     pub chunks: Option<u32>,
@@ -323,7 +323,7 @@ impl PdfModels {
                 .catalog
                 .name_of(&model.base_model)
                 .unwrap_or_else(|| model.base_model.clone()),
-            status: model.status.as_str(),
+            status: model.status,
             launched: model.launched,
             pages: model.index.as_ref().map(|i| i.pages),
             chunks: model.index.as_ref().map(|i| i.chunks),

@@ -50,6 +50,23 @@ impl ModelKind {
     }
 }
 
+/// A kind read back from a `kind` column.
+impl TryFrom<String> for ModelKind {
+    type Error = String;
+
+    fn try_from(kind: String) -> Result<Self, Self::Error> {
+        [
+            ModelKind::Upstream,
+            ModelKind::Local,
+            ModelKind::Pdf,
+            ModelKind::Bot,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+        .ok_or_else(|| format!("unknown model kind {kind:?}"))
+    }
+}
+
 impl DomainEvent for SiteEvent {
     const STREAM_TYPE: &'static str = "site";
 

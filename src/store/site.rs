@@ -2,6 +2,8 @@
 use serde::Serialize;
 use sqlx::MySqlPool;
 
+use crate::site::events::ModelKind;
+
 /// The site-wide prompts-per-chat limit (`fallback` until the site stream has one).
 pub async fn default_prompt_limit(pool: &MySqlPool, fallback: u32) -> Result<u32, sqlx::Error> {
     let value: Option<String> =
@@ -15,7 +17,8 @@ pub async fn default_prompt_limit(pool: &MySqlPool, fallback: u32) -> Result<u32
 pub struct ModelRow {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: ModelKind,
     pub enabled: bool,
     pub is_default: bool,
 }
@@ -23,12 +26,5 @@ pub struct ModelRow {
 pub async fn models(pool: &MySqlPool) -> Result<Vec<ModelRow>, sqlx::Error> {
     sqlx::query_as("SELECT id, name, kind, enabled, is_default FROM model ORDER BY position, id")
         .fetch_all(pool)
-        .await
-}
-
-pub async fn enabled_model(pool: &MySqlPool, id: &str) -> Result<Option<ModelRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, kind, enabled, is_default FROM model WHERE id = ? AND enabled")
-        .bind(id)
-        .fetch_optional(pool)
         .await
 }

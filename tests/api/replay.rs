@@ -1,6 +1,8 @@
 //! Projections rebuilt from the log must equal the live ones, after a few hundred random events.
 use chatbot_factory::accounts::events::UserEvent;
-use chatbot_factory::bots::aggregate::{Bot, BotCommand, BotDetails, By, Knowledge};
+use chatbot_factory::bots::aggregate::{
+    Bot, BotCommand, BotDetails, By, Knowledge, KnowledgeChange,
+};
 use chatbot_factory::bots::events::{Avatar, BotEvent, BotOwnerEvent, COLORS};
 use chatbot_factory::chat::events::{AnswerRecord, ChatEvent, TitleSource};
 use chatbot_factory::events::export::{self, ExportFormat};
@@ -158,6 +160,23 @@ fn bot_details(rng: &mut StdRng) -> BotDetails {
     }
 }
 
+/// The owner's editor sent again with the bot's details as they are and `change` to its PDF.
+fn pdf_edit(bot: &Bot, change: KnowledgeChange) -> BotCommand {
+    let details = BotDetails {
+        name: bot.name.clone(),
+        description: bot.description.clone(),
+        instructions: bot.instructions.clone(),
+        base_model: bot.base_model.clone(),
+        avatar: bot.avatar.clone(),
+        starters: bot.starters.clone(),
+    };
+    BotCommand::Edit {
+        by: By::User(bot.owner),
+        details,
+        knowledge: change,
+    }
+}
+
 /// A bot being seeded: its stream and its state, so its commands are decided as the app decides
 /// them.
 struct SeededBot {
@@ -195,6 +214,7 @@ async fn random_bot(app: &TestApp, rng: &mut StdRng, owner: Uuid) -> Uuid {
     let create = BotCommand::Create {
         owner,
         details: bot_details(rng),
+        knowledge: None,
     };
     bot.decide(&store, create, me()).await;
     // The PDF model of the bot's current PDF.
@@ -207,8 +227,13 @@ async fn random_bot(app: &TestApp, rng: &mut StdRng, owner: Uuid) -> Uuid {
         match rng.random_range(0..8) {
             0 | 1 => {
                 let details = bot_details(rng);
-                bot.decide(&store, BotCommand::Edit { by, details }, me())
-                    .await;
+                let knowledge = KnowledgeChange::Keep;
+                let edit = BotCommand::Edit {
+                    by,
+                    details,
+                    knowledge,
+                };
+                bot.decide(&store, edit, me()).await;
             }
             2 => {
                 let model = bot_pdf(&store, rng, id, owner).await;
@@ -217,15 +242,15 @@ async fn random_bot(app: &TestApp, rng: &mut StdRng, owner: Uuid) -> Uuid {
                     file_name: format!("walks-{}.pdf", rng.random::<u16>()),
                     bytes: rng.random_range(1_000..9_000_000),
                 };
-                let attach = BotCommand::AttachKnowledge { by, knowledge };
-                bot.decide(&store, attach, me()).await;
+                let attach = KnowledgeChange::Attach(knowledge);
+                bot.decide(&store, pdf_edit(&bot.state, attach), me()).await;
                 if let Some(mut old) = pdf.replace(model) {
                     append(&store, &mut old, vec![ModelEvent::ModelDeleted], me()).await;
                 }
             }
             3 => {
                 if let Some(mut old) = pdf.take() {
-                    let remove = BotCommand::RemoveKnowledge { by };
+                    let remove = pdf_edit(&bot.state, KnowledgeChange::Remove);
                     bot.decide(&store, remove, me()).await;
                     append(&store, &mut old, vec![ModelEvent::ModelDeleted], me()).await;
                 }

@@ -15,6 +15,7 @@ use crate::bots::details::{
     STARTERS_MAX,
 };
 use crate::bots::events::COLORS;
+use crate::bots::pdf::{NewPdf, PdfChange};
 use crate::catalog::Catalog;
 use crate::domain::{BotId, PdfModelId};
 use crate::error::AppError;
@@ -205,22 +206,13 @@ pub async fn create(
     mut upload: Upload,
 ) -> Result<HttpResponse, AppError> {
     let model = PdfModelId::new();
-    let (user_id, meta) = (user.0.uuid(), metadata(&user.0));
+    let meta = metadata(&user.0);
     let mut form = BotForm::default();
     let created = async {
         let sent = read_sent(&mut upload, &bots, model, &mut form).await?;
         let details = sent.form.parse()?;
-        // A PDF the user may not give is refused before the bot is made.
-        let pdf = match sent.file {
-            Some(file) => Some((bots.pdf_upload(&user.0).await?, file)),
-            None => None,
-        };
-        let id = bots.create(user_id, details, &meta).await?;
-        if let Some((allowed, file)) = pdf {
-            bots.attach_pdf(allowed, user_id, id, model, file, &meta)
-                .await?;
-        }
-        Ok::<_, AppError>(id)
+        let pdf = sent.file.map(|file| NewPdf { model, file });
+        bots.create(&user.0, details, pdf, &meta).await
     }
     .await;
     match created {
@@ -243,28 +235,18 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (user_id, meta) = (user.0.uuid(), metadata(&user.0));
-    let bot = bots.owned(user_id, id)?;
+    bots.owned(user_id, id)?;
     let model = PdfModelId::new();
     let mut form = BotForm::default();
     let saved = async {
         let sent = read_sent(&mut upload, &bots, model, &mut form).await?;
         let details = sent.form.parse()?;
         let pdf = match sent.file {
-            Some(file) => Some((bots.pdf_upload(&user.0).await?, file)),
-            None => None,
+            Some(file) => PdfChange::Replace(NewPdf { model, file }),
+            None if sent.remove_pdf => PdfChange::Remove,
+            None => PdfChange::Keep,
         };
-        bots.edit(user_id, id, details, &meta).await?;
-        match pdf {
-            Some((allowed, file)) => {
-                bots.attach_pdf(allowed, user_id, id, model, file, &meta)
-                    .await?
-            }
-            None if sent.remove_pdf && bot.knowledge.is_some() => {
-                bots.remove_pdf(user_id, id, &meta).await?
-            }
-            None => {}
-        }
-        Ok::<_, AppError>(())
+        bots.save(&user.0, id, details, pdf, &meta).await
     }
     .await;
     match saved {

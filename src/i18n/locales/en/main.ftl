@@ -482,7 +482,6 @@ bot-too-many-starters = A bot can have at most { $max } conversation starters.
 bot-emoji-invalid = Choose one emoji for the avatar.
 bot-color-invalid = Choose one of the colours.
 bot-too-many = You already have { $max } bots. Delete one to make another.
-bot-no-pdf = The bot has no PDF.
 bot-base-invalid = Choose one of the models in the list.
 bot-disable-reason-required = Say why the bot is disabled (its owner sees the reason).
 admin-nav-bots = Users' bots

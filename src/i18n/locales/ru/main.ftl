@@ -482,7 +482,6 @@ bot-too-many-starters = У бота может быть не более { $max }
 bot-emoji-invalid = Выберите один эмодзи для аватара.
 bot-color-invalid = Выберите один из цветов.
 bot-too-many = У вас уже { $max } ботов. Удалите одного, чтобы создать нового.
-bot-no-pdf = У бота нет PDF.
 bot-base-invalid = Выберите модель из списка.
 bot-disable-reason-required = Укажите, почему бот отключён (владелец увидит причину).
 admin-nav-bots = Боты пользователей

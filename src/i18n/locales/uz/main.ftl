@@ -482,7 +482,6 @@ bot-too-many-starters = Botda ko‘pi bilan { $max } ta boshlovchi savol bo‘li
 bot-emoji-invalid = Avatar uchun bitta emoji tanlang.
 bot-color-invalid = Ranglardan birini tanlang.
 bot-too-many = Sizda allaqachon { $max } ta bot bor. Yangisini yaratish uchun bittasini o‘chiring.
-bot-no-pdf = Botda PDF yo‘q.
 bot-base-invalid = Ro‘yxatdagi modellardan birini tanlang.
 bot-disable-reason-required = Bot nega o‘chirilayotganini yozing (egasi sababni ko‘radi).
 admin-nav-bots = Foydalanuvchilar botlari

@@ -12,7 +12,8 @@ use crate::error::AppError;
 use crate::events::Metadata;
 use crate::i18n::Msg;
 use crate::pdf_models::PdfModels;
-use crate::pdf_models::messages::Progress;
+use crate::pdf_models::aggregate::Status;
+use crate::pdf_models::messages::{Progress, Stage};
 use crate::pdf_models::service::{
     DESCRIPTION_MAX_CHARS, INSTRUCTIONS_MAX_CHARS, ModelDetails, ModelSummary, NAME_MAX_CHARS,
     Reader,
@@ -42,9 +43,9 @@ fn view(page: &Page, model: &ModelSummary) -> Value {
     json!({
         "model": model,
         "status_label": page.t(&Msg::new(status_message_id(model.status))),
-        "busy": matches!(model.status, "new" | "ingesting"),
-        "ready": model.status == "ready",
-        "failed": model.status == "failed",
+        "busy": matches!(model.status, Status::New | Status::Ingesting),
+        "ready": model.status == Status::Ready,
+        "failed": model.status == Status::Failed,
         "reason": reason,
         "percent": percent,
         "progress_text": progress_text(page, model.progress.as_ref()),
@@ -62,10 +63,10 @@ fn view(page: &Page, model: &ModelSummary) -> Value {
 pub fn progress_text(page: &Page, progress: Option<&Progress>) -> Option<String> {
     let progress = &progress?.clone().refreshed();
     Some(match progress.stage {
-        "elsewhere" => page.t(&Msg::new("admin-model-status-elsewhere")),
-        "waiting" => page.t(&Msg::new("pdf-reading-waiting").arg("ahead", progress.done)),
-        "reading" => page.t(&Msg::new("admin-model-progress-reading")),
-        "embedding" => {
+        Stage::Elsewhere => page.t(&Msg::new("admin-model-status-elsewhere")),
+        Stage::Waiting => page.t(&Msg::new("pdf-reading-waiting").arg("ahead", progress.done)),
+        Stage::Reading => page.t(&Msg::new("admin-model-progress-reading")),
+        Stage::Embedding => {
             let step = Msg::new("admin-model-progress-embedding")
                 .arg("done", progress.done)
                 .arg("total", progress.total)
@@ -76,10 +77,10 @@ pub fn progress_text(page: &Page, progress: Option<&Progress>) -> Option<String>
                 page.t(&time_left(progress.seconds_left))
             )
         }
-        "indexing" => page.t(&Msg::new("admin-model-progress-indexing")
+        Stage::Indexing => page.t(&Msg::new("admin-model-progress-indexing")
             .arg("total", progress.total)
             .arg("pages", progress.pages)),
-        _ => String::new(),
+        Stage::Starting => String::new(),
     })
 }
 
@@ -97,9 +98,9 @@ fn time_left(seconds: Option<u32>) -> Msg {
 /// The three steps of a reading, each done, current or still to come.
 fn phases(page: &Page, progress: Option<&Progress>) -> Vec<Value> {
     let current = match progress.map(|p| p.stage) {
-        Some("reading") => 0,
-        Some("embedding") => 1,
-        Some("indexing") => 2,
+        Some(Stage::Reading) => 0,
+        Some(Stage::Embedding) => 1,
+        Some(Stage::Indexing) => 2,
         _ => return Vec::new(),
     };
     [
@@ -130,12 +131,12 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
-fn status_message_id(status: &str) -> &'static str {
+fn status_message_id(status: Status) -> &'static str {
     match status {
-        "new" | "ingesting" => "admin-model-status-ingesting",
-        "ready" => "admin-model-status-ready",
-        "failed" => "admin-model-status-failed",
-        _ => "admin-model-status-deleted",
+        Status::New | Status::Ingesting => "admin-model-status-ingesting",
+        Status::Ready => "admin-model-status-ready",
+        Status::Failed => "admin-model-status-failed",
+        Status::Deleted => "admin-model-status-deleted",
     }
 }
 

@@ -10,6 +10,7 @@ use crate::chat::service::ChatService;
 use crate::error::AppError;
 use crate::events::{EventStore, Metadata};
 use crate::i18n::Msg;
+use crate::site::events::ModelKind;
 use crate::site::{self, aggregate::SiteCommand};
 use crate::store::site as site_store;
 use crate::web::page::{Page, see_other};
@@ -31,7 +32,7 @@ pub async fn show(
     let models: Vec<_> = site_store::models(&pool)
         .await?
         .into_iter()
-        .filter(|m| m.kind != "pdf") // PDF models have their own page
+        .filter(|m| m.kind != ModelKind::Pdf) // PDF models have their own page
         .map(|m| json!({ "model": m, "status": catalog.status(&m.id) }))
         .collect();
     let data = json!({
