@@ -249,7 +249,13 @@ async fn replays(app: &helpers::TestApp, events: u64) {
     let started = Instant::now();
     let mut tx = scratch.begin().await.expect("transaction");
     for event in &log {
-        projections.apply(&mut tx, event).await.expect("apply");
+        // One append at a time: its collected counters are written with it.
+        let mut batch = projections.batch();
+        projections
+            .apply(&mut tx, event, &mut batch)
+            .await
+            .expect("apply");
+        projections.finish(&mut tx, batch).await.expect("apply");
     }
     tx.commit().await.expect("commit");
     let seconds = started.elapsed().as_secs_f64();

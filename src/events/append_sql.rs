@@ -44,12 +44,36 @@ pub(super) async fn insert_events(
     known: Option<u64>,
 ) -> Result<(), AppendError> {
     let first = &events[0];
+    check_ahead(conn, first, expected, known).await?;
+    match insert(conn, events).await {
+        Ok(()) => Ok(()),
+        Err(error) => Err(conflict_or(conn, error, first, expected).await),
+    }
+}
+
+/// A caller ahead of the log (`expected` beyond what the stream reached) is refused: read only
+/// when `known` (a sequence the stream had reached) is below `expected`.
+pub(super) async fn check_ahead(
+    conn: &mut MySqlConnection,
+    first: &RecordedEvent,
+    expected: u64,
+    known: Option<u64>,
+) -> Result<(), AppendError> {
     if expected > known.unwrap_or(0) {
         let actual = last_sequence(conn, first).await?;
         if actual != expected {
             return Err(conflict(first, expected, actual));
         }
     }
+    Ok(())
+}
+
+/// The events of several appends in one statement. A duplicate key does not say whose append
+/// it was: the caller then inserts append by append (`insert_events`) to tell.
+pub(super) async fn insert<'e>(
+    conn: &mut MySqlConnection,
+    events: impl IntoIterator<Item = &'e RecordedEvent>,
+) -> Result<(), sqlx::Error> {
     let mut query: QueryBuilder<MySql> =
         QueryBuilder::new(format!("INSERT INTO event ({EVENT_COLUMNS}) "));
     query.push_values(events, |mut row, event| {
@@ -63,10 +87,7 @@ pub(super) async fn insert_events(
             .push_bind(&event.metadata)
             .push_bind(event.recorded_at);
     });
-    match query.build().execute(&mut *conn).await {
-        Ok(_) => Ok(()),
-        Err(error) => Err(conflict_or(conn, error, first, expected).await),
-    }
+    query.build().execute(conn).await.map(drop)
 }
 
 /// A duplicate `(stream, sequence)` means another writer got there first.

@@ -4,12 +4,15 @@
 //! positions), so appends of one database commit one after another. Alone, each pays for its own
 //! transaction: the checkpoint lock, the guard that moves it, and a commit (a log flush). Here one
 //! writer at a time per process takes every append waiting in the queue (up to `MAX_GROUP`) into
-//! one transaction: one checkpoint lock, one multi-row `INSERT` per append, its projections, one
+//! one transaction: one checkpoint lock, one multi-row `INSERT` of every append's events, their
+//! projections (the usage counters collected over the whole group and written once), one
 //! checkpoint move and one commit for all of them.
 //!
 //! Each append keeps its own optimistic-concurrency check and its own result: an append refused
 //! for its own reasons (its stream moved on, a projection's unique key) is answered at once and
-//! the transaction runs again without it, so the others go on. What aborts the transaction itself
+//! the transaction runs again without it, so the others go on. (A duplicate key in the group's
+//! one insert of events does not say whose append it was: the group then runs again with an
+//! insert per append, which tells.) What aborts the transaction itself
 //! (a deadlock, a Galera certification conflict, a lost connection) fails every append of the
 //! group that was not already refused; a lost race is decided again by each caller, as before.
 //!
@@ -25,10 +28,10 @@ use sqlx::pool::PoolConnection;
 use sqlx::{MySql, MySqlConnection};
 use tokio::sync::oneshot;
 
-use super::append_sql::{advance_checkpoint, insert_events, lock_checkpoint};
+use super::append_sql::{advance_checkpoint, check_ahead, insert, insert_events, lock_checkpoint};
 use super::known::KnownSequences;
 use super::model::RecordedEvent;
-use super::projection::Projections;
+use super::projection::{Projections, unique_key};
 use super::store::AppendError;
 
 /// At most this many appends share one commit (the rest wait for the next).
@@ -150,6 +153,19 @@ enum Failure {
     Refused { index: usize, error: AppendError },
     /// The transaction itself failed: every append of the group shares the error.
     Group(AppendError),
+    /// The group's one insert of events hit a duplicate key: to be run again append by append.
+    Split,
+}
+
+impl Failure {
+    /// `error` of the append at `index`: its own refusal, or the whole group's failure.
+    fn of(index: usize, error: AppendError) -> Self {
+        if error.is_own_refusal() {
+            Failure::Refused { index, error }
+        } else {
+            Failure::Group(error)
+        }
+    }
 }
 
 impl From<sqlx::Error> for Failure {
@@ -174,8 +190,9 @@ async fn commit_group(
             return false;
         }
     };
+    let mut inserts = Inserts::Together;
     loop {
-        match on_connection(&mut conn, projections, known, &group).await {
+        match on_connection(&mut conn, projections, known, &group, inserts).await {
             Ok(recorded) => {
                 for (request, recorded) in group.into_iter().zip(recorded) {
                     if let Some(last) = recorded.last() {
@@ -196,6 +213,7 @@ async fn commit_group(
                 fail_all(group, error);
                 return false;
             }
+            Err(Failure::Split) => inserts = Inserts::OneByOne,
         }
     }
 }
@@ -231,6 +249,7 @@ async fn on_connection(
     projections: &Projections,
     known: &KnownSequences,
     group: &[Request],
+    inserts: Inserts,
 ) -> Result<Vec<Vec<RecordedEvent>>, Failure> {
     // On a Galera node another node's write can abort this transaction between two of its
     // statements, and the node does not always say so: the statements after it would each
@@ -242,7 +261,7 @@ async fn on_connection(
             .execute(&mut **conn)
             .await?;
     }
-    let result = transaction(conn, projections, known, group).await;
+    let result = transaction(conn, projections, known, group, inserts).await;
     if galera {
         let reset = sqlx::query("SET autocommit = 1").execute(&mut **conn).await;
         if reset.is_err() {
@@ -259,10 +278,11 @@ async fn transaction(
     projections: &Projections,
     known: &KnownSequences,
     group: &[Request],
+    inserts: Inserts,
 ) -> Result<Vec<Vec<RecordedEvent>>, Failure> {
     use sqlx::Connection;
     let mut tx = conn.begin().await?;
-    match appends(&mut tx, projections, known, group).await {
+    match appends(&mut tx, projections, known, group, inserts).await {
         // On Galera a lost certification race shows only here, at COMMIT.
         Ok(recorded) => Ok(tx.commit().await.map(|()| recorded)?),
         Err(failure) => {
@@ -276,29 +296,61 @@ async fn transaction(
     }
 }
 
-/// Every append of the group between one checkpoint lock and one checkpoint move.
+/// How a group's events go into `event`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Inserts {
+    /// All in one statement.
+    Together,
+    /// Append by append, after a duplicate key in the one statement: to tell whose it was.
+    OneByOne,
+}
+
+/// Every append of the group between one checkpoint lock and one checkpoint move: the events
+/// (numbered in the group's order), then their projections.
 async fn appends(
     tx: &mut MySqlConnection,
     projections: &Projections,
     known: &KnownSequences,
     group: &[Request],
+    inserts: Inserts,
 ) -> Result<Vec<Vec<RecordedEvent>>, Failure> {
     let first = lock_checkpoint(tx).await?;
     let mut next = first;
     let mut written = Vec::with_capacity(group.len());
-    for (index, request) in group.iter().enumerate() {
+    for request in group {
+        let recorded = numbered(request, next);
+        next += recorded.len() as u64;
+        written.push(recorded);
+    }
+    for (index, (request, recorded)) in group.iter().zip(&written).enumerate() {
         let (stream_type, stream_id) = request.stream();
         let known = known.get(stream_type, stream_id);
-        match append_one(tx, projections, request, next, known).await {
-            Ok(recorded) => {
-                next += recorded.len() as u64;
-                written.push(recorded);
+        let expected = request.expected_sequence;
+        let checked = match inserts {
+            Inserts::Together => check_ahead(tx, &recorded[0], expected, known).await,
+            Inserts::OneByOne => insert_events(tx, recorded, expected, known).await,
+        };
+        checked.map_err(|error| Failure::of(index, error))?;
+    }
+    if inserts == Inserts::Together
+        && let Err(error) = insert(tx, written.iter().flatten()).await
+    {
+        return Err(match unique_key(&error) {
+            Some(_) => Failure::Split,
+            None => Failure::Group(error.into()),
+        });
+    }
+    let mut batch = projections.batch();
+    for (index, recorded) in written.iter().enumerate() {
+        for event in recorded {
+            if let Err(error) = projections.apply(tx, event, &mut batch).await {
+                return Err(Failure::of(index, error.into()));
             }
-            Err(error) if error.is_own_refusal() => {
-                return Err(Failure::Refused { index, error });
-            }
-            Err(error) => return Err(Failure::Group(error)),
         }
+    }
+    // The counters collected over the whole group, a few statements for all of it.
+    if let Err(error) = projections.finish(tx, batch).await {
+        return Err(Failure::Group(error.into()));
     }
     if !advance_checkpoint(tx, first, next).await? {
         let (stream_type, stream_id) = group[0].stream();
@@ -310,21 +362,11 @@ async fn appends(
     Ok(written)
 }
 
-/// One append inside the group's transaction, its events numbered from `position + 1`.
-async fn append_one(
-    tx: &mut MySqlConnection,
-    projections: &Projections,
-    request: &Request,
-    position: u64,
-    known: Option<u64>,
-) -> Result<Vec<RecordedEvent>, AppendError> {
+/// The request's events, numbered from `position + 1`.
+fn numbered(request: &Request, position: u64) -> Vec<RecordedEvent> {
     let mut recorded = request.events.clone();
     for (i, event) in recorded.iter_mut().enumerate() {
         event.position = position + i as u64 + 1;
     }
-    insert_events(tx, &recorded, request.expected_sequence, known).await?;
-    for event in &recorded {
-        projections.apply(tx, event).await?;
-    }
-    Ok(recorded)
+    recorded
 }

@@ -25,6 +25,35 @@ pub trait Projection: Send + Sync + 'static {
         conn: &'a mut MySqlConnection,
         event: &'a RecordedEvent,
     ) -> BoxFuture<'a, Result<(), ProjectionError>>;
+
+    /// A collector that takes this projection's events over a whole transaction in place of
+    /// `apply` (none: `apply` runs for each event).
+    fn collector(&self) -> Option<Box<dyn Collector>> {
+        None
+    }
+}
+
+/// A projection's writes put aside over one transaction (a group commit's appends) and written
+/// at its end in a few statements: counters become one upsert per table instead of one per
+/// event. The rows it leaves are the ones `apply` would leave event by event.
+pub trait Collector: Send {
+    /// Takes one event in (`conn` serves the reads that collecting needs).
+    fn add<'a>(
+        &'a mut self,
+        conn: &'a mut MySqlConnection,
+        event: &'a RecordedEvent,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>>;
+
+    /// Writes everything taken in.
+    fn write<'a>(
+        self: Box<Self>,
+        conn: &'a mut MySqlConnection,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>>;
+}
+
+/// The collectors of one transaction, one per projection that has one (`Projections::batch`).
+pub struct Batch {
+    collectors: Vec<Option<Box<dyn Collector>>>,
 }
 
 /// Every projection at once, folded in memory for a rebuild: the rows the projections' `apply`
@@ -103,13 +132,37 @@ impl Projections {
         self.per_stream
     }
 
+    /// An empty batch for one transaction: its events go through `apply`, then `finish`.
+    pub fn batch(&self) -> Batch {
+        Batch {
+            collectors: self.live.iter().map(|p| p.collector()).collect(),
+        }
+    }
+
+    /// Projects `event`: written now, or collected into `batch`.
     pub async fn apply(
         &self,
         conn: &mut MySqlConnection,
         event: &RecordedEvent,
+        batch: &mut Batch,
     ) -> Result<(), ProjectionError> {
-        for projection in self.live.iter() {
-            projection.apply(conn, event).await?;
+        for (projection, collector) in self.live.iter().zip(batch.collectors.iter_mut()) {
+            match collector {
+                Some(collector) => collector.add(conn, event).await?,
+                None => projection.apply(conn, event).await?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes what `batch` collected (before the transaction commits).
+    pub async fn finish(
+        &self,
+        conn: &mut MySqlConnection,
+        batch: Batch,
+    ) -> Result<(), ProjectionError> {
+        for collector in batch.collectors.into_iter().flatten() {
+            collector.write(conn).await?;
         }
         Ok(())
     }

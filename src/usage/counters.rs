@@ -1,10 +1,14 @@
-//! Usage aggregated per UTC day (`daily_stats`, `daily_user_activity`, `daily_model_stats`),
-//! so the dashboard reads a few rows per day instead of scanning messages.
-use sqlx::AssertSqlSafe;
-use sqlx::MySqlConnection;
-use time::Date;
+//! Usage aggregated per UTC day (`daily_stats`, `daily_user_activity`, `daily_model_stats`) and
+//! per API key, so the dashboard reads a few rows per day instead of scanning messages. What a
+//! transaction's events count is collected first (`Counts`) and written with one upsert per
+//! table: a group commit of many turns costs a few statements, not a few per event.
+use std::collections::HashMap;
+use std::hash::Hash;
 
-/// Columns of `daily_stats` that events increment.
+use sqlx::{AssertSqlSafe, MySqlConnection};
+use time::{Date, PrimitiveDateTime};
+
+/// Columns of `daily_stats` that events increment, in `DAILY_COLUMNS`' order.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Counter {
     NewUsers,
@@ -18,164 +22,269 @@ pub(super) enum Counter {
     RefusedPrompts,
 }
 
-impl Counter {
-    fn column(self) -> &'static str {
-        match self {
-            Counter::NewUsers => "new_users",
-            Counter::ActiveUsers => "active_users",
-            Counter::Chats => "chats",
-            Counter::Prompts => "prompts",
-            Counter::Answers => "answers",
-            Counter::FailedAnswers => "failed_answers",
-            Counter::StoppedAnswers => "stopped_answers",
-            Counter::ApiPrompts => "api_prompts",
-            Counter::RefusedPrompts => "refused_prompts",
+const DAILY_COLUMNS: [&str; 11] = [
+    "new_users",
+    "active_users",
+    "chats",
+    "prompts",
+    "answers",
+    "failed_answers",
+    "stopped_answers",
+    "api_prompts",
+    "refused_prompts",
+    "prompt_tokens",
+    "completion_tokens",
+];
+const PROMPT_TOKENS: usize = 9;
+const COMPLETION_TOKENS: usize = 10;
+
+/// Rows in the order they were first counted, so each is created with the key that the first
+/// event wrote (as writing event by event would, under a case-insensitive collation too).
+struct Rows<K, V> {
+    index: HashMap<K, usize>,
+    rows: Vec<(K, V)>,
+}
+
+impl<K, V> Default for Rows<K, V> {
+    fn default() -> Self {
+        Rows {
+            index: HashMap::new(),
+            rows: Vec::new(),
         }
     }
 }
 
-pub(super) async fn bump(
-    conn: &mut MySqlConnection,
-    day: Date,
-    counter: Counter,
-) -> Result<(), sqlx::Error> {
-    let column = counter.column();
-    sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO daily_stats (day, {column}) VALUES (?, 1) \
-         ON DUPLICATE KEY UPDATE {column} = {column} + 1"
-    )))
-    .bind(day)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// An answer ended: its `counter` and its tokens, in one statement.
-pub(super) async fn answer(
-    conn: &mut MySqlConnection,
-    day: Date,
-    counter: Counter,
-    prompt: u32,
-    completion: u32,
-) -> Result<(), sqlx::Error> {
-    let column = counter.column();
-    sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO daily_stats (day, {column}, prompt_tokens, completion_tokens) \
-         VALUES (?, 1, ?, ?) ON DUPLICATE KEY UPDATE {column} = {column} + 1, \
-         prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
-         completion_tokens = completion_tokens + VALUES(completion_tokens)"
-    )))
-    .bind(day)
-    .bind(prompt)
-    .bind(completion)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Counts a prompt for the user's day; the first one of the day makes the user active.
-pub(super) async fn user_prompt(
-    conn: &mut MySqlConnection,
-    day: Date,
-    user_id: &str,
-) -> Result<(), sqlx::Error> {
-    let counted = sqlx::query(
-        "INSERT INTO daily_user_activity (day, user_id, prompts) VALUES (?, ?, 1) \
-         ON DUPLICATE KEY UPDATE prompts = prompts + 1",
-    )
-    .bind(day)
-    .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
-    // One affected row: the day's row was inserted (an existing row updated counts two).
-    if counted.rows_affected() == 1 {
-        bump(conn, day, Counter::ActiveUsers).await?;
+impl<K: Eq + Hash + Clone, V: Default> Rows<K, V> {
+    /// The row of `key`, and whether this made it.
+    fn entry(&mut self, key: K) -> (&mut V, bool) {
+        match self.index.get(&key) {
+            Some(&i) => (&mut self.rows[i].1, false),
+            None => {
+                self.index.insert(key.clone(), self.rows.len());
+                self.rows.push((key, V::default()));
+                let last = self.rows.len() - 1;
+                (&mut self.rows[last].1, true)
+            }
+        }
     }
-    Ok(())
 }
 
-pub(super) async fn user_tokens(
-    conn: &mut MySqlConnection,
-    day: Date,
-    user_id: &str,
-    prompt: u32,
-    completion: u32,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO daily_user_activity (day, user_id, prompt_tokens, completion_tokens) \
-         VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE \
-         prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
-         completion_tokens = completion_tokens + VALUES(completion_tokens)",
-    )
-    .bind(day)
-    .bind(user_id)
-    .bind(prompt)
-    .bind(completion)
-    .execute(conn)
-    .await?;
-    Ok(())
+#[derive(Default)]
+struct UserDay {
+    prompts: u64,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    /// Its first count was a prompt: if the day had no row yet, the user became active.
+    opened_by_prompt: bool,
 }
 
-/// One model's prompts (`answers = 0`) or answers with their tokens.
-pub(super) struct ModelUsage<'a> {
-    pub(super) model: &'a str,
-    pub(super) prompts: u32,
-    pub(super) answers: u32,
-    pub(super) prompt_tokens: u32,
-    pub(super) completion_tokens: u32,
+/// One model's prompts or answers with their tokens.
+#[derive(Default)]
+pub(super) struct ModelUsage {
+    pub(super) prompts: u64,
+    pub(super) answers: u64,
+    pub(super) prompt_tokens: u64,
+    pub(super) completion_tokens: u64,
 }
 
-pub(super) async fn model_usage(
-    conn: &mut MySqlConnection,
-    day: Date,
-    usage: ModelUsage<'_>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO daily_model_stats (day, model, prompts, answers, prompt_tokens, completion_tokens) \
-         VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE prompts = prompts + VALUES(prompts), \
-         answers = answers + VALUES(answers), prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
-         completion_tokens = completion_tokens + VALUES(completion_tokens)",
-    )
-    .bind(day)
-    .bind(usage.model)
-    .bind(usage.prompts)
-    .bind(usage.answers)
-    .bind(usage.prompt_tokens)
-    .bind(usage.completion_tokens)
-    .execute(conn)
-    .await?;
-    Ok(())
+#[derive(Default)]
+struct KeyUse {
+    prompts: u64,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    last_used_at: Option<PrimitiveDateTime>,
 }
 
-/// A prompt sent with an API key: the key's count and when it was last used.
-pub(super) async fn key_prompt(
-    conn: &mut MySqlConnection,
-    key_id: &str,
-    at: time::PrimitiveDateTime,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE api_key SET prompts = prompts + 1, last_used_at = ? WHERE id = ?")
-        .bind(at)
-        .bind(key_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// What a transaction's events count, until written.
+#[derive(Default)]
+pub(super) struct Counts {
+    daily: Rows<Date, [u64; DAILY_COLUMNS.len()]>,
+    users: Rows<(Date, String), UserDay>,
+    models: Rows<(Date, String), ModelUsage>,
+    keys: Rows<String, KeyUse>,
 }
 
-/// The tokens of an answer to an API call, on its key.
-pub(super) async fn key_tokens(
-    conn: &mut MySqlConnection,
-    key_id: &str,
-    prompt: u32,
-    completion: u32,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE api_key SET prompt_tokens = prompt_tokens + ?, \
-         completion_tokens = completion_tokens + ? WHERE id = ?",
-    )
-    .bind(prompt)
-    .bind(completion)
-    .bind(key_id)
-    .execute(conn)
-    .await?;
-    Ok(())
+impl Counts {
+    pub(super) fn bump(&mut self, day: Date, counter: Counter) {
+        self.daily.entry(day).0[counter as usize] += 1;
+    }
+
+    /// An answer ended: its `counter` and its tokens.
+    pub(super) fn answer(&mut self, day: Date, counter: Counter, prompt: u32, completion: u32) {
+        let row = self.daily.entry(day).0;
+        row[counter as usize] += 1;
+        row[PROMPT_TOKENS] += u64::from(prompt);
+        row[COMPLETION_TOKENS] += u64::from(completion);
+    }
+
+    /// A prompt for the user's day; the first one of the day makes the user active.
+    pub(super) fn user_prompt(&mut self, day: Date, user_id: &str) {
+        let (row, made) = self.users.entry((day, user_id.to_owned()));
+        row.opened_by_prompt |= made;
+        row.prompts += 1;
+    }
+
+    pub(super) fn user_tokens(&mut self, day: Date, user_id: &str, prompt: u32, completion: u32) {
+        let row = self.users.entry((day, user_id.to_owned())).0;
+        row.prompt_tokens += u64::from(prompt);
+        row.completion_tokens += u64::from(completion);
+    }
+
+    pub(super) fn model_usage(&mut self, day: Date, model: &str, usage: ModelUsage) {
+        let row = self.models.entry((day, model.to_owned())).0;
+        row.prompts += usage.prompts;
+        row.answers += usage.answers;
+        row.prompt_tokens += usage.prompt_tokens;
+        row.completion_tokens += usage.completion_tokens;
+    }
+
+    /// A prompt sent with an API key: the key's count and when it was last used.
+    pub(super) fn key_prompt(&mut self, key_id: &str, at: PrimitiveDateTime) {
+        let row = self.keys.entry(key_id.to_owned()).0;
+        row.prompts += 1;
+        row.last_used_at = Some(at);
+    }
+
+    /// The tokens of an answer to an API call, on its key.
+    pub(super) fn key_tokens(&mut self, key_id: &str, prompt: u32, completion: u32) {
+        let row = self.keys.entry(key_id.to_owned()).0;
+        row.prompt_tokens += u64::from(prompt);
+        row.completion_tokens += u64::from(completion);
+    }
+
+    /// Writes every count: a few statements, whatever the number of events.
+    pub(super) async fn write(mut self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+        for day in self.opened_days(conn).await? {
+            self.bump(day, Counter::ActiveUsers);
+        }
+        self.write_users(conn).await?;
+        self.write_daily(conn).await?;
+        self.write_models(conn).await?;
+        self.write_keys(conn).await
+    }
+
+    /// The day of each user-day that a prompt opened and the table did not have yet (one per
+    /// newly active user).
+    async fn opened_days(&self, conn: &mut MySqlConnection) -> Result<Vec<Date>, sqlx::Error> {
+        let opened: Vec<&(Date, String)> = self
+            .users
+            .rows
+            .iter()
+            .filter(|(_, row)| row.opened_by_prompt)
+            .map(|(key, _)| key)
+            .collect();
+        if opened.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT day, user_id FROM daily_user_activity WHERE (day, user_id) IN ({})",
+            placeholders(opened.len(), 2)
+        );
+        let mut query = sqlx::query_as::<_, (Date, String)>(AssertSqlSafe(sql));
+        for (day, user_id) in &opened {
+            query = query.bind(*day).bind(user_id.as_str());
+        }
+        let existing = query.fetch_all(&mut *conn).await?;
+        Ok(opened
+            .into_iter()
+            .filter(|key| !existing.contains(key))
+            .map(|(day, _)| *day)
+            .collect())
+    }
+
+    async fn write_users(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+        if self.users.rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO daily_user_activity (day, user_id, prompts, prompt_tokens, completion_tokens) \
+             VALUES {} ON DUPLICATE KEY UPDATE prompts = prompts + VALUES(prompts), \
+             prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
+             completion_tokens = completion_tokens + VALUES(completion_tokens)",
+            placeholders(self.users.rows.len(), 5)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for ((day, user_id), row) in &self.users.rows {
+            query = query
+                .bind(*day)
+                .bind(user_id.as_str())
+                .bind(row.prompts)
+                .bind(row.prompt_tokens)
+                .bind(row.completion_tokens);
+        }
+        query.execute(conn).await.map(drop)
+    }
+
+    async fn write_daily(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+        if self.daily.rows.is_empty() {
+            return Ok(());
+        }
+        let updates: Vec<String> = DAILY_COLUMNS
+            .iter()
+            .map(|c| format!("{c} = {c} + VALUES({c})"))
+            .collect();
+        let sql = format!(
+            "INSERT INTO daily_stats (day, {}) VALUES {} ON DUPLICATE KEY UPDATE {}",
+            DAILY_COLUMNS.join(", "),
+            placeholders(self.daily.rows.len(), 1 + DAILY_COLUMNS.len()),
+            updates.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (day, counts) in &self.daily.rows {
+            query = query.bind(*day);
+            for count in counts {
+                query = query.bind(*count);
+            }
+        }
+        query.execute(conn).await.map(drop)
+    }
+
+    async fn write_models(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+        if self.models.rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO daily_model_stats (day, model, prompts, answers, prompt_tokens, completion_tokens) \
+             VALUES {} ON DUPLICATE KEY UPDATE prompts = prompts + VALUES(prompts), \
+             answers = answers + VALUES(answers), prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
+             completion_tokens = completion_tokens + VALUES(completion_tokens)",
+            placeholders(self.models.rows.len(), 6)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for ((day, model), usage) in &self.models.rows {
+            query = query
+                .bind(*day)
+                .bind(model.as_str())
+                .bind(usage.prompts)
+                .bind(usage.answers)
+                .bind(usage.prompt_tokens)
+                .bind(usage.completion_tokens);
+        }
+        query.execute(conn).await.map(drop)
+    }
+
+    /// One statement per key (a group rarely has more than a few API keys).
+    async fn write_keys(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+        for (key_id, row) in &self.keys.rows {
+            sqlx::query(
+                "UPDATE api_key SET prompts = prompts + ?, prompt_tokens = prompt_tokens + ?, \
+                 completion_tokens = completion_tokens + ?, \
+                 last_used_at = COALESCE(?, last_used_at) WHERE id = ?",
+            )
+            .bind(row.prompts)
+            .bind(row.prompt_tokens)
+            .bind(row.completion_tokens)
+            .bind(row.last_used_at)
+            .bind(key_id.as_str())
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// `(?, ?), (?, ?)` for `rows` rows of `columns` values.
+fn placeholders(rows: usize, columns: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
 }

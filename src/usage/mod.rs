@@ -13,8 +13,8 @@ use sqlx::MySqlConnection;
 use crate::accounts::events::UserEvent;
 use crate::chat::events::{AnswerRecord, ChatEvent};
 use crate::chat::projection::owner_and_key;
-use crate::events::{Projection, ProjectionError, RecordedEvent};
-use counters::{Counter, ModelUsage};
+use crate::events::{Collector, Projection, ProjectionError, RecordedEvent};
+use counters::{Counter, Counts, ModelUsage};
 
 /// Registered after `ChatProjection`: it reads a chat's owner from the `chat` row.
 pub struct UsageProjection;
@@ -39,58 +39,91 @@ impl Projection for UsageProjection {
         event: &'a RecordedEvent,
     ) -> BoxFuture<'a, Result<(), ProjectionError>> {
         Box::pin(async move {
-            match event.decode_for::<UserEvent>()? {
-                Some(UserEvent::UserRegistered { .. }) => {
-                    counters::bump(conn, event.recorded_at.date(), Counter::NewUsers).await?;
-                }
-                Some(UserEvent::PromptRefused { .. }) => {
-                    let day = event.recorded_at.date();
-                    counters::bump(conn, day, Counter::RefusedPrompts).await?;
-                }
-                _ => {}
-            }
-            if let Some(payload) = event.decode_for::<ChatEvent>()? {
-                chat_usage(conn, event, &payload).await?;
-            }
-            Ok(())
+            let mut counts = Counts::default();
+            count(conn, event, &mut counts).await?;
+            Ok(counts.write(conn).await?)
         })
     }
+
+    fn collector(&self) -> Option<Box<dyn Collector>> {
+        Some(Box::new(UsageCollector::default()))
+    }
+}
+
+/// The usage of a whole transaction, written at its end.
+#[derive(Default)]
+struct UsageCollector(Counts);
+
+impl Collector for UsageCollector {
+    fn add<'a>(
+        &'a mut self,
+        conn: &'a mut MySqlConnection,
+        event: &'a RecordedEvent,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        Box::pin(count(conn, event, &mut self.0))
+    }
+
+    fn write<'a>(
+        self: Box<Self>,
+        conn: &'a mut MySqlConnection,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        Box::pin(async move { Ok(self.0.write(conn).await?) })
+    }
+}
+
+/// What `event` counts, into `counts`.
+async fn count(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+    counts: &mut Counts,
+) -> Result<(), ProjectionError> {
+    let day = event.recorded_at.date();
+    match event.decode_for::<UserEvent>()? {
+        Some(UserEvent::UserRegistered { .. }) => counts.bump(day, Counter::NewUsers),
+        Some(UserEvent::PromptRefused { .. }) => counts.bump(day, Counter::RefusedPrompts),
+        _ => {}
+    }
+    if let Some(payload) = event.decode_for::<ChatEvent>()? {
+        chat_usage(conn, event, &payload, counts).await?;
+    }
+    Ok(())
 }
 
 async fn chat_usage(
     conn: &mut MySqlConnection,
     event: &RecordedEvent,
     payload: &ChatEvent,
+    counts: &mut Counts,
 ) -> Result<(), sqlx::Error> {
     let day = event.recorded_at.date();
     match payload {
-        ChatEvent::ChatStarted { .. } => counters::bump(conn, day, Counter::Chats).await,
+        ChatEvent::ChatStarted { .. } => counts.bump(day, Counter::Chats),
         ChatEvent::UserMessageAppended { model, .. } | ChatEvent::PromptEdited { model, .. } => {
             let (user_id, key) = owner_and_key(conn, &event.stream_id).await?;
-            counters::bump(conn, day, Counter::Prompts).await?;
-            counters::user_prompt(conn, day, &user_id).await?;
+            counts.bump(day, Counter::Prompts);
+            counts.user_prompt(day, &user_id);
             if let Some(key) = key {
-                counters::bump(conn, day, Counter::ApiPrompts).await?;
-                counters::key_prompt(conn, &key, event.recorded_at).await?;
+                counts.bump(day, Counter::ApiPrompts);
+                counts.key_prompt(&key, event.recorded_at);
             }
             let usage = ModelUsage {
-                model,
                 prompts: 1,
-                answers: 0,
-                prompt_tokens: 0,
-                completion_tokens: 0,
+                ..ModelUsage::default()
             };
-            counters::model_usage(conn, day, usage).await
+            counts.model_usage(day, model, usage);
         }
-        ChatEvent::AnswerCompleted(answer) => answered(conn, event, answer, Counter::Answers).await,
+        ChatEvent::AnswerCompleted(answer) => {
+            answered(conn, event, answer, Counter::Answers, counts).await?
+        }
         ChatEvent::AnswerStopped(answer) => {
-            answered(conn, event, answer, Counter::StoppedAnswers).await
+            answered(conn, event, answer, Counter::StoppedAnswers, counts).await?
         }
         ChatEvent::AnswerFailed(answer) => {
-            answered(conn, event, answer, Counter::FailedAnswers).await
+            answered(conn, event, answer, Counter::FailedAnswers, counts).await?
         }
-        _ => Ok(()),
+        _ => {}
     }
+    Ok(())
 }
 
 async fn answered(
@@ -98,23 +131,24 @@ async fn answered(
     event: &RecordedEvent,
     answer: &AnswerRecord,
     counter: Counter,
+    counts: &mut Counts,
 ) -> Result<(), sqlx::Error> {
     let day = event.recorded_at.date();
     let (user_id, key) = owner_and_key(conn, &event.stream_id).await?;
     let (prompt, completion) = (answer.prompt_tokens, answer.completion_tokens);
-    counters::answer(conn, day, counter, prompt, completion).await?;
-    counters::user_tokens(conn, day, &user_id, prompt, completion).await?;
+    counts.answer(day, counter, prompt, completion);
+    counts.user_tokens(day, &user_id, prompt, completion);
     if let Some(key) = key {
-        counters::key_tokens(conn, &key, prompt, completion).await?;
+        counts.key_tokens(&key, prompt, completion);
     }
     // "Answers" per model are the completed ones, as in the dashboard's tiles (failed and
     // stopped answers have their own tiles; their tokens still count).
     let usage = ModelUsage {
-        model: &answer.model,
         prompts: 0,
-        answers: u32::from(matches!(counter, Counter::Answers)),
-        prompt_tokens: prompt,
-        completion_tokens: completion,
+        answers: u64::from(matches!(counter, Counter::Answers)),
+        prompt_tokens: u64::from(prompt),
+        completion_tokens: u64::from(completion),
     };
-    counters::model_usage(conn, day, usage).await
+    counts.model_usage(day, &answer.model, usage);
+    Ok(())
 }
