@@ -1,9 +1,11 @@
 //! `projection.rs`'s PDF model rows in `model`, folded in memory for a rebuild
 //! (`crate::rebuild`).
+use super::aggregate::Status;
 use super::events::ModelEvent;
 use crate::domain::ModelRef;
 use crate::events::RecordedEvent;
 use crate::rebuild::{ModelRow, Tables};
+use crate::site::events::ModelKind;
 use crate::site::fold::next_position;
 
 pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &ModelEvent) {
@@ -24,7 +26,7 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &ModelEvent) {
             file: Some(file.path.clone()),
             vector: None,
             date: at,
-            kind: "pdf",
+            kind: ModelKind::Pdf,
             enabled: false,
             is_default: false,
             position: next_position(tables),
@@ -32,7 +34,7 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &ModelEvent) {
             instructions: Some(instructions.clone()),
             instructions_version: Some(1),
             base_model: Some(base_model.clone()),
-            status: Some("new"),
+            status: Some(Status::New.as_str().to_owned()),
             pages: None,
             chunks: None,
             pdf_bytes: Some(file.bytes),
@@ -54,7 +56,7 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &ModelEvent) {
     model.updated_at = Some(at);
     match payload {
         ModelEvent::IngestionStarted { .. } => {
-            model.status = Some("ingesting");
+            model.status = Some(Status::Ingesting.as_str().to_owned());
             model.error_code = None;
             model.error_detail = None;
         }
@@ -65,7 +67,7 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &ModelEvent) {
             dimension,
             table,
         } => {
-            model.status = Some("ready");
+            model.status = Some(Status::Ready.as_str().to_owned());
             model.pages = Some(*pages);
             model.chunks = Some(*chunks);
             model.embedder = Some(embedder.clone());
@@ -73,7 +75,7 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &ModelEvent) {
             model.vector = Some(table.clone());
         }
         ModelEvent::IngestionFailed { code, detail } => {
-            model.status = Some("failed");
+            model.status = Some(Status::Failed.as_str().to_owned());
             model.error_code = Some(code.clone());
             model.error_detail = Some(detail.chars().take(500).collect());
             model.vector = None;
@@ -102,7 +104,7 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &ModelEvent) {
             }
         }
         ModelEvent::ModelDeleted => {
-            model.status = Some("deleted");
+            model.status = Some(Status::Deleted.as_str().to_owned());
             model.enabled = false;
         }
         ModelEvent::ModelCreated { .. } => {}

@@ -1,69 +1,16 @@
-//! One struct per projection table, field for field in the table's column order. A rebuild keeps
+//! One struct per projection table, field for field in the table's column order (those that the
+//! read side declares already are its own, re-exported here). A rebuild keeps
 //! them in memory while it folds the log, then writes them in batches (`write.rs`). Where a
 //! projection's `INSERT` names only some columns, the fold fills the others with the column's
 //! SQL default.
 use time::{Date, PrimitiveDateTime};
 
-/// A row of `user`.
-#[derive(Clone, Debug)]
-pub struct UserRow {
-    pub id: String,
-    pub username: String,
-    pub password: String,
-    pub email: String,
-    pub date: PrimitiveDateTime,
-    pub verified: bool,
-    pub blocked: bool,
-    pub block_reason: Option<String>,
-    pub daily_prompt_quota: u32,
-    pub last_active: Option<PrimitiveDateTime>,
-    pub chats: u32,
-    pub prompts: u32,
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub version: u64,
-    pub custom_about: Option<String>,
-    pub custom_style: Option<String>,
-}
-
-/// A row of `api_key`.
-#[derive(Clone, Debug)]
-pub struct ApiKeyRow {
-    pub id: String,
-    pub user_id: String,
-    pub name: String,
-    pub prefix: String,
-    pub secret_hash: String,
-    pub created_at: PrimitiveDateTime,
-    pub expires_at: Option<PrimitiveDateTime>,
-    pub revoked_at: Option<PrimitiveDateTime>,
-    pub revoked_by: Option<String>,
-    pub last_used_at: Option<PrimitiveDateTime>,
-    pub prompts: u32,
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-}
-
-/// A row of `chat`.
-#[derive(Clone, Debug)]
-pub struct ChatRow {
-    pub id: String,
-    pub user_id: String,
-    pub date: PrimitiveDateTime,
-    pub title: String,
-    pub title_source: String,
-    pub model: String,
-    pub prompts: u32,
-    pub prompt_limit: Option<u32>,
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub updated_at: PrimitiveDateTime,
-    pub version: u64,
-    pub archived: bool,
-    /// `web` or `api`.
-    pub source: String,
-    pub api_key: Option<String>,
-}
+// Tables whose one row type is the read side's (`store/`).
+pub use crate::store::admin::AuditRow;
+pub use crate::store::api_keys::ApiKeyRow;
+pub use crate::store::chats::ChatRow;
+pub use crate::store::site::ModelRow;
+pub use crate::store::users::UserRow;
 
 /// A row of `chat_history` (and of `answer_version`, which has the same columns).
 #[derive(Clone, Debug)]
@@ -87,36 +34,6 @@ pub struct MessageRow {
     pub rating: Option<&'static str>,
     /// The message it followed (`None` for a first prompt).
     pub parent_id: Option<u64>,
-}
-
-/// A row of `model` (site models and PDF models share the table).
-#[derive(Clone, Debug)]
-pub struct ModelRow {
-    pub id: String,
-    pub name: String,
-    pub file: Option<String>,
-    pub vector: Option<String>,
-    pub date: PrimitiveDateTime,
-    pub kind: &'static str,
-    pub enabled: bool,
-    pub is_default: bool,
-    pub position: u32,
-    pub description: Option<String>,
-    pub instructions: Option<String>,
-    pub instructions_version: Option<u32>,
-    pub base_model: Option<String>,
-    pub status: Option<&'static str>,
-    pub pages: Option<u32>,
-    pub chunks: Option<u32>,
-    pub pdf_bytes: Option<u64>,
-    pub sha256: Option<String>,
-    pub original_name: Option<String>,
-    pub embedder: Option<String>,
-    pub dimension: Option<u32>,
-    pub error_code: Option<String>,
-    pub error_detail: Option<String>,
-    pub launched_at: Option<PrimitiveDateTime>,
-    pub updated_at: Option<PrimitiveDateTime>,
 }
 
 /// A row of `bot`.
@@ -180,18 +97,6 @@ pub struct DailyModelRow {
     pub answers: u32,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
-}
-
-/// A row of `audit_log`.
-#[derive(Clone, Debug)]
-pub struct AuditRow {
-    pub position: u64,
-    pub actor: String,
-    pub action: String,
-    pub stream_type: String,
-    pub stream_id: String,
-    pub details: String,
-    pub date: PrimitiveDateTime,
 }
 
 impl DailyStatsRow {

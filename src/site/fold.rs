@@ -18,7 +18,7 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &SiteEvent) {
                 file: None,
                 vector: None,
                 date: event.recorded_at,
-                kind: kind.as_str(),
+                kind: *kind,
                 enabled: true,
                 is_default: false,
                 position: next_position(tables),

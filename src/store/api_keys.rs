@@ -8,6 +8,8 @@ pub struct ApiKeyRow {
     pub user_id: String,
     pub name: String,
     pub prefix: String,
+    /// Hex SHA-256 of the secret (the secret itself is never stored).
+    pub secret_hash: String,
     pub created_at: PrimitiveDateTime,
     pub expires_at: Option<PrimitiveDateTime>,
     pub revoked_at: Option<PrimitiveDateTime>,
@@ -18,7 +20,7 @@ pub struct ApiKeyRow {
     pub completion_tokens: u64,
 }
 
-pub(crate) const COLUMNS: &str = "id, user_id, name, prefix, created_at, expires_at, revoked_at, \
+pub(crate) const COLUMNS: &str = "id, user_id, name, prefix, secret_hash, created_at, expires_at, revoked_at, \
     revoked_by, last_used_at, prompts, prompt_tokens, completion_tokens";
 
 /// The key whose secret hashes to `secret_hash` (hex SHA-256), revoked or not. The lookup is an

@@ -3,22 +3,32 @@ use sqlx::AssertSqlSafe;
 use sqlx::MySqlPool;
 use time::PrimitiveDateTime;
 
+/// A row of `chat`: the one row type of the table (reads, and the rebuild's fold).
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct ChatRow {
     pub id: String,
     pub user_id: String,
+    #[serde(with = "crate::store::iso")]
+    pub date: PrimitiveDateTime,
     pub title: String,
+    /// Who named it: `prompt`, `model` or `user`.
+    pub title_source: String,
     pub model: String,
     pub prompts: u32,
     pub prompt_limit: Option<u32>,
-    #[serde(with = "crate::store::iso")]
-    pub date: PrimitiveDateTime,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
     #[serde(with = "crate::store::iso")]
     pub updated_at: PrimitiveDateTime,
+    /// The chat stream's sequence the row reflects.
+    pub version: u64,
     /// Out of the sidebar, still readable (Settings lists them).
     pub archived: bool,
     /// `web`, or `api` for a chat an API call started (not in the sidebar).
     pub source: String,
+    /// The API key that started it.
+    #[serde(skip)]
+    pub api_key: Option<String>,
 }
 
 impl ChatRow {
@@ -27,8 +37,8 @@ impl ChatRow {
     }
 }
 
-const CHAT_COLUMNS: &str =
-    "id, user_id, title, model, prompts, prompt_limit, date, updated_at, archived, source";
+const CHAT_COLUMNS: &str = "id, user_id, date, title, title_source, model, prompts, prompt_limit, \
+    prompt_tokens, completion_tokens, updated_at, version, archived, source, api_key";
 
 /// Which of a user's chats a list shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,8 +124,9 @@ pub async fn list_for_user(
         // down (50 rows read for page 100); asked for whole rows, it walks the user's chats
         // from the newest instead (5,000 rows read).
         Some((updated_at, id)) => sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT c.id, c.user_id, c.title, c.model, c.prompts, c.prompt_limit, c.date, c.updated_at, c.archived, c.source \
-             FROM chat c JOIN (SELECT id FROM chat WHERE user_id = ?{only} AND updated_at <= ? \
+            "SELECT c.id, c.user_id, c.date, c.title, c.title_source, c.model, c.prompts, \
+             c.prompt_limit, c.prompt_tokens, c.completion_tokens, c.updated_at, c.version, \
+             c.archived, c.source, c.api_key FROM chat c JOIN (SELECT id FROM chat WHERE user_id = ?{only} AND updated_at <= ? \
                AND (updated_at < ? OR id < ?) ORDER BY updated_at DESC, id DESC LIMIT ?) page \
              ON page.id = c.id ORDER BY c.updated_at DESC, c.id DESC",
         )))
