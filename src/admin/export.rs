@@ -204,7 +204,7 @@ fn markdown_message(message: &MessageRow, names: &ModelNames, heading: &str) -> 
     if message.status != MessageStatus::Complete {
         text.push_str(&format!(
             "_({}{})_\n\n",
-            message.status,
+            message.status.as_str(),
             message
                 .error
                 .as_deref()

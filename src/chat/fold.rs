@@ -135,7 +135,7 @@ pub fn apply(
                 .iter_mut()
                 .filter(|m| m.rank == *rank && m.role == Role::Assistant);
             for message in rated {
-                message.rating = rating.map(|r| r.as_str());
+                message.rating = rating.map(|r| r.as_str().to_owned());
             }
             chat.row.version = version;
         }
@@ -268,11 +268,11 @@ fn new_message(
     MessageRow {
         id: event.position,
         chat_id: event.stream_id.clone(),
-        role: role.as_str(),
+        role,
         content: content.to_owned(),
         date: event.recorded_at,
         rank,
-        status: status.as_str(),
+        status,
         model: None,
         prompt_tokens: None,
         completion_tokens: None,
@@ -300,7 +300,7 @@ fn finish_answer(
         .filter(|m| m.status == MessageStatus::Streaming);
     for message in streaming {
         message.content = answer.text.clone();
-        message.status = status.as_str();
+        message.status = status;
         message.model = Some(answer.model.clone());
         message.prompt_tokens = Some(answer.prompt_tokens);
         message.completion_tokens = Some(answer.completion_tokens);

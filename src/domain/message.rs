@@ -41,6 +41,35 @@ impl MessageStatus {
     }
 }
 
+/// A `role` column read back.
+impl TryFrom<String> for Role {
+    type Error = String;
+
+    fn try_from(role: String) -> Result<Self, Self::Error> {
+        [Role::User, Role::Assistant]
+            .into_iter()
+            .find(|r| r.as_str() == role)
+            .ok_or_else(|| format!("unknown message role {role:?}"))
+    }
+}
+
+/// A `status` column read back.
+impl TryFrom<String> for MessageStatus {
+    type Error = String;
+
+    fn try_from(status: String) -> Result<Self, Self::Error> {
+        [
+            MessageStatus::Streaming,
+            MessageStatus::Complete,
+            MessageStatus::Stopped,
+            MessageStatus::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == status)
+        .ok_or_else(|| format!("unknown message status {status:?}"))
+    }
+}
+
 /// A row's column as read back (`chat_history.role`) against the role it names.
 impl PartialEq<Role> for String {
     fn eq(&self, role: &Role) -> bool {

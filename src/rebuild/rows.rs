@@ -8,33 +8,9 @@ use time::{Date, PrimitiveDateTime};
 // Tables whose one row type is the read side's (`store/`).
 pub use crate::store::admin::AuditRow;
 pub use crate::store::api_keys::ApiKeyRow;
-pub use crate::store::chats::ChatRow;
+pub use crate::store::chats::{ChatRow, MessageRow};
 pub use crate::store::site::ModelRow;
 pub use crate::store::users::UserRow;
-
-/// A row of `chat_history` (and of `answer_version`, which has the same columns).
-#[derive(Clone, Debug)]
-pub struct MessageRow {
-    pub id: u64,
-    pub chat_id: String,
-    pub role: &'static str,
-    pub content: String,
-    pub date: PrimitiveDateTime,
-    pub rank: u32,
-    pub status: &'static str,
-    pub model: Option<String>,
-    pub prompt_tokens: Option<u32>,
-    pub completion_tokens: Option<u32>,
-    pub finish_reason: Option<String>,
-    pub error: Option<String>,
-    pub latency_ms: Option<u64>,
-    pub ttft_ms: Option<u64>,
-    pub instance_id: Option<String>,
-    pub sources: Option<String>,
-    pub rating: Option<&'static str>,
-    /// The message it followed (`None` for a first prompt).
-    pub parent_id: Option<u64>,
-}
 
 /// A row of `bot`.
 #[derive(Clone, Debug)]

@@ -239,11 +239,11 @@ impl Insert for MessageRow {
         values
             .push_bind(self.id)
             .push_bind(&self.chat_id)
-            .push_bind(self.role)
+            .push_bind(self.role.as_str())
             .push_bind(&self.content)
             .push_bind(self.date)
             .push_bind(self.rank)
-            .push_bind(self.status)
+            .push_bind(self.status.as_str())
             .push_bind(&self.model)
             .push_bind(self.prompt_tokens)
             .push_bind(self.completion_tokens)
@@ -253,7 +253,7 @@ impl Insert for MessageRow {
             .push_bind(self.ttft_ms)
             .push_bind(&self.instance_id)
             .push_bind(&self.sources)
-            .push_bind(self.rating)
+            .push_bind(&self.rating)
             .push_bind(self.parent_id);
     }
 

@@ -3,6 +3,8 @@ use sqlx::AssertSqlSafe;
 use sqlx::MySqlPool;
 use time::PrimitiveDateTime;
 
+use crate::domain::{MessageStatus, Role};
+
 /// A row of `chat`: the one row type of the table (reads, and the rebuild's fold).
 #[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
 pub struct ChatRow {
@@ -147,20 +149,27 @@ pub async fn ids_for_user(pool: &MySqlPool, user_id: &str) -> Result<Vec<String>
         .await
 }
 
+/// A row of `chat_history` (and of `answer_version`, which has the same columns): the one row
+/// type of both (reads, and the rebuild's fold).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MessageRow {
     pub id: u64,
-    pub role: String,
+    pub chat_id: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub content: String,
     pub date: PrimitiveDateTime,
     pub rank: u32,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: MessageStatus,
     pub model: Option<String>,
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
+    pub finish_reason: Option<String>,
     pub error: Option<String>,
-    pub latency_ms: Option<u32>,
-    pub ttft_ms: Option<u32>,
+    pub latency_ms: Option<u64>,
+    pub ttft_ms: Option<u64>,
+    pub instance_id: Option<String>,
     /// JSON list of `llm::Source` (PDF models' answers only).
     pub sources: Option<String>,
     /// The user's thumbs: "up", "down" or none.
@@ -179,8 +188,9 @@ impl MessageRow {
     }
 }
 
-const MESSAGE_COLUMNS: &str = "id, role, content, date, `rank`, status, model, prompt_tokens, \
-    completion_tokens, error, latency_ms, ttft_ms, sources, rating, parent_id";
+const MESSAGE_COLUMNS: &str = "id, chat_id, role, content, date, `rank`, status, model, \
+    prompt_tokens, completion_tokens, finish_reason, error, latency_ms, ttft_ms, instance_id, \
+    sources, rating, parent_id";
 
 /// The last `limit` messages before `before_rank` (all the latest when `None`), oldest first.
 pub async fn messages(

@@ -37,17 +37,17 @@ const WARN_REMAINING: u32 = 5;
 pub struct MessageView {
     pub id: u64,
     pub rank: u32,
-    pub role: String,
+    pub role: Role,
     pub html: String,
     pub text: String,
-    pub status: String,
+    pub status: MessageStatus,
     pub model: Option<String>,
     /// The model's display name (a PDF model's id means nothing to a reader).
     pub model_name: Option<String>,
     pub error: Option<String>,
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
-    pub latency_ms: Option<u32>,
+    pub latency_ms: Option<u64>,
     pub date: String,
     pub sources: Vec<crate::llm::Source>,
     /// The cited document is no longer offered: the citations are plain text.
