@@ -46,10 +46,7 @@ impl TryFrom<String> for Role {
     type Error = String;
 
     fn try_from(role: String) -> Result<Self, Self::Error> {
-        [Role::User, Role::Assistant]
-            .into_iter()
-            .find(|r| r.as_str() == role)
-            .ok_or_else(|| format!("unknown message role {role:?}"))
+        super::named(&[Role::User, Role::Assistant], Role::as_str, &role, "role")
     }
 }
 
@@ -58,15 +55,9 @@ impl TryFrom<String> for MessageStatus {
     type Error = String;
 
     fn try_from(status: String) -> Result<Self, Self::Error> {
-        [
-            MessageStatus::Streaming,
-            MessageStatus::Complete,
-            MessageStatus::Stopped,
-            MessageStatus::Failed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == status)
-        .ok_or_else(|| format!("unknown message status {status:?}"))
+        use MessageStatus::*;
+        let all = [Streaming, Complete, Stopped, Failed];
+        super::named(&all, MessageStatus::as_str, &status, "message status")
     }
 }
 

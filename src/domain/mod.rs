@@ -16,3 +16,42 @@ pub use message::{MessageStatus, Role};
 pub use password::NewPassword;
 pub use prompt::Prompt;
 pub use username::Username;
+
+/// The one of `all` whose `as_str` is `text`: an enum read back from a column (`what` names it
+/// in the error).
+pub fn named<T: Copy>(
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+    text: &str,
+    what: &str,
+) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|value| as_str(*value) == text)
+        .ok_or_else(|| format!("unknown {what} {text:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MessageStatus, Role};
+
+    #[test]
+    fn a_column_reads_back_as_the_value_that_wrote_it_and_nothing_else() {
+        for status in [
+            MessageStatus::Streaming,
+            MessageStatus::Complete,
+            MessageStatus::Stopped,
+            MessageStatus::Failed,
+        ] {
+            assert_eq!(
+                MessageStatus::try_from(status.as_str().to_owned()),
+                Ok(status)
+            );
+        }
+        assert_eq!(Role::try_from("assistant".to_owned()), Ok(Role::Assistant));
+        assert_eq!(
+            Role::try_from("system".to_owned()),
+            Err("unknown role \"system\"".to_owned())
+        );
+    }
+}

@@ -55,15 +55,13 @@ impl TryFrom<String> for ModelKind {
     type Error = String;
 
     fn try_from(kind: String) -> Result<Self, Self::Error> {
-        [
+        let all = [
             ModelKind::Upstream,
             ModelKind::Local,
             ModelKind::Pdf,
             ModelKind::Bot,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == kind)
-        .ok_or_else(|| format!("unknown model kind {kind:?}"))
+        ];
+        crate::domain::named(&all, ModelKind::as_str, &kind, "model kind")
     }
 }
 
