@@ -11,6 +11,7 @@ pub mod fold;
 pub mod leak;
 pub mod ownership;
 pub mod pdf;
+pub mod pdf_change;
 pub mod projection;
 pub mod service;
 

@@ -1,10 +1,10 @@
-//! A bot's PDF: who may give one (`PdfUpload`), the editor's change to it (`PdfChange`), the
-//! PDF model of the bot's own that reads it, and letting such a model go once the bot no
-//! longer holds it.
+//! A bot's PDF: who may give one, the PDF model of the bot's own that reads it, and letting such
+//! a model go once the bot no longer holds it (the editor's change itself: `pdf_change.rs`).
 use uuid::Uuid;
 
 use super::aggregate::{Bot, BotDetails, Knowledge, let_go};
 use super::events::BotEvent;
+use super::pdf_change::{NewPdf, PdfUpload};
 use super::service::Bots;
 use crate::domain::{BotId, ModelRef, PdfModelId};
 use crate::error::AppError;
@@ -15,24 +15,6 @@ use crate::pdf_models::events::SourceFile;
 use crate::pdf_models::messages::Progress;
 use crate::pdf_models::service::ModelDetails;
 use crate::store::users::UserRow;
-
-/// Proof that a user may give a bot a PDF now (verified when verification is on, under the
-/// hourly upload limit, counted): only `Bots::pdf_upload` makes one, a new PDF model needs one.
-#[derive(Debug)]
-pub struct PdfUpload(());
-
-/// A PDF the editor saved at `knowledge().source_path(model)`, for a model of the bot's own.
-pub struct NewPdf {
-    pub model: PdfModelId,
-    pub file: SourceFile,
-}
-
-/// What the editor's form does to the bot's PDF.
-pub enum PdfChange {
-    Keep,
-    Replace(NewPdf),
-    Remove,
-}
 
 impl Bots {
     /// Whether `user` may give a bot a PDF now: a verified e-mail address when verification

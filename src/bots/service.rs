@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::aggregate::{Bot, BotCommand, BotDetails, BotRuleError, By, KnowledgeChange};
 use super::events::BotEvent;
 use super::ownership::{BotOwnership, OwnershipCommand, OwnershipError};
-use super::pdf::{NewPdf, PdfChange, PdfUpload};
+use super::pdf_change::{NewPdf, PdfChange, PdfUpload};
 use crate::accounts::rate_limit::RateLimiter;
 use crate::catalog::{Catalog, CatalogError};
 use crate::configuration::BotSettings;

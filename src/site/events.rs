@@ -2,6 +2,7 @@
 //! catalog of models offered in the picker. `.env` only seeds the first values.
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::ModelKind;
 use crate::events::DomainEvent;
 
 pub const SITE_STREAM_ID: &str = "global";
@@ -27,42 +28,6 @@ pub enum SiteEvent {
     DefaultModelChosen {
         id: String,
     },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ModelKind {
-    Upstream,
-    Local,
-    Pdf,
-    /// A user's own chatbot (never in the site's list; only in its users' pickers).
-    Bot,
-}
-
-impl ModelKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ModelKind::Upstream => "upstream",
-            ModelKind::Local => "local",
-            ModelKind::Pdf => "pdf",
-            ModelKind::Bot => "bot",
-        }
-    }
-}
-
-/// A kind read back from a `kind` column.
-impl TryFrom<String> for ModelKind {
-    type Error = String;
-
-    fn try_from(kind: String) -> Result<Self, Self::Error> {
-        let all = [
-            ModelKind::Upstream,
-            ModelKind::Local,
-            ModelKind::Pdf,
-            ModelKind::Bot,
-        ];
-        crate::domain::named(&all, ModelKind::as_str, &kind, "model kind")
-    }
 }
 
 impl DomainEvent for SiteEvent {

@@ -4,7 +4,7 @@ use sqlx::MySqlPool;
 
 use time::PrimitiveDateTime;
 
-use crate::site::events::ModelKind;
+use crate::domain::ModelKind;
 
 /// The site-wide prompts-per-chat limit (`fallback` until the site stream has one).
 pub async fn default_prompt_limit(pool: &MySqlPool, fallback: u32) -> Result<u32, sqlx::Error> {

@@ -15,7 +15,7 @@ use crate::bots::details::{
     STARTERS_MAX,
 };
 use crate::bots::events::COLORS;
-use crate::bots::pdf::{NewPdf, PdfChange};
+use crate::bots::pdf_change::{NewPdf, PdfChange};
 use crate::catalog::Catalog;
 use crate::domain::{BotId, PdfModelId};
 use crate::error::AppError;
