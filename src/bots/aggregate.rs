@@ -171,13 +171,17 @@ impl Bot {
         }
     }
 
-    /// `knowledge` attached, in place of the bot's PDF if it had one.
-    fn attached(&self, knowledge: Knowledge) -> Vec<BotEvent> {
-        let mut events: Vec<BotEvent> = self
-            .knowledge
+    /// The bot's PDF let go (nothing when it has none).
+    fn removed(&self) -> Vec<BotEvent> {
+        self.knowledge
             .iter()
             .map(|old| BotEvent::KnowledgeRemoved { model: old.model })
-            .collect();
+            .collect()
+    }
+
+    /// `knowledge` attached, in place of the bot's PDF if it had one.
+    fn attached(&self, knowledge: Knowledge) -> Vec<BotEvent> {
+        let mut events = self.removed();
         events.push(BotEvent::KnowledgeAttached {
             model: knowledge.model,
             file_name: knowledge.file_name,
@@ -288,11 +292,10 @@ impl Aggregate for Bot {
                     starters: details.starters,
                 };
                 let mut events = vec![created];
-                events.extend(
-                    knowledge
-                        .map(|k| Bot::default().attached(k))
-                        .unwrap_or_default(),
-                );
+                // A bot not made yet has no PDF to replace.
+                if let Some(knowledge) = knowledge {
+                    events.extend(self.attached(knowledge));
+                }
                 events
             }
             BotCommand::Edit {
@@ -305,11 +308,7 @@ impl Aggregate for Bot {
                 match knowledge {
                     KnowledgeChange::Keep => {}
                     KnowledgeChange::Attach(knowledge) => events.extend(self.attached(knowledge)),
-                    KnowledgeChange::Remove => events.extend(
-                        self.knowledge
-                            .iter()
-                            .map(|old| BotEvent::KnowledgeRemoved { model: old.model }),
-                    ),
+                    KnowledgeChange::Remove => events.extend(self.removed()),
                 }
                 events
             }
@@ -353,11 +352,7 @@ impl Aggregate for Bot {
             }
             BotCommand::Delete { by } => {
                 self.check(by)?;
-                let mut events: Vec<BotEvent> = self
-                    .knowledge
-                    .iter()
-                    .map(|old| BotEvent::KnowledgeRemoved { model: old.model })
-                    .collect();
+                let mut events = self.removed();
                 events.push(BotEvent::BotDeleted);
                 events
             }
