@@ -13,7 +13,9 @@ use crate::configuration::DatabaseSettings;
 mod cluster;
 mod migrate_lock;
 
-pub use cluster::{is_galera, node_unavailable, on_galera, retry_transient, transient};
+pub use cluster::{
+    is_galera, node_unavailable, on_galera, prepare_connection, retry_transient, transient,
+};
 pub use migrate_lock::migrate;
 
 #[derive(Debug, thiserror::Error)]

@@ -872,6 +872,8 @@ struct Outcomes {
     /// Prompts the app acknowledged (it answered 200 and started the stream).
     acknowledged: Vec<String>,
     statuses: HashMap<u16, usize>,
+    /// What the chat page (read before each prompt for its CSRF token) answered.
+    pages: HashMap<u16, usize>,
     hung: usize,
     /// What the 5xx answers said (they must be 503s with a reason).
     bodies: Vec<String>,
@@ -906,7 +908,11 @@ async fn a_mariadb_restart_under_load_gives_503s_and_loses_no_acknowledged_promp
                 turn += 1;
                 let text = format!("user {n} turn {turn}");
                 let token = match browser.get(app.url("/")).send().await {
-                    Ok(page) => helpers::csrf_from_html(&page.text().await.unwrap_or_default()),
+                    Ok(page) => {
+                        let status = page.status().as_u16();
+                        *outcomes.lock().unwrap().pages.entry(status).or_default() += 1;
+                        helpers::csrf_from_html(&page.text().await.unwrap_or_default())
+                    }
                     Err(_) => None,
                 };
                 let Some(token) = token else {
@@ -1015,10 +1021,12 @@ async fn a_mariadb_restart_under_load_gives_503s_and_loses_no_acknowledged_promp
     .await
     .unwrap();
     eprintln!(
-        "MariaDB stopped for {:.1} s under 50 chatting users: statuses {:?}, {} hung, {} prompts \
-         acknowledged, {} lost, {} duplicated events, {failed} answers saved as failed, none left streaming",
+        "MariaDB stopped for {:.1} s under 50 chatting users: statuses {:?} (pages {:?}), {} hung, \
+         {} prompts acknowledged, {} lost, {} duplicated events, {failed} answers saved as failed, \
+         none left streaming",
         down_for.as_secs_f64(),
         outcomes.statuses,
+        outcomes.pages,
         outcomes.hung,
         outcomes.acknowledged.len(),
         lost.len(),
@@ -1047,7 +1055,16 @@ async fn a_mariadb_restart_under_load_gives_503s_and_loses_no_acknowledged_promp
         outcomes.statuses
     );
     assert!(
-        outcomes.statuses.get(&503).copied().unwrap_or(0) > 0,
+        outcomes.pages.keys().all(|s| [200, 503].contains(s)),
+        "the chat page answers, or says 503: {:?}",
+        outcomes.pages
+    );
+    // A user who asks while the database is down is told so: the prompt is refused with a 503,
+    // or, when the outage starts before the page is read, the page is (whichever comes first
+    // depends on where each user's turn is when the server stops).
+    let seen = |statuses: &HashMap<u16, usize>| statuses.get(&503).copied().unwrap_or(0);
+    assert!(
+        seen(&outcomes.statuses) + seen(&outcomes.pages) > 0,
         "the outage was seen"
     );
     assert!(lost.is_empty(), "acknowledged prompts lost: {lost:?}");

@@ -94,14 +94,14 @@ pub fn on_galera() -> bool {
     ON_GALERA.load(Ordering::Relaxed)
 }
 
-/// Run on every new pooled connection: on a Galera node, causal reads, and no node-side retry.
+/// Run on every new connection (pooled, or the event writer's own): on a Galera node, causal reads, and no node-side retry.
 ///
 /// `wsrep_retry_autocommit` (1 by default) must be 0: when another node's write aborts a
 /// transaction between two of its statements, the transaction is rolled back and the next
 /// statement runs as an autocommit statement, which the node would retry and commit on its own
 /// instead of reporting the abort. A cluster test saw the tail of an append committed without
 /// its head that way. At 0 every abort reaches the caller, which does the whole work again.
-pub(super) async fn prepare_connection(conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+pub async fn prepare_connection(conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
     if is_galera(conn).await? {
         ON_GALERA.store(true, Ordering::Relaxed);
         sqlx::query("SET SESSION wsrep_sync_wait = 1, wsrep_retry_autocommit = 0")

@@ -16,17 +16,21 @@
 //! (a deadlock, a Galera certification conflict, a lost connection) fails every append of the
 //! group that was not already refused; a lost race is decided again by each caller, as before.
 //!
-//! The writer is not a background task: the append that finds no writer running spawns one, which
-//! drains the queue and ends when it is empty. Spawned (not run on the caller's future), a group
-//! is never cut in half by a caller that stops waiting.
-use std::collections::VecDeque;
+//! The writer is one thread per store with a runtime and a database connection of its own:
+//! nothing it waits for (the connection's I/O, a timer) depends on a worker of the web server,
+//! which may be busy, or stopped with the server, while a group holds the checkpoint lock. A
+//! group whose transaction did not end cleanly closes the connection (the server rolls it back);
+//! the next group opens another. A panic while writing fails that group's appends (their result
+//! is not known: `Interrupted`) and the writer goes on.
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use sqlx::mysql::MySqlPool;
-use sqlx::pool::PoolConnection;
-use sqlx::{MySql, MySqlConnection};
-use tokio::sync::oneshot;
+use futures::FutureExt;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
+use sqlx::{ConnectOptions, MySqlConnection};
+use tokio::sync::{mpsc, oneshot};
 
 use super::append_sql::{advance_checkpoint, check_ahead, insert, insert_events, lock_checkpoint};
 use super::known::KnownSequences;
@@ -36,6 +40,10 @@ use super::store::AppendError;
 
 /// At most this many appends share one commit (the rest wait for the next).
 const MAX_GROUP: usize = 64;
+
+/// How long the writer waits for its connection to the database (as a request waits for a
+/// pooled one) before it fails the group.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Transactions this process committed for appends (a group is one).
 static COMMITS: AtomicU64 = AtomicU64::new(0);
@@ -61,89 +69,165 @@ impl Request {
     }
 }
 
-/// The queue of appends and whether a writer drains it.
-#[derive(Default)]
+/// The way to a store's writer: its queue of appends, and what it reports.
 pub(super) struct GroupCommit {
-    state: Mutex<Queue>,
+    requests: mpsc::UnboundedSender<Request>,
     /// Transactions committed for this queue's appends.
-    commits: AtomicU64,
-    pub known: KnownSequences,
-}
-
-#[derive(Default)]
-struct Queue {
-    waiting: VecDeque<Request>,
-    writing: bool,
+    commits: Arc<AtomicU64>,
+    pub known: Arc<KnownSequences>,
 }
 
 impl GroupCommit {
-    /// Queues `request`; starts a writer unless one is running.
-    pub fn submit(self: &Arc<Self>, request: Request, pool: &MySqlPool, projections: &Projections) {
-        let start = {
-            let mut queue = self.lock();
-            queue.waiting.push_back(request);
-            !std::mem::replace(&mut queue.writing, true)
+    /// Starts the writer of a store: its thread ends once every handle to the queue is gone.
+    pub fn start(pool: &MySqlPool, projections: &Projections) -> Self {
+        let (requests, queue) = mpsc::unbounded_channel();
+        let commits = Arc::new(AtomicU64::new(0));
+        let known = Arc::new(KnownSequences::default());
+        let writer = Writer {
+            options: pool.connect_options(),
+            conn: None,
+            projections: projections.clone(),
+            commits: Arc::clone(&commits),
+            known: Arc::clone(&known),
         };
-        if start {
-            let writer = Writer {
-                queue: Arc::clone(self),
-                pool: pool.clone(),
-                projections: projections.clone(),
-                done: false,
-            };
-            tokio::spawn(writer.drain());
+        std::thread::Builder::new()
+            .name("event-writer".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("the event writer's runtime");
+                runtime.block_on(writer.run(queue));
+            })
+            .expect("the event writer's thread");
+        GroupCommit {
+            requests,
+            commits,
+            known,
         }
+    }
+
+    /// Queues `request` for the next group; a request the writer can no longer take is
+    /// answered `Interrupted` (its reply dropped).
+    pub fn submit(&self, request: Request) {
+        let _ = self.requests.send(request);
     }
 
     pub fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
-        // A panic while the lock is held leaves the queue itself intact.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The next group, or `None` (and no writer any more) when nothing waits.
-    fn next_group(&self) -> Option<Vec<Request>> {
-        let mut queue = self.lock();
-        if queue.waiting.is_empty() {
-            queue.writing = false;
-            return None;
-        }
-        let n = queue.waiting.len().min(MAX_GROUP);
-        Some(queue.waiting.drain(..n).collect())
-    }
 }
 
-/// The one writer of a process while appends wait.
+/// The one writer of a store.
 struct Writer {
-    queue: Arc<GroupCommit>,
-    pool: MySqlPool,
+    options: Arc<MySqlConnectOptions>,
+    /// Open between groups while it is known to be clean (no transaction left open).
+    conn: Option<MySqlConnection>,
     projections: Projections,
-    /// Set once the queue was found empty (the flag was cleared under the lock).
-    done: bool,
-}
-
-impl Drop for Writer {
-    /// A writer stopped early (its runtime shut down) lets the next append start another; the
-    /// appends of its group learn that their result is unknown (their reply is dropped).
-    fn drop(&mut self) {
-        if !self.done {
-            self.queue.lock().writing = false;
-        }
-    }
+    commits: Arc<AtomicU64>,
+    known: Arc<KnownSequences>,
 }
 
 impl Writer {
-    async fn drain(mut self) {
-        while let Some(group) = self.queue.next_group() {
-            if commit_group(&self.pool, &self.projections, &self.queue.known, group).await {
-                self.queue.commits.fetch_add(1, Ordering::Relaxed);
-                COMMITS.fetch_add(1, Ordering::Relaxed);
+    /// Takes every append waiting (up to `MAX_GROUP`) into the next transaction, until the
+    /// queue is closed.
+    async fn run(mut self, mut queue: mpsc::UnboundedReceiver<Request>) {
+        while let Some(first) = queue.recv().await {
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match queue.try_recv() {
+                    Ok(request) => group.push(request),
+                    Err(_) => break,
+                }
+            }
+            match AssertUnwindSafe(self.commit_group(group))
+                .catch_unwind()
+                .await
+            {
+                Ok(true) => {
+                    self.commits.fetch_add(1, Ordering::Relaxed);
+                    COMMITS.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(false) => {}
+                Err(_) => {
+                    // The group's replies were dropped with it (`Interrupted`); its
+                    // transaction, if one was open, ends with the connection.
+                    tracing::error!("The event writer panicked; its group was not committed");
+                    self.conn = None;
+                }
             }
         }
-        self.done = true;
+    }
+
+    /// The writer's connection, opened (and prepared like a pooled one) when it has none.
+    async fn connection(&mut self) -> Result<&mut MySqlConnection, AppendError> {
+        if self.conn.is_none() {
+            let connecting = async {
+                let mut conn = self.options.connect().await?;
+                crate::database::prepare_connection(&mut conn).await?;
+                Ok::<_, sqlx::Error>(conn)
+            };
+            let conn = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)??;
+            self.conn = Some(conn);
+        }
+        Ok(self.conn.as_mut().expect("opened above"))
+    }
+
+    /// Runs one group's transaction and answers every append of it; `true` once committed.
+    /// An append refused for its own reasons is answered at once and the transaction runs
+    /// again without it: a refusal is rare, and no savepoint is paid for on the way of the
+    /// others.
+    async fn commit_group(&mut self, mut group: Vec<Request>) -> bool {
+        let projections = self.projections.clone();
+        let known = Arc::clone(&self.known);
+        let mut inserts = Inserts::Together;
+        // A connection kept from an earlier group may have been closed by the server since
+        // (a restart, `wait_timeout`): a group that could not begin on it tries a new one once.
+        let mut retry_unstarted = self.conn.is_some();
+        loop {
+            let conn = match self.connection().await {
+                Ok(conn) => conn,
+                Err(error) => {
+                    fail_all(group, error);
+                    return false;
+                }
+            };
+            let (result, clean) = on_connection(conn, &projections, &known, &group, inserts).await;
+            if !clean {
+                // Closed, not kept: whatever it was left in, the server ends it.
+                self.conn = None;
+            }
+            match result {
+                Ok(recorded) => {
+                    for (request, recorded) in group.into_iter().zip(recorded) {
+                        if let Some(last) = recorded.last() {
+                            known.saw(last);
+                        }
+                        let _ = request.reply.send(Ok(recorded));
+                    }
+                    return true;
+                }
+                Err(Failure::Refused { index, error }) => {
+                    let refused = group.remove(index);
+                    let _ = refused.reply.send(Err(error));
+                    if group.is_empty() {
+                        return false;
+                    }
+                }
+                Err(Failure::Group(error)) => {
+                    fail_all(group, error);
+                    return false;
+                }
+                Err(Failure::Split) => inserts = Inserts::OneByOne,
+                Err(Failure::Unstarted(_)) if std::mem::take(&mut retry_unstarted) => {}
+                Err(Failure::Unstarted(error)) => {
+                    fail_all(group, error);
+                    return false;
+                }
+            }
+        }
     }
 }
 
@@ -155,6 +239,9 @@ enum Failure {
     Group(AppendError),
     /// The group's one insert of events hit a duplicate key: to be run again append by append.
     Split,
+    /// The transaction did not begin (a connection the server closed while it was idle, say):
+    /// nothing was written.
+    Unstarted(AppendError),
 }
 
 impl Failure {
@@ -171,50 +258,6 @@ impl Failure {
 impl From<sqlx::Error> for Failure {
     fn from(error: sqlx::Error) -> Self {
         Failure::Group(error.into())
-    }
-}
-
-/// Runs one group's transaction and answers every append of it; `true` once committed. An
-/// append refused for its own reasons is answered at once and the transaction runs again
-/// without it: a refusal is rare, and no savepoint is paid for on the way of the others.
-async fn commit_group(
-    pool: &MySqlPool,
-    projections: &Projections,
-    known: &KnownSequences,
-    mut group: Vec<Request>,
-) -> bool {
-    let mut conn = match pool.acquire().await {
-        Ok(conn) => conn,
-        Err(error) => {
-            fail_all(group, error.into());
-            return false;
-        }
-    };
-    let mut inserts = Inserts::Together;
-    loop {
-        match on_connection(&mut conn, projections, known, &group, inserts).await {
-            Ok(recorded) => {
-                for (request, recorded) in group.into_iter().zip(recorded) {
-                    if let Some(last) = recorded.last() {
-                        known.saw(last);
-                    }
-                    let _ = request.reply.send(Ok(recorded));
-                }
-                return true;
-            }
-            Err(Failure::Refused { index, error }) => {
-                let refused = group.remove(index);
-                let _ = refused.reply.send(Err(error));
-                if group.is_empty() {
-                    return false;
-                }
-            }
-            Err(Failure::Group(error)) => {
-                fail_all(group, error);
-                return false;
-            }
-            Err(Failure::Split) => inserts = Inserts::OneByOne,
-        }
     }
 }
 
@@ -243,55 +286,68 @@ fn fail_all(group: Vec<Request>, error: AppendError) {
     }
 }
 
-/// The group's transaction on `conn`, with autocommit off around it on a Galera node.
+/// The group's transaction on `conn`, with autocommit off around it on a Galera node; and
+/// whether the connection was left clean (no transaction open, autocommit back on).
 async fn on_connection(
-    conn: &mut PoolConnection<MySql>,
+    conn: &mut MySqlConnection,
     projections: &Projections,
     known: &KnownSequences,
     group: &[Request],
     inserts: Inserts,
-) -> Result<Vec<Vec<RecordedEvent>>, Failure> {
+) -> (Result<Vec<Vec<RecordedEvent>>, Failure>, bool) {
     // On a Galera node another node's write can abort this transaction between two of its
     // statements, and the node does not always say so: the statements after it would each
     // commit on their own. With autocommit off they form one new transaction instead, which
     // the checkpoint guard (`advance_checkpoint`) or certification refuses as a whole.
     let galera = crate::database::on_galera();
-    if galera {
-        sqlx::query("SET autocommit = 0")
-            .execute(&mut **conn)
-            .await?;
+    if galera && let Err(error) = sqlx::query("SET autocommit = 0").execute(&mut *conn).await {
+        return (Err(Failure::Unstarted(error.into())), false);
     }
-    let result = transaction(conn, projections, known, group, inserts).await;
-    if galera {
-        let reset = sqlx::query("SET autocommit = 1").execute(&mut **conn).await;
-        if reset.is_err() {
-            // Never hand a connection with autocommit off back to the pool.
-            conn.close_on_drop();
-        }
+    let (result, mut clean) = transaction(conn, projections, known, group, inserts).await;
+    if galera
+        && sqlx::query("SET autocommit = 1")
+            .execute(&mut *conn)
+            .await
+            .is_err()
+    {
+        clean = false;
     }
-    result
+    (result, clean)
 }
 
-/// One transaction for the whole group: committed, or rolled back.
+/// One transaction for the whole group: committed, or rolled back; and whether it ended (a
+/// commit or rollback that failed leaves the connection in doubt).
 async fn transaction(
     conn: &mut MySqlConnection,
     projections: &Projections,
     known: &KnownSequences,
     group: &[Request],
     inserts: Inserts,
-) -> Result<Vec<Vec<RecordedEvent>>, Failure> {
+) -> (Result<Vec<Vec<RecordedEvent>>, Failure>, bool) {
     use sqlx::Connection;
-    let mut tx = conn.begin().await?;
+    let mut tx = match conn.begin().await {
+        Ok(tx) => tx,
+        Err(error) => return (Err(Failure::Unstarted(error.into())), false),
+    };
     match appends(&mut tx, projections, known, group, inserts).await {
         // On Galera a lost certification race shows only here, at COMMIT.
-        Ok(recorded) => Ok(tx.commit().await.map(|()| recorded)?),
-        Err(failure) => {
-            // Roll back now: a dropped transaction would keep the checkpoint row locked
-            // on an idle pooled connection, blocking every other append.
-            if let Err(rollback) = tx.rollback().await {
-                tracing::warn!(error = %rollback, "Rolling back a refused append failed");
+        Ok(recorded) => match tx.commit().await {
+            Ok(()) => (Ok(recorded), true),
+            // A lost race (a deadlock, a certification conflict) ended the transaction.
+            Err(error) => {
+                let ended = crate::database::transient(&error);
+                (Err(error.into()), ended)
             }
-            Err(failure)
+        },
+        Err(failure) => {
+            // Roll back now: a transaction left open would keep the checkpoint row locked.
+            match tx.rollback().await {
+                Ok(()) => (Err(failure), true),
+                Err(rollback) => {
+                    tracing::warn!(error = %rollback, "Rolling back a refused append failed");
+                    (Err(failure), false)
+                }
+            }
         }
     }
 }

@@ -153,10 +153,10 @@ pub struct EventStore {
 impl EventStore {
     pub fn new(pool: MySqlPool, clock: SharedClock, projections: Projections) -> Self {
         EventStore {
-            pool,
             clock,
+            queue: Arc::new(GroupCommit::start(&pool, &projections)),
             projections,
-            queue: Arc::default(),
+            pool,
         }
     }
 
@@ -213,7 +213,7 @@ impl EventStore {
             expected_sequence,
             reply,
         };
-        self.queue.submit(request, &self.pool, &self.projections);
+        self.queue.submit(request);
         match result.await.unwrap_or(Err(AppendError::Interrupted)) {
             Ok(recorded) => {
                 COMMITTED.fetch_add(1, Ordering::Relaxed);

@@ -381,3 +381,64 @@ async fn appends_that_arrive_together_share_one_commit_and_keep_their_own_result
         "33 appends arriving together took {commits} commits"
     );
 }
+
+#[actix_web::test]
+async fn appends_go_on_after_the_server_closed_every_connection_of_the_app() {
+    // Arrange: a store that has appended (its writer holds a connection), then every one of
+    // the app's connections is killed by the server, as a restart or `wait_timeout` would.
+    let app = spawn_app().await;
+    let store = app.store();
+    let first = Uuid::now_v7().to_string();
+    store
+        .append(&first, 0, &[registered("frank")], &Metadata::system())
+        .await
+        .unwrap();
+    let mut admin = app.pool.acquire().await.unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap();
+    assert!(!ids.is_empty(), "the app has connections of its own");
+    for id in &ids {
+        sqlx::query(sqlx::AssertSqlSafe(format!("KILL CONNECTION {id}")))
+            .execute(&mut *admin)
+            .await
+            .unwrap();
+    }
+
+    // Act: the next appends, one by one and together.
+    let second = Uuid::now_v7().to_string();
+    let alone = store
+        .append(&second, 0, &[registered("grace")], &Metadata::system())
+        .await;
+    let together = futures::future::join_all((0..5).map(|i| {
+        let store = store.clone();
+        async move {
+            let id = Uuid::now_v7().to_string();
+            let event = registered(&format!("team{i}"));
+            store.append(&id, 0, &[event], &Metadata::system()).await
+        }
+    }))
+    .await;
+
+    // Assert: each is written (the writer opened a new connection), and no transaction of the
+    // app was left open holding the log's lock.
+    assert!(alone.is_ok(), "{alone:?}");
+    assert!(together.iter().all(Result::is_ok), "{together:?}");
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM `user`")
+        .fetch_one(&mut *admin)
+        .await
+        .unwrap();
+    assert_eq!(users, 7);
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.innodb_trx t \
+         JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id \
+         WHERE p.db = DATABASE() AND p.command = 'Sleep'",
+    )
+    .fetch_one(&mut *admin)
+    .await
+    .unwrap();
+    assert_eq!(open, 0, "no idle connection holds a transaction");
+}
