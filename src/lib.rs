@@ -51,11 +51,11 @@ pub const STREAM_TYPES: [&str; 6] = [
 pub fn projections() -> Projections {
     Projections::new(
         vec![
-            Box::new(accounts::projection::UserProjection),
-            Box::new(chat::projection::ChatProjection),
-            Box::new(site::projection::SiteProjection),
-            Box::new(pdf_models::projection::ModelProjection),
-            Box::new(bots::projection::BotProjection),
+            Box::new(accounts::projection::PROJECTION),
+            Box::new(chat::projection::PROJECTION),
+            Box::new(site::projection::PROJECTION),
+            Box::new(pdf_models::projection::PROJECTION),
+            Box::new(bots::projection::PROJECTION),
             Box::new(usage::UsageProjection),
             Box::new(admin::audit::AuditProjection),
         ],

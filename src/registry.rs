@@ -1,9 +1,12 @@
 //! A registry of actors keyed by id (one per chat today, one per PDF model next): an actor is
 //! started on demand, stops itself when idle and is then forgotten. Every message for one id
 //! goes through its actor, so messages to one aggregate are handled one at a time, in order.
+//! The actors run on the registry's arbiters, one thread per core, each actor on the one its id
+//! picks: their work (streaming answers, appends) is spread over the cores instead of waiting
+//! on the thread that started the registry.
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
 
 use actix::dev::ToEnvelope;
@@ -12,8 +15,8 @@ use actix::prelude::*;
 /// An actor the registry can host.
 pub trait Registered: Actor<Context = Context<Self>> {
     type Id: Copy + Eq + Hash + Debug + Send + Unpin + 'static;
-    /// What every new actor gets (cheap to clone).
-    type Deps: Clone + Unpin + 'static;
+    /// What every new actor gets (cheap to clone; sent to the actor's arbiter).
+    type Deps: Clone + Send + Unpin + 'static;
 
     /// A new actor for `id`; it must send `Stopped` to `registry` when it stops.
     fn for_id(id: Self::Id, deps: Self::Deps, registry: Recipient<Stopped<Self>>) -> Self;
@@ -22,10 +25,28 @@ pub trait Registered: Actor<Context = Context<Self>> {
 pub struct Registry<A: Registered> {
     deps: A::Deps,
     running: HashMap<A::Id, Addr<A>>,
+    /// Where the actors run (started with the registry, one per core).
+    arbiters: Vec<ArbiterHandle>,
+    /// Picks an actor's arbiter from its id.
+    spread: std::collections::hash_map::RandomState,
+}
+
+impl<A: Registered> Registry<A> {
+    fn arbiter_for(&self, id: &A::Id) -> &ArbiterHandle {
+        let n = self.arbiters.len() as u64;
+        &self.arbiters[(self.spread.hash_one(id) % n) as usize]
+    }
 }
 
 impl<A: Registered> Actor for Registry<A> {
     type Context = Context<Self>;
+
+    /// Its arbiters end with it (each once the actors on it are done).
+    fn stopped(&mut self, _: &mut Self::Context) {
+        for arbiter in &self.arbiters {
+            arbiter.stop();
+        }
+    }
 }
 
 /// The actor for an id, started if it is not running.
@@ -59,7 +80,10 @@ impl<A: Registered> Handler<Get<A>> for Registry<A> {
         if let Some(addr) = self.running.get(&id).filter(|addr| addr.connected()) {
             return MessageResult(addr.clone());
         }
-        let addr = A::for_id(id, self.deps.clone(), ctx.address().recipient()).start();
+        let (deps, registry) = (self.deps.clone(), ctx.address().recipient());
+        let addr = A::start_in_arbiter(self.arbiter_for(&id), move |_| {
+            A::for_id(id, deps, registry)
+        });
         self.running.insert(id, addr.clone());
         MessageResult(addr)
     }
@@ -103,9 +127,12 @@ impl<A: Registered> Clone for Actors<A> {
 
 impl<A: Registered> Actors<A> {
     pub fn start(deps: A::Deps) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let registry = Registry {
             deps: deps.clone(),
             running: HashMap::new(),
+            arbiters: (0..cores).map(|_| Arbiter::new().handle()).collect(),
+            spread: Default::default(),
         }
         .start();
         Actors { registry, deps }

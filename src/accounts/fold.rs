@@ -62,7 +62,8 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
             }
             user.verified = *verified;
         }
-        UserEvent::UserLoggedIn => user.last_active = Some(event.recorded_at),
+        // The latest activity (a prompt's is written at the end of its group: `usage`).
+        UserEvent::UserLoggedIn => user.last_active = user.last_active.max(Some(event.recorded_at)),
         UserEvent::UserBlocked { reason } => {
             user.blocked = true;
             user.block_reason = reason.clone();

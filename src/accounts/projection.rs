@@ -1,36 +1,17 @@
 //! `user` and `api_key` from the `user` stream (the usage counters of both come from the chats:
 //! `chat::projection`, `usage`).
-use futures::future::BoxFuture;
 use sqlx::AssertSqlSafe;
 use sqlx::MySqlConnection;
 
 use super::events::UserEvent;
-use crate::events::{Projection, ProjectionError, RecordedEvent};
+use crate::events::{RecordedEvent, StreamProjection};
 
-pub struct UserProjection;
-
-impl Projection for UserProjection {
-    fn name(&self) -> &'static str {
-        "user"
-    }
-
-    fn tables(&self) -> &'static [(&'static str, &'static str)] {
-        &[("user", "id"), ("api_key", "id")]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut MySqlConnection,
-        event: &'a RecordedEvent,
-    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
-        Box::pin(async move {
-            if let Some(payload) = event.decode_for::<UserEvent>()? {
-                apply(conn, event, &payload).await?;
-            }
-            Ok(())
-        })
-    }
-}
+/// `user` and `api_key` rows from the `user` stream.
+pub const PROJECTION: StreamProjection<UserEvent> = StreamProjection {
+    name: "user",
+    tables: &[("user", "id"), ("api_key", "id")],
+    project: |conn, event, payload| Box::pin(apply(conn, event, payload)),
+};
 
 async fn apply(
     conn: &mut MySqlConnection,
@@ -90,8 +71,13 @@ async fn apply(
             .await?;
         }
         UserEvent::UserLoggedIn => {
-            sqlx::query("UPDATE `user` SET last_active = ?, version = ? WHERE id = ?")
-                .bind(event.recorded_at)
+            // The latest activity (a prompt's is written at the end of its group: `usage`).
+            sqlx::query(
+                "UPDATE `user` SET last_active = GREATEST(COALESCE(last_active, ?), ?), version = ? \
+                 WHERE id = ?",
+            )
+            .bind(event.recorded_at)
+            .bind(event.recorded_at)
                 .bind(version)
                 .bind(id)
                 .execute(conn)

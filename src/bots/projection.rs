@@ -1,40 +1,21 @@
 //! Bots' rows in `bot` from the `bot` streams (one row per bot, id = the stream id). A deleted
 //! bot keeps its row with `deleted` set: its chats still name it.
-use futures::future::BoxFuture;
 use sqlx::MySqlConnection;
 
 use super::events::BotEvent;
-use crate::events::{Projection, ProjectionError, RecordedEvent};
+use crate::events::{RecordedEvent, StreamProjection};
 
 /// `bot.knowledge_file` and `bot.disabled_reason` hold at most this many characters (both are
 /// only shown; the edge keeps them shorter).
 pub(super) const FILE_NAME_MAX_CHARS: usize = 255;
 pub(super) const REASON_MAX_CHARS: usize = 500;
 
-pub struct BotProjection;
-
-impl Projection for BotProjection {
-    fn name(&self) -> &'static str {
-        "bots"
-    }
-
-    fn tables(&self) -> &'static [(&'static str, &'static str)] {
-        &[("bot", "id")]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut MySqlConnection,
-        event: &'a RecordedEvent,
-    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
-        Box::pin(async move {
-            if let Some(payload) = event.decode_for::<BotEvent>()? {
-                apply(conn, event, &payload).await?;
-            }
-            Ok(())
-        })
-    }
-}
+/// `bot` rows from the `bot` streams.
+pub const PROJECTION: StreamProjection<BotEvent> = StreamProjection {
+    name: "bots",
+    tables: &[("bot", "id")],
+    project: |conn, event, payload| Box::pin(apply(conn, event, payload)),
+};
 
 /// `bot.starters`: the starters as a JSON array of strings.
 pub(super) fn starters_json(starters: &[String]) -> String {

@@ -65,8 +65,7 @@ pub fn apply(
                 ..message
             });
             chat.row.prompts += 1;
-            chat.row.updated_at = at;
-            chat.row.version = version;
+            touch(chat, event);
         }
         ChatEvent::AnswerStarted { model, instance_id } => {
             let chat = chat_mut(chats, chat_id)?;
@@ -181,7 +180,7 @@ pub fn owners(
     match payload {
         ChatEvent::UserMessageAppended { .. } | ChatEvent::PromptEdited { .. } => {
             user.prompts += 1;
-            user.last_active = Some(event.recorded_at);
+            user.last_active = user.last_active.max(Some(event.recorded_at));
         }
         ChatEvent::AnswerCompleted(answer)
         | ChatEvent::AnswerStopped(answer)
@@ -204,8 +203,9 @@ fn chat_mut<'c>(
 
 /// Any activity moves the chat up in the sidebar and advances its version.
 fn touch(chat: &mut ChatState, event: &RecordedEvent) {
-    chat.row.updated_at = event.recorded_at;
-    chat.row.version = event.sequence;
+    // To the latest, as the group's counters write it (`usage`).
+    chat.row.updated_at = chat.row.updated_at.max(event.recorded_at);
+    chat.row.version = chat.row.version.max(event.sequence);
 }
 
 /// As `projection::restore_branch`: the conversation from `rank` on is set aside, the

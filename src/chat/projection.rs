@@ -1,41 +1,24 @@
-//! `chat`, `chat_history` and `answer_version` (earlier answers and branches) from the `chat` stream, plus the user's own counters (`user.chats`,
-//! `prompts`, tokens, `last_active`). Daily usage is `usage::UsageProjection`'s.
-use futures::future::BoxFuture;
+//! `chat`, `chat_history` and `answer_version` (earlier answers and branches) from the `chat`
+//! stream, plus the owner's `user.chats`. The counters a turn moves (the chat's and its owner's
+//! prompts and tokens, `chat.updated_at`, `user.last_active`) are `usage::UsageProjection`'s,
+//! collected over a group commit, as is daily usage.
 use sqlx::{AssertSqlSafe, MySqlConnection};
 
 use super::events::{AnswerRecord, ChatEvent};
 use super::owners;
 use crate::domain::{MessageStatus, Role};
-use crate::events::{Projection, ProjectionError, RecordedEvent};
+use crate::events::{RecordedEvent, StreamProjection};
 
-pub struct ChatProjection;
-
-impl Projection for ChatProjection {
-    fn name(&self) -> &'static str {
-        "chat"
-    }
-
-    fn tables(&self) -> &'static [(&'static str, &'static str)] {
-        &[
-            ("chat_history", "id"),
-            ("answer_version", "id"),
-            ("chat", "id"),
-        ]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut MySqlConnection,
-        event: &'a RecordedEvent,
-    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
-        Box::pin(async move {
-            if let Some(payload) = event.decode_for::<ChatEvent>()? {
-                apply(conn, event, &payload).await?;
-            }
-            Ok(())
-        })
-    }
-}
+/// `chat`, `chat_history`, `answer_version` and the owner's counters from the `chat` streams.
+pub const PROJECTION: StreamProjection<ChatEvent> = StreamProjection {
+    name: "chat",
+    tables: &[
+        ("chat_history", "id"),
+        ("answer_version", "id"),
+        ("chat", "id"),
+    ],
+    project: |conn, event, payload| Box::pin(apply(conn, event, payload)),
+};
 
 /// The owner of a chat (its row exists from `ChatStarted` until `ChatDeleted`).
 pub async fn owner(conn: &mut MySqlConnection, chat_id: &str) -> Result<String, sqlx::Error> {
@@ -115,20 +98,7 @@ pub async fn apply(
                 None,
             )
             .await?;
-            let user_id = owner(conn, chat_id).await?;
-            sqlx::query(
-                "UPDATE chat SET prompts = prompts + 1, updated_at = ?, version = ? WHERE id = ?",
-            )
-            .bind(event.recorded_at)
-            .bind(event.sequence)
-            .bind(chat_id)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query("UPDATE `user` SET prompts = prompts + 1, last_active = ? WHERE id = ?")
-                .bind(event.recorded_at)
-                .bind(&user_id)
-                .execute(&mut *conn)
-                .await?;
+            // The chat's and the user's counters, `updated_at` and `version`: `usage`.
         }
         ChatEvent::AnswerStarted { model, instance_id } => {
             let instance = instance_id.to_string();
@@ -142,7 +112,7 @@ pub async fn apply(
                 Some(&instance),
             )
             .await?;
-            touch(conn, event).await?;
+            // The chat moved (`updated_at`, `version`): `usage`, with the turn's counters.
         }
         ChatEvent::AnswerCompleted(answer) => {
             finish_answer(conn, event, answer, MessageStatus::Complete).await?
@@ -254,14 +224,18 @@ pub async fn apply(
     Ok(())
 }
 
-/// Any activity moves the chat up in the sidebar and advances its version.
+/// Any activity moves the chat up in the sidebar and advances its version (to the latest: a
+/// turn's moves are written at the end of its group, `usage`).
 async fn touch(conn: &mut MySqlConnection, event: &RecordedEvent) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE chat SET updated_at = ?, version = ? WHERE id = ?")
-        .bind(event.recorded_at)
-        .bind(event.sequence)
-        .bind(&event.stream_id)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE chat SET updated_at = GREATEST(updated_at, ?), version = GREATEST(version, ?) \
+         WHERE id = ?",
+    )
+    .bind(event.recorded_at)
+    .bind(event.sequence)
+    .bind(&event.stream_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -380,29 +354,9 @@ async fn finish_answer(
     .bind(answer.ttft_ms)
     .bind(sources_json(&answer.sources))
     .bind(&event.stream_id)
-    .execute(&mut *conn)
-    .await?;
-    let (prompt, completion) = (answer.prompt_tokens, answer.completion_tokens);
-    sqlx::query(
-        "UPDATE chat SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, \
-         updated_at = ?, version = ? WHERE id = ?",
-    )
-    .bind(prompt)
-    .bind(completion)
-    .bind(event.recorded_at)
-    .bind(event.sequence)
-    .bind(&event.stream_id)
-    .execute(&mut *conn)
-    .await?;
-    let user_id = owner(conn, &event.stream_id).await?;
-    sqlx::query(
-        "UPDATE `user` SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ? WHERE id = ?",
-    )
-    .bind(prompt)
-    .bind(completion)
-    .bind(&user_id)
     .execute(conn)
     .await?;
+    // The tokens on the chat and its owner, `updated_at` and `version`: `usage`.
     Ok(())
 }
 

@@ -16,7 +16,7 @@ pub use aggregate::{Aggregate, Executed, MAX_ATTEMPTS, Repository, RepositoryErr
 pub use group_commit::commit_count;
 pub use model::{DomainEvent, Metadata, RecordedEvent};
 pub use projection::{
-    Batch, Collector, Fold, FoldScope, PerStream, Projection, ProjectionError, Projections,
-    unique_key,
+    Batch, Collector, Fold, FoldScope, PerStream, Project, Projection, ProjectionError,
+    Projections, StreamProjection, unique_key,
 };
 pub use store::{AppendError, EventStore, append_counts, read_all};

@@ -33,6 +33,45 @@ pub trait Projection: Send + Sync + 'static {
     }
 }
 
+/// What one event of a stream type does to a projection's rows (a feature's `apply`).
+pub type Project<E> = for<'a> fn(
+    &'a mut MySqlConnection,
+    &'a RecordedEvent,
+    &'a E,
+) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+
+/// The projection of one stream type's events: each is decoded and handed to `project`; the
+/// events of other streams pass by. A feature declares its own as a constant.
+pub struct StreamProjection<E> {
+    pub name: &'static str,
+    /// As `Projection::tables`.
+    pub tables: &'static [(&'static str, &'static str)],
+    pub project: Project<E>,
+}
+
+impl<E: DomainEvent + 'static> Projection for StreamProjection<E> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn tables(&self) -> &'static [(&'static str, &'static str)] {
+        self.tables
+    }
+
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut MySqlConnection,
+        event: &'a RecordedEvent,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        Box::pin(async move {
+            if let Some(payload) = event.decode_for::<E>()? {
+                (self.project)(conn, event, &payload).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
 /// A projection's writes put aside over one transaction (a group commit's appends) and written
 /// at its end in a few statements: counters become one upsert per table instead of one per
 /// event. The rows it leaves are the ones `apply` would leave event by event.

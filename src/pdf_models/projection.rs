@@ -1,36 +1,17 @@
 //! PDF models' rows in `model` (kind `pdf`, id `pdf:<uuid>`) from the `model` streams. The rows
 //! of upstream and local models belong to `site::projection`; both share the table.
-use futures::future::BoxFuture;
 use sqlx::MySqlConnection;
 
 use super::events::ModelEvent;
 use crate::domain::ModelRef;
-use crate::events::{Projection, ProjectionError, RecordedEvent};
+use crate::events::{RecordedEvent, StreamProjection};
 
-pub struct ModelProjection;
-
-impl Projection for ModelProjection {
-    fn name(&self) -> &'static str {
-        "pdf models"
-    }
-
-    fn tables(&self) -> &'static [(&'static str, &'static str)] {
-        &[("model", "id")]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut MySqlConnection,
-        event: &'a RecordedEvent,
-    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
-        Box::pin(async move {
-            if let Some(payload) = event.decode_for::<ModelEvent>()? {
-                apply(conn, event, &payload).await?;
-            }
-            Ok(())
-        })
-    }
-}
+/// PDF models' `model` rows from the `model` streams.
+pub const PROJECTION: StreamProjection<ModelEvent> = StreamProjection {
+    name: "pdf models",
+    tables: &[("model", "id")],
+    project: |conn, event, payload| Box::pin(apply(conn, event, payload)),
+};
 
 async fn apply(
     conn: &mut MySqlConnection,

@@ -1,34 +1,15 @@
 //! `setting` and `model` from the `site` stream.
-use futures::future::BoxFuture;
 use sqlx::MySqlConnection;
 
 use super::events::SiteEvent;
-use crate::events::{Projection, ProjectionError, RecordedEvent};
+use crate::events::{RecordedEvent, StreamProjection};
 
-pub struct SiteProjection;
-
-impl Projection for SiteProjection {
-    fn name(&self) -> &'static str {
-        "site"
-    }
-
-    fn tables(&self) -> &'static [(&'static str, &'static str)] {
-        &[("setting", "name"), ("model", "id")]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut MySqlConnection,
-        event: &'a RecordedEvent,
-    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
-        Box::pin(async move {
-            if let Some(payload) = event.decode_for::<SiteEvent>()? {
-                apply(conn, event, &payload).await?;
-            }
-            Ok(())
-        })
-    }
-}
+/// `setting` and `model` rows from the `site` stream.
+pub const PROJECTION: StreamProjection<SiteEvent> = StreamProjection {
+    name: "site",
+    tables: &[("setting", "name"), ("model", "id")],
+    project: |conn, event, payload| Box::pin(apply(conn, event, payload)),
+};
 
 async fn apply(
     conn: &mut MySqlConnection,

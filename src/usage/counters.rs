@@ -95,6 +95,25 @@ struct KeyUse {
     last_used_at: Option<PrimitiveDateTime>,
 }
 
+/// A chat's own counters (`chat.prompts`, its tokens), when it last moved and its version.
+#[derive(Default)]
+struct ChatUse {
+    prompts: u64,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    updated_at: Option<PrimitiveDateTime>,
+    version: u64,
+}
+
+/// A user's own counters (`user.prompts`, tokens) and when they last prompted.
+#[derive(Default)]
+struct OwnerUse {
+    prompts: u64,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    last_active: Option<PrimitiveDateTime>,
+}
+
 /// What a transaction's events count, until written.
 #[derive(Default)]
 pub(super) struct Counts {
@@ -102,6 +121,12 @@ pub(super) struct Counts {
     users: Rows<(Date, String), UserDay>,
     models: Rows<(Date, String), ModelUsage>,
     keys: Rows<String, KeyUse>,
+    chats: Rows<String, ChatUse>,
+    owners: Rows<String, OwnerUse>,
+}
+
+fn later(a: Option<PrimitiveDateTime>, b: PrimitiveDateTime) -> Option<PrimitiveDateTime> {
+    Some(a.map_or(b, |a| a.max(b)))
 }
 
 impl Counts {
@@ -152,6 +177,37 @@ impl Counts {
         row.completion_tokens += u64::from(completion);
     }
 
+    /// The chat moved (a prompt, an answer started or ended): `updated_at` and `version` go to
+    /// the latest (`chat_tokens`, `chat_prompt` add to its counters).
+    pub(super) fn chat_moved(&mut self, chat_id: &str, at: PrimitiveDateTime, version: u64) {
+        let row = self.chats.entry(chat_id.to_owned()).0;
+        row.updated_at = later(row.updated_at, at);
+        row.version = row.version.max(version);
+    }
+
+    pub(super) fn chat_prompt(&mut self, chat_id: &str) {
+        self.chats.entry(chat_id.to_owned()).0.prompts += 1;
+    }
+
+    pub(super) fn chat_tokens(&mut self, chat_id: &str, prompt: u32, completion: u32) {
+        let row = self.chats.entry(chat_id.to_owned()).0;
+        row.prompt_tokens += u64::from(prompt);
+        row.completion_tokens += u64::from(completion);
+    }
+
+    /// A prompt of the user's: their count, and they were active then.
+    pub(super) fn owner_prompt(&mut self, user_id: &str, at: PrimitiveDateTime) {
+        let row = self.owners.entry(user_id.to_owned()).0;
+        row.prompts += 1;
+        row.last_active = later(row.last_active, at);
+    }
+
+    pub(super) fn owner_tokens(&mut self, user_id: &str, prompt: u32, completion: u32) {
+        let row = self.owners.entry(user_id.to_owned()).0;
+        row.prompt_tokens += u64::from(prompt);
+        row.completion_tokens += u64::from(completion);
+    }
+
     /// Writes every count: a few statements, whatever the number of events.
     pub(super) async fn write(mut self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
         for day in self.opened_days(conn).await? {
@@ -160,7 +216,80 @@ impl Counts {
         self.write_users(conn).await?;
         self.write_daily(conn).await?;
         self.write_models(conn).await?;
-        self.write_keys(conn).await
+        self.write_keys(conn).await?;
+        self.write_chats(conn).await?;
+        self.write_owners(conn).await
+    }
+
+    /// One statement for every chat counted: a row that is gone (deleted meanwhile) is left
+    /// alone, as an `UPDATE … WHERE id = ?` per event would.
+    async fn write_chats(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+        if self.chats.rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "UPDATE chat c JOIN ({}) d ON c.id = d.id SET c.prompts = c.prompts + d.prompts, \
+             c.prompt_tokens = c.prompt_tokens + d.prompt_tokens, \
+             c.completion_tokens = c.completion_tokens + d.completion_tokens, \
+             c.updated_at = GREATEST(c.updated_at, COALESCE(d.updated_at, c.updated_at)), \
+             c.version = GREATEST(c.version, d.version)",
+            derived_table(
+                self.chats.rows.len(),
+                &[
+                    "id",
+                    "prompts",
+                    "prompt_tokens",
+                    "completion_tokens",
+                    "updated_at",
+                    "version"
+                ]
+            )
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (chat_id, row) in &self.chats.rows {
+            query = query
+                .bind(chat_id.as_str())
+                .bind(row.prompts)
+                .bind(row.prompt_tokens)
+                .bind(row.completion_tokens)
+                .bind(row.updated_at)
+                .bind(row.version);
+        }
+        query.execute(conn).await.map(drop)
+    }
+
+    /// One statement for every user counted (a user deleted meanwhile is left alone).
+    async fn write_owners(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+        if self.owners.rows.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "UPDATE `user` u JOIN ({}) d ON u.id = d.id SET u.prompts = u.prompts + d.prompts, \
+             u.prompt_tokens = u.prompt_tokens + d.prompt_tokens, \
+             u.completion_tokens = u.completion_tokens + d.completion_tokens, \
+             u.last_active = GREATEST(COALESCE(u.last_active, d.last_active), \
+             COALESCE(d.last_active, u.last_active))",
+            derived_table(
+                self.owners.rows.len(),
+                &[
+                    "id",
+                    "prompts",
+                    "prompt_tokens",
+                    "completion_tokens",
+                    "last_active"
+                ]
+            )
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (user_id, row) in &self.owners.rows {
+            query = query
+                .bind(user_id.as_str())
+                .bind(row.prompts)
+                .bind(row.prompt_tokens)
+                .bind(row.completion_tokens)
+                .bind(row.last_active);
+        }
+        query.execute(conn).await.map(drop)
     }
 
     /// The day of each user-day that a prompt opened and the table did not have yet (one per
@@ -281,6 +410,16 @@ impl Counts {
         }
         Ok(())
     }
+}
+
+/// `SELECT ? AS a, ? AS b UNION ALL SELECT ?, ?` for `rows` rows of `columns`: a table of
+/// values to join an `UPDATE` with (every row its own values, one statement).
+fn derived_table(rows: usize, columns: &[&str]) -> String {
+    let named: Vec<String> = columns.iter().map(|c| format!("? AS {c}")).collect();
+    let mut selects = vec![format!("SELECT {}", named.join(", "))];
+    let row = format!("SELECT {}", vec!["?"; columns.len()].join(", "));
+    selects.extend(std::iter::repeat_n(row, rows - 1));
+    selects.join(" UNION ALL ")
 }
 
 /// `(?, ?), (?, ?)` for `rows` rows of `columns` values.

@@ -1,6 +1,8 @@
 //! Usage statistics: what the admin dashboard charts, aggregated per UTC day from the `user` and
 //! `chat` streams (`daily_stats`, `daily_user_activity`, `daily_model_stats`), refused prompts
-//! included (`PromptRefused`).
+//! included (`PromptRefused`); and the usage columns of the rows other features own: a chat's
+//! and its owner's prompts and tokens (with `chat.updated_at`/`version` and `user.last_active`
+//! as a turn moves them), an API key's. All are counters, collected over a group commit.
 mod counters;
 pub mod fold;
 mod refusals;
@@ -16,7 +18,7 @@ use crate::chat::projection::owner_and_key;
 use crate::events::{Collector, Projection, ProjectionError, RecordedEvent};
 use counters::{Counter, Counts, ModelUsage};
 
-/// Registered after `ChatProjection`: it reads a chat's owner from the `chat` row.
+/// Registered after the chat projection: it reads a chat's owner from the `chat` row.
 pub struct UsageProjection;
 
 impl Projection for UsageProjection {
@@ -30,7 +32,8 @@ impl Projection for UsageProjection {
             ("daily_user_activity", "day, user_id"),
             ("daily_model_stats", "day, model"),
         ]
-        // `api_key`'s usage columns are counted here too; its rows belong to the accounts.
+        // The usage columns of `api_key`, `chat` and `user` are counted here too; their rows
+        // belong to the accounts and the chats.
     }
 
     fn apply<'a>(
@@ -100,6 +103,9 @@ async fn chat_usage(
         ChatEvent::ChatStarted { .. } => counts.bump(day, Counter::Chats),
         ChatEvent::UserMessageAppended { model, .. } | ChatEvent::PromptEdited { model, .. } => {
             let (user_id, key) = owner_and_key(conn, &event.stream_id).await?;
+            counts.chat_prompt(&event.stream_id);
+            counts.chat_moved(&event.stream_id, event.recorded_at, event.sequence);
+            counts.owner_prompt(&user_id, event.recorded_at);
             counts.bump(day, Counter::Prompts);
             counts.user_prompt(day, &user_id);
             if let Some(key) = key {
@@ -111,6 +117,9 @@ async fn chat_usage(
                 ..ModelUsage::default()
             };
             counts.model_usage(day, model, usage);
+        }
+        ChatEvent::AnswerStarted { .. } => {
+            counts.chat_moved(&event.stream_id, event.recorded_at, event.sequence)
         }
         ChatEvent::AnswerCompleted(answer) => {
             answered(conn, event, answer, Counter::Answers, counts).await?
@@ -136,6 +145,9 @@ async fn answered(
     let day = event.recorded_at.date();
     let (user_id, key) = owner_and_key(conn, &event.stream_id).await?;
     let (prompt, completion) = (answer.prompt_tokens, answer.completion_tokens);
+    counts.chat_tokens(&event.stream_id, prompt, completion);
+    counts.chat_moved(&event.stream_id, event.recorded_at, event.sequence);
+    counts.owner_tokens(&user_id, prompt, completion);
     counts.answer(day, counter, prompt, completion);
     counts.user_tokens(day, &user_id, prompt, completion);
     if let Some(key) = key {
