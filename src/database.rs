@@ -123,8 +123,15 @@ pub fn connect_pool(options: MySqlConnectOptions) -> MySqlPool {
         // On a Galera node: reads wait for writes other nodes committed, and single statements
         // that lose a certification race are retried by the node (see `cluster`).
         .after_connect(|conn, _| Box::pin(cluster::prepare_connection(conn)))
-        .connect_lazy_with(options)
+        .connect_lazy_with(options.statement_cache_capacity(STATEMENTS_KEPT))
 }
+
+/// Prepared statements each connection keeps (sqlx's default is 100). A statement pushed out
+/// of the cache is closed with a packet the server does not answer, and the socket (sqlx sets
+/// no `TCP_NODELAY`) then holds the next command back until the server's delayed ACK, up to
+/// 40 ms: the group commit's statements, whose text changes with the group's size (a row of
+/// placeholders per append), pushed each other out and stalled every group.
+pub const STATEMENTS_KEPT: usize = 1024;
 
 /// Options for another database on the same server (replay's scratch database, tests).
 pub fn options_for(url: &str, database: &str) -> Result<MySqlConnectOptions, DatabaseError> {
