@@ -129,6 +129,10 @@ fn later(a: Option<PrimitiveDateTime>, b: PrimitiveDateTime) -> Option<Primitive
     Some(a.map_or(b, |a| a.max(b)))
 }
 
+/// Bound where a row has no time: a derived table's column takes its nullability from the
+/// first row's value, so a NULL in a later row would be refused (MariaDB: "cannot be null").
+const NO_TIME: PrimitiveDateTime = time::macros::datetime!(1000-01-01 0:00);
+
 impl Counts {
     pub(super) fn bump(&mut self, day: Date, counter: Counter) {
         self.daily.entry(day).0[counter as usize] += 1;
@@ -231,7 +235,7 @@ impl Counts {
             "UPDATE chat c JOIN ({}) d ON c.id = d.id SET c.prompts = c.prompts + d.prompts, \
              c.prompt_tokens = c.prompt_tokens + d.prompt_tokens, \
              c.completion_tokens = c.completion_tokens + d.completion_tokens, \
-             c.updated_at = GREATEST(c.updated_at, COALESCE(d.updated_at, c.updated_at)), \
+             c.updated_at = GREATEST(c.updated_at, d.updated_at), \
              c.version = GREATEST(c.version, d.version)",
             derived_table(
                 self.chats.rows.len(),
@@ -252,7 +256,7 @@ impl Counts {
                 .bind(row.prompts)
                 .bind(row.prompt_tokens)
                 .bind(row.completion_tokens)
-                .bind(row.updated_at)
+                .bind(row.updated_at.unwrap_or(NO_TIME))
                 .bind(row.version);
         }
         query.execute(conn).await.map(drop)
@@ -267,8 +271,8 @@ impl Counts {
             "UPDATE `user` u JOIN ({}) d ON u.id = d.id SET u.prompts = u.prompts + d.prompts, \
              u.prompt_tokens = u.prompt_tokens + d.prompt_tokens, \
              u.completion_tokens = u.completion_tokens + d.completion_tokens, \
-             u.last_active = GREATEST(COALESCE(u.last_active, d.last_active), \
-             COALESCE(d.last_active, u.last_active))",
+             u.last_active = IF(d.prompted, \
+             GREATEST(COALESCE(u.last_active, d.last_active), d.last_active), u.last_active)",
             derived_table(
                 self.owners.rows.len(),
                 &[
@@ -276,6 +280,7 @@ impl Counts {
                     "prompts",
                     "prompt_tokens",
                     "completion_tokens",
+                    "prompted",
                     "last_active"
                 ]
             )
@@ -287,7 +292,8 @@ impl Counts {
                 .bind(row.prompts)
                 .bind(row.prompt_tokens)
                 .bind(row.completion_tokens)
-                .bind(row.last_active);
+                .bind(row.last_active.is_some())
+                .bind(row.last_active.unwrap_or(NO_TIME));
         }
         query.execute(conn).await.map(drop)
     }

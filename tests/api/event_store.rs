@@ -442,3 +442,94 @@ async fn appends_go_on_after_the_server_closed_every_connection_of_the_app() {
     .unwrap();
     assert_eq!(open, 0, "no idle connection holds a transaction");
 }
+
+#[actix_web::test]
+async fn answers_and_prompts_of_several_users_committed_together_count_for_each() {
+    // Arrange: 8 users, each with a chat whose answer is streaming.
+    let app = spawn_app().await;
+    let store = app.store();
+    let mut chats = Vec::new();
+    for i in 0..8 {
+        let user = Uuid::now_v7();
+        let id = user.to_string();
+        let event = registered(&format!("turn{i}"));
+        store
+            .append(&id, 0, &[event], &Metadata::system())
+            .await
+            .unwrap();
+        let chat = Uuid::now_v7().to_string();
+        let events = vec![
+            ChatEvent::ChatStarted {
+                user_id: user,
+                title: "Hello".into(),
+                model: "gpt-4o-mini".into(),
+                api_key: None,
+            },
+            ChatEvent::UserMessageAppended {
+                text: "Hello".into(),
+                model: "gpt-4o-mini".into(),
+            },
+            ChatEvent::AnswerStarted {
+                model: "gpt-4o-mini".into(),
+                instance_id: Uuid::nil(),
+            },
+        ];
+        store
+            .append(&chat, 0, &events, &Metadata::user(user))
+            .await
+            .unwrap();
+        chats.push((user, chat));
+    }
+
+    // Act: at once, the first half's answers end (tokens, no prompt) and the second half prompt
+    // again (a prompt, no tokens): their counters share a group's statements.
+    let turns = chats.iter().enumerate().map(|(i, (user, chat))| {
+        let store = store.clone();
+        async move {
+            let event = if i < 4 {
+                ChatEvent::AnswerCompleted(chatbot_factory::chat::events::AnswerRecord {
+                    text: "Hi".into(),
+                    model: "gpt-4o-mini".into(),
+                    prompt_tokens: 3,
+                    completion_tokens: 2,
+                    ..Default::default()
+                })
+            } else {
+                ChatEvent::UserMessageAppended {
+                    text: "Again".into(),
+                    model: "gpt-4o-mini".into(),
+                }
+            };
+            store
+                .append(chat, 3, &[event], &Metadata::user(*user))
+                .await
+        }
+    });
+    let written = futures::future::join_all(turns).await;
+
+    // Assert: every append is written, and each user and chat has its own counts.
+    assert!(written.iter().all(Result::is_ok), "{written:?}");
+    for (i, (user, chat)) in chats.iter().enumerate() {
+        let (prompts, tokens, active): (u32, u64, Option<time::PrimitiveDateTime>) =
+            sqlx::query_as(
+                "SELECT prompts, prompt_tokens + completion_tokens, last_active FROM `user` WHERE id = ?",
+            )
+            .bind(user.to_string())
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        let chat_prompts: u32 = sqlx::query_scalar("SELECT prompts FROM chat WHERE id = ?")
+            .bind(chat)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        let (expected_prompts, expected_tokens) = if i < 4 { (1, 5) } else { (2, 0) };
+        assert_eq!(
+            (prompts, tokens),
+            (expected_prompts, expected_tokens),
+            "user {i}"
+        );
+        assert_eq!(chat_prompts, expected_prompts, "chat {i}");
+        assert!(active.is_some(), "user {i} was active");
+    }
+}
