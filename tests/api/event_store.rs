@@ -14,6 +14,26 @@ fn registered(name: &str) -> UserEvent {
     }
 }
 
+/// A new chat of `user`'s: its first prompt, and the answer streaming.
+fn first_turn(user: Uuid) -> Vec<ChatEvent> {
+    vec![
+        ChatEvent::ChatStarted {
+            user_id: user,
+            title: "Hello".into(),
+            model: "gpt-4o-mini".into(),
+            api_key: None,
+        },
+        ChatEvent::UserMessageAppended {
+            text: "Hello".into(),
+            model: "gpt-4o-mini".into(),
+        },
+        ChatEvent::AnswerStarted {
+            model: "gpt-4o-mini".into(),
+            instance_id: Uuid::nil(),
+        },
+    ]
+}
+
 #[actix_web::test]
 async fn append_load_and_read_all_keep_order_and_positions() {
     let app = spawn_app().await;
@@ -154,24 +174,8 @@ async fn chat_events_project_into_chat_and_chat_history_with_ranks() {
         .await
         .unwrap();
     let chat = Uuid::now_v7().to_string();
-    let events = vec![
-        ChatEvent::ChatStarted {
-            user_id: user,
-            title: "Hello".into(),
-            model: "gpt-4o-mini".into(),
-            api_key: None,
-        },
-        ChatEvent::UserMessageAppended {
-            text: "Hello".into(),
-            model: "gpt-4o-mini".into(),
-        },
-        ChatEvent::AnswerStarted {
-            model: "gpt-4o-mini".into(),
-            instance_id: Uuid::nil(),
-        },
-    ];
     store
-        .append(&chat, 0, &events, &Metadata::user(user))
+        .append(&chat, 0, &first_turn(user), &Metadata::user(user))
         .await
         .unwrap();
     let status: String =
@@ -458,24 +462,8 @@ async fn answers_and_prompts_of_several_users_committed_together_count_for_each(
             .await
             .unwrap();
         let chat = Uuid::now_v7().to_string();
-        let events = vec![
-            ChatEvent::ChatStarted {
-                user_id: user,
-                title: "Hello".into(),
-                model: "gpt-4o-mini".into(),
-                api_key: None,
-            },
-            ChatEvent::UserMessageAppended {
-                text: "Hello".into(),
-                model: "gpt-4o-mini".into(),
-            },
-            ChatEvent::AnswerStarted {
-                model: "gpt-4o-mini".into(),
-                instance_id: Uuid::nil(),
-            },
-        ];
         store
-            .append(&chat, 0, &events, &Metadata::user(user))
+            .append(&chat, 0, &first_turn(user), &Metadata::user(user))
             .await
             .unwrap();
         chats.push((user, chat));
