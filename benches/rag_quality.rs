@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chatbot_factory::knowledge::bridge::Bridge;
 use chatbot_factory::llm::embed::Embedder;
 use chatbot_factory::llm::local::{LocalEmbeddingModel, LocalEmbeddings};
 use eval::{Outcome, Score};
@@ -112,6 +113,16 @@ async fn main() {
             .expect("the embedder loads"),
     );
     println!("  loaded in {:.1} s", started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    let bridge = Bridge::default();
+    bridge
+        .means(embedder.as_ref())
+        .await
+        .expect("the bridge sentences are embedded");
+    println!(
+        "  language means in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let questions = eval::load_questions(&eval::corpus_dir().join("questions.tsv"));
     let questions: Vec<_> = questions.into_iter().filter(|q| !args.ci || q.ci).collect();
@@ -157,7 +168,7 @@ async fn main() {
             cached: built.cached,
         });
         for question in asked {
-            outcomes.push(eval::ask(&built, embedder.as_ref(), question).await);
+            outcomes.push(eval::ask(&built, embedder.as_ref(), &bridge, question).await);
         }
     }
 

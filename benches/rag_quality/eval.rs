@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use chatbot_factory::knowledge::bridge::Bridge;
 use chatbot_factory::knowledge::retrieval::{self, passage_text};
 use chatbot_factory::knowledge::vectors::{ChunkRow, VectorStore};
 use chatbot_factory::knowledge::{ChunkConfig, PdfLimits, chunk_pages, extract_pages};
@@ -165,11 +166,17 @@ pub struct Outcome {
     pub time: Duration,
 }
 
-pub async fn ask(built: &Built, embedder: &dyn Embedder, question: &Question) -> Outcome {
+pub async fn ask(
+    built: &Built,
+    embedder: &dyn Embedder,
+    bridge: &Bridge,
+    question: &Question,
+) -> Outcome {
     let found = retrieval::search_with(
         &built.store,
         &built.table,
         embedder,
+        Some(bridge),
         std::slice::from_ref(&question.text),
         KEEP,
         ranking(),
@@ -265,7 +272,8 @@ pub fn cpu() -> String {
     )
 }
 
-/// The product's ranking, with any of `RQ_VECTOR`, `RQ_TEXT`, `RQ_LIST` (weights) and
+/// The product's ranking, with any of `RQ_VECTOR`, `RQ_TEXT`, `RQ_BRIDGE`, `RQ_CROSSED`,
+/// `RQ_LIST` (weights) and
 /// `RQ_PER_PAGE` set in the environment tried instead (for tuning; the CI test sets none).
 pub fn ranking() -> retrieval::Ranking {
     let default = retrieval::Ranking::default();
@@ -273,6 +281,11 @@ pub fn ranking() -> retrieval::Ranking {
     retrieval::Ranking {
         vector_weight: var("RQ_VECTOR").unwrap_or(default.vector_weight),
         text_weight: var("RQ_TEXT").unwrap_or(default.text_weight),
+        bridge_weight: var("RQ_BRIDGE").unwrap_or(default.bridge_weight),
+        crossed_weight: var("RQ_CROSSED").unwrap_or(default.crossed_weight),
+        feedback_weight: var("RQ_FEEDBACK").unwrap_or(default.feedback_weight),
+        feedback_share: var("RQ_FEEDBACK_SHARE").unwrap_or(default.feedback_share),
+        page_share: var("RQ_PAGE_SHARE").unwrap_or(default.page_share),
         list_weight: var("RQ_LIST").unwrap_or(default.list_weight),
         per_page: var("RQ_PER_PAGE").map_or(default.per_page, |n| n as usize),
     }

@@ -54,6 +54,23 @@ const UZBEK_WORDS: &[&str] = &[
     "hamda",
 ];
 
+/// Endings of Uzbek words that English words (almost) never have: the question particle,
+/// the genitive, "the one in", plural cases.
+const UZBEK_ENDINGS: &[&str] = &["mi", "ning", "dagi", "larni", "larga", "lardan", "moqda"];
+
+/// Whether a (lowercase) word has an Uzbek shape: a `q` followed by `a`, `o` or `i`
+/// (English writes `qu`; "qemu" and "sql" are not caught), or an ending of [`UZBEK_ENDINGS`]
+/// on a word long enough to have a stem.
+fn uzbek_form(word: &str) -> bool {
+    let q_sound = word
+        .as_bytes()
+        .windows(2)
+        .any(|pair| pair[0] == b'q' && matches!(pair[1], b'a' | b'o' | b'i'))
+        || (word.len() > 3 && word.ends_with('q'));
+    let ending = word.chars().count() > 4 && UZBEK_ENDINGS.iter().any(|e| word.ends_with(e));
+    q_sound || ending
+}
+
 /// The language of `text`, or `None` when it has too few letters to tell.
 pub fn guess(text: &str) -> Option<Language> {
     let (mut cyrillic, mut latin) = (0usize, 0usize);
@@ -83,8 +100,9 @@ pub fn guess(text: &str) -> Option<Language> {
         .filter(|w| !w.is_empty())
         .collect();
     let uzbek_words = words.iter().filter(|w| UZBEK_WORDS.contains(w)).count();
+    let uzbek_forms = words.iter().filter(|w| uzbek_form(w)).count();
     // "don't" and "o'clock" are English too: one mark alone is not enough in a long text.
-    let uzbek = uzbek_words * 2 + marked >= 2.max(words.len() / 25);
+    let uzbek = uzbek_words * 2 + marked + uzbek_forms >= 2.max(words.len() / 25);
     Some(if uzbek {
         Language::Uzbek
     } else {
@@ -159,7 +177,20 @@ mod tests {
                 "Parol necha belgidan iborat bo'lishi kerak?",
                 Language::Uzbek,
             ),
+            (
+                "Dasturning versiya raqamini qayerdan topaman?",
+                Language::Uzbek,
+            ),
+            (
+                "Old paneldagi qizil chiroq nimani bildiradi?",
+                Language::Uzbek,
+            ),
+            ("Undan internetsiz foydalansa bo'ladimi?", Language::Uzbek),
             ("Don't restart the daemon at 5 o'clock.", Language::English),
+            (
+                "Run qemu with the SQL server image; the Qt frontend is optional.",
+                Language::English,
+            ),
             (
                 "The printer driver reads the configuration file at start-up and then waits.",
                 Language::English,

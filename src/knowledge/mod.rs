@@ -1,6 +1,7 @@
 //! Knowledge for PDF models: an uploaded PDF becomes page-tagged text chunks
 //! ([`pdf::extract_pages`] → [`chunk::chunk_pages`]), which are embedded and searched so that
 //! answers can cite their pages.
+pub mod bridge;
 pub mod chunk;
 pub mod language;
 pub mod pdf;

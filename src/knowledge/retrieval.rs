@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::knowledge::bridge::{Bridge, LanguageMeans};
 use crate::knowledge::chunk::{Chunk, PassageKind};
 use crate::knowledge::language::{self, Mix};
 use crate::knowledge::vectors::{Hit, VectorError, VectorStore};
@@ -21,6 +22,8 @@ pub const CANDIDATES: usize = 30;
 const LANGUAGE_SAMPLE: usize = 8;
 /// Reciprocal-rank constant (the usual 60).
 const RRF_K: f32 = 60.0;
+/// Passages whose mean moves the question's vector in pseudo-relevance feedback.
+const FEEDBACK_PASSAGES: usize = 3;
 /// A contents or index passage's score is multiplied by this.
 const LIST_WEIGHT: f32 = 0.5;
 
@@ -61,6 +64,21 @@ pub struct Ranking {
     pub vector_weight: f32,
     /// Weight of a BM25 leg's reciprocal rank.
     pub text_weight: f32,
+    /// Weight of the vector leg of a phrasing moved into the document's language
+    /// ([`LanguageMeans::shift`]).
+    pub bridge_weight: f32,
+    /// Weight of the vector leg, as asked, of a phrasing in another language than the
+    /// document (one that was also searched moved into the document's language).
+    pub crossed_weight: f32,
+    /// Weight of a last vector leg: the first phrasing's vector (moved, when it was) plus
+    /// the mean of the first passages found, times `feedback_share` (pseudo-relevance
+    /// feedback); 0 skips it.
+    pub feedback_weight: f32,
+    /// How much of the first passages' mean is added to the question's vector.
+    pub feedback_share: f32,
+    /// A passage also gets this share of the scores of the other passages found on its page
+    /// (a page several passages of which come up is likelier the answer's).
+    pub page_share: f32,
     /// A contents or index passage's score is multiplied by this.
     pub list_weight: f32,
     /// At most this many passages of one page are kept.
@@ -77,6 +95,11 @@ impl Default for Ranking {
         Ranking {
             vector_weight: 1.0,
             text_weight: 0.75,
+            bridge_weight: 1.0,
+            crossed_weight: 1.0,
+            feedback_weight: 0.0,
+            feedback_share: 0.5,
+            page_share: 0.0,
             list_weight: LIST_WEIGHT,
             per_page: 1,
         }
@@ -89,10 +112,12 @@ pub async fn search(
     store: &VectorStore,
     table: &str,
     embedder: &dyn Embedder,
+    bridge: Option<&Bridge>,
     phrasings: &[String],
     keep: usize,
 ) -> Result<Retrieved, RetrievalError> {
-    search_with(store, table, embedder, phrasings, keep, Ranking::default()).await
+    let ranking = Ranking::default();
+    search_with(store, table, embedder, bridge, phrasings, keep, ranking).await
 }
 
 /// [`search`] with another [`Ranking`] (the evaluation tries them).
@@ -100,6 +125,7 @@ pub async fn search_with(
     store: &VectorStore,
     table: &str,
     embedder: &dyn Embedder,
+    bridge: Option<&Bridge>,
     phrasings: &[String],
     keep: usize,
     ranking: Ranking,
@@ -129,14 +155,85 @@ pub async fn search_with(
         .first()
         .map(|list| Mix::of(list.iter().take(LANGUAGE_SAMPLE).map(|h| h.text.as_str())))
         .unwrap_or_default();
+    let asked: Vec<Option<language::Language>> =
+        distinct.iter().map(|p| language::guess(p)).collect();
     let searchable = distinct
         .iter()
-        .filter(|phrasing| document.shares(language::guess(phrasing)));
+        .zip(&asked)
+        .filter(|(_, asked)| document.shares(**asked))
+        .map(|(phrasing, _)| phrasing);
     let matching = futures::future::try_join_all(
         searchable.map(|phrasing| store.matching(table, phrasing, CANDIDATES)),
     )
     .await?;
-    let hits = fuse(&nearest, &matching, ranking, keep);
+    // A phrasing in another language than the document is searched again, moved into it.
+    let crossing: Vec<bool> = asked
+        .iter()
+        .map(|asked| asked.is_some_and(|l| !document.has(l)) && document.main().is_some())
+        .collect();
+    let means: Option<&LanguageMeans> = match bridge {
+        Some(bridge) if crossing.contains(&true) => Some(bridge.means(embedder).await?),
+        _ => None,
+    };
+    let moved: Vec<Vec<f32>> = match (means, document.main()) {
+        (Some(means), Some(to)) => vectors
+            .iter()
+            .zip(&asked)
+            .zip(&crossing)
+            .filter(|(_, crossing)| **crossing)
+            .filter_map(|((vector, from), _)| from.map(|from| means.shift(vector, from, to)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let bridged = futures::future::try_join_all(
+        moved
+            .iter()
+            .map(|vector| store.nearest(table, vector, CANDIDATES)),
+    )
+    .await?;
+    let vector_legs: Vec<(&Vec<Hit>, f32)> = nearest
+        .iter()
+        .zip(&crossing)
+        .map(|(list, crossing)| {
+            let weight = if *crossing && !bridged.is_empty() {
+                ranking.crossed_weight
+            } else {
+                ranking.vector_weight
+            };
+            (list, weight)
+        })
+        .chain(bridged.iter().map(|list| (list, ranking.bridge_weight)))
+        .collect();
+    let mut hits = fuse(&vector_legs, &matching, ranking, keep);
+    if ranking.feedback_weight > 0.0 {
+        let first = moved.first().or(vectors.first());
+        let found: HashMap<u64, &Vec<f32>> = vector_legs
+            .iter()
+            .flat_map(|(list, _)| list.iter())
+            .filter(|hit| !hit.vector.is_empty())
+            .map(|hit| (hit.id, &hit.vector))
+            .collect();
+        let top: Vec<&Vec<f32>> = hits
+            .iter()
+            .take(FEEDBACK_PASSAGES)
+            .filter_map(|hit| found.get(&hit.id).copied())
+            .collect();
+        if let (Some(first), false) = (first, top.is_empty()) {
+            let share = ranking.feedback_share / top.len() as f32;
+            let mut vector = first.clone();
+            for passage in &top {
+                vector
+                    .iter_mut()
+                    .zip(passage.iter())
+                    .for_each(|(v, p)| *v += share * p);
+            }
+            let vector = crate::llm::embed::normalise(vector);
+            let again = store.nearest(table, &vector, CANDIDATES).await?;
+            let mut legs = vector_legs.clone();
+            legs.push((&again, ranking.feedback_weight));
+            hits = fuse(&legs, &matching, ranking, keep);
+        }
+    }
     Ok(Retrieved {
         hits,
         embed_time,
@@ -148,11 +245,16 @@ pub async fn search_with(
 /// Fuses the ranked lists by weighted reciprocal rank (a passage several lists found rises),
 /// weighs contents and index passages down, and keeps the `keep` best with at most `per_page`
 /// passages of a page — unless fewer pages were found, when the next passages fill the list.
-fn fuse(nearest: &[Vec<Hit>], matching: &[Vec<Hit>], ranking: Ranking, keep: usize) -> Vec<Hit> {
+fn fuse(
+    vectors: &[(&Vec<Hit>, f32)],
+    matching: &[Vec<Hit>],
+    ranking: Ranking,
+    keep: usize,
+) -> Vec<Hit> {
     let mut pooled: HashMap<u64, Hit> = HashMap::new();
-    let legs = nearest
+    let legs = vectors
         .iter()
-        .map(|list| (list, ranking.vector_weight))
+        .copied()
         .chain(matching.iter().map(|list| (list, ranking.text_weight)));
     for (list, weight) in legs {
         for (rank, hit) in list.iter().enumerate() {
@@ -176,6 +278,15 @@ fn fuse(nearest: &[Vec<Hit>], matching: &[Vec<Hit>], ranking: Ranking, keep: usi
             hit
         })
         .collect();
+    if ranking.page_share > 0.0 {
+        let mut pages: HashMap<u32, f32> = HashMap::new();
+        for hit in &ranked {
+            *pages.entry(hit.page).or_default() += hit.score;
+        }
+        for hit in &mut ranked {
+            hit.score += ranking.page_share * (pages[&hit.page] - hit.score);
+        }
+    }
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     let mut per_page: HashMap<u32, usize> = HashMap::new();
     let (mut kept, spare): (Vec<Hit>, Vec<Hit>) = ranked.into_iter().partition(|hit| {
@@ -202,10 +313,14 @@ mod tests {
         // Passages 0 and 1 share page 1; 2 and 3 are pages 2 and 3.
         hits[1].page = hits[0].page;
         let pages = |ranked: &[Hit]| ranked.iter().map(|h| h.id).collect::<Vec<_>>();
-        let three = fuse(&[hits.clone()], &[], Ranking::default(), 3);
+        let three = fuse(&[(&hits, 1.0)], &[], Ranking::default(), 3);
         assert_eq!(pages(&three), vec![0, 2, 3]);
-        let all = fuse(&[hits], &[], Ranking::default(), 6);
+        let all = fuse(&[(&hits, 1.0)], &[], Ranking::default(), 6);
         assert_eq!(pages(&all), vec![0, 1, 2, 3]);
+    }
+
+    fn vector_legs(lists: &[Vec<Hit>]) -> Vec<(&Vec<Hit>, f32)> {
+        lists.iter().map(|list| (list, 1.0)).collect()
     }
 
     fn hit(id: u64, kind: PassageKind, vector: [f32; 2]) -> Hit {
@@ -234,7 +349,7 @@ mod tests {
                 hit(3, PassageKind::Body, [0.7, 0.7]),
             ],
         ];
-        let ranked = fuse(&lists, &[], Ranking::default(), 6);
+        let ranked = fuse(&vector_legs(&lists), &[], Ranking::default(), 6);
         let ids: Vec<u64> = ranked.iter().map(|h| h.id).collect();
         assert_eq!(ids, vec![2, 1, 3]);
         assert!(ranked.iter().all(|h| h.vector.is_empty()));
@@ -246,7 +361,7 @@ mod tests {
             hit(7, PassageKind::Contents, [1.0, 0.0]),
             hit(8, PassageKind::Body, [0.99, 0.05]),
         ]];
-        let ranked = fuse(&lists, &[], Ranking::default(), 1);
+        let ranked = fuse(&vector_legs(&lists), &[], Ranking::default(), 1);
         assert_eq!(ranked[0].id, 8);
     }
 

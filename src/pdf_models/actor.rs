@@ -461,6 +461,7 @@ impl Handler<Search> for ModelActor {
                 &knowledge.vectors,
                 &table,
                 embedder.as_ref(),
+                Some(&knowledge.bridge),
                 &msg.phrasings,
                 msg.keep,
             )

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::slots::ReadingSlots;
 use crate::configuration::Settings;
 use crate::knowledge::PdfLimits;
+use crate::knowledge::bridge::Bridge;
 use crate::knowledge::vectors::VectorStore;
 use crate::llm::LlmError;
 use crate::llm::embed::{Embedder, OpenAiEmbedder};
@@ -35,6 +36,8 @@ pub struct Knowledge {
     pub vectors: VectorStore,
     source: EmbedderSource,
     embedder: Arc<OnceCell<Arc<dyn Embedder>>>,
+    /// Each language's mean question vector under the embedder, for cross-language questions.
+    pub bridge: Bridge,
     pub limits: PdfLimits,
     /// How many PDFs this instance reads at a time (the others wait in line).
     pub slots: ReadingSlots,
@@ -65,6 +68,7 @@ impl Knowledge {
             vectors,
             source,
             embedder: Arc::default(),
+            bridge: Bridge::default(),
             limits: PdfLimits {
                 max_pages: settings.knowledge.max_pages,
                 max_bytes: settings.server.model_pdf_max_bytes,

@@ -125,10 +125,6 @@ pub(super) struct Counts {
     owners: Rows<String, OwnerUse>,
 }
 
-fn later(a: Option<PrimitiveDateTime>, b: PrimitiveDateTime) -> Option<PrimitiveDateTime> {
-    Some(a.map_or(b, |a| a.max(b)))
-}
-
 /// Bound where a row has no time: a derived table's column takes its nullability from the
 /// first row's value, so a NULL in a later row would be refused (MariaDB: "cannot be null").
 const NO_TIME: PrimitiveDateTime = time::macros::datetime!(1000-01-01 0:00);
@@ -185,7 +181,7 @@ impl Counts {
     /// the latest (`chat_tokens`, `chat_prompt` add to its counters).
     pub(super) fn chat_moved(&mut self, chat_id: &str, at: PrimitiveDateTime, version: u64) {
         let row = self.chats.entry(chat_id.to_owned()).0;
-        row.updated_at = later(row.updated_at, at);
+        row.updated_at = row.updated_at.max(Some(at));
         row.version = row.version.max(version);
     }
 
@@ -203,7 +199,7 @@ impl Counts {
     pub(super) fn owner_prompt(&mut self, user_id: &str, at: PrimitiveDateTime) {
         let row = self.owners.entry(user_id.to_owned()).0;
         row.prompts += 1;
-        row.last_active = later(row.last_active, at);
+        row.last_active = row.last_active.max(Some(at));
     }
 
     pub(super) fn owner_tokens(&mut self, user_id: &str, prompt: u32, completion: u32) {

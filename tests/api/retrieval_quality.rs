@@ -4,6 +4,7 @@
 //! pages around their answers. The full yardstick is `cargo bench --bench rag_quality`.
 use std::time::Instant;
 
+use chatbot_factory::knowledge::bridge::Bridge;
 use chatbot_factory::llm::local::{LocalEmbeddingModel, LocalEmbeddings};
 
 #[path = "../../benches/rag_quality/eval.rs"]
@@ -46,10 +47,12 @@ async fn paraphrased_questions_in_three_languages_find_their_pages() {
     )
     .await;
 
+    let bridge = Bridge::default();
+
     // Act
     let mut outcomes = Vec::new();
     for question in &asked {
-        outcomes.push(eval::ask(&built, &embedder, question).await);
+        outcomes.push(eval::ask(&built, &embedder, &bridge, question).await);
     }
 
     // Assert
