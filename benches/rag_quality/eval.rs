@@ -283,6 +283,7 @@ pub fn ranking() -> retrieval::Ranking {
         text_weight: var("RQ_TEXT").unwrap_or(default.text_weight),
         bridge_weight: var("RQ_BRIDGE").unwrap_or(default.bridge_weight),
         crossed_weight: var("RQ_CROSSED").unwrap_or(default.crossed_weight),
+        bridge_strength: var("RQ_STRENGTH").unwrap_or(default.bridge_strength),
         feedback_weight: var("RQ_FEEDBACK").unwrap_or(default.feedback_weight),
         feedback_share: var("RQ_FEEDBACK_SHARE").unwrap_or(default.feedback_share),
         page_share: var("RQ_PAGE_SHARE").unwrap_or(default.page_share),

@@ -46,9 +46,10 @@ impl LanguageMeans {
         Ok(LanguageMeans { means })
     }
 
-    /// `vector` as if asked in `to` rather than `from` (a unit vector; unchanged when the two
-    /// are the same language or the dimensions differ).
-    pub fn shift(&self, vector: &[f32], from: Language, to: Language) -> Vec<f32> {
+    /// `vector` as if asked in `to` rather than `from`, the difference of the two means taken
+    /// `strength` times (a unit vector; unchanged when the two are the same language or the
+    /// dimensions differ).
+    pub fn shift(&self, vector: &[f32], from: Language, to: Language, strength: f32) -> Vec<f32> {
         let (away, towards) = (&self.means[from as usize], &self.means[to as usize]);
         if from == to || away.len() != vector.len() || towards.len() != vector.len() {
             return vector.to_vec();
@@ -57,7 +58,7 @@ impl LanguageMeans {
             vector
                 .iter()
                 .zip(away.iter().zip(towards))
-                .map(|(v, (a, t))| v - a + t)
+                .map(|(v, (a, t))| v + strength * (t - a))
                 .collect(),
         )
     }
@@ -121,10 +122,10 @@ mod tests {
             means: [vec![0.0, 1.0], vec![0.0, 0.0], vec![1.0, 0.0]],
         };
         // From Uzbek (1, 0) to English (0, 1): (1, 0) - (1, 0) + (0, 1) = (0, 1).
-        let shifted = means.shift(&[1.0, 0.0], Language::Uzbek, Language::English);
+        let shifted = means.shift(&[1.0, 0.0], Language::Uzbek, Language::English, 1.0);
         assert!((shifted[0]).abs() < 1e-6 && (shifted[1] - 1.0).abs() < 1e-6);
         assert_eq!(
-            means.shift(&[0.6, 0.8], Language::English, Language::English),
+            means.shift(&[0.6, 0.8], Language::English, Language::English, 1.0),
             vec![0.6, 0.8]
         );
     }

@@ -70,6 +70,8 @@ pub struct Ranking {
     /// Weight of the vector leg, as asked, of a phrasing in another language than the
     /// document (one that was also searched moved into the document's language).
     pub crossed_weight: f32,
+    /// How many times the difference of the two languages' means is added in that move.
+    pub bridge_strength: f32,
     /// Weight of a last vector leg: the first phrasing's vector (moved, when it was) plus
     /// the mean of the first passages found, times `feedback_share` (pseudo-relevance
     /// feedback); 0 skips it.
@@ -97,6 +99,7 @@ impl Default for Ranking {
             text_weight: 0.75,
             bridge_weight: 1.0,
             crossed_weight: 1.0,
+            bridge_strength: 1.0,
             feedback_weight: 0.0,
             feedback_share: 0.5,
             page_share: 0.0,
@@ -181,7 +184,9 @@ pub async fn search_with(
             .zip(&asked)
             .zip(&crossing)
             .filter(|(_, crossing)| **crossing)
-            .filter_map(|((vector, from), _)| from.map(|from| means.shift(vector, from, to)))
+            .filter_map(|((vector, from), _)| {
+                from.map(|from| means.shift(vector, from, to, ranking.bridge_strength))
+            })
             .collect(),
         _ => Vec::new(),
     };
