@@ -175,7 +175,15 @@ pub async fn search_with(
         .map(|asked| asked.is_some_and(|l| !document.has(l)) && document.main().is_some())
         .collect();
     let means: Option<&LanguageMeans> = match bridge {
-        Some(bridge) if crossing.contains(&true) => Some(bridge.means(embedder).await?),
+        // Without the means (an upstream embedder that failed this once) the search goes on
+        // with the question as asked; the next question tries again.
+        Some(bridge) if crossing.contains(&true) => match bridge.means(embedder).await {
+            Ok(means) => Some(means),
+            Err(error) => {
+                tracing::warn!(%error, "The language means could not be computed");
+                None
+            }
+        },
         _ => None,
     };
     let moved: Vec<Vec<f32>> = match (means, document.main()) {
