@@ -284,9 +284,6 @@ pub fn ranking() -> retrieval::Ranking {
         bridge_weight: var("RQ_BRIDGE").unwrap_or(default.bridge_weight),
         crossed_weight: var("RQ_CROSSED").unwrap_or(default.crossed_weight),
         bridge_strength: var("RQ_STRENGTH").unwrap_or(default.bridge_strength),
-        feedback_weight: var("RQ_FEEDBACK").unwrap_or(default.feedback_weight),
-        feedback_share: var("RQ_FEEDBACK_SHARE").unwrap_or(default.feedback_share),
-        page_share: var("RQ_PAGE_SHARE").unwrap_or(default.page_share),
         list_weight: var("RQ_LIST").unwrap_or(default.list_weight),
         per_page: var("RQ_PER_PAGE").map_or(default.per_page, |n| n as usize),
     }

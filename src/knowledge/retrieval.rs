@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::knowledge::bridge::{Bridge, LanguageMeans};
+use crate::knowledge::bridge::Bridge;
 use crate::knowledge::chunk::{Chunk, PassageKind};
-use crate::knowledge::language::{self, Mix};
+use crate::knowledge::language::{self, Language, Mix};
 use crate::knowledge::vectors::{Hit, VectorError, VectorStore};
 use crate::llm::LlmError;
 use crate::llm::embed::Embedder;
@@ -22,8 +22,6 @@ pub const CANDIDATES: usize = 30;
 const LANGUAGE_SAMPLE: usize = 8;
 /// Reciprocal-rank constant (the usual 60).
 const RRF_K: f32 = 60.0;
-/// Passages whose mean moves the question's vector in pseudo-relevance feedback.
-const FEEDBACK_PASSAGES: usize = 3;
 /// A contents or index passage's score is multiplied by this.
 const LIST_WEIGHT: f32 = 0.5;
 
@@ -72,15 +70,6 @@ pub struct Ranking {
     pub crossed_weight: f32,
     /// How many times the difference of the two languages' means is added in that move.
     pub bridge_strength: f32,
-    /// Weight of a last vector leg: the first phrasing's vector (moved, when it was) plus
-    /// the mean of the first passages found, times `feedback_share` (pseudo-relevance
-    /// feedback); 0 skips it.
-    pub feedback_weight: f32,
-    /// How much of the first passages' mean is added to the question's vector.
-    pub feedback_share: f32,
-    /// A passage also gets this share of the scores of the other passages found on its page
-    /// (a page several passages of which come up is likelier the answer's).
-    pub page_share: f32,
     /// A contents or index passage's score is multiplied by this.
     pub list_weight: f32,
     /// At most this many passages of one page are kept.
@@ -100,9 +89,6 @@ impl Default for Ranking {
             bridge_weight: 1.0,
             crossed_weight: 1.0,
             bridge_strength: 1.0,
-            feedback_weight: 0.0,
-            feedback_share: 0.5,
-            page_share: 0.0,
             list_weight: LIST_WEIGHT,
             per_page: 1,
         }
@@ -158,8 +144,7 @@ pub async fn search_with(
         .first()
         .map(|list| Mix::of(list.iter().take(LANGUAGE_SAMPLE).map(|h| h.text.as_str())))
         .unwrap_or_default();
-    let asked: Vec<Option<language::Language>> =
-        distinct.iter().map(|p| language::guess(p)).collect();
+    let asked: Vec<Option<Language>> = distinct.iter().map(|p| language::guess(p)).collect();
     let searchable = distinct
         .iter()
         .zip(&asked)
@@ -170,32 +155,15 @@ pub async fn search_with(
     )
     .await?;
     // A phrasing in another language than the document is searched again, moved into it.
-    let crossing: Vec<bool> = asked
+    let crossing: Vec<Option<Language>> = asked
         .iter()
-        .map(|asked| asked.is_some_and(|l| !document.has(l)) && document.main().is_some())
+        .map(|asked| asked.filter(|l| !document.has(*l) && document.main().is_some()))
         .collect();
-    let means: Option<&LanguageMeans> = match bridge {
-        // Without the means (an upstream embedder that failed this once) the search goes on
-        // with the question as asked; the next question tries again.
-        Some(bridge) if crossing.contains(&true) => match bridge.means(embedder).await {
-            Ok(means) => Some(means),
-            Err(error) => {
-                tracing::warn!(%error, "The language means could not be computed");
-                None
-            }
-        },
-        _ => None,
-    };
-    let moved: Vec<Vec<f32>> = match (means, document.main()) {
-        (Some(means), Some(to)) => vectors
-            .iter()
-            .zip(&asked)
-            .zip(&crossing)
-            .filter(|(_, crossing)| **crossing)
-            .filter_map(|((vector, from), _)| {
-                from.map(|from| means.shift(vector, from, to, ranking.bridge_strength))
-            })
-            .collect(),
+    let moved = match (bridge, document.main()) {
+        (Some(bridge), Some(to)) => {
+            let strength = ranking.bridge_strength;
+            move_into(bridge, embedder, &vectors, &crossing, to, strength).await
+        }
         _ => Vec::new(),
     };
     let bridged = futures::future::try_join_all(
@@ -208,7 +176,7 @@ pub async fn search_with(
         .iter()
         .zip(&crossing)
         .map(|(list, crossing)| {
-            let weight = if *crossing && !bridged.is_empty() {
+            let weight = if crossing.is_some() && !bridged.is_empty() {
                 ranking.crossed_weight
             } else {
                 ranking.vector_weight
@@ -217,42 +185,41 @@ pub async fn search_with(
         })
         .chain(bridged.iter().map(|list| (list, ranking.bridge_weight)))
         .collect();
-    let mut hits = fuse(&vector_legs, &matching, ranking, keep);
-    if ranking.feedback_weight > 0.0 {
-        let first = moved.first().or(vectors.first());
-        let found: HashMap<u64, &Vec<f32>> = vector_legs
-            .iter()
-            .flat_map(|(list, _)| list.iter())
-            .filter(|hit| !hit.vector.is_empty())
-            .map(|hit| (hit.id, &hit.vector))
-            .collect();
-        let top: Vec<&Vec<f32>> = hits
-            .iter()
-            .take(FEEDBACK_PASSAGES)
-            .filter_map(|hit| found.get(&hit.id).copied())
-            .collect();
-        if let (Some(first), false) = (first, top.is_empty()) {
-            let share = ranking.feedback_share / top.len() as f32;
-            let mut vector = first.clone();
-            for passage in &top {
-                vector
-                    .iter_mut()
-                    .zip(passage.iter())
-                    .for_each(|(v, p)| *v += share * p);
-            }
-            let vector = crate::llm::embed::normalise(vector);
-            let again = store.nearest(table, &vector, CANDIDATES).await?;
-            let mut legs = vector_legs.clone();
-            legs.push((&again, ranking.feedback_weight));
-            hits = fuse(&legs, &matching, ranking, keep);
-        }
-    }
+    let hits = fuse(&vector_legs, &matching, ranking, keep);
     Ok(Retrieved {
         hits,
         embed_time,
         search_time: started.elapsed() - embed_time,
         may_rewrite: false,
     })
+}
+
+/// The vectors of the phrasings asked in another language (`from`), moved into `to`; none
+/// without the means (an upstream embedder that failed this once: the search goes on with the
+/// question as asked, and the next question tries again).
+async fn move_into(
+    bridge: &Bridge,
+    embedder: &dyn Embedder,
+    vectors: &[Vec<f32>],
+    from: &[Option<Language>],
+    to: Language,
+    strength: f32,
+) -> Vec<Vec<f32>> {
+    if from.iter().all(Option::is_none) {
+        return Vec::new();
+    }
+    let means = match bridge.means(embedder).await {
+        Ok(means) => means,
+        Err(error) => {
+            tracing::warn!(%error, "The language means could not be computed");
+            return Vec::new();
+        }
+    };
+    vectors
+        .iter()
+        .zip(from)
+        .filter_map(|(vector, from)| from.map(|from| means.shift(vector, from, to, strength)))
+        .collect()
 }
 
 /// Fuses the ranked lists by weighted reciprocal rank (a passage several lists found rises),
@@ -291,15 +258,6 @@ fn fuse(
             hit
         })
         .collect();
-    if ranking.page_share > 0.0 {
-        let mut pages: HashMap<u32, f32> = HashMap::new();
-        for hit in &ranked {
-            *pages.entry(hit.page).or_default() += hit.score;
-        }
-        for hit in &mut ranked {
-            hit.score += ranking.page_share * (pages[&hit.page] - hit.score);
-        }
-    }
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     let mut per_page: HashMap<u32, usize> = HashMap::new();
     let (mut kept, spare): (Vec<Hit>, Vec<Hit>) = ranked.into_iter().partition(|hit| {
