@@ -73,6 +73,8 @@ struct Rebuild {
     tables: Tables,
     /// Each bot as its aggregate folds it (the `bot` row is written from it).
     bots: HashMap<String, bots::aggregate::Bot>,
+    /// Each PDF model as its aggregate folds it (its `model` row is written from it).
+    pdf_models: HashMap<String, pdf_models::aggregate::PdfModel>,
 }
 
 impl Rebuild {
@@ -81,6 +83,7 @@ impl Rebuild {
         Box::new(Rebuild {
             tables: Tables::new(scope),
             bots: HashMap::new(),
+            pdf_models: HashMap::new(),
         })
     }
 }
@@ -112,7 +115,7 @@ impl Fold for Rebuild {
         } else if let Some(payload) = event.decode_for::<site::events::SiteEvent>()? {
             site::fold::apply(tables, event, &payload);
         } else if let Some(payload) = event.decode_for::<pdf_models::events::ModelEvent>()? {
-            pdf_models::fold::apply(tables, event, &payload);
+            pdf_models::fold::apply(tables, &mut self.pdf_models, event, &payload);
         } else if let Some(payload) = event.decode_for::<bots::events::BotEvent>()? {
             bots::fold::apply(tables, &mut self.bots, event, &payload);
         }

@@ -1,4 +1,5 @@
-//! `projection.rs`'s `user` and `api_key` rows, folded in memory for a rebuild
+//! What the `user` stream's events do to the `user` and `api_key` rows: the one definition,
+//! run live on one user's rows (`projection.rs`) and over the whole log in a rebuild
 //! (`crate::rebuild`).
 use super::events::UserEvent;
 use crate::events::RecordedEvent;
@@ -103,7 +104,7 @@ fn api_key(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
                 prefix: prefix.clone(),
                 secret_hash: secret_hash.clone(),
                 created_at: event.recorded_at,
-                expires_at: expires_at.map(super::projection::utc),
+                expires_at: expires_at.map(utc),
                 revoked_at: None,
                 revoked_by: None,
                 last_used_at: None,
@@ -126,4 +127,10 @@ fn api_key(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
         }
         _ => {}
     }
+}
+
+/// A timestamp as `DATETIME(6)` columns keep it (UTC).
+fn utc(at: time::OffsetDateTime) -> time::PrimitiveDateTime {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    time::PrimitiveDateTime::new(at.date(), at.time())
 }

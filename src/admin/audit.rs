@@ -3,6 +3,7 @@ use futures::future::BoxFuture;
 use sqlx::MySqlConnection;
 
 use crate::events::{Projection, ProjectionError, RecordedEvent};
+use crate::rebuild::{AuditRow, Tables, write_row};
 
 pub struct AuditProjection;
 
@@ -25,33 +26,22 @@ impl Projection for AuditProjection {
 }
 
 async fn apply(conn: &mut MySqlConnection, event: &RecordedEvent) -> Result<(), sqlx::Error> {
-    let metadata = event.metadata();
-    let Some(admin) = metadata.admin_name() else {
-        return Ok(());
-    };
-    sqlx::query(
-        "INSERT INTO audit_log (position, actor, action, stream_type, stream_id, details, date) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(event.position)
-    .bind(admin)
-    .bind(&event.event_type)
-    .bind(&event.stream_type)
-    .bind(&event.stream_id)
-    .bind(event.redacted_payload().to_string())
-    .bind(event.recorded_at)
-    .execute(conn)
-    .await?;
-    Ok(())
+    match row(event) {
+        Some(row) => write_row(conn, None, Some(&row)).await,
+        None => Ok(()),
+    }
 }
 
 /// The same row, folded in memory for a rebuild (`crate::rebuild`).
-pub fn fold(tables: &mut crate::rebuild::Tables, event: &RecordedEvent) {
+pub fn fold(tables: &mut Tables, event: &RecordedEvent) {
+    tables.audit.extend(row(event));
+}
+
+/// The audit row of an event an admin caused (none for anyone else's).
+fn row(event: &RecordedEvent) -> Option<AuditRow> {
     let metadata = event.metadata();
-    let Some(admin) = metadata.admin_name() else {
-        return;
-    };
-    tables.audit.push(crate::rebuild::AuditRow {
+    let admin = metadata.admin_name()?;
+    Some(AuditRow {
         position: event.position,
         actor: admin.to_owned(),
         action: event.event_type.clone(),
@@ -59,5 +49,5 @@ pub fn fold(tables: &mut crate::rebuild::Tables, event: &RecordedEvent) {
         stream_id: event.stream_id.clone(),
         details: event.redacted_payload().to_string(),
         date: event.recorded_at,
-    });
+    })
 }

@@ -1,12 +1,18 @@
-//! `projection.rs`'s `bot` rows, folded in memory for a rebuild (`crate::rebuild`): the bot's
-//! state is its aggregate's own `apply`, and the row is written from it.
+//! Bots' `bot` rows: each a view of its bot's aggregate state (`row_of`), so the aggregate's own
+//! `apply` is the one place that says what a bot's event changes. A rebuild keeps each bot's
+//! state as it folds the log (`apply`); live, `projection.rs` folds it from the stream's earlier
+//! events.
 use std::collections::HashMap;
 
 use super::aggregate::Bot;
 use super::events::BotEvent;
-use super::projection::{FILE_NAME_MAX_CHARS, REASON_MAX_CHARS, starters_json, truncate};
 use crate::events::{Aggregate, RecordedEvent};
 use crate::rebuild::{BotRow, Tables};
+
+/// `bot.knowledge_file` and `bot.disabled_reason` hold at most this many characters (both are
+/// only shown; the edge keeps them shorter).
+const FILE_NAME_MAX_CHARS: usize = 255;
+const REASON_MAX_CHARS: usize = 500;
 
 /// `states`: each bot as its aggregate folds it (its row is written from this), kept by the
 /// rebuild beside the tables.
@@ -29,7 +35,8 @@ pub fn apply(
     tables.bots.insert(id.to_owned(), row);
 }
 
-fn row_of(
+/// A bot's row: a view of its aggregate's state (live and in a rebuild alike).
+pub(super) fn row_of(
     id: &str,
     bot: &Bot,
     created_at: time::PrimitiveDateTime,
@@ -59,4 +66,13 @@ fn row_of(
         created_at,
         updated_at,
     }
+}
+
+/// `bot.starters`: the starters as a JSON array of strings.
+fn starters_json(starters: &[String]) -> String {
+    serde_json::Value::from(starters.to_vec()).to_string()
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
 }

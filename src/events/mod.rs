@@ -19,4 +19,4 @@ pub use projection::{
     Batch, Collector, Fold, FoldScope, PerStream, Project, Projection, ProjectionError,
     Projections, StreamProjection, unique_key,
 };
-pub use store::{AppendError, EventStore, append_counts, read_all};
+pub use store::{AppendError, EventStore, append_counts, read_all, state_before};

@@ -300,6 +300,32 @@ impl EventStore {
     }
 }
 
+/// The state of `event`'s aggregate just before it, folded from its stream's earlier events
+/// read on `conn`: inside an append's transaction, where the same group's earlier appends are
+/// visible (a projection whose rows are a view of the aggregate's state).
+pub async fn state_before<A: super::Aggregate>(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+) -> Result<A, sqlx::Error> {
+    let earlier: Vec<RecordedEvent> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {EVENT_COLUMNS} FROM event WHERE stream_type = ? AND stream_id = ? AND sequence < ? \
+         ORDER BY sequence"
+    )))
+    .bind(&event.stream_type)
+    .bind(&event.stream_id)
+    .bind(event.sequence)
+    .fetch_all(conn)
+    .await?;
+    let mut state = A::default();
+    for earlier in earlier {
+        let payload = earlier
+            .decode::<A::Event>()
+            .map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
+        state.apply(&payload);
+    }
+    Ok(state)
+}
+
 pub async fn read_all(
     pool: &MySqlPool,
     from_position: u64,

@@ -5,6 +5,7 @@
 //!
 //! A fold must leave exactly the rows its projection's `apply` leaves: `replay --verify`
 //! compares the two, table by table, and the tests run it after real use of the app.
+mod live;
 mod rows;
 mod write;
 
@@ -16,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::MySqlConnection;
 use time::Date;
 
+pub use live::{Reads, fold_live, row_by_key, row_count, write_row};
 pub use rows::{
     ApiKeyRow, AuditRow, BotRow, ChatRow, DailyModelRow, DailyStatsRow, DailyUserRow, MessageRow,
     ModelRow, UserRow,
@@ -25,7 +27,7 @@ use crate::events::{FoldScope, ProjectionError};
 
 /// One chat's rows: the `chat` row, its messages in rank order (`chat_history`) and the answers
 /// a regenerate replaced (`answer_version`).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ChatState {
     pub row: ChatRow,
     pub messages: Vec<MessageRow>,
@@ -36,7 +38,7 @@ pub struct ChatState {
 pub const EVENTS_PER_PASS: u64 = crate::configuration::ReplaySettings::EVENTS_PER_PASS;
 
 /// Every projection table's rows (those `scope` covers).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Tables {
     pub scope: FoldScope,
     pub users: HashMap<String, UserRow>,

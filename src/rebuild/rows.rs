@@ -13,7 +13,7 @@ pub use crate::store::site::ModelRow;
 pub use crate::store::users::UserRow;
 
 /// A row of `bot`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct BotRow {
     pub id: String,
     pub owner: String,

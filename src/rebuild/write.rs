@@ -2,7 +2,7 @@
 //! `MAX_BYTES` of text per statement (well under MariaDB's default 16 MB `max_allowed_packet`
 //! and the 65,535 placeholders of one statement).
 use sqlx::query_builder::Separated;
-use sqlx::{MySql, MySqlConnection, QueryBuilder};
+use sqlx::{Encode, MySql, MySqlConnection, QueryBuilder, Type};
 
 use super::{ApiKeyRow, ModelRow, Tables, UserRow};
 use super::{AuditRow, BotRow, ChatRow, DailyModelRow, DailyStatsRow, DailyUserRow, MessageRow};
@@ -30,11 +30,24 @@ pub const TABLES: &[&str] = &[
 
 type Values<'q> = Separated<'q, MySql, &'static str>;
 
-/// One row of a table, as the values of an `INSERT`.
-trait Insert {
-    /// The columns `push` binds, in order.
+/// Where a row's values go, one bind per column in `Insert::COLUMNS`' order: the values of an
+/// `INSERT` (`Values`), or the `SET` list of an `UPDATE` (`live::SetList`).
+pub trait Bind {
+    fn push_bind<T: Encode<'static, MySql> + Type<MySql>>(&mut self, value: T) -> &mut Self;
+}
+
+impl Bind for Values<'_> {
+    fn push_bind<T: Encode<'static, MySql> + Type<MySql>>(&mut self, value: T) -> &mut Self {
+        Separated::push_bind(self, value)
+    }
+}
+
+/// One row of a table, as the values of an `INSERT` (a rebuild's batches, and the rows a live
+/// fold changed: `live.rs`).
+pub trait Insert {
+    /// The columns `push` binds, in order; the first is the primary key where `Keyed`.
     const COLUMNS: &'static str;
-    fn push(&self, values: &mut Values<'_>);
+    fn push<B: Bind>(&self, values: &mut B);
     /// The bytes of text this row sends (to keep statements under the packet limit).
     fn text_bytes(&self) -> usize {
         0
@@ -151,7 +164,7 @@ impl Insert for UserRow {
         block_reason, daily_prompt_quota, last_active, chats, prompts, prompt_tokens, \
         completion_tokens, version, custom_about, custom_style";
 
-    fn push(&self, values: &mut Values<'_>) {
+    fn push<B: Bind>(&self, values: &mut B) {
         values
             .push_bind(&self.id)
             .push_bind(&self.username)
@@ -184,7 +197,7 @@ impl Insert for ApiKeyRow {
         expires_at, revoked_at, revoked_by, last_used_at, prompts, prompt_tokens, \
         completion_tokens";
 
-    fn push(&self, values: &mut Values<'_>) {
+    fn push<B: Bind>(&self, values: &mut B) {
         values
             .push_bind(&self.id)
             .push_bind(&self.user_id)
@@ -210,7 +223,7 @@ impl Insert for ChatRow {
     const COLUMNS: &'static str = "id, user_id, date, title, title_source, model, prompts, \
         prompt_limit, prompt_tokens, completion_tokens, updated_at, version, archived, source, api_key";
 
-    fn push(&self, values: &mut Values<'_>) {
+    fn push<B: Bind>(&self, values: &mut B) {
         values
             .push_bind(&self.id)
             .push_bind(&self.user_id)
@@ -235,7 +248,7 @@ impl Insert for MessageRow {
         prompt_tokens, completion_tokens, finish_reason, error, latency_ms, ttft_ms, instance_id, \
         sources, rating, parent_id";
 
-    fn push(&self, values: &mut Values<'_>) {
+    fn push<B: Bind>(&self, values: &mut B) {
         values
             .push_bind(self.id)
             .push_bind(&self.chat_id)
@@ -265,7 +278,7 @@ impl Insert for MessageRow {
 impl Insert for (&String, &String) {
     const COLUMNS: &'static str = "name, value";
 
-    fn push(&self, values: &mut Values<'_>) {
+    fn push<B: Bind>(&self, values: &mut B) {
         values.push_bind(self.0).push_bind(self.1);
     }
 }
@@ -276,7 +289,7 @@ impl Insert for ModelRow {
         chunks, pdf_bytes, sha256, original_name, embedder, dimension, error_code, error_detail, \
         launched_at, updated_at";
 
-    fn push(&self, values: &mut Values<'_>) {
+    fn push<B: Bind>(&self, values: &mut B) {
         values
             .push_bind(&self.id)
             .push_bind(&self.name)
@@ -317,7 +330,7 @@ impl Insert for BotRow {
         instructions_version, base_model, emoji, color, starters, knowledge_model, knowledge_file, \
         knowledge_bytes, shared, disabled_reason, deleted, created_at, updated_at";
 
-    fn push(&self, values: &mut Values<'_>) {
+    fn push<B: Bind>(&self, values: &mut B) {
         values
             .push_bind(&self.id)
             .push_bind(&self.owner)
@@ -353,7 +366,7 @@ impl Insert for DailyStatsRow {
         failed_answers, stopped_answers, prompt_tokens, completion_tokens, api_prompts, \
         refused_prompts";
 
-    fn push(&self, values: &mut Values<'_>) {
+    fn push<B: Bind>(&self, values: &mut B) {
         values
             .push_bind(self.day)
             .push_bind(self.new_users)
@@ -373,7 +386,7 @@ impl Insert for DailyStatsRow {
 impl Insert for DailyUserRow {
     const COLUMNS: &'static str = "day, user_id, prompts, prompt_tokens, completion_tokens";
 
-    fn push(&self, values: &mut Values<'_>) {
+    fn push<B: Bind>(&self, values: &mut B) {
         values
             .push_bind(self.day)
             .push_bind(&self.user_id)
@@ -386,7 +399,7 @@ impl Insert for DailyUserRow {
 impl Insert for DailyModelRow {
     const COLUMNS: &'static str = "day, model, prompts, answers, prompt_tokens, completion_tokens";
 
-    fn push(&self, values: &mut Values<'_>) {
+    fn push<B: Bind>(&self, values: &mut B) {
         values
             .push_bind(self.day)
             .push_bind(&self.model)
@@ -400,7 +413,7 @@ impl Insert for DailyModelRow {
 impl Insert for AuditRow {
     const COLUMNS: &'static str = "position, actor, action, stream_type, stream_id, details, date";
 
-    fn push(&self, values: &mut Values<'_>) {
+    fn push<B: Bind>(&self, values: &mut B) {
         values
             .push_bind(self.position)
             .push_bind(&self.actor)

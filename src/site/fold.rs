@@ -1,5 +1,6 @@
-//! `projection.rs`'s rows (`setting`, and `model` for upstream and local models), folded in
-//! memory for a rebuild (`crate::rebuild`).
+//! What the `site` stream's events do to `setting` and `model` (upstream and local models): the
+//! one definition, run live (`projection.rs`) and over the whole log in a rebuild
+//! (`crate::rebuild`).
 use super::events::SiteEvent;
 use crate::events::RecordedEvent;
 use crate::rebuild::{ModelRow, Tables, collation_key};

@@ -191,7 +191,7 @@ pub async fn chats(
     Ok((query.build_query_as().fetch_all(pool).await?, total as u64))
 }
 
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
 pub struct AuditRow {
     pub position: u64,
     pub actor: String,

@@ -2,7 +2,7 @@
 use sqlx::MySqlPool;
 use time::PrimitiveDateTime;
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct ApiKeyRow {
     pub id: String,
     pub user_id: String,

@@ -17,7 +17,7 @@ pub async fn default_prompt_limit(pool: &MySqlPool, fallback: u32) -> Result<u32
 
 /// A row of `model` (site models and PDF models share the table): the one row type of the
 /// table (reads, and the rebuild's fold).
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ModelRow {
     pub id: String,
     pub name: String,

@@ -3,7 +3,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::MySqlPool;
 use time::PrimitiveDateTime;
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct UserRow {
     pub id: String,
     pub username: String,

@@ -1,6 +1,6 @@
 use chatbot_factory::accounts::events::UserEvent;
 use chatbot_factory::chat::events::ChatEvent;
-use chatbot_factory::events::{AppendError, Metadata};
+use chatbot_factory::events::{AppendError, EventStore, Metadata};
 use uuid::Uuid;
 
 use crate::helpers::spawn_app;
@@ -12,6 +12,27 @@ fn registered(name: &str) -> UserEvent {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
         verified: true,
     }
+}
+
+/// A new user (`name`) with a chat whose first answer is streaming (the chat's next sequence
+/// is 3).
+async fn user_with_chat(store: &EventStore, name: &str) -> (Uuid, String) {
+    let user = Uuid::now_v7();
+    store
+        .append(
+            &user.to_string(),
+            0,
+            &[registered(name)],
+            &Metadata::system(),
+        )
+        .await
+        .unwrap();
+    let chat = Uuid::now_v7().to_string();
+    store
+        .append(&chat, 0, &first_turn(user), &Metadata::user(user))
+        .await
+        .unwrap();
+    (user, chat)
 }
 
 /// A new chat of `user`'s: its first prompt, and the answer streaming.
@@ -163,21 +184,7 @@ async fn a_projection_refusal_stores_nothing() {
 async fn chat_events_project_into_chat_and_chat_history_with_ranks() {
     let app = spawn_app().await;
     let store = app.store();
-    let user = Uuid::now_v7();
-    store
-        .append(
-            &user.to_string(),
-            0,
-            &[registered("erin")],
-            &Metadata::system(),
-        )
-        .await
-        .unwrap();
-    let chat = Uuid::now_v7().to_string();
-    store
-        .append(&chat, 0, &first_turn(user), &Metadata::user(user))
-        .await
-        .unwrap();
+    let (_, chat) = user_with_chat(&store, "erin").await;
     let status: String =
         sqlx::query_scalar("SELECT status FROM chat_history WHERE chat_id = ? AND `rank` = 2")
             .bind(&chat)
@@ -454,19 +461,7 @@ async fn answers_and_prompts_of_several_users_committed_together_count_for_each(
     let store = app.store();
     let mut chats = Vec::new();
     for i in 0..8 {
-        let user = Uuid::now_v7();
-        let id = user.to_string();
-        let event = registered(&format!("turn{i}"));
-        store
-            .append(&id, 0, &[event], &Metadata::system())
-            .await
-            .unwrap();
-        let chat = Uuid::now_v7().to_string();
-        store
-            .append(&chat, 0, &first_turn(user), &Metadata::user(user))
-            .await
-            .unwrap();
-        chats.push((user, chat));
+        chats.push(user_with_chat(&store, &format!("turn{i}")).await);
     }
 
     // Act: at once, the first half's answers end (tokens, no prompt) and the second half prompt
@@ -519,5 +514,62 @@ async fn answers_and_prompts_of_several_users_committed_together_count_for_each(
         );
         assert_eq!(chat_prompts, expected_prompts, "chat {i}");
         assert!(active.is_some(), "user {i} was active");
+    }
+}
+
+#[actix_web::test]
+async fn a_login_committed_with_its_users_answer_keeps_the_turns_counts() {
+    // Arrange: 6 users, each with a chat whose first answer is streaming (one prompt counted).
+    let app = spawn_app().await;
+    let store = app.store();
+    let mut chats = Vec::new();
+    for i in 0..6 {
+        chats.push(user_with_chat(&store, &format!("login{i}")).await);
+    }
+
+    // Act: at once, each user logs in (their `user` row is read, folded and written back) while
+    // their answer ends (its tokens are added to the same row at the end of the group).
+    let answers = chats.iter().map(|(user, chat)| {
+        let store = store.clone();
+        async move {
+            let answer = ChatEvent::AnswerCompleted(chatbot_factory::chat::events::AnswerRecord {
+                text: "Hi".into(),
+                model: "gpt-4o-mini".into(),
+                prompt_tokens: 3,
+                completion_tokens: 2,
+                ..Default::default()
+            });
+            store
+                .append(chat, 3, &[answer], &Metadata::user(*user))
+                .await
+        }
+    });
+    let logins = chats.iter().map(|(user, _)| {
+        let store = store.clone();
+        async move {
+            let id = user.to_string();
+            store
+                .append(&id, 1, &[UserEvent::UserLoggedIn], &Metadata::user(*user))
+                .await
+        }
+    });
+    let (answered, logged_in) = futures::future::join(
+        futures::future::join_all(answers),
+        futures::future::join_all(logins),
+    )
+    .await;
+
+    // Assert: every append is written, and each user keeps the prompt and gets the tokens.
+    assert!(answered.iter().all(Result::is_ok), "{answered:?}");
+    assert!(logged_in.iter().all(Result::is_ok), "{logged_in:?}");
+    for (i, (user, _)) in chats.iter().enumerate() {
+        let counts: (u32, u64, u64) = sqlx::query_as(
+            "SELECT prompts, prompt_tokens + completion_tokens, version FROM `user` WHERE id = ?",
+        )
+        .bind(user.to_string())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert_eq!(counts, (1, 5, 2), "user {i}: prompts, tokens, version");
     }
 }
