@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::events::{KeyRevoker, Refusal, UserEvent};
+use super::fields;
 use crate::events::Aggregate;
 
 /// Keys an account may hold at once (revoked and expired ones do not count).
@@ -136,6 +137,20 @@ impl User {
     }
 }
 
+fields::account_fields!(User {
+    username: username,
+    email: email,
+    password_hash: password_hash,
+    verified: verified,
+    blocked: blocked,
+    block_reason: block_reason,
+    daily_quota: daily_quota,
+    custom_instructions: |user, about, style| {
+        user.custom_about = about.to_owned();
+        user.custom_style = style.to_owned();
+    },
+});
+
 impl Aggregate for User {
     type Event = UserEvent;
     type Command = UserCommand;
@@ -143,49 +158,8 @@ impl Aggregate for User {
 
     fn apply(&mut self, event: &UserEvent) {
         self.sequence += 1;
+        fields::apply(self, event);
         match event {
-            UserEvent::UserRegistered {
-                username,
-                email,
-                password_hash,
-                verified,
-            } => {
-                self.username = username.clone();
-                self.email = email.clone();
-                self.password_hash = password_hash.clone();
-                self.verified = *verified;
-            }
-            UserEvent::EmailVerified { .. } => self.verified = true,
-            UserEvent::PasswordChanged { password_hash, .. } => {
-                self.password_hash = password_hash.clone();
-            }
-            UserEvent::ProfileUpdated {
-                username,
-                email,
-                verified,
-            } => {
-                if let Some(username) = username {
-                    self.username = username.clone();
-                }
-                if let Some(email) = email {
-                    self.email = email.clone();
-                }
-                self.verified = *verified;
-            }
-            UserEvent::UserLoggedIn | UserEvent::PromptRefused { .. } => {}
-            UserEvent::UserBlocked { reason } => {
-                self.blocked = true;
-                self.block_reason = reason.clone();
-            }
-            UserEvent::UserUnblocked => {
-                self.blocked = false;
-                self.block_reason = None;
-            }
-            UserEvent::DailyQuotaChanged { prompts } => self.daily_quota = *prompts,
-            UserEvent::CustomInstructionsChanged { about, style } => {
-                self.custom_about = about.clone();
-                self.custom_style = style.clone();
-            }
             UserEvent::UserDeleted => self.deleted = true,
             UserEvent::ApiKeyCreated {
                 key_id,
@@ -205,6 +179,17 @@ impl Aggregate for User {
                     key.revoked = true;
                 }
             }
+            // The account's own fields: `fields::apply`.
+            UserEvent::UserRegistered { .. }
+            | UserEvent::EmailVerified { .. }
+            | UserEvent::PasswordChanged { .. }
+            | UserEvent::ProfileUpdated { .. }
+            | UserEvent::UserLoggedIn
+            | UserEvent::UserBlocked { .. }
+            | UserEvent::UserUnblocked
+            | UserEvent::DailyQuotaChanged { .. }
+            | UserEvent::CustomInstructionsChanged { .. }
+            | UserEvent::PromptRefused { .. } => {}
         }
     }
 

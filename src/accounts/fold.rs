@@ -2,6 +2,7 @@
 //! run live on one user's rows (`projection.rs`) and over the whole log in a rebuild
 //! (`crate::rebuild`).
 use super::events::UserEvent;
+use super::fields;
 use crate::events::RecordedEvent;
 use crate::rebuild::{ApiKeyRow, Tables, UserRow};
 
@@ -47,45 +48,28 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
         return;
     };
     user.version = event.sequence;
-    match payload {
-        UserEvent::EmailVerified { .. } => user.verified = true,
-        UserEvent::PasswordChanged { password_hash, .. } => user.password = password_hash.clone(),
-        UserEvent::ProfileUpdated {
-            username,
-            email,
-            verified,
-        } => {
-            if let Some(username) = username {
-                user.username = username.clone();
-            }
-            if let Some(email) = email {
-                user.email = email.clone();
-            }
-            user.verified = *verified;
-        }
-        // The latest activity (a prompt's is written at the end of its group: `usage`).
-        UserEvent::UserLoggedIn => user.last_active = user.last_active.max(Some(event.recorded_at)),
-        UserEvent::UserBlocked { reason } => {
-            user.blocked = true;
-            user.block_reason = reason.clone();
-        }
-        UserEvent::UserUnblocked => {
-            user.blocked = false;
-            user.block_reason = None;
-        }
-        UserEvent::CustomInstructionsChanged { about, style } => {
-            let or_null = |text: &String| (!text.is_empty()).then(|| text.clone());
-            user.custom_about = or_null(about);
-            user.custom_style = or_null(style);
-        }
-        UserEvent::DailyQuotaChanged { prompts } => user.daily_prompt_quota = *prompts,
-        UserEvent::UserRegistered { .. }
-        | UserEvent::UserDeleted
-        | UserEvent::ApiKeyCreated { .. }
-        | UserEvent::ApiKeyRevoked { .. }
-        | UserEvent::PromptRefused { .. } => {}
+    fields::apply(user, payload);
+    // The latest activity (a prompt's is written at the end of its group: `usage`).
+    if let UserEvent::UserLoggedIn = payload {
+        user.last_active = user.last_active.max(Some(event.recorded_at));
     }
 }
+
+// The `user` row keeps no custom instructions as NULL.
+fields::account_fields!(UserRow {
+    username: username,
+    email: email,
+    password_hash: password,
+    verified: verified,
+    blocked: blocked,
+    block_reason: block_reason,
+    daily_quota: daily_prompt_quota,
+    custom_instructions: |user, about, style| {
+        let or_null = |text: &str| (!text.is_empty()).then(|| text.to_owned());
+        user.custom_about = or_null(about);
+        user.custom_style = or_null(style);
+    },
+});
 
 /// The `api_key` rows (the usage columns are the chats' to fold: `usage::fold`).
 fn api_key(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {

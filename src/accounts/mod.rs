@@ -6,6 +6,7 @@ mod api_key_service;
 pub mod api_keys;
 pub mod current;
 pub mod events;
+mod fields;
 pub mod fold;
 mod login;
 mod moderation;
