@@ -43,7 +43,7 @@ pub fn apply(tables: &mut Tables, event: &RecordedEvent, payload: &UserEvent) {
         return;
     }
     api_key(tables, event, payload);
-    // Like the SQL `UPDATE … WHERE id = ?`: nothing happens to a user who is not there.
+    // Nothing happens to a user who is not there (deleted, or never registered).
     let Some(user) = tables.user_mut(id) else {
         return;
     };

@@ -119,20 +119,14 @@ async fn write_changes(
 ) -> Result<(), sqlx::Error> {
     write_map(conn, &before.users, &after.users).await?;
     write_map(conn, &before.api_keys, &after.api_keys).await?;
-    let models = |tables: &Tables| -> HashMap<String, ModelRow> {
-        tables
-            .models
-            .iter()
-            .map(|model| (model.id.clone(), model.clone()))
-            .collect()
-    };
-    // The fold pushes a new model last; inserted in that order.
-    let (old, new) = (models(before), models(after));
+    // In the fold's order (a new model is pushed last, and inserted last).
+    let find = |rows: &[ModelRow], id: &str| rows.iter().position(|row| row.id == id);
     for model in &after.models {
-        write_row(conn, old.get(&model.id), Some(model)).await?;
+        let old = find(&before.models, &model.id).map(|at| &before.models[at]);
+        write_row(conn, old, Some(model)).await?;
     }
-    for (id, model) in &old {
-        if !new.contains_key(id) {
+    for model in &before.models {
+        if find(&after.models, &model.id).is_none() {
             write_row(conn, Some(model), None).await?;
         }
     }

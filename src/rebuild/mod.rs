@@ -1,10 +1,12 @@
-//! A rebuild of every projection in memory: the log is folded into rows here (each feature
-//! brings the fold of its own projection, next to its SQL `apply`), then the rows are written in
-//! large batches. Replaying one event at a time costs a few statements per event (~1,000
-//! events/s); a fold costs microseconds per event and a handful of statements per thousand rows.
+//! Rows in memory, and their two sinks. A rebuild folds the whole log into `Tables` (each feature
+//! brings its fold) and writes the rows in large batches (`write.rs`): replaying one event at a
+//! time costs a few statements per event (~1,000 events/s); a fold costs microseconds per event
+//! and a handful of statements per thousand rows. Live, a fold is also the projection: the rows
+//! an event names are read, folded and written back (`live.rs`).
 //!
-//! A fold must leave exactly the rows its projection's `apply` leaves: `replay --verify`
-//! compares the two, table by table, and the tests run it after real use of the app.
+//! `replay --verify` compares the live tables with a rebuild, table by table (for the chat's
+//! tables, whose live statements are written beside their fold, it proves the two agree), and
+//! the tests run it after real use of the app.
 mod live;
 mod rows;
 mod write;

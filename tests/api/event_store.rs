@@ -35,6 +35,17 @@ async fn user_with_chat(store: &EventStore, name: &str) -> (Uuid, String) {
     (user, chat)
 }
 
+/// A finished answer of `text`, 3 + 2 tokens.
+fn answered(text: &str) -> ChatEvent {
+    ChatEvent::AnswerCompleted(chatbot_factory::chat::events::AnswerRecord {
+        text: text.into(),
+        model: "gpt-4o-mini".into(),
+        prompt_tokens: 3,
+        completion_tokens: 2,
+        ..Default::default()
+    })
+}
+
 /// A new chat of `user`'s: its first prompt, and the answer streaming.
 fn first_turn(user: Uuid) -> Vec<ChatEvent> {
     vec![
@@ -192,13 +203,7 @@ async fn chat_events_project_into_chat_and_chat_history_with_ranks() {
             .await
             .unwrap();
     assert_eq!(status, "streaming");
-    let done = ChatEvent::AnswerCompleted(chatbot_factory::chat::events::AnswerRecord {
-        text: "Hi there".into(),
-        model: "gpt-4o-mini".into(),
-        prompt_tokens: 3,
-        completion_tokens: 2,
-        ..Default::default()
-    });
+    let done = answered("Hi there");
     store
         .append(&chat, 3, &[done], &Metadata::system())
         .await
@@ -470,13 +475,7 @@ async fn answers_and_prompts_of_several_users_committed_together_count_for_each(
         let store = store.clone();
         async move {
             let event = if i < 4 {
-                ChatEvent::AnswerCompleted(chatbot_factory::chat::events::AnswerRecord {
-                    text: "Hi".into(),
-                    model: "gpt-4o-mini".into(),
-                    prompt_tokens: 3,
-                    completion_tokens: 2,
-                    ..Default::default()
-                })
+                answered("Hi")
             } else {
                 ChatEvent::UserMessageAppended {
                     text: "Again".into(),
@@ -532,15 +531,8 @@ async fn a_login_committed_with_its_users_answer_keeps_the_turns_counts() {
     let answers = chats.iter().map(|(user, chat)| {
         let store = store.clone();
         async move {
-            let answer = ChatEvent::AnswerCompleted(chatbot_factory::chat::events::AnswerRecord {
-                text: "Hi".into(),
-                model: "gpt-4o-mini".into(),
-                prompt_tokens: 3,
-                completion_tokens: 2,
-                ..Default::default()
-            });
             store
-                .append(chat, 3, &[answer], &Metadata::user(*user))
+                .append(chat, 3, &[answered("Hi")], &Metadata::user(*user))
                 .await
         }
     });
