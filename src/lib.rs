@@ -94,19 +94,11 @@ impl Fold for Rebuild {
     /// alone; everything else (its owner's counters, usage, audit) is shared.
     fn fold(&mut self, event: &RecordedEvent) -> Result<(), ProjectionError> {
         let tables = &mut self.tables;
-        let (own_rows, shared) = match tables.scope {
-            FoldScope::All => (true, true),
-            FoldScope::Shared => (false, true),
-            FoldScope::Streams => (true, false),
-        };
+        let shared = tables.scope.shared();
         if let Some(payload) = event.decode_for::<chat::events::ChatEvent>()? {
-            if own_rows {
-                chat::fold::apply(&mut tables.chats, event, &payload)?;
-            }
-            if shared {
-                chat::fold::owners(tables, event, &payload)?;
-                usage::fold::chat(tables, event, &payload)?;
-            }
+            // Each on the rows the pass covers.
+            chat::fold::apply(tables, event, &payload)?;
+            usage::fold::chat(tables, event, &payload)?;
         } else if !shared {
             return Ok(());
         } else if let Some(payload) = event.decode_for::<accounts::events::UserEvent>()? {

@@ -4,6 +4,7 @@ pub mod aggregate;
 mod answer;
 pub mod blocked;
 pub mod branches;
+pub mod changes;
 pub mod events;
 pub mod fold;
 pub mod forward;

@@ -1,13 +1,16 @@
-//! `chat`, `chat_history` and `answer_version` (earlier answers and branches) from the `chat`
-//! stream, plus the owner's `user.chats`. The counters a turn moves (the chat's and its owner's
-//! prompts and tokens, `chat.updated_at`, `user.last_active`) are `usage::UsageProjection`'s,
-//! collected over a group commit, as is daily usage.
+//! The SQL sink of the chat's changes (`changes.rs`): `chat`, `chat_history` and `answer_version`
+//! (earlier answers and branches) and the owner's `user.chats`, statement by statement inside the
+//! append's transaction. The counters a turn moves (the chat's and its owner's prompts and
+//! tokens, `chat.updated_at`, `user.last_active`) are `usage::UsageProjection`'s, collected over
+//! a group commit, as is daily usage.
 use sqlx::{AssertSqlSafe, MySqlConnection};
 
-use super::events::{AnswerRecord, ChatEvent};
+use super::changes::{Change, Field, Outcome, changes};
+use super::events::ChatEvent;
 use super::owners;
-use crate::domain::{MessageStatus, Role};
+use crate::domain::MessageStatus;
 use crate::events::{RecordedEvent, StreamProjection};
+use crate::rebuild::{MessageRow, write_row};
 
 /// `chat`, `chat_history`, `answer_version` and the owner's counters from the `chat` streams.
 pub const PROJECTION: StreamProjection<ChatEvent> = StreamProjection {
@@ -23,11 +26,6 @@ pub const PROJECTION: StreamProjection<ChatEvent> = StreamProjection {
 /// The owner of a chat (its row exists from `ChatStarted` until `ChatDeleted`).
 pub async fn owner(conn: &mut MySqlConnection, chat_id: &str) -> Result<String, sqlx::Error> {
     Ok(owner_and_key(conn, chat_id).await?.0)
-}
-
-/// `chat.source`: `api` for a chat an API key started, else `web`.
-pub fn source_of(api_key: &Option<uuid::Uuid>) -> &'static str {
-    if api_key.is_some() { "api" } else { "web" }
 }
 
 /// A chat's owner and the API key that started it (`None` for a web chat), read together.
@@ -49,159 +47,40 @@ pub async fn owner_and_key(
     Ok(found)
 }
 
+/// Runs `payload`'s changes (`changes.rs`) as statements, inside the append's transaction.
 pub async fn apply(
     conn: &mut MySqlConnection,
     event: &RecordedEvent,
     payload: &ChatEvent,
 ) -> Result<(), sqlx::Error> {
+    for change in changes(event, payload) {
+        write(conn, event, change).await?;
+    }
+    Ok(())
+}
+
+async fn write(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+    change: Change,
+) -> Result<(), sqlx::Error> {
     let chat_id = event.stream_id.as_str();
-    match payload {
-        ChatEvent::ChatStarted {
-            user_id,
-            title,
-            model,
-            api_key,
-        } => {
-            sqlx::query(
-                "INSERT INTO chat (id, user_id, date, title, title_source, model, updated_at, version, \
-                 source, api_key) VALUES (?, ?, ?, ?, 'prompt', ?, ?, ?, ?, ?)",
-            )
-            .bind(chat_id)
-            .bind(user_id.to_string())
-            .bind(event.recorded_at)
-            .bind(title)
-            .bind(model)
-            .bind(event.recorded_at)
-            .bind(event.sequence)
-            .bind(source_of(api_key))
-            .bind(api_key.map(|key| key.to_string()))
-            .execute(&mut *conn)
-            .await?;
+    match change {
+        Change::Open(row) => write_row(conn, None, Some(&row)).await?,
+        Change::OwnerGained(user_id) => {
             sqlx::query("UPDATE `user` SET chats = chats + 1 WHERE id = ?")
-                .bind(user_id.to_string())
-                .execute(&mut *conn)
-                .await?;
-        }
-        ChatEvent::UserMessageAppended { text, model }
-        | ChatEvent::PromptEdited { text, model, .. } => {
-            if let ChatEvent::PromptEdited { rank, .. } = payload {
-                // The branch from `rank` on stays readable as earlier versions.
-                set_aside_from(conn, chat_id, *rank).await?;
-            }
-            insert_message(
-                conn,
-                event,
-                Role::User,
-                text,
-                MessageStatus::Complete,
-                Some(model),
-                None,
-            )
-            .await?;
-            // The chat's and the user's counters, `updated_at` and `version`: `usage`.
-        }
-        ChatEvent::AnswerStarted { model, instance_id } => {
-            let instance = instance_id.to_string();
-            insert_message(
-                conn,
-                event,
-                Role::Assistant,
-                "",
-                MessageStatus::Streaming,
-                Some(model),
-                Some(&instance),
-            )
-            .await?;
-            // The chat moved (`updated_at`, `version`): `usage`, with the turn's counters.
-        }
-        ChatEvent::AnswerCompleted(answer) => {
-            finish_answer(conn, event, answer, MessageStatus::Complete).await?
-        }
-        ChatEvent::AnswerStopped(answer) => {
-            finish_answer(conn, event, answer, MessageStatus::Stopped).await?
-        }
-        ChatEvent::AnswerFailed(answer) => {
-            finish_answer(conn, event, answer, MessageStatus::Failed).await?
-        }
-        ChatEvent::AnswerDiscarded => {
-            // The answer leaves the conversation but stays readable as an earlier version.
-            sqlx::query(
-                "INSERT INTO answer_version SELECT * FROM chat_history \
-                 WHERE chat_id = ? AND role = 'assistant' ORDER BY `rank` DESC LIMIT 1",
-            )
-            .bind(chat_id)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query(
-                "DELETE FROM chat_history WHERE chat_id = ? AND role = 'assistant' ORDER BY `rank` DESC LIMIT 1",
-            )
-            .bind(chat_id)
-            .execute(&mut *conn)
-            .await?;
-            touch(conn, event).await?;
-        }
-        ChatEvent::BranchRestored { rank, version } => {
-            restore_branch(conn, chat_id, *rank, *version).await?;
-            touch(conn, event).await?;
-        }
-        ChatEvent::ChatRenamed { title, source } => {
-            sqlx::query("UPDATE chat SET title = ?, title_source = ?, version = ? WHERE id = ?")
-                .bind(title)
-                .bind(source.as_str())
-                .bind(event.sequence)
-                .bind(chat_id)
+                .bind(user_id)
                 .execute(conn)
                 .await?;
         }
-        ChatEvent::ChatModelChanged { model } => {
-            sqlx::query("UPDATE chat SET model = ?, version = ? WHERE id = ?")
-                .bind(model)
-                .bind(event.sequence)
-                .bind(chat_id)
-                .execute(conn)
-                .await?;
-        }
-        ChatEvent::ChatLimitChanged { limit } => {
-            sqlx::query("UPDATE chat SET prompt_limit = ?, version = ? WHERE id = ?")
-                .bind(limit)
-                .bind(event.sequence)
-                .bind(chat_id)
-                .execute(conn)
-                .await?;
-        }
-        ChatEvent::ChatArchived | ChatEvent::ChatUnarchived => {
-            sqlx::query("UPDATE chat SET archived = ?, version = ? WHERE id = ?")
-                .bind(matches!(payload, ChatEvent::ChatArchived))
-                .bind(event.sequence)
-                .bind(chat_id)
-                .execute(conn)
-                .await?;
-        }
-        // Only the chat's actor reads them (they go to the model, not onto a page).
-        ChatEvent::CustomInstructionsAttached { .. } | ChatEvent::ClientContextAttached { .. } => {
-            sqlx::query("UPDATE chat SET version = ? WHERE id = ?")
-                .bind(event.sequence)
-                .bind(chat_id)
-                .execute(conn)
-                .await?;
-        }
-        ChatEvent::AnswerRated { rank, rating } => {
-            sqlx::query(
-                "UPDATE chat_history SET rating = ? WHERE chat_id = ? AND `rank` = ? AND role = 'assistant'",
-            )
-            .bind(rating.map(|r| r.as_str()))
-            .bind(chat_id)
-            .bind(rank)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query("UPDATE chat SET version = ? WHERE id = ?")
-                .bind(event.sequence)
-                .bind(chat_id)
-                .execute(conn)
-                .await?;
-        }
-        ChatEvent::ChatDeleted => {
+        Change::OwnerLost => {
             let user_id = owner(conn, chat_id).await?;
+            sqlx::query("UPDATE `user` SET chats = chats - 1 WHERE id = ? AND chats > 0")
+                .bind(&user_id)
+                .execute(conn)
+                .await?;
+        }
+        Change::Delete => {
             for table in ["chat_history", "answer_version"] {
                 sqlx::query(AssertSqlSafe(format!(
                     "DELETE FROM {table} WHERE chat_id = ?"
@@ -212,20 +91,79 @@ pub async fn apply(
             }
             sqlx::query("DELETE FROM chat WHERE id = ?")
                 .bind(chat_id)
-                .execute(&mut *conn)
-                .await?;
-            owners::forget(chat_id);
-            sqlx::query("UPDATE `user` SET chats = chats - 1 WHERE id = ? AND chats > 0")
-                .bind(&user_id)
                 .execute(conn)
                 .await?;
+            owners::forget(chat_id);
+        }
+        Change::Set(field) => set(conn, event, field).await?,
+        Change::Version => {
+            sqlx::query("UPDATE chat SET version = ? WHERE id = ?")
+                .bind(event.sequence)
+                .bind(chat_id)
+                .execute(conn)
+                .await?;
+        }
+        Change::Touch => touch(conn, event).await?,
+        Change::Append(message) => append(conn, &message).await?,
+        Change::Finish(outcome) => finish(conn, chat_id, &outcome).await?,
+        Change::SetAsideFrom(rank) => set_aside_from(conn, chat_id, rank).await?,
+        Change::SetAsideLastAnswer => {
+            for sql in [
+                "INSERT INTO answer_version SELECT * FROM chat_history \
+                 WHERE chat_id = ? AND role = 'assistant' ORDER BY `rank` DESC LIMIT 1",
+                "DELETE FROM chat_history WHERE chat_id = ? AND role = 'assistant' \
+                 ORDER BY `rank` DESC LIMIT 1",
+            ] {
+                sqlx::query(sql).bind(chat_id).execute(&mut *conn).await?;
+            }
+        }
+        Change::Restore { rank, version } => restore_branch(conn, chat_id, rank, version).await?,
+        Change::Rate { rank, rating } => {
+            sqlx::query(
+                "UPDATE chat_history SET rating = ? WHERE chat_id = ? AND `rank` = ? \
+                 AND role = 'assistant'",
+            )
+            .bind(rating)
+            .bind(chat_id)
+            .bind(rank)
+            .execute(conn)
+            .await?;
         }
     }
     Ok(())
 }
 
-/// Any activity moves the chat up in the sidebar and advances its version (to the latest: a
-/// turn's moves are written at the end of its group, `usage`).
+/// A field of the chat's row, and its version.
+async fn set(
+    conn: &mut MySqlConnection,
+    event: &RecordedEvent,
+    field: Field,
+) -> Result<(), sqlx::Error> {
+    let query = match field {
+        Field::Title { title, source } => {
+            sqlx::query("UPDATE chat SET title = ?, title_source = ?, version = ? WHERE id = ?")
+                .bind(title)
+                .bind(source.as_str())
+        }
+        Field::Model(model) => {
+            sqlx::query("UPDATE chat SET model = ?, version = ? WHERE id = ?").bind(model)
+        }
+        Field::Limit(limit) => {
+            sqlx::query("UPDATE chat SET prompt_limit = ?, version = ? WHERE id = ?").bind(limit)
+        }
+        Field::Archived(archived) => {
+            sqlx::query("UPDATE chat SET archived = ?, version = ? WHERE id = ?").bind(archived)
+        }
+    };
+    query
+        .bind(event.sequence)
+        .bind(&event.stream_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// `Change::Touch` (to the latest: a turn's own moves are written at the end of its group).
 async fn touch(conn: &mut MySqlConnection, event: &RecordedEvent) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE chat SET updated_at = GREATEST(updated_at, ?), version = GREATEST(version, ?) \
@@ -239,9 +177,8 @@ async fn touch(conn: &mut MySqlConnection, event: &RecordedEvent) -> Result<(), 
     Ok(())
 }
 
-/// The conversation from `rank` on moves to `answer_version`; the `version`-th oldest message
-/// at `rank` that followed the message before it comes back, and after it at each rank the
-/// newest set-aside message that followed the one before (as `branches::Branches` reads them).
+/// `Change::Restore`: the chosen version and the newest messages that followed it come back
+/// from `answer_version`, one by one.
 async fn restore_branch(
     conn: &mut MySqlConnection,
     chat_id: &str,
@@ -300,75 +237,55 @@ async fn restore_branch(
     }
 }
 
-async fn insert_message(
-    conn: &mut MySqlConnection,
-    event: &RecordedEvent,
-    role: Role,
-    content: &str,
-    status: MessageStatus,
-    model: Option<&str>,
-    instance_id: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    // It follows the conversation's last message, one rank below it (read in the same
-    // statement as the insert).
+/// The message after the conversation's last: one rank below it, that message its parent (read
+/// in the same statement as the insert).
+async fn append(conn: &mut MySqlConnection, message: &MessageRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO chat_history (id, chat_id, role, content, date, `rank`, status, model, \
          instance_id, parent_id) SELECT ?, ?, ?, ?, ?, COALESCE(MAX(`rank`), 0) + 1, ?, ?, ?, \
          (SELECT id FROM chat_history WHERE chat_id = ? ORDER BY `rank` DESC LIMIT 1) \
          FROM chat_history WHERE chat_id = ?",
     )
-    .bind(event.position)
-    .bind(&event.stream_id)
-    .bind(role.as_str())
-    .bind(content)
-    .bind(event.recorded_at)
-    .bind(status.as_str())
-    .bind(model)
-    .bind(instance_id)
-    .bind(&event.stream_id)
-    .bind(&event.stream_id)
+    .bind(message.id)
+    .bind(&message.chat_id)
+    .bind(message.role.as_str())
+    .bind(&message.content)
+    .bind(message.date)
+    .bind(message.status.as_str())
+    .bind(&message.model)
+    .bind(&message.instance_id)
+    .bind(&message.chat_id)
+    .bind(&message.chat_id)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-async fn finish_answer(
+async fn finish(
     conn: &mut MySqlConnection,
-    event: &RecordedEvent,
-    answer: &AnswerRecord,
-    status: MessageStatus,
+    chat_id: &str,
+    outcome: &Outcome,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE chat_history SET content = ?, status = ?, model = ?, prompt_tokens = ?, \
          completion_tokens = ?, finish_reason = ?, error = ?, latency_ms = ?, ttft_ms = ?, \
-         sources = ?, instance_id = NULL WHERE chat_id = ? AND status = 'streaming'",
+         sources = ?, instance_id = NULL WHERE chat_id = ? AND status = ?",
     )
-    .bind(&answer.text)
-    .bind(status.as_str())
-    .bind(&answer.model)
-    .bind(answer.prompt_tokens)
-    .bind(answer.completion_tokens)
-    .bind(&answer.finish_reason)
-    .bind(answer.error.as_deref().map(|e| truncate(e, 500)))
-    .bind(answer.latency_ms)
-    .bind(answer.ttft_ms)
-    .bind(sources_json(&answer.sources))
-    .bind(&event.stream_id)
+    .bind(&outcome.content)
+    .bind(outcome.status.as_str())
+    .bind(&outcome.model)
+    .bind(outcome.prompt_tokens)
+    .bind(outcome.completion_tokens)
+    .bind(&outcome.finish_reason)
+    .bind(&outcome.error)
+    .bind(outcome.latency_ms)
+    .bind(outcome.ttft_ms)
+    .bind(&outcome.sources)
+    .bind(chat_id)
+    .bind(MessageStatus::Streaming.as_str())
     .execute(conn)
     .await?;
-    // The tokens on the chat and its owner, `updated_at` and `version`: `usage`.
     Ok(())
-}
-
-pub(super) fn sources_json(sources: &[crate::llm::Source]) -> Option<String> {
-    if sources.is_empty() {
-        return None;
-    }
-    serde_json::to_string(sources).ok()
-}
-
-pub(super) fn truncate(text: &str, max_chars: usize) -> String {
-    text.chars().take(max_chars).collect()
 }
 
 /// Moves the conversation's rows from `rank` on to `answer_version` (they stay readable as

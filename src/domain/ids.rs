@@ -74,10 +74,50 @@ uuid_id!(
     BotId
 );
 
+/// The id of one stream of the event log (`event.stream_id`, at most 64 characters): a uuid for
+/// the chat, user, model, bot and bot_owner streams, `global` for the site's. So: ASCII letters,
+/// digits and `-`, nothing else. The log writes ids in lowercase and its column compares them
+/// case-insensitively, so an id given in capitals is kept in lowercase (the same stream).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
+pub struct StreamId(String);
+
+impl StreamId {
+    /// The longest id the log's column holds.
+    pub const MAX_LEN: usize = 64;
+
+    /// `None` for anything no stream can be called: empty, too long, or with any character
+    /// but a letter, a digit or `-`.
+    pub fn parse(raw: &str) -> Option<StreamId> {
+        let fits = !raw.is_empty() && raw.len() <= Self::MAX_LEN;
+        let plain = raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        (fits && plain).then(|| StreamId(raw.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for StreamId {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        StreamId::parse(&raw).ok_or_else(|| format!("not a stream id: {raw:?}"))
+    }
+}
+
+impl fmt::Display for StreamId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A model a chat can use, as stored in events and sent by the picker. Upstream ids are whatever
 /// the OpenAI-compatible server calls its models (they may contain `:`, e.g. fine-tunes); ours
-/// carry a prefix.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// carry a prefix. Deserialized from its text through `parse` (what `parse` refuses is refused).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub enum ModelRef {
     /// Answered by the OpenAI-compatible server.
     Upstream(String),
@@ -117,6 +157,14 @@ impl ModelRef {
     }
 }
 
+impl TryFrom<String> for ModelRef {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        ModelRef::parse(&raw).ok_or_else(|| format!("not a model id: {raw:?}"))
+    }
+}
+
 impl fmt::Display for ModelRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -152,6 +200,55 @@ mod tests {
         assert_eq!(ModelRef::parse("bot:../x"), None);
         assert_eq!(ModelRef::parse("local:"), None);
         assert_eq!(ModelRef::parse("  "), None);
+    }
+
+    #[test]
+    fn model_refs_deserialize_from_their_text_and_refuse_what_parse_refuses() {
+        let pdf = "pdf:0192f3e4-7b1c-7d2e-8f00-000000000001";
+        let model: ModelRef = serde_json::from_value(serde_json::json!(pdf)).unwrap();
+        assert_eq!(model, ModelRef::parse(pdf).unwrap());
+        assert_eq!(model.to_string(), pdf);
+        let upstream: ModelRef = serde_json::from_str(r#""ft:gpt-4o-mini:acme::abc123""#).unwrap();
+        assert!(upstream.is_upstream());
+        for bad in [r#""pdf:not-a-uuid""#, r#""local:""#, r#""""#, "42"] {
+            assert!(serde_json::from_str::<ModelRef>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn stream_ids_are_what_the_log_writes_and_nothing_else() {
+        for real in ["0192f3e4-7b1c-7d2e-8f00-000000000001", "global"] {
+            let id = StreamId::parse(real).unwrap();
+            assert_eq!(id.to_string(), real);
+            let read: StreamId = serde_json::from_value(serde_json::json!(real)).unwrap();
+            assert_eq!(read, id);
+        }
+        let chat = ChatId::new();
+        assert_eq!(
+            StreamId::parse(&chat.to_string()).unwrap().as_str(),
+            chat.to_string()
+        );
+        assert_eq!(
+            StreamId::parse("0192F3E4-7B1C-7D2E-8F00-00000000000A")
+                .unwrap()
+                .as_str(),
+            "0192f3e4-7b1c-7d2e-8f00-00000000000a"
+        );
+        assert!(StreamId::parse(&"a".repeat(StreamId::MAX_LEN)).is_some());
+        for bad in [
+            String::new(),
+            "a".repeat(StreamId::MAX_LEN + 1),
+            "../etc/passwd".into(),
+            "global ".into(),
+            "bot_owner".into(),
+            "chat/0192f3e4".into(),
+            "x' OR '1'='1".into(),
+            "глобал".into(),
+        ] {
+            assert_eq!(StreamId::parse(&bad), None, "{bad:?}");
+            assert!(StreamId::try_from(bad.clone()).is_err(), "{bad:?}");
+        }
+        assert!(serde_json::from_str::<StreamId>(r#""a b""#).is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod username;
 pub use chat_title::ChatTitle;
 pub use day::Day;
 pub use email::EmailAddress;
-pub use ids::{BotId, ChatId, ModelRef, PdfModelId, UserId};
+pub use ids::{BotId, ChatId, ModelRef, PdfModelId, StreamId, UserId};
 pub use message::{MessageStatus, Role};
 pub use model_kind::ModelKind;
 pub use password::NewPassword;

@@ -125,6 +125,18 @@ pub enum FoldScope {
     Streams,
 }
 
+impl FoldScope {
+    /// It folds the rows that depend on their own stream alone (a chat's rows).
+    pub fn own_rows(self) -> bool {
+        self != FoldScope::Shared
+    }
+
+    /// It folds the rows several streams change (an owner's counters, usage, the audit log).
+    pub fn shared(self) -> bool {
+        self != FoldScope::Streams
+    }
+}
+
 /// The streams whose rows depend on their own events alone (a chat's rows and messages): a large
 /// log folds them a share at a time.
 #[derive(Clone, Copy, Debug)]

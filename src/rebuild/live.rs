@@ -15,7 +15,7 @@ use sqlx::query_builder::Separated;
 use sqlx::{AssertSqlSafe, Encode, MySql, MySqlConnection, QueryBuilder, Type};
 
 use super::write::{Bind, Insert};
-use super::{ApiKeyRow, AuditRow, BotRow, ModelRow, Tables, UserRow};
+use super::{ApiKeyRow, AuditRow, BotRow, ChatRow, ModelRow, Tables, UserRow};
 use crate::events::{FoldScope, RecordedEvent};
 
 /// Which rows a live fold needs in its `Tables` (every other table starts empty, and stays so).
@@ -251,6 +251,13 @@ impl Keyed for UserRow {
 
 impl Keyed for ApiKeyRow {
     const TABLE: &'static str = "api_key";
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+impl Keyed for ChatRow {
+    const TABLE: &'static str = "chat";
     fn key(&self) -> String {
         self.id.clone()
     }

@@ -4,9 +4,9 @@
 //! and a handful of statements per thousand rows. Live, a fold is also the projection: the rows
 //! an event names are read, folded and written back (`live.rs`).
 //!
-//! `replay --verify` compares the live tables with a rebuild, table by table (for the chat's
-//! tables, whose live statements are written beside their fold, it proves the two agree), and
-//! the tests run it after real use of the app.
+//! `replay --verify` compares the live tables with a rebuild, table by table (for the chat's rows
+//! and usage, whose changes two sinks run, it proves the sinks agree), and the tests run it after
+//! real use of the app.
 mod live;
 mod rows;
 mod write;

@@ -6,7 +6,7 @@ use time::PrimitiveDateTime;
 use crate::domain::{MessageStatus, Role};
 
 /// A row of `chat`: the one row type of the table (reads, and the rebuild's fold).
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct ChatRow {
     pub id: String,
     pub user_id: String,
@@ -151,7 +151,7 @@ pub async fn ids_for_user(pool: &MySqlPool, user_id: &str) -> Result<Vec<String>
 
 /// A row of `chat_history` (and of `answer_version`, which has the same columns): the one row
 /// type of both (reads, and the rebuild's fold).
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct MessageRow {
     pub id: u64,
     pub chat_id: String,

@@ -1,11 +1,11 @@
 //! Usage aggregated per UTC day (`daily_stats`, `daily_user_activity`, `daily_model_stats`) and
 //! per API key, so the dashboard reads a few rows per day instead of scanning messages. What a
-//! transaction's events count is collected first (`Counts`) and written with one upsert per
-//! table: a group commit of many turns costs a few statements, not a few per event.
+//! transaction's events count is collected first (`Counts`), then written with one upsert per
+//! table (`write.rs`): a group commit of many turns costs a few statements, not a few per event.
+//! A rebuild adds the same `Counts` to its rows in memory (`fold.rs`).
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use sqlx::{AssertSqlSafe, MySqlConnection};
 use time::{Date, PrimitiveDateTime};
 
 /// Columns of `daily_stats` that events increment, in `DAILY_COLUMNS`' order.
@@ -22,7 +22,7 @@ pub(super) enum Counter {
     RefusedPrompts,
 }
 
-const DAILY_COLUMNS: [&str; 11] = [
+pub(super) const DAILY_COLUMNS: [&str; 11] = [
     "new_users",
     "active_users",
     "chats",
@@ -35,14 +35,17 @@ const DAILY_COLUMNS: [&str; 11] = [
     "prompt_tokens",
     "completion_tokens",
 ];
-const PROMPT_TOKENS: usize = 9;
-const COMPLETION_TOKENS: usize = 10;
+impl Counter {
+    /// `daily_stats`' token columns, after the counters (in `DAILY_COLUMNS`' order).
+    pub(super) const PROMPT_TOKENS: usize = 9;
+    pub(super) const COMPLETION_TOKENS: usize = 10;
+}
 
 /// Rows in the order they were first counted, so each is created with the key that the first
 /// event wrote (as writing event by event would, under a case-insensitive collation too).
-struct Rows<K, V> {
+pub(super) struct Rows<K, V> {
     index: HashMap<K, usize>,
-    rows: Vec<(K, V)>,
+    pub(super) rows: Vec<(K, V)>,
 }
 
 impl<K, V> Default for Rows<K, V> {
@@ -70,12 +73,12 @@ impl<K: Eq + Hash + Clone, V: Default> Rows<K, V> {
 }
 
 #[derive(Default)]
-struct UserDay {
-    prompts: u64,
-    prompt_tokens: u64,
-    completion_tokens: u64,
+pub(super) struct UserDay {
+    pub(super) prompts: u64,
+    pub(super) prompt_tokens: u64,
+    pub(super) completion_tokens: u64,
     /// Its first count was a prompt: if the day had no row yet, the user became active.
-    opened_by_prompt: bool,
+    pub(super) opened_by_prompt: bool,
 }
 
 /// One model's prompts or answers with their tokens.
@@ -88,46 +91,42 @@ pub(super) struct ModelUsage {
 }
 
 #[derive(Default)]
-struct KeyUse {
-    prompts: u64,
-    prompt_tokens: u64,
-    completion_tokens: u64,
-    last_used_at: Option<PrimitiveDateTime>,
+pub(super) struct KeyUse {
+    pub(super) prompts: u64,
+    pub(super) prompt_tokens: u64,
+    pub(super) completion_tokens: u64,
+    pub(super) last_used_at: Option<PrimitiveDateTime>,
 }
 
 /// A chat's own counters (`chat.prompts`, its tokens), when it last moved and its version.
 #[derive(Default)]
-struct ChatUse {
-    prompts: u64,
-    prompt_tokens: u64,
-    completion_tokens: u64,
-    updated_at: Option<PrimitiveDateTime>,
-    version: u64,
+pub(super) struct ChatUse {
+    pub(super) prompts: u64,
+    pub(super) prompt_tokens: u64,
+    pub(super) completion_tokens: u64,
+    pub(super) updated_at: Option<PrimitiveDateTime>,
+    pub(super) version: u64,
 }
 
 /// A user's own counters (`user.prompts`, tokens) and when they last prompted.
 #[derive(Default)]
-struct OwnerUse {
-    prompts: u64,
-    prompt_tokens: u64,
-    completion_tokens: u64,
-    last_active: Option<PrimitiveDateTime>,
+pub(super) struct OwnerUse {
+    pub(super) prompts: u64,
+    pub(super) prompt_tokens: u64,
+    pub(super) completion_tokens: u64,
+    pub(super) last_active: Option<PrimitiveDateTime>,
 }
 
 /// What a transaction's events count, until written.
 #[derive(Default)]
 pub(super) struct Counts {
-    daily: Rows<Date, [u64; DAILY_COLUMNS.len()]>,
-    users: Rows<(Date, String), UserDay>,
-    models: Rows<(Date, String), ModelUsage>,
-    keys: Rows<String, KeyUse>,
-    chats: Rows<String, ChatUse>,
-    owners: Rows<String, OwnerUse>,
+    pub(super) daily: Rows<Date, [u64; DAILY_COLUMNS.len()]>,
+    pub(super) users: Rows<(Date, String), UserDay>,
+    pub(super) models: Rows<(Date, String), ModelUsage>,
+    pub(super) keys: Rows<String, KeyUse>,
+    pub(super) chats: Rows<String, ChatUse>,
+    pub(super) owners: Rows<String, OwnerUse>,
 }
-
-/// Bound where a row has no time: a derived table's column takes its nullability from the
-/// first row's value, so a NULL in a later row would be refused (MariaDB: "cannot be null").
-const NO_TIME: PrimitiveDateTime = time::macros::datetime!(1000-01-01 0:00);
 
 impl Counts {
     pub(super) fn bump(&mut self, day: Date, counter: Counter) {
@@ -138,8 +137,8 @@ impl Counts {
     pub(super) fn answer(&mut self, day: Date, counter: Counter, prompt: u32, completion: u32) {
         let row = self.daily.entry(day).0;
         row[counter as usize] += 1;
-        row[PROMPT_TOKENS] += u64::from(prompt);
-        row[COMPLETION_TOKENS] += u64::from(completion);
+        row[Counter::PROMPT_TOKENS] += u64::from(prompt);
+        row[Counter::COMPLETION_TOKENS] += u64::from(completion);
     }
 
     /// A prompt for the user's day; the first one of the day makes the user active.
@@ -207,225 +206,4 @@ impl Counts {
         row.prompt_tokens += u64::from(prompt);
         row.completion_tokens += u64::from(completion);
     }
-
-    /// Writes every count: a few statements, whatever the number of events.
-    pub(super) async fn write(mut self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
-        for day in self.opened_days(conn).await? {
-            self.bump(day, Counter::ActiveUsers);
-        }
-        self.write_users(conn).await?;
-        self.write_daily(conn).await?;
-        self.write_models(conn).await?;
-        self.write_keys(conn).await?;
-        self.write_chats(conn).await?;
-        self.write_owners(conn).await
-    }
-
-    /// One statement for every chat counted: a row that is gone (deleted meanwhile) is left
-    /// alone, as an `UPDATE … WHERE id = ?` per event would.
-    async fn write_chats(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
-        if self.chats.rows.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "UPDATE chat c JOIN ({}) d ON c.id = d.id SET c.prompts = c.prompts + d.prompts, \
-             c.prompt_tokens = c.prompt_tokens + d.prompt_tokens, \
-             c.completion_tokens = c.completion_tokens + d.completion_tokens, \
-             c.updated_at = GREATEST(c.updated_at, d.updated_at), \
-             c.version = GREATEST(c.version, d.version)",
-            derived_table(
-                self.chats.rows.len(),
-                &[
-                    "id",
-                    "prompts",
-                    "prompt_tokens",
-                    "completion_tokens",
-                    "updated_at",
-                    "version"
-                ]
-            )
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for (chat_id, row) in &self.chats.rows {
-            query = query
-                .bind(chat_id.as_str())
-                .bind(row.prompts)
-                .bind(row.prompt_tokens)
-                .bind(row.completion_tokens)
-                .bind(row.updated_at.unwrap_or(NO_TIME))
-                .bind(row.version);
-        }
-        query.execute(conn).await.map(drop)
-    }
-
-    /// One statement for every user counted (a user deleted meanwhile is left alone).
-    async fn write_owners(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
-        if self.owners.rows.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "UPDATE `user` u JOIN ({}) d ON u.id = d.id SET u.prompts = u.prompts + d.prompts, \
-             u.prompt_tokens = u.prompt_tokens + d.prompt_tokens, \
-             u.completion_tokens = u.completion_tokens + d.completion_tokens, \
-             u.last_active = IF(d.prompted, \
-             GREATEST(COALESCE(u.last_active, d.last_active), d.last_active), u.last_active)",
-            derived_table(
-                self.owners.rows.len(),
-                &[
-                    "id",
-                    "prompts",
-                    "prompt_tokens",
-                    "completion_tokens",
-                    "prompted",
-                    "last_active"
-                ]
-            )
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for (user_id, row) in &self.owners.rows {
-            query = query
-                .bind(user_id.as_str())
-                .bind(row.prompts)
-                .bind(row.prompt_tokens)
-                .bind(row.completion_tokens)
-                .bind(row.last_active.is_some())
-                .bind(row.last_active.unwrap_or(NO_TIME));
-        }
-        query.execute(conn).await.map(drop)
-    }
-
-    /// The day of each user-day that a prompt opened and the table did not have yet (one per
-    /// newly active user).
-    async fn opened_days(&self, conn: &mut MySqlConnection) -> Result<Vec<Date>, sqlx::Error> {
-        let opened: Vec<&(Date, String)> = self
-            .users
-            .rows
-            .iter()
-            .filter(|(_, row)| row.opened_by_prompt)
-            .map(|(key, _)| key)
-            .collect();
-        if opened.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT day, user_id FROM daily_user_activity WHERE (day, user_id) IN ({})",
-            placeholders(opened.len(), 2)
-        );
-        let mut query = sqlx::query_as::<_, (Date, String)>(AssertSqlSafe(sql));
-        for (day, user_id) in &opened {
-            query = query.bind(*day).bind(user_id.as_str());
-        }
-        let existing = query.fetch_all(&mut *conn).await?;
-        Ok(opened
-            .into_iter()
-            .filter(|key| !existing.contains(key))
-            .map(|(day, _)| *day)
-            .collect())
-    }
-
-    async fn write_users(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
-        if self.users.rows.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "INSERT INTO daily_user_activity (day, user_id, prompts, prompt_tokens, completion_tokens) \
-             VALUES {} ON DUPLICATE KEY UPDATE prompts = prompts + VALUES(prompts), \
-             prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
-             completion_tokens = completion_tokens + VALUES(completion_tokens)",
-            placeholders(self.users.rows.len(), 5)
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for ((day, user_id), row) in &self.users.rows {
-            query = query
-                .bind(*day)
-                .bind(user_id.as_str())
-                .bind(row.prompts)
-                .bind(row.prompt_tokens)
-                .bind(row.completion_tokens);
-        }
-        query.execute(conn).await.map(drop)
-    }
-
-    async fn write_daily(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
-        if self.daily.rows.is_empty() {
-            return Ok(());
-        }
-        let updates: Vec<String> = DAILY_COLUMNS
-            .iter()
-            .map(|c| format!("{c} = {c} + VALUES({c})"))
-            .collect();
-        let sql = format!(
-            "INSERT INTO daily_stats (day, {}) VALUES {} ON DUPLICATE KEY UPDATE {}",
-            DAILY_COLUMNS.join(", "),
-            placeholders(self.daily.rows.len(), 1 + DAILY_COLUMNS.len()),
-            updates.join(", ")
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for (day, counts) in &self.daily.rows {
-            query = query.bind(*day);
-            for count in counts {
-                query = query.bind(*count);
-            }
-        }
-        query.execute(conn).await.map(drop)
-    }
-
-    async fn write_models(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
-        if self.models.rows.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "INSERT INTO daily_model_stats (day, model, prompts, answers, prompt_tokens, completion_tokens) \
-             VALUES {} ON DUPLICATE KEY UPDATE prompts = prompts + VALUES(prompts), \
-             answers = answers + VALUES(answers), prompt_tokens = prompt_tokens + VALUES(prompt_tokens), \
-             completion_tokens = completion_tokens + VALUES(completion_tokens)",
-            placeholders(self.models.rows.len(), 6)
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for ((day, model), usage) in &self.models.rows {
-            query = query
-                .bind(*day)
-                .bind(model.as_str())
-                .bind(usage.prompts)
-                .bind(usage.answers)
-                .bind(usage.prompt_tokens)
-                .bind(usage.completion_tokens);
-        }
-        query.execute(conn).await.map(drop)
-    }
-
-    /// One statement per key (a group rarely has more than a few API keys).
-    async fn write_keys(&self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
-        for (key_id, row) in &self.keys.rows {
-            sqlx::query(
-                "UPDATE api_key SET prompts = prompts + ?, prompt_tokens = prompt_tokens + ?, \
-                 completion_tokens = completion_tokens + ?, \
-                 last_used_at = COALESCE(?, last_used_at) WHERE id = ?",
-            )
-            .bind(row.prompts)
-            .bind(row.prompt_tokens)
-            .bind(row.completion_tokens)
-            .bind(row.last_used_at)
-            .bind(key_id.as_str())
-            .execute(&mut *conn)
-            .await?;
-        }
-        Ok(())
-    }
-}
-
-/// `SELECT ? AS a, ? AS b UNION ALL SELECT ?, ?` for `rows` rows of `columns`: a table of
-/// values to join an `UPDATE` with (every row its own values, one statement).
-fn derived_table(rows: usize, columns: &[&str]) -> String {
-    let named: Vec<String> = columns.iter().map(|c| format!("? AS {c}")).collect();
-    let mut selects = vec![format!("SELECT {}", named.join(", "))];
-    let row = format!("SELECT {}", vec!["?"; columns.len()].join(", "));
-    selects.extend(std::iter::repeat_n(row, rows - 1));
-    selects.join(" UNION ALL ")
-}
-
-/// `(?, ?), (?, ?)` for `rows` rows of `columns` values.
-fn placeholders(rows: usize, columns: usize) -> String {
-    let row = format!("({})", vec!["?"; columns].join(", "));
-    vec![row; rows].join(", ")
 }

@@ -6,6 +6,7 @@
 mod counters;
 pub mod fold;
 mod refusals;
+mod write;
 
 pub use refusals::Refusals;
 
@@ -74,43 +75,75 @@ impl Collector for UsageCollector {
     }
 }
 
-/// What `event` counts, into `counts`.
+/// What `event` counts, into `counts` (a chat's owner read from its row as needed).
 async fn count(
     conn: &mut MySqlConnection,
     event: &RecordedEvent,
     counts: &mut Counts,
 ) -> Result<(), ProjectionError> {
-    let day = event.recorded_at.date();
-    match event.decode_for::<UserEvent>()? {
-        Some(UserEvent::UserRegistered { .. }) => counts.bump(day, Counter::NewUsers),
-        Some(UserEvent::PromptRefused { .. }) => counts.bump(day, Counter::RefusedPrompts),
-        _ => {}
-    }
-    if let Some(payload) = event.decode_for::<ChatEvent>()? {
-        chat_usage(conn, event, &payload, counts).await?;
+    if let Some(payload) = event.decode_for::<UserEvent>()? {
+        user_usage(event, &payload, counts);
+    } else if let Some(payload) = event.decode_for::<ChatEvent>()? {
+        let owner = if counts_for_owner(&payload) {
+            Some(owner_and_key(conn, &event.stream_id).await?)
+        } else {
+            None
+        };
+        chat_usage(event, &payload, owner.as_ref(), counts);
     }
     Ok(())
 }
 
-async fn chat_usage(
-    conn: &mut MySqlConnection,
+/// A chat's owner and the API key that started it (`None` for a web chat).
+type Owner = (String, Option<String>);
+
+/// What a user's event counts: said once, for both sinks (`Counts::write` in SQL, `fold` in
+/// memory).
+fn user_usage(event: &RecordedEvent, payload: &UserEvent, counts: &mut Counts) {
+    let day = event.recorded_at.date();
+    match payload {
+        UserEvent::UserRegistered { .. } => counts.bump(day, Counter::NewUsers),
+        UserEvent::PromptRefused { .. } => counts.bump(day, Counter::RefusedPrompts),
+        _ => {}
+    }
+}
+
+/// Whether a chat event counts for the chat's owner and API key (prompts and answers do).
+fn counts_for_owner(payload: &ChatEvent) -> bool {
+    matches!(
+        payload,
+        ChatEvent::UserMessageAppended { .. }
+            | ChatEvent::PromptEdited { .. }
+            | ChatEvent::AnswerCompleted(_)
+            | ChatEvent::AnswerStopped(_)
+            | ChatEvent::AnswerFailed(_)
+    )
+}
+
+/// What a chat's event counts, said once for both sinks: on the chat's own row always, and,
+/// given its `owner` (`None` where the sink folds only the chat's own rows), on the owner's row
+/// and day, the API key, the day and the model.
+fn chat_usage(
     event: &RecordedEvent,
     payload: &ChatEvent,
+    owner: Option<&Owner>,
     counts: &mut Counts,
-) -> Result<(), sqlx::Error> {
-    let day = event.recorded_at.date();
+) {
+    let (chat_id, day) = (event.stream_id.as_str(), event.recorded_at.date());
     match payload {
         ChatEvent::ChatStarted { .. } => counts.bump(day, Counter::Chats),
         ChatEvent::UserMessageAppended { model, .. } | ChatEvent::PromptEdited { model, .. } => {
-            let (user_id, key) = owner_and_key(conn, &event.stream_id).await?;
-            counts.chat_prompt(&event.stream_id);
-            counts.chat_moved(&event.stream_id, event.recorded_at, event.sequence);
-            counts.owner_prompt(&user_id, event.recorded_at);
+            counts.chat_prompt(chat_id);
+            counts.chat_moved(chat_id, event.recorded_at, event.sequence);
+            let Some((user_id, key)) = owner else {
+                return;
+            };
+            counts.owner_prompt(user_id, event.recorded_at);
             counts.bump(day, Counter::Prompts);
-            counts.user_prompt(day, &user_id);
+            counts.user_prompt(day, user_id);
             if let Some(key) = key {
                 counts.bump(day, Counter::ApiPrompts);
-                counts.key_prompt(&key, event.recorded_at);
+                counts.key_prompt(key, event.recorded_at);
             }
             let usage = ModelUsage {
                 prompts: 1,
@@ -119,39 +152,40 @@ async fn chat_usage(
             counts.model_usage(day, model, usage);
         }
         ChatEvent::AnswerStarted { .. } => {
-            counts.chat_moved(&event.stream_id, event.recorded_at, event.sequence)
+            counts.chat_moved(chat_id, event.recorded_at, event.sequence)
         }
         ChatEvent::AnswerCompleted(answer) => {
-            answered(conn, event, answer, Counter::Answers, counts).await?
+            answered(event, answer, Counter::Answers, owner, counts)
         }
         ChatEvent::AnswerStopped(answer) => {
-            answered(conn, event, answer, Counter::StoppedAnswers, counts).await?
+            answered(event, answer, Counter::StoppedAnswers, owner, counts)
         }
         ChatEvent::AnswerFailed(answer) => {
-            answered(conn, event, answer, Counter::FailedAnswers, counts).await?
+            answered(event, answer, Counter::FailedAnswers, owner, counts)
         }
         _ => {}
     }
-    Ok(())
 }
 
-async fn answered(
-    conn: &mut MySqlConnection,
+fn answered(
     event: &RecordedEvent,
     answer: &AnswerRecord,
     counter: Counter,
+    owner: Option<&Owner>,
     counts: &mut Counts,
-) -> Result<(), sqlx::Error> {
-    let day = event.recorded_at.date();
-    let (user_id, key) = owner_and_key(conn, &event.stream_id).await?;
+) {
+    let (chat_id, day) = (event.stream_id.as_str(), event.recorded_at.date());
     let (prompt, completion) = (answer.prompt_tokens, answer.completion_tokens);
-    counts.chat_tokens(&event.stream_id, prompt, completion);
-    counts.chat_moved(&event.stream_id, event.recorded_at, event.sequence);
-    counts.owner_tokens(&user_id, prompt, completion);
+    counts.chat_tokens(chat_id, prompt, completion);
+    counts.chat_moved(chat_id, event.recorded_at, event.sequence);
+    let Some((user_id, key)) = owner else {
+        return;
+    };
+    counts.owner_tokens(user_id, prompt, completion);
     counts.answer(day, counter, prompt, completion);
-    counts.user_tokens(day, &user_id, prompt, completion);
+    counts.user_tokens(day, user_id, prompt, completion);
     if let Some(key) = key {
-        counts.key_tokens(&key, prompt, completion);
+        counts.key_tokens(key, prompt, completion);
     }
     // "Answers" per model are the completed ones, as in the dashboard's tiles (failed and
     // stopped answers have their own tiles; their tokens still count).
@@ -162,5 +196,4 @@ async fn answered(
         completion_tokens: u64::from(completion),
     };
     counts.model_usage(day, &answer.model, usage);
-    Ok(())
 }

@@ -621,6 +621,13 @@ async fn the_event_browser_filters_pages_opens_one_stream_and_downloads_the_set(
             .status(),
         404
     );
+    // An id no stream can have is a 404 page too, not a server error.
+    assert_eq!(
+        app.get_with(&admin, "/admin/events/streams/not%20a%27stream")
+            .await
+            .status(),
+        404
+    );
     // The filtered set as JSON lines, password hashes redacted.
     let download = app
         .post_form_with(

@@ -339,6 +339,13 @@ async fn bad_calls_get_openai_shaped_errors_with_the_right_status() {
             .0,
         404
     );
+    // A model id that cannot be one is answered as an unknown model is.
+    let (status, body) =
+        error_of(app.v1(Some(&key), "/v1/models/pdf:not-a-uuid", None).await).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("model_not_found"))
+    );
     assert_eq!(
         app.upstream.requests().len(),
         0,

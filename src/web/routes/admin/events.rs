@@ -11,7 +11,7 @@ use sqlx::MySqlPool;
 use time::format_description::well_known::Rfc3339;
 
 use crate::accounts::current::CurrentAdmin;
-use crate::domain::Day;
+use crate::domain::{Day, StreamId};
 use crate::error::AppError;
 use crate::events::RecordedEvent;
 use crate::events::export::{self, ExportFormat};
@@ -175,14 +175,14 @@ pub async fn list(
     )
 }
 
-/// One stream's whole history.
+/// One stream's whole history (an id no stream can have is a 404, as an unknown one is).
 pub async fn stream(
     page: Page,
     admin: CurrentAdmin,
-    path: web::Path<String>,
+    id: web::Path<StreamId>,
     pool: web::Data<MySqlPool>,
 ) -> Result<HttpResponse, AppError> {
-    let events = event_log::stream(&pool, &path).await?;
+    let events = event_log::stream(&pool, id.as_str()).await?;
     let Some(first) = events.first() else {
         return Err(AppError::NotFound);
     };

@@ -7,6 +7,7 @@ use sqlx::MySqlPool;
 use crate::accounts::current::CurrentAdmin;
 use crate::catalog::Catalog;
 use crate::chat::service::ChatService;
+use crate::domain::ModelRef;
 use crate::error::AppError;
 use crate::events::{EventStore, Metadata};
 use crate::i18n::Msg;
@@ -92,14 +93,16 @@ pub struct ModelForm {
     action: String,
 }
 
+/// Enables, disables or makes default one model (an id no model can have is a 404, as an
+/// unknown one is).
 pub async fn model(
     admin: CurrentAdmin,
-    path: web::Path<String>,
+    model: web::Path<ModelRef>,
     form: web::Form<ModelForm>,
     store: web::Data<EventStore>,
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let id = model.to_string();
     let command = match form.action.as_str() {
         "enable" => SiteCommand::EnableModel { id },
         "disable" => SiteCommand::DisableModel { id },
