@@ -140,24 +140,36 @@ fn append(chat: &mut ChatState, message: MessageRow) {
     chat.messages.push(placed);
 }
 
+/// The answer being written takes its outcome (one message streams at a time: the outcome is
+/// moved into the last one, copied into any before it).
 fn finish(chat: &mut ChatState, outcome: Outcome) {
-    let streaming = chat
+    let mut streaming = chat
         .messages
         .iter_mut()
-        .filter(|m| m.status == MessageStatus::Streaming);
-    for message in streaming {
-        message.content = outcome.content.clone();
-        message.status = outcome.status;
-        message.model = Some(outcome.model.clone());
-        message.prompt_tokens = Some(outcome.prompt_tokens);
-        message.completion_tokens = Some(outcome.completion_tokens);
-        message.finish_reason = outcome.finish_reason.clone();
-        message.error = outcome.error.clone();
-        message.latency_ms = Some(outcome.latency_ms);
-        message.ttft_ms = outcome.ttft_ms;
-        message.sources = outcome.sources.clone();
-        message.instance_id = None;
+        .filter(|m| m.status == MessageStatus::Streaming)
+        .peekable();
+    while let Some(message) = streaming.next() {
+        if streaming.peek().is_some() {
+            finished(message, outcome.clone());
+        } else {
+            finished(message, outcome);
+            return;
+        }
     }
+}
+
+fn finished(message: &mut MessageRow, outcome: Outcome) {
+    message.content = outcome.content;
+    message.status = outcome.status;
+    message.model = Some(outcome.model);
+    message.prompt_tokens = Some(outcome.prompt_tokens);
+    message.completion_tokens = Some(outcome.completion_tokens);
+    message.finish_reason = outcome.finish_reason;
+    message.error = outcome.error;
+    message.latency_ms = Some(outcome.latency_ms);
+    message.ttft_ms = outcome.ttft_ms;
+    message.sources = outcome.sources;
+    message.instance_id = None;
 }
 
 fn set_aside_from(chat: &mut ChatState, rank: u32) {

@@ -44,9 +44,14 @@ impl Counter {
 /// Rows in the order they were first counted, so each is created with the key that the first
 /// event wrote (as writing event by event would, under a case-insensitive collation too).
 pub(super) struct Rows<K, V> {
+    /// Empty while the rows are few (they are looked through), then every row's place.
     index: HashMap<K, usize>,
     pub(super) rows: Vec<(K, V)>,
 }
+
+/// Up to this many rows are found by looking through them (one event's or a small group's
+/// counts: no index to build); more are indexed.
+const LOOKED_THROUGH: usize = 16;
 
 impl<K, V> Default for Rows<K, V> {
     fn default() -> Self {
@@ -60,15 +65,24 @@ impl<K, V> Default for Rows<K, V> {
 impl<K: Eq + Hash + Clone, V: Default> Rows<K, V> {
     /// The row of `key`, and whether this made it.
     fn entry(&mut self, key: K) -> (&mut V, bool) {
-        match self.index.get(&key) {
-            Some(&i) => (&mut self.rows[i].1, false),
-            None => {
-                self.index.insert(key.clone(), self.rows.len());
-                self.rows.push((key, V::default()));
-                let last = self.rows.len() - 1;
-                (&mut self.rows[last].1, true)
-            }
+        let found = if self.index.is_empty() {
+            self.rows.iter().position(|(k, _)| *k == key)
+        } else {
+            self.index.get(&key).copied()
+        };
+        if let Some(i) = found {
+            return (&mut self.rows[i].1, false);
         }
+        if self.index.is_empty() && self.rows.len() >= LOOKED_THROUGH {
+            let places = self.rows.iter().enumerate();
+            self.index = places.map(|(i, (k, _))| (k.clone(), i)).collect();
+        }
+        if !self.index.is_empty() {
+            self.index.insert(key.clone(), self.rows.len());
+        }
+        self.rows.push((key, V::default()));
+        let last = self.rows.len() - 1;
+        (&mut self.rows[last].1, true)
     }
 }
 
