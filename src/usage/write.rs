@@ -11,6 +11,8 @@ use super::counters::{ChatUse, Counter, Counts, DAILY_COLUMNS, ModelUsage, Owner
 /// first row's value, so a NULL in a later row would be refused (MariaDB: "cannot be null").
 const NO_TIME: PrimitiveDateTime = time::macros::datetime!(1000-01-01 0:00);
 
+type Sql<'q> = Query<'q, MySql, MySqlArguments>;
+
 impl Counts {
     /// Writes every count: a few statements, whatever the number of events.
     pub(super) async fn write(mut self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
@@ -80,8 +82,7 @@ trait Added {
     const KEYS: &'static [&'static str];
     const COUNTERS: &'static [&'static str];
     /// The key's values, then the counters', in `KEYS` and `COUNTERS` order.
-    fn bind<'q>(&self, query: Query<'q, MySql, MySqlArguments>)
-    -> Query<'q, MySql, MySqlArguments>;
+    fn bind<'q>(&self, query: Sql<'q>) -> Sql<'q>;
 }
 
 impl Added for ((Date, String), UserDay) {
@@ -89,14 +90,9 @@ impl Added for ((Date, String), UserDay) {
     const KEYS: &'static [&'static str] = &["day", "user_id"];
     const COUNTERS: &'static [&'static str] = &["prompts", "prompt_tokens", "completion_tokens"];
 
-    fn bind<'q>(
-        &self,
-        query: Query<'q, MySql, MySqlArguments>,
-    ) -> Query<'q, MySql, MySqlArguments> {
-        let ((day, user_id), row) = self;
-        query
-            .bind(*day)
-            .bind(user_id.clone())
+    fn bind<'q>(&self, query: Sql<'q>) -> Sql<'q> {
+        let (key, row) = self;
+        bind_user_day(query, key)
             .bind(row.prompts)
             .bind(row.prompt_tokens)
             .bind(row.completion_tokens)
@@ -108,10 +104,7 @@ impl Added for (Date, [u64; DAILY_COLUMNS.len()]) {
     const KEYS: &'static [&'static str] = &["day"];
     const COUNTERS: &'static [&'static str] = &DAILY_COLUMNS;
 
-    fn bind<'q>(
-        &self,
-        query: Query<'q, MySql, MySqlArguments>,
-    ) -> Query<'q, MySql, MySqlArguments> {
+    fn bind<'q>(&self, query: Sql<'q>) -> Sql<'q> {
         let (day, counts) = self;
         counts
             .iter()
@@ -125,19 +118,19 @@ impl Added for ((Date, String), ModelUsage) {
     const COUNTERS: &'static [&'static str] =
         &["prompts", "answers", "prompt_tokens", "completion_tokens"];
 
-    fn bind<'q>(
-        &self,
-        query: Query<'q, MySql, MySqlArguments>,
-    ) -> Query<'q, MySql, MySqlArguments> {
+    fn bind<'q>(&self, query: Sql<'q>) -> Sql<'q> {
         let ((day, model), usage) = self;
+        let query = query.bind(*day).bind(model.clone());
         query
-            .bind(*day)
-            .bind(model.clone())
             .bind(usage.prompts)
             .bind(usage.answers)
             .bind(usage.prompt_tokens)
             .bind(usage.completion_tokens)
     }
+}
+
+fn bind_user_day<'q>(query: Sql<'q>, (day, user_id): &(Date, String)) -> Sql<'q> {
+    query.bind(*day).bind(user_id.clone())
 }
 
 /// One `INSERT … ON DUPLICATE KEY UPDATE c = c + VALUES(c)` for every row: each row's counts are
@@ -165,64 +158,45 @@ async fn add_rows<R: Added>(conn: &mut MySqlConnection, rows: &[R]) -> Result<()
     query.execute(conn).await.map(drop)
 }
 
-/// Counters added to the rows of a table other features own, by id.
+/// The counters a turn adds to a chat's row and to its owner's.
+const ADDED: [&str; 3] = ["prompts", "prompt_tokens", "completion_tokens"];
+
+/// Counts added to the row of a table other features own, by id: `ADDED`, and the columns a turn
+/// moves forward.
 trait Joined {
-    /// The derived table's columns after `id`.
-    const COLUMNS: &'static [&'static str];
-    /// How the row `t` takes the counts `d`.
-    const SET: &'static str;
-    fn bind<'q>(&self, query: Query<'q, MySql, MySqlArguments>)
-    -> Query<'q, MySql, MySqlArguments>;
+    /// `ADDED`'s values.
+    fn added(&self) -> [u64; 3];
+    /// The derived table's other columns.
+    const MOVED: &'static [&'static str];
+    /// How the row `t` takes them from `d`.
+    const MOVES: &'static str;
+    fn bind_moved<'q>(&self, query: Sql<'q>) -> Sql<'q>;
 }
 
 impl Joined for ChatUse {
-    const COLUMNS: &'static [&'static str] = &[
-        "prompts",
-        "prompt_tokens",
-        "completion_tokens",
-        "updated_at",
-        "version",
-    ];
-    const SET: &'static str = "t.prompts = t.prompts + d.prompts, \
-        t.prompt_tokens = t.prompt_tokens + d.prompt_tokens, \
-        t.completion_tokens = t.completion_tokens + d.completion_tokens, \
-        t.updated_at = GREATEST(t.updated_at, d.updated_at), t.version = GREATEST(t.version, d.version)";
+    fn added(&self) -> [u64; 3] {
+        [self.prompts, self.prompt_tokens, self.completion_tokens]
+    }
+    const MOVED: &'static [&'static str] = &["updated_at", "version"];
+    const MOVES: &'static str = "t.updated_at = GREATEST(t.updated_at, d.updated_at), t.version = GREATEST(t.version, d.version)";
 
-    fn bind<'q>(
-        &self,
-        query: Query<'q, MySql, MySqlArguments>,
-    ) -> Query<'q, MySql, MySqlArguments> {
+    fn bind_moved<'q>(&self, query: Sql<'q>) -> Sql<'q> {
         query
-            .bind(self.prompts)
-            .bind(self.prompt_tokens)
-            .bind(self.completion_tokens)
             .bind(self.updated_at.unwrap_or(NO_TIME))
             .bind(self.version)
     }
 }
 
 impl Joined for OwnerUse {
-    const COLUMNS: &'static [&'static str] = &[
-        "prompts",
-        "prompt_tokens",
-        "completion_tokens",
-        "prompted",
-        "last_active",
-    ];
-    const SET: &'static str = "t.prompts = t.prompts + d.prompts, \
-        t.prompt_tokens = t.prompt_tokens + d.prompt_tokens, \
-        t.completion_tokens = t.completion_tokens + d.completion_tokens, \
-        t.last_active = IF(d.prompted, \
+    fn added(&self) -> [u64; 3] {
+        [self.prompts, self.prompt_tokens, self.completion_tokens]
+    }
+    const MOVED: &'static [&'static str] = &["prompted", "last_active"];
+    const MOVES: &'static str = "t.last_active = IF(d.prompted, \
         GREATEST(COALESCE(t.last_active, d.last_active), d.last_active), t.last_active)";
 
-    fn bind<'q>(
-        &self,
-        query: Query<'q, MySql, MySqlArguments>,
-    ) -> Query<'q, MySql, MySqlArguments> {
+    fn bind_moved<'q>(&self, query: Sql<'q>) -> Sql<'q> {
         query
-            .bind(self.prompts)
-            .bind(self.prompt_tokens)
-            .bind(self.completion_tokens)
             .bind(self.last_active.is_some())
             .bind(self.last_active.unwrap_or(NO_TIME))
     }
@@ -239,16 +213,26 @@ async fn update_joined<R: Joined>(
         return Ok(());
     }
     let columns: Vec<&str> = std::iter::once("id")
-        .chain(R::COLUMNS.iter().copied())
+        .chain(ADDED)
+        .chain(R::MOVED.iter().copied())
+        .collect();
+    let added: Vec<String> = ADDED
+        .iter()
+        .map(|c| format!("t.{c} = t.{c} + d.{c}"))
         .collect();
     let sql = format!(
-        "UPDATE {table} t JOIN ({}) d ON t.id = d.id SET {}",
+        "UPDATE {table} t JOIN ({}) d ON t.id = d.id SET {}, {}",
         derived_table(rows.len(), &columns),
-        R::SET
+        added.join(", "),
+        R::MOVES
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for (id, row) in rows {
-        query = row.bind(query.bind(id.as_str()));
+        let with_added = row
+            .added()
+            .into_iter()
+            .fold(query.bind(id.clone()), |query, count| query.bind(count));
+        query = row.bind_moved(with_added);
     }
     query.execute(conn).await.map(drop)
 }
