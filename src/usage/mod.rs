@@ -2,7 +2,9 @@
 //! `chat` streams (`daily_stats`, `daily_user_activity`, `daily_model_stats`), refused prompts
 //! included (`PromptRefused`); and the usage columns of the rows other features own: a chat's
 //! and its owner's prompts and tokens (with `chat.updated_at`/`version` and `user.last_active`
-//! as a turn moves them), an API key's. All are counters, collected over a group commit.
+//! as a turn moves them), an API key's. All are counters: what an event counts is said once
+//! (`chat_usage`, `user_usage`) into `Counts`, which two sinks add to the rows: SQL over a group
+//! commit (`write.rs`) and a rebuild's rows in memory (`fold.rs`).
 mod counters;
 pub mod fold;
 mod refusals;
