@@ -155,7 +155,7 @@ pub fn changes(event: &RecordedEvent, payload: &ChatEvent) -> Vec<Change> {
 }
 
 /// `chat.source`: `api` for a chat an API key started, else `web`.
-pub fn source_of(api_key: &Option<uuid::Uuid>) -> &'static str {
+fn source_of(api_key: &Option<uuid::Uuid>) -> &'static str {
     if api_key.is_some() { "api" } else { "web" }
 }
 

@@ -24,7 +24,7 @@ pub const PROJECTION: StreamProjection<ChatEvent> = StreamProjection {
 };
 
 /// The owner of a chat (its row exists from `ChatStarted` until `ChatDeleted`).
-pub async fn owner(conn: &mut MySqlConnection, chat_id: &str) -> Result<String, sqlx::Error> {
+async fn owner(conn: &mut MySqlConnection, chat_id: &str) -> Result<String, sqlx::Error> {
     Ok(owner_and_key(conn, chat_id).await?.0)
 }
 

@@ -97,7 +97,7 @@ impl Tables {
         self.users.get_mut(id)
     }
 
-    /// The owner of a chat (`chat::projection::owner` in SQL).
+    /// The owner of a chat (read from its `chat` row in SQL: `chat::projection::owner_and_key`).
     pub fn owner(&self, chat_id: &str) -> Result<String, ProjectionError> {
         self.owners
             .get(chat_id)

@@ -75,12 +75,12 @@ fn fold(counts: Counts, tables: &mut Tables) {
     }
     for ((day, user_id), used) in counts.users.rows {
         // A prompt that opens the user's day makes them active that day.
-        let opened =
-            used.opened_by_prompt && !tables.daily_users.contains_key(&(day, user_id.clone()));
+        let key = (day, user_id);
+        let opened = used.opened_by_prompt && !tables.daily_users.contains_key(&key);
         let row = tables
             .daily_users
-            .entry((day, user_id.clone()))
-            .or_insert_with(|| DailyUserRow::new(day, &user_id));
+            .entry(key)
+            .or_insert_with_key(|(day, user_id)| DailyUserRow::new(*day, user_id));
         row.prompts += used.prompts as u32;
         row.prompt_tokens += used.prompt_tokens;
         row.completion_tokens += used.completion_tokens;
