@@ -7,9 +7,11 @@
 //! load then goes through the OpenAI-compatible API (`/v1/chat/completions`, streamed, one
 //! personal key per user, each turn continuing its API chat with `X-Chat-Id`), side by side.
 //!
-//! Each level also reports what a turn costs: CPU milliseconds of this process (the app, the
-//! test upstream and this client, all in one) and of the MariaDB server, commits and statements
-//! the server ran per turn, appends per commit (group commit), and this process's memory.
+//! The app runs alone in this process; the clients and the test upstream run in a second one
+//! (this binary again, `BENCH_ROLE=load`), so each level reports what a turn costs the app
+//! itself: CPU milliseconds of the app, of the MariaDB server and of the load process, commits
+//! and statements the server ran per turn, appends per commit (group commit), and the app's
+//! memory.
 //!
 //! `cargo bench --bench chat_turns` (release build; needs MariaDB like the tests);
 //! `BENCH_USERS=50` for 50 concurrent clients, or a list (`BENCH_USERS=10,50,200,1000`) for
@@ -26,7 +28,11 @@ use support::{helpers, smtp, upstream};
 
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use futures::StreamExt;
+use reqwest::cookie::{CookieStore, Jar};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// Override with BENCH_USERS / BENCH_TURNS.
@@ -43,8 +49,9 @@ fn setting(name: &str, default: usize) -> usize {
 /// (the role chunk, then the first word).
 const CHUNK_DELAY_MS: u64 = 10;
 
+/// One turn on the chat page's API: returns the chat and the time to the first `delta`.
 async fn one_turn(
-    app: &helpers::TestApp,
+    base: &str,
     client: &reqwest::Client,
     token: &str,
     chat: Option<&str>,
@@ -56,7 +63,7 @@ async fn one_turn(
     );
     let started = Instant::now();
     let response = client
-        .post(app.url(&path))
+        .post(format!("{base}{path}"))
         .header("x-csrf-token", token)
         .json(&json!({ "prompt": text, "model": "gpt-4o-mini" }))
         .send()
@@ -65,22 +72,11 @@ async fn one_turn(
     let mut body = response.bytes_stream();
     let mut seen = String::new();
     let mut first_token = None;
-    let mut accepted = None;
     while let Some(chunk) = body.next().await {
         seen.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
-        if accepted.is_none() && seen.contains("event: accepted") {
-            accepted = Some(started.elapsed());
-        }
         if first_token.is_none() && seen.contains("event: delta") {
             first_token = Some(started.elapsed());
         }
-    }
-    if std::env::var_os("BENCH_VERBOSE").is_some() {
-        eprintln!(
-            "accepted after {:?}, first token after {:?}",
-            accepted.unwrap_or_default(),
-            first_token.unwrap_or_default()
-        );
     }
     assert!(
         seen.contains("\"status\":\"complete\""),
@@ -98,7 +94,7 @@ async fn one_turn(
 /// One streamed `/v1/chat/completions` call: returns the chat (from `X-Chat-Id`) and the time
 /// to the first chunk with text.
 async fn one_api_turn(
-    app: &helpers::TestApp,
+    base: &str,
     client: &reqwest::Client,
     key: &str,
     chat: Option<&str>,
@@ -106,7 +102,7 @@ async fn one_api_turn(
 ) -> (String, Duration) {
     let started = Instant::now();
     let mut request = client
-        .post(app.url("/v1/chat/completions"))
+        .post(format!("{base}/v1/chat/completions"))
         .bearer_auth(key)
         .json(&json!({ "model": "gpt-4o-mini", "stream": true,
                        "messages": [{ "role": "user", "content": text }] }));
@@ -161,24 +157,52 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// A user as the load process needs it: the logged-in browser's cookies and CSRF token, and a
+/// personal API key.
+#[derive(Clone, Serialize, Deserialize)]
 struct User {
-    client: reqwest::Client,
+    cookies: String,
     token: String,
     key: String,
-    /// A plain HTTP client (no cookies), kept alive like the browser's, for the API.
-    api: reqwest::Client,
 }
 
-#[actix_web::main]
-async fn main() {
+/// What the app asks of the load process for one level.
+#[derive(Serialize, Deserialize)]
+struct Level {
+    app: String,
+    path: String,
+    turns: usize,
+    users: Vec<User>,
+}
+
+/// What the load process measured over one level.
+#[derive(Serialize, Deserialize)]
+struct Measured {
+    ttfts_ms: Vec<f64>,
+    elapsed_s: f64,
+}
+
+fn main() {
+    if std::env::var("BENCH_ROLE").is_ok_and(|role| role == "load") {
+        actix_web::rt::System::new().block_on(load::run());
+    } else {
+        actix_web::rt::System::new().block_on(run_app());
+    }
+}
+
+/// The app's process: starts the load process, the app against its upstream, makes the users,
+/// then has the load process run each level while it counts what the app spends.
+async fn run_app() {
+    let mut load = load::Process::start();
+    let upstream = load.upstream().await;
     let app = helpers::spawn_app_with(&[
         ("CHAT_MAX_PROMPTS", "1000"),
         ("RATE_LIMIT_PROMPTS_PER_MINUTE", "0"),
         ("RUST_LOG", "error"),
+        ("OPENAI_BASE_URL", upstream.as_str()),
     ])
     .await;
     let delay = setting("BENCH_DELAY_MS", CHUNK_DELAY_MS as usize) as u64;
-    app.upstream.set_default_delay(delay);
     let levels: Vec<usize> = std::env::var("BENCH_USERS")
         .ok()
         .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
@@ -189,8 +213,14 @@ async fn main() {
     println!("{}", cpu_model());
     let paths = std::env::var("BENCH_PATHS").unwrap_or_else(|_| "web,api".into());
     let mut users = Vec::new();
+    let url = reqwest::Url::parse(&app.address).expect("app url");
     for i in 0..user_count {
-        let client = helpers::client();
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("client");
         let name = format!("bench{i}");
         app.verified_user_with(&client, &name, helpers::PASSWORD)
             .await;
@@ -201,35 +231,15 @@ async fn main() {
         } else {
             String::new()
         };
-        let api = reqwest::Client::new();
+        let cookies = jar
+            .cookies(&url)
+            .and_then(|value| value.to_str().ok().map(str::to_owned))
+            .expect("a session cookie");
         users.push(User {
-            client,
+            cookies,
             token,
             key,
-            api,
         });
-    }
-    if std::env::var_os("BENCH_VERBOSE").is_some() {
-        for _ in 0..3 {
-            let direct = reqwest::Client::new();
-            let t = Instant::now();
-            let response = direct
-                .post(format!("{}/chat/completions", app.upstream.base_url()))
-                .bearer_auth(upstream::API_KEY)
-                .json(&json!({ "model": "gpt-4o-mini", "stream": true, "messages": [{ "role": "user", "content": "a b c" }] }))
-                .send()
-                .await
-                .unwrap();
-            let mut body = response.bytes_stream();
-            let mut text = String::new();
-            while let Some(chunk) = body.next().await {
-                text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-                if text.contains("\"content\":\"You\"") {
-                    break;
-                }
-            }
-            eprintln!("upstream direct: first content after {:?}", t.elapsed());
-        }
     }
     let database = cpu::database_pid();
     for (path, level) in ["web", "api"]
@@ -237,36 +247,146 @@ async fn main() {
         .filter(|p| paths.contains(p))
         .flat_map(|path| levels.iter().map(move |level| (path, *level)))
     {
-        let before = Costs::now(&app, database.as_deref()).await;
+        let before = Costs::now(&app, database.as_deref(), &load.pid).await;
         eprintln!("{path}: {level} users start");
-        let started = Instant::now();
-        let runs = users[..level].iter().enumerate().map(|(i, user)| {
-            let app = &app;
-            async move {
-                let mut chat: Option<String> = None;
-                let mut ttfts = Vec::new();
-                for turn in 0..turns {
-                    let text = format!("user {i} turn {turn} says hello");
-                    let (id, ttft) = if path == "web" {
-                        one_turn(app, &user.client, &user.token, chat.as_deref(), &text).await
-                    } else {
-                        one_api_turn(app, &user.api, &user.key, chat.as_deref(), &text).await
-                    };
-                    chat = Some(id);
-                    ttfts.push(ttft);
-                }
-                ttfts
+        let measured = load
+            .run(&Level {
+                app: app.address.clone(),
+                path: path.to_owned(),
+                turns,
+                users: users[..level].to_vec(),
+            })
+            .await;
+        let after = Costs::now(&app, database.as_deref(), &load.pid).await;
+        report(path, level, turns, delay, &measured);
+        after.since(&before).report(measured.ttfts_ms.len());
+    }
+}
+
+/// The clients and the test upstream, in a process of their own.
+mod load {
+    use super::*;
+
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+    use tokio::process::{Child, ChildStdin, ChildStdout};
+
+    /// The load process as the app's process sees it: this binary again, told its levels on
+    /// stdin (one JSON line each) and answering on stdout.
+    pub struct Process {
+        pub pid: String,
+        input: ChildStdin,
+        output: Lines<BufReader<ChildStdout>>,
+        _child: Child,
+    }
+
+    impl Process {
+        pub fn start() -> Process {
+            let mut child = tokio::process::Command::new(std::env::current_exe().expect("exe"))
+                .env("BENCH_ROLE", "load")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("the load process starts");
+            Process {
+                pid: child.id().expect("pid").to_string(),
+                input: child.stdin.take().expect("stdin"),
+                output: BufReader::new(child.stdout.take().expect("stdout")).lines(),
+                _child: child,
             }
-        });
-        let ttfts: Vec<Duration> = futures::future::join_all(runs)
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
-        let elapsed = started.elapsed();
-        let after = Costs::now(&app, database.as_deref()).await;
-        report(path, level, turns, delay, &ttfts, elapsed);
-        after.since(&before).report(ttfts.len());
+        }
+
+        async fn line(&mut self) -> String {
+            self.output
+                .next_line()
+                .await
+                .expect("the load process answers")
+                .expect("the load process is alive")
+        }
+
+        /// The test upstream's base URL, the first thing the load process says.
+        pub async fn upstream(&mut self) -> String {
+            self.line().await
+        }
+
+        pub async fn run(&mut self, level: &Level) -> Measured {
+            let mut line = serde_json::to_vec(level).expect("level");
+            line.push(b'\n');
+            self.input
+                .write_all(&line)
+                .await
+                .expect("to the load process");
+            serde_json::from_str(&self.line().await).expect("measured")
+        }
+    }
+
+    /// The load process: starts the upstream, says where it is, then runs each level it is
+    /// told until its input ends.
+    pub async fn run() {
+        // As the app does at start (reqwest is built without a crypto provider of its own).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let upstream = upstream::TestUpstream::start();
+        upstream.set_default_delay(setting("BENCH_DELAY_MS", CHUNK_DELAY_MS as usize) as u64);
+        println!("{}", upstream.base_url());
+        let mut input = BufReader::new(tokio::io::stdin()).lines();
+        while let Some(line) = input.next_line().await.expect("stdin") {
+            let level: Level = serde_json::from_str(&line).expect("a level");
+            let measured = level.run().await;
+            println!("{}", serde_json::to_string(&measured).expect("json"));
+        }
+    }
+
+    impl Level {
+        async fn run(&self) -> Measured {
+            let url = reqwest::Url::parse(&self.app).expect("app url");
+            let clients: Vec<reqwest::Client> = self
+                .users
+                .iter()
+                .map(|user| {
+                    let jar = Jar::default();
+                    for cookie in user.cookies.split("; ") {
+                        jar.add_cookie_str(cookie, &url);
+                    }
+                    reqwest::Client::builder()
+                        .cookie_provider(Arc::new(jar))
+                        .pool_idle_timeout(Duration::from_secs(3))
+                        .build()
+                        .expect("client")
+                })
+                .collect();
+            let started = Instant::now();
+            let runs =
+                self.users
+                    .iter()
+                    .zip(&clients)
+                    .enumerate()
+                    .map(|(i, (user, client))| async move {
+                        let mut chat: Option<String> = None;
+                        let mut ttfts = Vec::new();
+                        for turn in 0..self.turns {
+                            let text = format!("user {i} turn {turn} says hello");
+                            let (id, ttft) = if self.path == "web" {
+                                one_turn(&self.app, client, &user.token, chat.as_deref(), &text)
+                                    .await
+                            } else {
+                                one_api_turn(&self.app, client, &user.key, chat.as_deref(), &text)
+                                    .await
+                            };
+                            chat = Some(id);
+                            ttfts.push(ttft.as_secs_f64() * 1000.0);
+                        }
+                        ttfts
+                    });
+            let ttfts_ms = futures::future::join_all(runs)
+                .await
+                .into_iter()
+                .flatten()
+                .collect();
+            Measured {
+                ttfts_ms,
+                elapsed_s: started.elapsed().as_secs_f64(),
+            }
+        }
     }
 }
 
@@ -294,6 +414,7 @@ fn cpu_model() -> String {
 /// the server's statements and commits.
 struct Costs {
     cpu: cpu::Sample,
+    load: f64,
     appends: u64,
     commits: u64,
     statements: u64,
@@ -302,7 +423,7 @@ struct Costs {
 }
 
 impl Costs {
-    async fn now(app: &helpers::TestApp, database: Option<&str>) -> Costs {
+    async fn now(app: &helpers::TestApp, database: Option<&str>, load: &str) -> Costs {
         let status = |name: &'static str| async move {
             let sql = format!("SHOW GLOBAL STATUS LIKE '{name}'");
             let row: (String, String) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -313,6 +434,7 @@ impl Costs {
         };
         Costs {
             cpu: cpu::sample(database),
+            load: cpu::cpu_seconds(load),
             appends: chatbot_factory::events::append_counts().0,
             commits: chatbot_factory::events::commit_count(),
             statements: status("Questions").await,
@@ -327,6 +449,7 @@ impl Costs {
                 app: self.cpu.app - before.cpu.app,
                 database: self.cpu.database - before.cpu.database,
             },
+            load: self.load - before.load,
             appends: self.appends - before.appends,
             commits: self.commits - before.commits,
             statements: self.statements - before.statements,
@@ -338,9 +461,11 @@ impl Costs {
     fn report(&self, turns: usize) {
         let per_turn = |x: f64| x / turns as f64;
         println!(
-            "  CPU per turn: this process (app + upstream + client) {:.2} ms, MariaDB {:.2} ms",
+            "  CPU per turn: app {:.2} ms, MariaDB {:.2} ms (load process: clients + upstream \
+             {:.2} ms)",
             per_turn(self.cpu.app * 1000.0),
-            per_turn(self.cpu.database * 1000.0)
+            per_turn(self.cpu.database * 1000.0),
+            per_turn(self.load * 1000.0)
         );
         println!(
             "  per turn: {:.1} statements ({:.1} of them prepared anew), {:.2} commits on the \
@@ -353,32 +478,26 @@ impl Costs {
             self.appends as f64 / self.commits.max(1) as f64
         );
         let (rss, peak) = memory::rss_mb();
-        println!("  memory: RSS {rss:.0} MB, peak {peak:.0} MB");
+        println!("  app memory: RSS {rss:.0} MB, peak {peak:.0} MB");
     }
 }
 
-fn report(
-    path: &str,
-    users: usize,
-    turns: usize,
-    delay: u64,
-    ttfts: &[Duration],
-    elapsed: Duration,
-) {
+fn report(path: &str, users: usize, turns: usize, delay: u64, measured: &Measured) {
     let upstream_ttft = 2.0 * delay as f64;
-    let mut overhead: Vec<f64> = ttfts
+    let mut overhead: Vec<f64> = measured
+        .ttfts_ms
         .iter()
-        .map(|t| t.as_secs_f64() * 1000.0 - upstream_ttft)
+        .map(|t| t - upstream_ttft)
         .collect();
     overhead.sort_by(f64::total_cmp);
+    let count = measured.ttfts_ms.len();
     println!(
-        "{path} chat turns: {users} users x {turns} turns = {} turns in {:.2} s",
-        ttfts.len(),
-        elapsed.as_secs_f64()
+        "{path} chat turns: {users} users x {turns} turns = {count} turns in {:.2} s",
+        measured.elapsed_s
     );
     println!(
         "  throughput: {:.1} turns/s (each answer streams 6 chunks, {} ms apart)",
-        ttfts.len() as f64 / elapsed.as_secs_f64(),
+        count as f64 / measured.elapsed_s,
         delay
     );
     println!(
