@@ -56,7 +56,7 @@ pub fn projections() -> Projections {
             Box::new(site::projection::PROJECTION),
             Box::new(pdf_models::projection::PROJECTION),
             Box::new(bots::projection::PROJECTION),
-            Box::new(usage::UsageProjection),
+            Box::new(usage::UsageProjection::default()),
             Box::new(admin::audit::AuditProjection),
         ],
         Rebuild::boxed,

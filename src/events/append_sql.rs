@@ -6,6 +6,27 @@ use super::model::RecordedEvent;
 use super::projection::unique_key;
 use super::store::{AppendError, CHECKPOINT, EVENT_COLUMNS};
 
+/// Locks the inline checkpoint and moves it past `count` positions in one statement (the new
+/// position comes back as the statement's `LAST_INSERT_ID`); returns the position before them.
+pub(super) async fn take_positions(
+    conn: &mut MySqlConnection,
+    count: u64,
+) -> Result<u64, sqlx::Error> {
+    let moved = sqlx::query(
+        "UPDATE projection_checkpoint SET position = LAST_INSERT_ID(position + ?) WHERE name = ?",
+    )
+    .bind(count)
+    .bind(CHECKPOINT)
+    .execute(conn)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Err(sqlx::Error::RowNotFound);
+    }
+    Ok(moved.last_insert_id() - count)
+}
+
+/// Locks the inline checkpoint and reads where it is (on Galera, which moves it at the end:
+/// `advance_checkpoint`).
 pub(super) async fn lock_checkpoint(conn: &mut MySqlConnection) -> Result<u64, sqlx::Error> {
     let row = sqlx::query("SELECT position FROM projection_checkpoint WHERE name = ? FOR UPDATE")
         .bind(CHECKPOINT)

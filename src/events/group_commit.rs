@@ -32,7 +32,9 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPool};
 use sqlx::{ConnectOptions, MySqlConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::append_sql::{advance_checkpoint, check_ahead, insert, insert_events, lock_checkpoint};
+use super::append_sql::{
+    advance_checkpoint, check_ahead, insert, insert_events, lock_checkpoint, take_positions,
+};
 use super::known::KnownSequences;
 use super::model::RecordedEvent;
 use super::projection::{Projections, unique_key};
@@ -361,8 +363,10 @@ enum Inserts {
     OneByOne,
 }
 
-/// Every append of the group between one checkpoint lock and one checkpoint move: the events
-/// (numbered in the group's order), then their projections.
+/// Every append of the group after the checkpoint is locked and moved past all of them (one
+/// statement): the events (numbered in the group's order), then their projections. On a Galera
+/// node the checkpoint is locked first and moved at the end, guarded: a transaction the node
+/// aborted between two statements without saying so (see `on_connection`) is caught there.
 async fn appends(
     tx: &mut MySqlConnection,
     projections: &Projections,
@@ -370,7 +374,16 @@ async fn appends(
     group: &[Request],
     inserts: Inserts,
 ) -> Result<Vec<Vec<RecordedEvent>>, Failure> {
-    let first = lock_checkpoint(tx).await?;
+    let galera = crate::database::on_galera();
+    let first = if galera {
+        lock_checkpoint(tx).await?
+    } else {
+        let count = group
+            .iter()
+            .map(|request| request.events.len() as u64)
+            .sum();
+        take_positions(tx, count).await?
+    };
     let mut next = first;
     let mut written = Vec::with_capacity(group.len());
     for request in group {
@@ -408,7 +421,7 @@ async fn appends(
     if let Err(error) = projections.finish(tx, batch).await {
         return Err(Failure::Group(error.into()));
     }
-    if !advance_checkpoint(tx, first, next).await? {
+    if galera && !advance_checkpoint(tx, first, next).await? {
         let (stream_type, stream_id) = group[0].stream();
         return Err(Failure::Group(AppendError::LostRace {
             stream_type: stream_type.into(),

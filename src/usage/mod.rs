@@ -5,12 +5,15 @@
 //! as a turn moves them), an API key's. All are counters: what an event counts is said once
 //! (`chat_usage`, `user_usage`) into `Counts`, which two sinks add to the rows: SQL over a group
 //! commit (`write.rs`) and a rebuild's rows in memory (`fold.rs`).
+mod active;
 mod counters;
 pub mod fold;
 mod refusals;
 mod write;
 
 pub use refusals::Refusals;
+
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use sqlx::MySqlConnection;
@@ -19,10 +22,14 @@ use crate::accounts::events::UserEvent;
 use crate::chat::events::{AnswerRecord, ChatEvent};
 use crate::chat::projection::owner_and_key;
 use crate::events::{Collector, Projection, ProjectionError, RecordedEvent};
+use active::ActiveDays;
 use counters::{Counter, Counts, ModelUsage};
 
 /// Registered after the chat projection: it reads a chat's owner from the `chat` row.
-pub struct UsageProjection;
+#[derive(Default)]
+pub struct UsageProjection {
+    active: Arc<ActiveDays>,
+}
 
 impl Projection for UsageProjection {
     fn name(&self) -> &'static str {
@@ -47,18 +54,20 @@ impl Projection for UsageProjection {
         Box::pin(async move {
             let mut counts = Counts::default();
             count(conn, event, &mut counts).await?;
-            Ok(counts.write(conn).await?)
+            Ok(counts.write(conn, &self.active).await?)
         })
     }
 
     fn collector(&self) -> Option<Box<dyn Collector>> {
-        Some(Box::new(UsageCollector::default()))
+        Some(Box::new(UsageCollector(
+            Counts::default(),
+            Arc::clone(&self.active),
+        )))
     }
 }
 
 /// The usage of a whole transaction, written at its end.
-#[derive(Default)]
-struct UsageCollector(Counts);
+struct UsageCollector(Counts, Arc<ActiveDays>);
 
 impl Collector for UsageCollector {
     fn add<'a>(
@@ -73,7 +82,7 @@ impl Collector for UsageCollector {
         self: Box<Self>,
         conn: &'a mut MySqlConnection,
     ) -> BoxFuture<'a, Result<(), ProjectionError>> {
-        Box::pin(async move { Ok(self.0.write(conn).await?) })
+        Box::pin(async move { Ok(self.0.write(conn, &self.1).await?) })
     }
 }
 

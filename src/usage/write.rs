@@ -5,6 +5,7 @@ use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
 use time::{Date, PrimitiveDateTime};
 
+use super::active::ActiveDays;
 use super::counters::{ChatUse, Counter, Counts, DAILY_COLUMNS, ModelUsage, OwnerUse, UserDay};
 
 /// Bound where a row has no time: a derived table's column takes its nullability from the
@@ -15,8 +16,12 @@ type Sql<'q> = Query<'q, MySql, MySqlArguments>;
 
 impl Counts {
     /// Writes every count: a few statements, whatever the number of events.
-    pub(super) async fn write(mut self, conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
-        for day in self.opened_days(conn).await? {
+    pub(super) async fn write(
+        mut self,
+        conn: &mut MySqlConnection,
+        active: &ActiveDays,
+    ) -> Result<(), sqlx::Error> {
+        for day in self.opened_days(conn, active).await? {
             self.bump(day, Counter::ActiveUsers);
         }
         add_rows(conn, &self.users.rows).await?;
@@ -28,13 +33,17 @@ impl Counts {
     }
 
     /// The day of each user-day that a prompt opened and the table did not have yet (one per
-    /// newly active user).
-    async fn opened_days(&self, conn: &mut MySqlConnection) -> Result<Vec<Date>, sqlx::Error> {
+    /// newly active user): asked of the table only for the rows `active` does not know.
+    async fn opened_days(
+        &self,
+        conn: &mut MySqlConnection,
+        active: &ActiveDays,
+    ) -> Result<Vec<Date>, sqlx::Error> {
         let opened: Vec<&(Date, String)> = self
             .users
             .rows
             .iter()
-            .filter(|(_, row)| row.opened_by_prompt)
+            .filter(|((day, user_id), row)| row.opened_by_prompt && !active.has(*day, user_id))
             .map(|(key, _)| key)
             .collect();
         if opened.is_empty() {
@@ -49,6 +58,7 @@ impl Counts {
             query = query.bind(*day).bind(user_id.as_str());
         }
         let existing = query.fetch_all(&mut *conn).await?;
+        active.remember(&existing);
         Ok(opened
             .into_iter()
             .filter(|key| !existing.contains(key))
