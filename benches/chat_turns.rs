@@ -183,6 +183,8 @@ struct Measured {
 }
 
 fn main() {
+    // As the product's binary does first.
+    chatbot_factory::allocator::return_large_allocations_to_the_system();
     if std::env::var("BENCH_ROLE").is_ok_and(|role| role == "load") {
         actix_web::rt::System::new().block_on(load::run());
     } else {

@@ -1,6 +1,7 @@
 //! ChatBot Factory: a self-hosted ChatGPT-style platform. See docs/ARCHITECTURE.md.
 pub mod accounts;
 pub mod admin;
+pub mod allocator;
 pub mod bots;
 pub mod catalog;
 pub mod chat;
