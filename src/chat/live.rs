@@ -1,6 +1,7 @@
 //! The answer being written right now: its text so far and a broadcast of what comes next, so
 //! any number of browser tabs (including one that reconnects) can follow it.
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -43,6 +44,17 @@ pub struct Hub {
     sender: broadcast::Sender<LiveEvent>,
     /// Set while a finished answer waits for the database.
     saving: Arc<Mutex<Option<AnswerSummary>>>,
+    rendered: Arc<Mutex<Rendered>>,
+}
+
+/// The answer's HTML as its followers last rendered it: shared, so an answer followed in several
+/// tabs is rendered once per interval (and once when it ends), not once per tab.
+#[derive(Default)]
+struct Rendered {
+    /// The text so far, rendered at that time.
+    latest: Option<(Instant, Arc<str>)>,
+    /// The finished answer.
+    finished: Option<Arc<str>>,
 }
 
 /// What a new follower gets: the text so far, then every later event.
@@ -53,6 +65,7 @@ pub struct Subscription {
     pub events: broadcast::Receiver<LiveEvent>,
     /// The whole text, for a follower that fell behind and skipped events.
     full_text: Arc<Mutex<String>>,
+    rendered: Arc<Mutex<Rendered>>,
 }
 
 impl Subscription {
@@ -61,6 +74,34 @@ impl Subscription {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// The HTML of the text so far: another follower's if rendered less than `every` ago, else
+    /// `render`'s (shared with the others).
+    pub fn html_so_far(&self, every: Duration, render: impl FnOnce() -> String) -> Arc<str> {
+        if let Some((at, html)) = &self.rendered().latest
+            && at.elapsed() < every
+        {
+            return Arc::clone(html);
+        }
+        // Rendered without the lock: two followers due at once may both render, once.
+        let html: Arc<str> = render().into();
+        self.rendered().latest = Some((Instant::now(), Arc::clone(&html)));
+        html
+    }
+
+    /// The HTML of the finished answer, rendered once for every follower.
+    pub fn html_finished(&self, render: impl FnOnce() -> String) -> Arc<str> {
+        if let Some(html) = &self.rendered().finished {
+            return Arc::clone(html);
+        }
+        let html: Arc<str> = render().into();
+        self.rendered().finished = Some(Arc::clone(&html));
+        html
+    }
+
+    fn rendered(&self) -> std::sync::MutexGuard<'_, Rendered> {
+        self.rendered.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -76,6 +117,7 @@ impl Default for Hub {
             text: Arc::default(),
             sender: broadcast::channel(FOLLOWER_BACKLOG).0,
             saving: Arc::default(),
+            rendered: Arc::default(),
         }
     }
 }
@@ -90,6 +132,7 @@ impl Hub {
             saving: saving.clone(),
             events: self.sender.subscribe(),
             full_text: self.text.clone(),
+            rendered: self.rendered.clone(),
         }
     }
 
@@ -116,5 +159,42 @@ impl Hub {
         let mut saving = self.saving.lock().unwrap_or_else(|p| p.into_inner());
         *saving = Some(summary.clone());
         let _ = self.sender.send(LiveEvent::Saving(summary));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    #[test]
+    fn followers_share_one_rendering_per_interval_and_of_the_finished_answer() {
+        let hub = Hub::default();
+        let (first, second) = (hub.subscribe(), hub.subscribe());
+        let renders = Cell::new(0);
+        let render = |text: &str| {
+            renders.set(renders.get() + 1);
+            text.to_owned()
+        };
+        let every = Duration::from_secs(60);
+        assert_eq!(
+            &*first.html_so_far(every, || render("<p>a</p>")),
+            "<p>a</p>"
+        );
+        assert_eq!(
+            &*second.html_so_far(every, || render("<p>ab</p>")),
+            "<p>a</p>"
+        );
+        assert_eq!(renders.get(), 1);
+        // Once the interval has passed, the next follower due renders again.
+        assert_eq!(
+            &*second.html_so_far(Duration::ZERO, || render("<p>ab</p>")),
+            "<p>ab</p>"
+        );
+        assert_eq!(renders.get(), 2);
+        assert_eq!(&*first.html_finished(|| render("<p>abc</p>")), "<p>abc</p>");
+        assert_eq!(&*second.html_finished(|| render("no")), "<p>abc</p>");
+        assert_eq!(renders.get(), 3);
     }
 }

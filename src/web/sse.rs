@@ -1,5 +1,6 @@
 //! Server-Sent Events for an answer: a few opening events, then the answer's text pieces, the
-//! Markdown rendered to safe HTML every 100 ms, and a final `done`. A follower that falls behind
+//! Markdown rendered to safe HTML every 100 ms (once for all the answer's followers), and a final
+//! `done`. A follower that falls behind
 //! gets the whole text again (`reset`); comments keep idle connections open.
 use std::time::{Duration, Instant};
 
@@ -36,10 +37,10 @@ impl State {
     fn html_if_due(&mut self, out: &mut Vec<Bytes>) {
         if self.last_html.elapsed() >= HTML_EVERY {
             self.last_html = Instant::now();
-            out.push(event(
-                "html",
-                &json!({ "html": render::answer(&self.text, &self.model, &self.sources) }),
-            ));
+            let html = self.subscription.html_so_far(HTML_EVERY, || {
+                render::answer(&self.text, &self.model, &self.sources)
+            });
+            out.push(event("html", &json!({ "html": &*html })));
         }
     }
 
@@ -59,24 +60,25 @@ impl State {
                 out.push(event("delta", &json!({ "text": text })));
                 self.html_if_due(&mut out);
             }
-            LiveEvent::Saving(summary) => out.push(summary_event("saving", &summary)),
+            LiveEvent::Saving(summary) => {
+                out.push(summary_event("saving", &summary, &self.subscription))
+            }
             LiveEvent::Done(summary) => {
                 self.finished = true;
-                out.push(summary_event("done", &summary));
+                out.push(summary_event("done", &summary, &self.subscription));
             }
         }
         out
     }
 }
 
-/// `done` (or `saving`: finished, waiting for the database) with the answer's final HTML.
-fn summary_event(name: &str, summary: &AnswerSummary) -> Bytes {
+/// `done` (or `saving`: finished, waiting for the database) with the answer's final HTML
+/// (rendered once for all its followers).
+fn summary_event(name: &str, summary: &AnswerSummary, subscription: &Subscription) -> Bytes {
     let mut data = serde_json::to_value(summary).unwrap_or_default();
-    data["html"] = json!(render::answer(
-        &summary.text,
-        &summary.model,
-        &summary.sources
-    ));
+    let html = subscription
+        .html_finished(|| render::answer(&summary.text, &summary.model, &summary.sources));
+    data["html"] = json!(&*html);
     event(name, &data)
 }
 
@@ -94,7 +96,7 @@ pub fn answer_stream(
         ));
     }
     if let Some(summary) = &subscription.saving {
-        opening.push(summary_event("saving", summary));
+        opening.push(summary_event("saving", summary, &subscription));
     }
     let state = State {
         opening,
