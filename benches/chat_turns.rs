@@ -345,15 +345,19 @@ mod load {
                 .users
                 .iter()
                 .map(|user| {
-                    let jar = Jar::default();
-                    for cookie in user.cookies.split("; ") {
-                        jar.add_cookie_str(cookie, &url);
-                    }
-                    reqwest::Client::builder()
-                        .cookie_provider(Arc::new(jar))
-                        .pool_idle_timeout(Duration::from_secs(3))
-                        .build()
-                        .expect("client")
+                    let client =
+                        reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(3));
+                    // The browser sends its session; an API client only its key.
+                    let client = if self.path == "web" {
+                        let jar = Jar::default();
+                        for cookie in user.cookies.split("; ") {
+                            jar.add_cookie_str(cookie, &url);
+                        }
+                        client.cookie_provider(Arc::new(jar))
+                    } else {
+                        client
+                    };
+                    client.build().expect("client")
                 })
                 .collect();
             let started = Instant::now();

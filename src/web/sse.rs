@@ -1,7 +1,7 @@
 //! Server-Sent Events for an answer: a few opening events, then the answer's text pieces, the
 //! Markdown rendered to safe HTML every 100 ms (once for all the answer's followers), and a final
-//! `done`. A follower that falls behind
-//! gets the whole text again (`reset`); comments keep idle connections open.
+//! `done`. A follower that falls behind gets the whole text again (`reset`); comments keep idle
+//! connections open.
 use std::time::{Duration, Instant};
 
 use actix_web::HttpResponse;
