@@ -425,6 +425,8 @@ struct Costs {
     commits: u64,
     statements: u64,
     prepares: u64,
+    /// The pool's connection checks (`COM_PING`, counted by the server as an admin command).
+    pings: u64,
     server_commits: u64,
 }
 
@@ -445,6 +447,7 @@ impl Costs {
             commits: chatbot_factory::events::commit_count(),
             statements: status("Questions").await,
             prepares: status("Com_stmt_prepare").await,
+            pings: status("Com_admin_commands").await,
             server_commits: status("Com_commit").await,
         }
     }
@@ -460,6 +463,7 @@ impl Costs {
             commits: self.commits - before.commits,
             statements: self.statements - before.statements,
             prepares: self.prepares - before.prepares,
+            pings: self.pings - before.pings,
             server_commits: self.server_commits - before.server_commits,
         }
     }
@@ -474,10 +478,11 @@ impl Costs {
             per_turn(self.load * 1000.0)
         );
         println!(
-            "  per turn: {:.1} statements ({:.1} of them prepared anew), {:.2} commits on the \
-             server; {:.1} appends, {:.2} append transactions ({:.1} appends per commit)",
+            "  per turn: {:.1} statements ({:.1} of them prepared anew), {:.1} pings, {:.2} commits \
+             on the server; {:.1} appends, {:.2} append transactions ({:.1} appends per commit)",
             per_turn(self.statements as f64),
             per_turn(self.prepares as f64),
+            per_turn(self.pings as f64),
             per_turn(self.server_commits as f64),
             per_turn(self.appends as f64),
             per_turn(self.commits as f64),

@@ -123,8 +123,24 @@ pub fn connect_pool(options: MySqlConnectOptions) -> MySqlPool {
         // On a Galera node: reads wait for writes other nodes committed, and single statements
         // that lose a certification race are retried by the node (see `cluster`).
         .after_connect(|conn, _| Box::pin(cluster::prepare_connection(conn)))
+        // sqlx pings a connection when it goes back to the pool, and by default again when it is
+        // taken: two round trips beside every query. The second is kept only for a connection
+        // that has waited since its last ping (the server may have closed it, or restarted).
+        .test_before_acquire(false)
+        .before_acquire(|conn, idle| {
+            Box::pin(async move {
+                if idle.idle_for >= PING_IF_IDLE_FOR {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_lazy_with(options.statement_cache_capacity(STATEMENTS_KEPT))
 }
+
+/// A pooled connection idle this long is pinged before it is handed out (a failed ping closes it
+/// and the pool takes or makes another, as sqlx's default check does for every connection).
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// Prepared statements each connection keeps (sqlx's default is 100). A statement pushed out
 /// of the cache is closed with a packet the server does not answer, and the socket (sqlx sets

@@ -9,15 +9,27 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::LocalBoxFuture;
 use sqlx::MySqlPool;
 
-use super::session_store::{ADMIN_KEY, BLOCKED_KEY, DATABASE_DOWN_KEY, USER_KEY};
+use super::session_store::{
+    ADMIN_KEY, BLOCKED_KEY, DATABASE_DOWN_KEY, LOADED_PROMPTS_KEY, LOADED_USER_KEY, USER_KEY,
+};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::net::ProxyTrust;
 use crate::store::admins::{self, AdminRow};
+use crate::store::stats::PromptsOn;
 use crate::store::users::{self, UserRow};
 
+/// The logged-in user, and their prompts today as read with the session (`None` when the row
+/// was read on its own).
 #[derive(Clone, Debug)]
-pub struct CurrentUser(pub UserRow);
+pub struct CurrentUser(pub UserRow, Option<PromptsOn>);
+
+impl CurrentUser {
+    /// The user's prompts on the session's day, which the daily quota counts.
+    pub fn prompts_today(&self) -> Option<PromptsOn> {
+        self.1
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct MaybeUser(pub Option<UserRow>);
@@ -33,7 +45,8 @@ fn pool(req: &HttpRequest) -> Result<MySqlPool, AppError> {
 
 /// Who a session belongs to now.
 enum SessionUser {
-    Active(UserRow),
+    /// With their prompts today when they were read with the session.
+    Active(UserRow, Option<PromptsOn>),
     /// Blocked since the session began: logged out, told why until unblocked or someone logs in.
     Blocked(UserRow),
     Nobody,
@@ -59,12 +72,29 @@ async fn session_user(session: &Session, pool: &MySqlPool) -> Result<SessionUser
             }
         });
     };
-    match users::find(pool, &id).await? {
-        Some(user) if !user.blocked => Ok(SessionUser::Active(user)),
-        found => {
+    match session_row(session, &id, pool).await? {
+        (Some(user), prompts) if !user.blocked => Ok(SessionUser::Active(user, prompts)),
+        (found, _) => {
             session.purge();
             Ok(found.map_or(SessionUser::Nobody, SessionUser::Blocked))
         }
+    }
+}
+
+/// The user's row and prompts today: the ones the session store read with the session, else the
+/// row read now (a session that changed user during this request).
+async fn session_row(
+    session: &Session,
+    id: &str,
+    pool: &MySqlPool,
+) -> Result<(Option<UserRow>, Option<PromptsOn>), AppError> {
+    let loaded: Option<UserRow> = session.get(LOADED_USER_KEY).unwrap_or(None);
+    match loaded {
+        Some(user) if user.id == id => {
+            let prompts = session.get(LOADED_PROMPTS_KEY).unwrap_or(None);
+            Ok((Some(user), prompts))
+        }
+        _ => Ok((users::find(pool, id).await?, None)),
     }
 }
 
@@ -99,7 +129,7 @@ impl FromRequest for CurrentUser {
         let api = req.path().starts_with("/api/");
         Box::pin(async move {
             match session_user(&session, &pool?).await? {
-                SessionUser::Active(user) => Ok(CurrentUser(user)),
+                SessionUser::Active(user, prompts) => Ok(CurrentUser(user, prompts)),
                 SessionUser::Blocked(user) if api => Err(AppError::Forbidden(block_notice(&user))),
                 // A page goes to the login page, which says why.
                 SessionUser::Blocked(_) | SessionUser::Nobody => Err(AppError::Unauthorized),
@@ -116,7 +146,7 @@ impl FromRequest for MaybeUser {
         let (session, pool) = (req.get_session(), pool(req));
         Box::pin(async move {
             match session_user(&session, &pool?).await? {
-                SessionUser::Active(user) => Ok(MaybeUser(Some(user))),
+                SessionUser::Active(user, _) => Ok(MaybeUser(Some(user))),
                 SessionUser::Blocked(_) | SessionUser::Nobody => Ok(MaybeUser(None)),
             }
         })

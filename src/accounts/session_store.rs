@@ -16,7 +16,7 @@ use time::Duration;
 
 use crate::clock::SharedClock;
 use crate::configuration::SessionSettings;
-use crate::store::sessions::{self, SessionRow};
+use crate::store::sessions::{self, LoadedSession, SessionRow};
 
 /// Keys in the session state that the store mirrors into columns, for revocation.
 pub const USER_KEY: &str = "user_id";
@@ -25,6 +25,17 @@ pub const ADMIN_KEY: &str = "admin_id";
 pub const DATABASE_DOWN_KEY: &str = "database_unreachable";
 /// Set instead of the user when the admin blocked them (see `accounts::current`).
 pub const BLOCKED_KEY: &str = "blocked_user_id";
+/// Set (never stored) to the session's user row, read with the session in one query, so the
+/// login check (`accounts::current`) needs no second read.
+pub const LOADED_USER_KEY: &str = "loaded_user";
+/// Set (never stored) beside it: the user's prompts today (`store::stats::PromptsOn`), which
+/// the daily quota counts.
+pub const LOADED_PROMPTS_KEY: &str = "loaded_prompts_today";
+
+/// What `load` adds to a session's state and `save`/`update` leave out.
+fn transient(key: &str) -> bool {
+    [DATABASE_DOWN_KEY, LOADED_USER_KEY, LOADED_PROMPTS_KEY].contains(&key)
+}
 
 #[derive(Clone)]
 pub struct MySqlSessionStore {
@@ -90,10 +101,7 @@ fn state_value<T: serde::de::DeserializeOwned>(
 }
 
 fn row_for(id: String, state: &HashMap<String, String>) -> Result<SessionRow, serde_json::Error> {
-    let kept: HashMap<&String, &String> = state
-        .iter()
-        .filter(|(key, _)| key.as_str() != DATABASE_DOWN_KEY)
-        .collect();
+    let kept: HashMap<&String, &String> = state.iter().filter(|(key, _)| !transient(key)).collect();
     Ok(SessionRow {
         id,
         user_id: state_value::<String>(state, USER_KEY),
@@ -108,11 +116,17 @@ impl SessionStore for MySqlSessionStore {
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
         let id = key_hash(session_key.as_ref());
-        let found = match sessions::find(&self.pool, &id).await {
+        let today = self.clock.now_utc().date();
+        let found = match sessions::find(&self.pool, &id, today).await {
             Ok(found) => found,
             Err(error) => return load_error(error),
         };
-        let Some(found) = found else {
+        let Some(LoadedSession {
+            session: found,
+            user,
+            prompts,
+        }) = found
+        else {
             return Ok(None);
         };
         let now = self.clock.now_utc();
@@ -132,9 +146,18 @@ impl SessionStore for MySqlSessionStore {
         {
             return load_error(error);
         }
-        serde_json::from_str(&found.state)
-            .map(Some)
-            .map_err(|e| LoadError::Deserialization(e.into()))
+        let mut state: HashMap<String, String> =
+            serde_json::from_str(&found.state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        if let Some(user) = user {
+            let encode = |value: Result<String, serde_json::Error>| {
+                value.map_err(|e| LoadError::Other(e.into()))
+            };
+            let user = encode(serde_json::to_string(&user))?;
+            state.insert(LOADED_USER_KEY.to_owned(), user);
+            let prompts = encode(serde_json::to_string(&prompts))?;
+            state.insert(LOADED_PROMPTS_KEY.to_owned(), prompts);
+        }
+        Ok(Some(state))
     }
 
     async fn save(
@@ -190,5 +213,27 @@ impl SessionStore for MySqlSessionStore {
     async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
         sessions::delete(&self.pool, &key_hash(session_key.as_ref())).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_load_adds_is_never_stored() {
+        let state = HashMap::from([
+            (USER_KEY.to_owned(), "\"u1\"".to_owned()),
+            (
+                LOADED_USER_KEY.to_owned(),
+                "{\"password\":\"$argon2id$…\"}".to_owned(),
+            ),
+            (LOADED_PROMPTS_KEY.to_owned(), "{\"prompts\":3}".to_owned()),
+            (DATABASE_DOWN_KEY.to_owned(), "true".to_owned()),
+        ]);
+        let row = row_for("id".into(), &state).expect("a row");
+        assert_eq!(row.user_id.as_deref(), Some("u1"));
+        let stored: HashMap<String, String> = serde_json::from_str(&row.state).expect("json");
+        assert_eq!(stored.keys().collect::<Vec<_>>(), vec![USER_KEY]);
     }
 }

@@ -16,7 +16,8 @@ use super::aggregate::{AnswerOutcome, Chat, ChatCommand, ChatRuleError};
 use super::events::AnswerRecord;
 use super::live::{Hub, Subscription};
 pub use super::messages::{
-    Accepted, Execute, Follow, PromptKind, SettleLeftover, Snapshot, Stop, SubmitPrompt,
+    Accepted, Execute, Follow, Ownership, PromptKind, SettleLeftover, Snapshot, Stop, SubmitPrompt,
+    Whose,
 };
 use super::spool::AnswerSpool;
 use crate::catalog::Catalog;
@@ -122,9 +123,11 @@ impl ChatActor {
     }
 
     /// A deleted chat's actor has nothing left to do: it stops at once (the admin's "open
-    /// now" counts running actors).
+    /// now" counts running actors); so does one asked about a chat that does not exist.
     fn is_deleted(&self) -> bool {
-        self.chat.as_ref().is_some_and(|chat| chat.deleted)
+        self.chat
+            .as_ref()
+            .is_some_and(|chat| chat.deleted || chat.sequence == 0)
     }
 }
 
@@ -220,25 +223,42 @@ impl Handler<Execute> for ChatActor {
     }
 }
 
+impl ChatActor {
+    /// Answers from the chat's state, loading it first when the actor holds none.
+    fn read_state<R: 'static>(
+        &mut self,
+        read: fn(&Chat) -> R,
+    ) -> AtomicResponse<Self, Result<R, ChatError>> {
+        self.last_active = Instant::now();
+        if let Some(chat) = &self.chat {
+            return AtomicResponse::new(Box::pin(fut::ready(Ok(read(chat)))));
+        }
+        let (repository, chat_id) = (self.deps.repository.clone(), self.chat_id);
+        let load = async move { repository.load(&chat_id.to_string()).await };
+        AtomicResponse::new(Box::pin(load.into_actor(self).map(
+            move |loaded, actor, _| {
+                let chat = loaded?;
+                let answer = read(&chat);
+                actor.chat = Some(chat);
+                Ok(answer)
+            },
+        )))
+    }
+}
+
 impl Handler<Snapshot> for ChatActor {
     type Result = AtomicResponse<Self, Result<Chat, ChatError>>;
 
     fn handle(&mut self, _: Snapshot, _: &mut Self::Context) -> Self::Result {
-        self.last_active = Instant::now();
-        let cached = self.chat.clone();
-        let (repository, chat_id) = (self.deps.repository.clone(), self.chat_id);
-        let work = async move {
-            match cached {
-                Some(chat) => Ok(chat),
-                None => Ok(repository.load(&chat_id.to_string()).await?),
-            }
-        };
-        AtomicResponse::new(Box::pin(work.into_actor(self).map(|result, actor, _| {
-            if let Ok(chat) = &result {
-                actor.chat = Some(chat.clone());
-            }
-            result
-        })))
+        self.read_state(Chat::clone)
+    }
+}
+
+impl Handler<Whose> for ChatActor {
+    type Result = AtomicResponse<Self, Result<Option<Ownership>, ChatError>>;
+
+    fn handle(&mut self, _: Whose, _: &mut Self::Context) -> Self::Result {
+        self.read_state(Ownership::of)
     }
 }
 

@@ -23,6 +23,33 @@ pub struct Execute {
 #[rtype(result = "Result<Chat, ChatError>")]
 pub struct Snapshot;
 
+/// Whose the chat is, from the actor's state (loaded if needed): `None` for a chat that does not
+/// exist or was deleted. What the service checks before a prompt (another user's chat is a 404),
+/// with no read of the `chat` row.
+#[derive(Clone, Message)]
+#[rtype(result = "Result<Option<Ownership>, ChatError>")]
+pub struct Whose;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ownership {
+    pub owner: Uuid,
+    /// The model the chat answers with now.
+    pub model: String,
+    /// Started by an API key (`/v1`), not in the sidebar.
+    pub api: bool,
+}
+
+impl Ownership {
+    pub fn of(chat: &Chat) -> Option<Ownership> {
+        let owner = chat.owner.filter(|_| !chat.deleted)?;
+        Some(Ownership {
+            owner,
+            model: chat.model.clone(),
+            api: chat.api_key.is_some(),
+        })
+    }
+}
+
 /// Stops the answer being written (it is saved as stopped). `true` if there was one.
 #[derive(Clone, Message)]
 #[rtype(result = "bool")]
@@ -91,3 +118,37 @@ pub struct Accepted {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub(super) struct AnswerWritten(pub(super) Written);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::events::ChatEvent;
+    use crate::events::Aggregate;
+
+    fn started(api_key: Option<Uuid>) -> ChatEvent {
+        ChatEvent::ChatStarted {
+            user_id: Uuid::from_u128(7),
+            title: "Hi".into(),
+            model: "gpt-4o-mini".into(),
+            api_key,
+        }
+    }
+
+    #[test]
+    fn a_chat_is_its_starters_until_deleted() {
+        assert_eq!(Ownership::of(&Chat::default()), None);
+        let chat = Chat::from_events(&[started(None)]);
+        assert_eq!(
+            Ownership::of(&chat),
+            Some(Ownership {
+                owner: Uuid::from_u128(7),
+                model: "gpt-4o-mini".into(),
+                api: false,
+            })
+        );
+        let api = Chat::from_events(&[started(Some(Uuid::from_u128(9)))]);
+        assert!(Ownership::of(&api).is_some_and(|chat| chat.api));
+        let deleted = Chat::from_events(&[started(None), ChatEvent::ChatDeleted]);
+        assert_eq!(Ownership::of(&deleted), None);
+    }
+}

@@ -6,8 +6,7 @@ use crate::domain::ModelRef;
 use crate::domain::Prompt;
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::store::chats::ChatRow;
-use crate::store::stats;
+use crate::store::stats::{self, PromptsOn};
 use crate::store::users::UserRow;
 
 /// The usage rules every prompt (and regenerate) passes before it reaches a model.
@@ -48,13 +47,21 @@ impl ChatService {
     }
 
     /// The daily quota; the day ends at midnight UTC.
-    pub(super) async fn check_quota(&self, user: &UserRow) -> Result<(), AppError> {
+    pub(super) async fn check_quota(
+        &self,
+        user: &UserRow,
+        known: Option<PromptsOn>,
+    ) -> Result<(), AppError> {
         let quota = self.daily_quota(user);
         if quota == 0 {
             return Ok(());
         }
         let now = self.clock.now_utc();
-        if stats::user_prompts_on(&self.pool, &user.id, now.date()).await? < quota {
+        let prompts = match known.filter(|known| known.day == now.date()) {
+            Some(known) => known.prompts,
+            None => stats::user_prompts_on(&self.pool, &user.id, now.date()).await?,
+        };
+        if prompts < quota {
             return Ok(());
         }
         let reset = now.date().next_day().map_or(now, |day| day.midnight());
@@ -86,11 +93,11 @@ impl ChatService {
 
     /// A chat with a bot the user may no longer use (unshared, disabled, deleted) is read-only:
     /// no prompt, no regenerate, no edit, no switch to another model.
-    pub(super) fn check_bot_kept(&self, user: &UserRow, chat: &ChatRow) -> Result<(), AppError> {
-        let Some(ModelRef::Bot(id)) = ModelRef::parse(&chat.model) else {
+    pub(super) fn check_bot_kept(&self, user: &UserRow, model: &str) -> Result<(), AppError> {
+        let Some(ModelRef::Bot(id)) = ModelRef::parse(model) else {
             return Ok(());
         };
-        if self.catalog.offered_to(&chat.model, user.uuid()).is_some() {
+        if self.catalog.offered_to(model, user.uuid()).is_some() {
             return Ok(());
         }
         // The bot is there for this user; the model it answers with is what is missing.
@@ -116,7 +123,7 @@ impl ChatService {
         }
         self.check_rate(user).await?;
         // Refusals of the quota and of the model are counted (the dashboard's "Refused").
-        let refused = match self.check_quota(user).await {
+        let refused = match self.check_quota(user, input.prompts_today).await {
             Err(error @ AppError::QuotaExceeded(_)) => Some((Refusal::DailyQuota, error)),
             other => {
                 other?;

@@ -5,7 +5,8 @@ use uuid::Uuid;
 
 use super::Chats;
 use super::actor::{
-    Accepted, ChatError, Execute, Follow, PromptKind, Snapshot, Stop, SubmitPrompt,
+    Accepted, ChatError, Execute, Follow, Ownership, PromptKind, Snapshot, Stop, SubmitPrompt,
+    Whose,
 };
 use super::aggregate::{ApiStart, BranchChoice, ChatCommand, ChatRuleError};
 use super::events::{Rating, TitleSource};
@@ -22,6 +23,7 @@ use crate::events::Metadata;
 use crate::i18n::{Lang, Msg};
 use crate::llm::{ChatMessage, RequestOptions};
 use crate::store::chats::{self, ChatRow};
+use crate::store::stats::PromptsOn;
 use crate::store::users::UserRow;
 use crate::usage::Refusals;
 
@@ -101,6 +103,8 @@ pub struct PromptInput<'a> {
     pub model: &'a str,
     pub lang: Lang,
     pub request_id: Option<String>,
+    /// The user's prompts today, when the request already read them (with the session).
+    pub prompts_today: Option<PromptsOn>,
 }
 
 impl ChatService {
@@ -137,6 +141,20 @@ impl ChatService {
             .await?
             .filter(|chat| chat.user_id == user.id);
         chat.ok_or(AppError::NotFound)
+    }
+
+    /// The chat's owner and model as its actor holds them, if it exists and belongs to `user`;
+    /// otherwise 404. Before a prompt: the actor needs the chat's state for the prompt anyway, so
+    /// this reads nothing more (the `chat` row is not read on the turn path).
+    async fn owned_chat(&self, user: &UserRow, chat_id: ChatId) -> Result<Ownership, AppError> {
+        let ownership = self
+            .chats
+            .send(chat_id.as_uuid(), Whose)
+            .await
+            .map_err(AppError::unexpected)??;
+        ownership
+            .filter(|chat| chat.owner == user.uuid())
+            .ok_or(AppError::NotFound)
     }
 
     fn parse_id(chat_id: &str) -> Result<Uuid, AppError> {
@@ -199,8 +217,8 @@ impl ChatService {
         branch: Option<BranchChoice>,
         input: PromptInput<'_>,
     ) -> Result<Accepted, AppError> {
-        let chat = self.owned(user, chat_id).await?;
-        self.check_bot_kept(user, &chat)?;
+        let chat = self.owned_chat(user, chat_id).await?;
+        self.check_bot_kept(user, &chat.model)?;
         let default_limit = self.default_limit().await?;
         let kind = PromptKind::Follow {
             default_limit,
@@ -218,8 +236,8 @@ impl ChatService {
         message_id: u64,
         input: PromptInput<'_>,
     ) -> Result<Accepted, AppError> {
-        let chat = self.owned(user, chat_id).await?;
-        self.check_bot_kept(user, &chat)?;
+        let chat = self.owned_chat(user, chat_id).await?;
+        self.check_bot_kept(user, &chat.model)?;
         let rank = chats::prompt_rank(&self.pool, &chat_id.to_string(), message_id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -272,13 +290,14 @@ impl ChatService {
         model: &str,
         lang: Lang,
     ) -> Result<Accepted, AppError> {
-        let chat = self.owned(user, chat_id).await?;
-        self.check_bot_kept(user, &chat)?;
+        let chat = self.owned_chat(user, chat_id).await?;
+        self.check_bot_kept(user, &chat.model)?;
         let input = PromptInput {
             text: "regenerate",
             model,
             lang,
             request_id: None,
+            prompts_today: None,
         };
         self.check_prompt(user, &input).await?;
         let default_limit = self.default_limit().await?;
@@ -305,11 +324,11 @@ impl ChatService {
     ) -> Result<(ChatId, Accepted), AppError> {
         let (chat_id, kind) = match call.continue_chat {
             Some(chat_id) => {
-                let chat = self.owned(user, chat_id).await?;
-                if !chat.is_api() {
+                let chat = self.owned_chat(user, chat_id).await?;
+                if !chat.api {
                     return Err(AppError::NotFound);
                 }
-                self.check_bot_kept(user, &chat)?;
+                self.check_bot_kept(user, &chat.model)?;
                 let default_limit = self.default_limit().await?;
                 let kind = PromptKind::Follow {
                     default_limit,
@@ -477,7 +496,7 @@ impl ChatService {
         model: &str,
     ) -> Result<(), AppError> {
         let chat = self.owned(user, chat_id).await?;
-        self.check_bot_kept(user, &chat)?;
+        self.check_bot_kept(user, &chat.model)?;
         self.check_model(user, model)?;
         self.execute(
             user,

@@ -1,6 +1,9 @@
 //! The `session` table (device sessions).
-use sqlx::MySqlPool;
-use time::PrimitiveDateTime;
+use sqlx::{AssertSqlSafe, FromRow, MySqlPool, Row};
+use time::{Date, PrimitiveDateTime};
+
+use super::stats::PromptsOn;
+use super::users::{self, UserRow};
 
 pub struct SessionRow {
     pub id: String,
@@ -17,11 +20,50 @@ pub struct StoredSession {
     pub last_seen_at: PrimitiveDateTime,
 }
 
-pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<StoredSession>, sqlx::Error> {
-    sqlx::query_as("SELECT state, admin_id, created_at, last_seen_at FROM session WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+/// A session as `find` reads it, with what every request of its user needs.
+pub struct LoadedSession {
+    pub session: StoredSession,
+    /// The session's user's row, when it has a user and the row exists.
+    pub user: Option<UserRow>,
+    /// That user's prompts on the day asked for (the daily quota's count).
+    pub prompts: PromptsOn,
+}
+
+/// The session and, in the same read, its user's row and their prompts on `day`: the login
+/// check and the daily quota of a request then need no query of their own.
+pub async fn find(
+    pool: &MySqlPool,
+    id: &str,
+    day: Date,
+) -> Result<Option<LoadedSession>, sqlx::Error> {
+    // The session's columns and the user's do not share a name, so each row type reads its own.
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT s.state, s.admin_id, s.created_at, s.last_seen_at, {}, \
+         COALESCE(d.prompts, 0) AS prompts_today \
+         FROM session s LEFT JOIN `user` u ON u.id = s.user_id \
+         LEFT JOIN daily_user_activity d ON d.day = ? AND d.user_id = s.user_id \
+         WHERE s.id = ?",
+        users::columns_of("u")
+    )))
+    .bind(day)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let user = match row.try_get::<Option<String>, _>("id")? {
+        Some(_) => Some(UserRow::from_row(&row)?),
+        None => None,
+    };
+    Ok(Some(LoadedSession {
+        session: StoredSession::from_row(&row)?,
+        user,
+        prompts: PromptsOn {
+            day,
+            prompts: row.try_get("prompts_today")?,
+        },
+    }))
 }
 
 pub async fn insert(

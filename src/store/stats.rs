@@ -187,6 +187,14 @@ pub async fn user_daily(
 }
 
 /// Prompts the user sent on `day` (for the daily quota).
+/// A user's prompts on one UTC day (`daily_user_activity.prompts`), as read with their session
+/// (`sessions::find`): the daily quota's count without a read of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PromptsOn {
+    pub day: Date,
+    pub prompts: u32,
+}
+
 pub async fn user_prompts_on(
     pool: &MySqlPool,
     user_id: &str,

@@ -3,7 +3,9 @@ use sqlx::AssertSqlSafe;
 use sqlx::MySqlPool;
 use time::PrimitiveDateTime;
 
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+/// Serialisable so that the session store can hand the row it read with the session to the login
+/// check (`accounts::session_store::LOADED_USER_KEY`; never stored).
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct UserRow {
     pub id: String,
     pub username: String,
@@ -35,6 +37,15 @@ impl UserRow {
 const COLUMNS: &str = "id, username, password, email, date, verified, blocked, block_reason, \
     daily_prompt_quota, last_active, chats, prompts, prompt_tokens, completion_tokens, version, \
     custom_about, custom_style";
+
+/// The columns, each named `alias.column` (for a join that reads the row with another table's).
+pub(crate) fn columns_of(alias: &str) -> String {
+    COLUMNS
+        .split(',')
+        .map(|column| format!("{alias}.{}", column.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(

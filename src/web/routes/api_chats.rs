@@ -145,6 +145,7 @@ pub async fn create(
         model: &body.model,
         lang: page.lang,
         request_id: request_id(&id),
+        prompts_today: user.prompts_today(),
     };
     let (chat_id, accepted) = service.start(&user.0, input).await?;
     let mut opening = vec![sse::event(
@@ -175,6 +176,7 @@ pub async fn send(
         model: &body.model,
         lang: page.lang,
         request_id: request_id(&id),
+        prompts_today: user.prompts_today(),
     };
     let branch = body.branch.map(BranchChoice::from);
     let accepted = service.send(&user.0, *path, branch, input).await?;
@@ -200,6 +202,7 @@ pub async fn edit(
         model: &body.model,
         lang: page.lang,
         request_id: request_id(&id),
+        prompts_today: user.prompts_today(),
     };
     let accepted = service.edit(&user.0, chat_id, message_id, input).await?;
     let opening = accepted_events(&accepted, service.default_limit().await?, &body.model);
