@@ -39,7 +39,7 @@ pub async fn find(
     // The session's columns and the user's do not share a name, so each row type reads its own.
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT s.state, s.admin_id, s.created_at, s.last_seen_at, {}, \
-         COALESCE(d.prompts, 0) AS prompts_today \
+         d.prompts AS prompts_today \
          FROM session s LEFT JOIN `user` u ON u.id = s.user_id \
          LEFT JOIN daily_user_activity d ON d.day = ? AND d.user_id = s.user_id \
          WHERE s.id = ?",
@@ -61,7 +61,7 @@ pub async fn find(
         user,
         prompts: PromptsOn {
             day,
-            prompts: row.try_get("prompts_today")?,
+            prompts: row.try_get::<Option<u32>, _>("prompts_today")?.unwrap_or(0),
         },
     }))
 }
