@@ -48,6 +48,10 @@ fn setting(name: &str, default: usize) -> usize {
 /// The upstream waits this long before each chunk: its first token arrives after two of them
 /// (the role chunk, then the first word).
 const CHUNK_DELAY_MS: u64 = 10;
+/// The test upstream answers "You said: user {i} turn {t} says hello": a role chunk, then each of
+/// its 8 words, every chunk `CHUNK_DELAY_MS` after the one before (first word after 2 delays,
+/// the whole answer after 9).
+const ANSWER_CHUNKS: u64 = 9;
 
 /// One turn on the chat page's API: returns the chat and the time to the first `delta`.
 async fn one_turn(
@@ -56,7 +60,7 @@ async fn one_turn(
     token: &str,
     chat: Option<&str>,
     text: &str,
-) -> (String, Duration) {
+) -> (String, Duration, Duration) {
     let path = chat.map_or_else(
         || "/api/chats".to_owned(),
         |id| format!("/api/chats/{id}/messages"),
@@ -88,7 +92,7 @@ async fn one_turn(
             .expect("chat id")
             .to_owned()
     });
-    (id, first_token.expect("a first token"))
+    (id, first_token.expect("a first token"), started.elapsed())
 }
 
 /// One streamed `/v1/chat/completions` call: returns the chat (from `X-Chat-Id`) and the time
@@ -99,7 +103,7 @@ async fn one_api_turn(
     key: &str,
     chat: Option<&str>,
     text: &str,
-) -> (String, Duration) {
+) -> (String, Duration, Duration) {
     let started = Instant::now();
     let mut request = client
         .post(format!("{base}/v1/chat/completions"))
@@ -128,7 +132,7 @@ async fn one_api_turn(
         seen.contains("data: [DONE]") && !seen.contains("\"error\""),
         "turn failed: {seen}"
     );
-    (id, first_token.expect("a first token"))
+    (id, first_token.expect("a first token"), started.elapsed())
 }
 
 /// A personal key made on the profile page, as its owner does.
@@ -179,6 +183,8 @@ struct Level {
 #[derive(Serialize, Deserialize)]
 struct Measured {
     ttfts_ms: Vec<f64>,
+    /// Each turn from its request to the end of its answer's stream (`done`: saved).
+    turns_ms: Vec<f64>,
     elapsed_s: f64,
 }
 
@@ -368,10 +374,10 @@ mod load {
                     .enumerate()
                     .map(|(i, (user, client))| async move {
                         let mut chat: Option<String> = None;
-                        let mut ttfts = Vec::new();
+                        let mut times = Vec::new();
                         for turn in 0..self.turns {
                             let text = format!("user {i} turn {turn} says hello");
-                            let (id, ttft) = if self.path == "web" {
+                            let (id, ttft, whole) = if self.path == "web" {
                                 one_turn(&self.app, client, &user.token, chat.as_deref(), &text)
                                     .await
                             } else {
@@ -379,17 +385,18 @@ mod load {
                                     .await
                             };
                             chat = Some(id);
-                            ttfts.push(ttft.as_secs_f64() * 1000.0);
+                            times.push((ttft.as_secs_f64() * 1000.0, whole.as_secs_f64() * 1000.0));
                         }
-                        ttfts
+                        times
                     });
-            let ttfts_ms = futures::future::join_all(runs)
+            let (ttfts_ms, turns_ms) = futures::future::join_all(runs)
                 .await
                 .into_iter()
                 .flatten()
-                .collect();
+                .unzip();
             Measured {
                 ttfts_ms,
+                turns_ms,
                 elapsed_s: started.elapsed().as_secs_f64(),
             }
         }
@@ -507,13 +514,29 @@ fn report(path: &str, users: usize, turns: usize, delay: u64, measured: &Measure
         measured.elapsed_s
     );
     println!(
-        "  throughput: {:.1} turns/s (each answer streams 6 chunks, {} ms apart)",
+        "  throughput: {:.1} turns/s (each answer streams {ANSWER_CHUNKS} chunks, {} ms apart: \
+         at most {:.0} turns/s with no overhead)",
         count as f64 / measured.elapsed_s,
-        delay
+        delay,
+        users as f64 * 1000.0 / (ANSWER_CHUNKS * delay.max(1)) as f64
     );
     println!(
         "  time-to-first-token overhead (app TTFT - upstream {upstream_ttft} ms): p50 {:.1} ms, p99 {:.1} ms",
         percentile(&overhead, 0.5),
         percentile(&overhead, 0.99)
+    );
+    // What a turn takes beyond its upstream answer.
+    let upstream_answer = (ANSWER_CHUNKS * delay) as f64;
+    let mut beyond: Vec<f64> = measured
+        .turns_ms
+        .iter()
+        .map(|t| t - upstream_answer)
+        .collect();
+    beyond.sort_by(f64::total_cmp);
+    println!(
+        "  whole-turn overhead (request to saved answer - upstream {upstream_answer} ms): p50 {:.1} \
+         ms, p99 {:.1} ms",
+        percentile(&beyond, 0.5),
+        percentile(&beyond, 0.99)
     );
 }

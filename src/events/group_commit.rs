@@ -6,7 +6,8 @@
 //! writer at a time per process takes every append waiting in the queue (up to `MAX_GROUP`) into
 //! one transaction: one checkpoint lock, one multi-row `INSERT` of every append's events, their
 //! projections (the usage counters collected over the whole group and written once), one
-//! checkpoint move and one commit for all of them.
+//! checkpoint move and one commit for all of them. While appends arrive side by side (the last
+//! group had more than one), the writer waits up to `LINGER` for more before it begins.
 //!
 //! Each append keeps its own optimistic-concurrency check and its own result: an append refused
 //! for its own reasons (its stream moved on, a projection's unique key) is answered at once and
@@ -42,6 +43,10 @@ use super::store::AppendError;
 
 /// At most this many appends share one commit (the rest wait for the next).
 const MAX_GROUP: usize = 64;
+/// How long the writer waits for more appends when the last group had more than one (appends
+/// arriving side by side): at 50 streams this made groups of 5.5 appends instead of 3.5, with
+/// fewer statements and commits per turn (`benches/chat_turns.rs`); a lone append never waits.
+const LINGER: Duration = Duration::from_millis(1);
 
 /// How long the writer waits for its connection to the database (as a request waits for a
 /// pooled one) before it fails the group.
@@ -134,6 +139,7 @@ impl Writer {
     /// Takes every append waiting (up to `MAX_GROUP`) into the next transaction, until the
     /// queue is closed.
     async fn run(mut self, mut queue: mpsc::UnboundedReceiver<Request>) {
+        let mut last_group = 0;
         while let Some(first) = queue.recv().await {
             let mut group = vec![first];
             while group.len() < MAX_GROUP {
@@ -142,6 +148,17 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            // Appends are arriving side by side: wait a moment for more to share the commit.
+            if last_group > 1 {
+                let until = tokio::time::Instant::now() + LINGER;
+                while group.len() < MAX_GROUP {
+                    match tokio::time::timeout_at(until, queue.recv()).await {
+                        Ok(Some(request)) => group.push(request),
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+            }
+            last_group = group.len();
             match AssertUnwindSafe(self.commit_group(group))
                 .catch_unwind()
                 .await
