@@ -3,6 +3,8 @@ use sqlx::AssertSqlSafe;
 use sqlx::MySqlPool;
 use time::PrimitiveDateTime;
 
+use super::stats::PromptsOn;
+
 /// Serialisable so that the session store can hand the row it read with the session to the login
 /// check (`accounts::session_store::LOADED_USER_KEY`; never stored).
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
@@ -54,6 +56,30 @@ pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<UserRow>, sqlx::E
     .bind(id)
     .fetch_optional(pool)
     .await
+}
+
+/// The user's row and their prompts on `day` (`daily_user_activity`, for the daily quota), in
+/// one read: what an API call needs of its key's owner.
+pub async fn find_with_prompts(
+    pool: &MySqlPool,
+    id: &str,
+    day: time::Date,
+) -> Result<Option<(UserRow, PromptsOn)>, sqlx::Error> {
+    use sqlx::{FromRow, Row};
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {}, d.prompts AS prompts_today FROM `user` u \
+         LEFT JOIN daily_user_activity d ON d.day = ? AND d.user_id = u.id WHERE u.id = ?",
+        columns_of("u")
+    )))
+    .bind(day)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let prompts = row.try_get::<Option<u32>, _>("prompts_today")?.unwrap_or(0);
+    Ok(Some((UserRow::from_row(&row)?, PromptsOn { day, prompts })))
 }
 
 /// By username (case-insensitive through the column's collation) or e-mail.

@@ -12,12 +12,15 @@ use crate::accounts::api_keys::{SECRET_PREFIX, hash_secret};
 use crate::clock::SharedClock;
 use crate::i18n::Msg;
 use crate::store::api_keys::{self, ApiKeyRow};
+use crate::store::stats::PromptsOn;
 use crate::store::users::{self, UserRow};
 
 /// An authenticated API call: the key and its owner.
 pub struct ApiCaller {
     pub user: UserRow,
     pub key: ApiKeyRow,
+    /// The owner's prompts today, read with their row (the daily quota's count).
+    pub prompts_today: PromptsOn,
 }
 
 impl ApiCaller {
@@ -50,10 +53,14 @@ pub async fn authenticate(req: &HttpRequest, pool: &MySqlPool) -> Result<ApiCall
         .await
         .map_err(unreachable)?
         .ok_or_else(invalid_key)?;
-    let user = users::find(pool, &key.user_id)
-        .await
-        .map_err(unreachable)?
-        .ok_or_else(invalid_key)?;
+    let (user, prompts_today) = users::find_with_prompts(
+        pool,
+        &key.user_id,
+        now(req).to_offset(time::UtcOffset::UTC).date(),
+    )
+    .await
+    .map_err(unreachable)?
+    .ok_or_else(invalid_key)?;
     // A blocked owner hears why (blocking also revoked the key: unblocking does not revive it).
     if user.blocked {
         let lang = crate::i18n::Lang::from_request(req);
@@ -72,5 +79,9 @@ pub async fn authenticate(req: &HttpRequest, pool: &MySqlPool) -> Result<ApiCall
     if key.revoked_at.is_some() || expired {
         return Err(invalid_key());
     }
-    Ok(ApiCaller { user, key })
+    Ok(ApiCaller {
+        user,
+        key,
+        prompts_today,
+    })
 }

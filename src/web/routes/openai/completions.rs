@@ -263,7 +263,7 @@ async fn answer(
         model: &asked.model,
         lang,
         request_id: None,
-        prompts_today: None,
+        prompts_today: Some(caller.prompts_today),
     };
     let (chat_id, accepted) = service
         .api_prompt(&caller.user, call, input)
