@@ -3,7 +3,9 @@
 //! session, actor, event log + projections, upstream stream, SSE to the client, answer saved.
 //!
 //! Reports turns per second and the app's time-to-first-token overhead: the time until the
-//! first `delta` reaches the client minus the upstream's own time to its first token. The same
+//! first `delta` reaches the client minus the upstream's own time to its first token; and the
+//! whole turn's overhead: from the request to the end of the stream (the answer saved) minus the
+//! upstream's whole answer. The same
 //! load then goes through the OpenAI-compatible API (`/v1/chat/completions`, streamed, one
 //! personal key per user, each turn continuing its API chat with `X-Chat-Id`), side by side.
 //!
@@ -13,7 +15,13 @@
 //! and statements the server ran per turn, appends per commit (group commit), and the app's
 //! memory.
 //!
-//! `cargo bench --bench chat_turns` (release build; needs MariaDB like the tests);
+//! `cargo bench --bench chat_turns` (release build; needs MariaDB like the tests). A cold release
+//! build takes over an hour on two cores; beside a warm test build, the app's own code alone can
+//! be optimised in minutes (dependencies are already at opt-level 3 in the test profile):
+//! `cargo test --bench chat_turns --no-run --config 'profile.dev.package.chatbot-factory.opt-level=3'
+//! --config 'profile.dev.package.chatbot-factory.overflow-checks=false'`, then run the printed
+//! binary with `--bench` (debug assertions stay on: rust-embed's derive needs them to match its
+//! crate's).
 //! `BENCH_USERS=50` for 50 concurrent clients, or a list (`BENCH_USERS=10,50,200,1000`) for
 //! one level after another with the same users; `BENCH_PATHS=web` or `api` for one path only.
 #[path = "support/cpu.rs"]

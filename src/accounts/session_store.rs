@@ -124,7 +124,6 @@ impl SessionStore for MySqlSessionStore {
         let Some(LoadedSession {
             session: found,
             user,
-            prompts,
         }) = found
         else {
             return Ok(None);
@@ -148,7 +147,7 @@ impl SessionStore for MySqlSessionStore {
         }
         let mut state: HashMap<String, String> =
             serde_json::from_str(&found.state).map_err(|e| LoadError::Deserialization(e.into()))?;
-        if let Some(user) = user {
+        if let Some((user, prompts)) = user {
             let encode = |value: Result<String, serde_json::Error>| {
                 value.map_err(|e| LoadError::Other(e.into()))
             };

@@ -1,5 +1,5 @@
 //! The `session` table (device sessions).
-use sqlx::{AssertSqlSafe, FromRow, MySqlPool, Row};
+use sqlx::{AssertSqlSafe, FromRow, MySqlPool};
 use time::{Date, PrimitiveDateTime};
 
 use super::stats::PromptsOn;
@@ -23,10 +23,9 @@ pub struct StoredSession {
 /// A session as `find` reads it, with what every request of its user needs.
 pub struct LoadedSession {
     pub session: StoredSession,
-    /// The session's user's row, when it has a user and the row exists.
-    pub user: Option<UserRow>,
-    /// That user's prompts on the day asked for (the daily quota's count).
-    pub prompts: PromptsOn,
+    /// The session's user's row and their prompts on the day asked for (the daily quota's
+    /// count), when it has a user and the row exists.
+    pub user: Option<(UserRow, PromptsOn)>,
 }
 
 /// The session and, in the same read, its user's row and their prompts on `day`: the login
@@ -37,12 +36,10 @@ pub async fn find(
     day: Date,
 ) -> Result<Option<LoadedSession>, sqlx::Error> {
     // The session's columns and the user's do not share a name, so each row type reads its own.
+    let (prompts, join) = users::PROMPTS_ON_DAY;
     let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT s.state, s.admin_id, s.created_at, s.last_seen_at, {}, \
-         d.prompts AS prompts_today \
-         FROM session s LEFT JOIN `user` u ON u.id = s.user_id \
-         LEFT JOIN daily_user_activity d ON d.day = ? AND d.user_id = s.user_id \
-         WHERE s.id = ?",
+        "SELECT s.state, s.admin_id, s.created_at, s.last_seen_at, {}, {prompts} \
+         FROM session s LEFT JOIN `user` u ON u.id = s.user_id {join} WHERE s.id = ?",
         users::columns_of("u")
     )))
     .bind(day)
@@ -52,17 +49,9 @@ pub async fn find(
     let Some(row) = row else {
         return Ok(None);
     };
-    let user = match row.try_get::<Option<String>, _>("id")? {
-        Some(_) => Some(UserRow::from_row(&row)?),
-        None => None,
-    };
     Ok(Some(LoadedSession {
         session: StoredSession::from_row(&row)?,
-        user,
-        prompts: PromptsOn {
-            day,
-            prompts: row.try_get::<Option<u32>, _>("prompts_today")?.unwrap_or(0),
-        },
+        user: users::with_prompts(&row, day)?,
     }))
 }
 

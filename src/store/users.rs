@@ -58,6 +58,27 @@ pub async fn find(pool: &MySqlPool, id: &str) -> Result<Option<UserRow>, sqlx::E
     .await
 }
 
+/// Selects a user's prompts on a day beside their row (aliased `u`), for `with_prompts`; binds
+/// the day.
+pub(crate) const PROMPTS_ON_DAY: (&str, &str) = (
+    "d.prompts AS prompts_today",
+    "LEFT JOIN daily_user_activity d ON d.day = ? AND d.user_id = u.id",
+);
+
+/// The user's row and their prompts on `day` from a row that selected `columns_of("u")` and
+/// `PROMPTS_ON_DAY`; `None` when the join found no user.
+pub(crate) fn with_prompts(
+    row: &sqlx::mysql::MySqlRow,
+    day: time::Date,
+) -> Result<Option<(UserRow, PromptsOn)>, sqlx::Error> {
+    use sqlx::{FromRow, Row};
+    if row.try_get::<Option<String>, _>("id")?.is_none() {
+        return Ok(None);
+    }
+    let prompts = row.try_get::<Option<u32>, _>("prompts_today")?.unwrap_or(0);
+    Ok(Some((UserRow::from_row(row)?, PromptsOn { day, prompts })))
+}
+
 /// The user's row and their prompts on `day` (`daily_user_activity`, for the daily quota), in
 /// one read: what an API call needs of its key's owner.
 pub async fn find_with_prompts(
@@ -65,21 +86,20 @@ pub async fn find_with_prompts(
     id: &str,
     day: time::Date,
 ) -> Result<Option<(UserRow, PromptsOn)>, sqlx::Error> {
-    use sqlx::{FromRow, Row};
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {}, d.prompts AS prompts_today FROM `user` u \
-         LEFT JOIN daily_user_activity d ON d.day = ? AND d.user_id = u.id WHERE u.id = ?",
+    let (prompts, join) = PROMPTS_ON_DAY;
+    let sql = format!(
+        "SELECT {}, {prompts} FROM `user` u {join} WHERE u.id = ?",
         columns_of("u")
-    )))
-    .bind(day)
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let prompts = row.try_get::<Option<u32>, _>("prompts_today")?.unwrap_or(0);
-    Ok(Some((UserRow::from_row(&row)?, PromptsOn { day, prompts })))
+    );
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(day)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row
+        .map(|row| with_prompts(&row, day))
+        .transpose()?
+        .flatten())
 }
 
 /// By username (case-insensitive through the column's collation) or e-mail.
