@@ -9,9 +9,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::LocalBoxFuture;
 use sqlx::MySqlPool;
 
-use super::session_store::{
-    ADMIN_KEY, BLOCKED_KEY, DATABASE_DOWN_KEY, LOADED_PROMPTS_KEY, LOADED_USER_KEY, USER_KEY,
-};
+use super::session_store::{ADMIN_KEY, BLOCKED_KEY, DATABASE_DOWN_KEY, LOADED_USER_KEY, USER_KEY};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::net::ProxyTrust;
@@ -88,12 +86,9 @@ async fn session_row(
     id: &str,
     pool: &MySqlPool,
 ) -> Result<(Option<UserRow>, Option<PromptsOn>), AppError> {
-    let loaded: Option<UserRow> = session.get(LOADED_USER_KEY).unwrap_or(None);
+    let loaded: Option<(UserRow, PromptsOn)> = session.get(LOADED_USER_KEY).unwrap_or(None);
     match loaded {
-        Some(user) if user.id == id => {
-            let prompts = session.get(LOADED_PROMPTS_KEY).unwrap_or(None);
-            Ok((Some(user), prompts))
-        }
+        Some((user, prompts)) if user.id == id => Ok((Some(user), Some(prompts))),
         _ => Ok((users::find(pool, id).await?, None)),
     }
 }

@@ -25,16 +25,14 @@ pub const ADMIN_KEY: &str = "admin_id";
 pub const DATABASE_DOWN_KEY: &str = "database_unreachable";
 /// Set instead of the user when the admin blocked them (see `accounts::current`).
 pub const BLOCKED_KEY: &str = "blocked_user_id";
-/// Set (never stored) to the session's user row, read with the session in one query, so the
-/// login check (`accounts::current`) needs no second read.
+/// Set (never stored) to the session's user row and their prompts today (`(UserRow,
+/// PromptsOn)`), read with the session in one query, so the login check (`accounts::current`)
+/// and the daily quota need no read of their own.
 pub const LOADED_USER_KEY: &str = "loaded_user";
-/// Set (never stored) beside it: the user's prompts today (`store::stats::PromptsOn`), which
-/// the daily quota counts.
-pub const LOADED_PROMPTS_KEY: &str = "loaded_prompts_today";
 
 /// What `load` adds to a session's state and `save`/`update` leave out.
 fn transient(key: &str) -> bool {
-    [DATABASE_DOWN_KEY, LOADED_USER_KEY, LOADED_PROMPTS_KEY].contains(&key)
+    key == DATABASE_DOWN_KEY || key == LOADED_USER_KEY
 }
 
 #[derive(Clone)]
@@ -147,14 +145,9 @@ impl SessionStore for MySqlSessionStore {
         }
         let mut state: HashMap<String, String> =
             serde_json::from_str(&found.state).map_err(|e| LoadError::Deserialization(e.into()))?;
-        if let Some((user, prompts)) = user {
-            let encode = |value: Result<String, serde_json::Error>| {
-                value.map_err(|e| LoadError::Other(e.into()))
-            };
-            let user = encode(serde_json::to_string(&user))?;
+        if let Some(user) = user {
+            let user = serde_json::to_string(&user).map_err(|e| LoadError::Other(e.into()))?;
             state.insert(LOADED_USER_KEY.to_owned(), user);
-            let prompts = encode(serde_json::to_string(&prompts))?;
-            state.insert(LOADED_PROMPTS_KEY.to_owned(), prompts);
         }
         Ok(Some(state))
     }
@@ -227,7 +220,6 @@ mod tests {
                 LOADED_USER_KEY.to_owned(),
                 "{\"password\":\"$argon2id$…\"}".to_owned(),
             ),
-            (LOADED_PROMPTS_KEY.to_owned(), "{\"prompts\":3}".to_owned()),
             (DATABASE_DOWN_KEY.to_owned(), "true".to_owned()),
         ]);
         let row = row_for("id".into(), &state).expect("a row");

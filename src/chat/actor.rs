@@ -119,12 +119,12 @@ impl ChatActor {
         self.live.is_none()
             && self.queue.is_empty()
             && !self.accepting
-            && (self.last_active.elapsed() >= self.deps.idle_timeout || self.is_deleted())
+            && (self.last_active.elapsed() >= self.deps.idle_timeout || self.is_gone())
     }
 
-    /// A deleted chat's actor has nothing left to do: it stops at once (the admin's "open
-    /// now" counts running actors); so does one asked about a chat that does not exist.
-    fn is_deleted(&self) -> bool {
+    /// The actor of a deleted chat, or of one it was asked about that does not exist, has
+    /// nothing left to do: it stops at once (the admin's "open now" counts running actors).
+    fn is_gone(&self) -> bool {
         self.chat
             .as_ref()
             .is_some_and(|chat| chat.deleted || chat.sequence == 0)

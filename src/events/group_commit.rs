@@ -141,23 +141,13 @@ impl Writer {
     async fn run(mut self, mut queue: mpsc::UnboundedReceiver<Request>) {
         let mut last_group = 0;
         while let Some(first) = queue.recv().await {
-            let mut group = vec![first];
-            while group.len() < MAX_GROUP {
-                match queue.try_recv() {
-                    Ok(request) => group.push(request),
-                    Err(_) => break,
-                }
-            }
-            // Appends are arriving side by side: wait a moment for more to share the commit.
-            if last_group > 1 {
-                let until = tokio::time::Instant::now() + LINGER;
-                while group.len() < MAX_GROUP {
-                    match tokio::time::timeout_at(until, queue.recv()).await {
-                        Ok(Some(request)) => group.push(request),
-                        Ok(None) | Err(_) => break,
-                    }
-                }
-            }
+            // Appends arriving side by side: wait a moment for more to share the commit.
+            let linger = if last_group > 1 {
+                LINGER
+            } else {
+                Duration::ZERO
+            };
+            let group = gather(&mut queue, first, linger).await;
             last_group = group.len();
             match AssertUnwindSafe(self.commit_group(group))
                 .catch_unwind()
@@ -248,6 +238,25 @@ impl Writer {
             }
         }
     }
+}
+
+/// `first` and the appends queued behind it, up to `MAX_GROUP`: those waiting now and those
+/// that arrive within `linger` (a timeout polls the queue before its deadline, so with no
+/// linger it takes exactly what is waiting).
+async fn gather(
+    queue: &mut mpsc::UnboundedReceiver<Request>,
+    first: Request,
+    linger: Duration,
+) -> Vec<Request> {
+    let until = tokio::time::Instant::now() + linger;
+    let mut group = vec![first];
+    while group.len() < MAX_GROUP {
+        match tokio::time::timeout_at(until, queue.recv()).await {
+            Ok(Some(request)) => group.push(request),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    group
 }
 
 /// Why a group's transaction did not commit.

@@ -186,7 +186,6 @@ pub async fn user_daily(
     .await
 }
 
-/// Prompts the user sent on `day` (for the daily quota).
 /// A user's prompts on one UTC day (`daily_user_activity.prompts`), as read with their session
 /// (`sessions::find`): the daily quota's count without a read of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -195,6 +194,7 @@ pub struct PromptsOn {
     pub prompts: u32,
 }
 
+/// Prompts the user sent on `day` (for the daily quota).
 pub async fn user_prompts_on(
     pool: &MySqlPool,
     user_id: &str,
