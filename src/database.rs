@@ -12,6 +12,7 @@ use crate::configuration::DatabaseSettings;
 
 mod cluster;
 mod migrate_lock;
+pub mod values;
 
 pub use cluster::{
     is_galera, node_unavailable, on_galera, prepare_connection, retry_transient, transient,

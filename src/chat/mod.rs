@@ -5,6 +5,7 @@ mod answer;
 pub mod blocked;
 pub mod branches;
 pub mod changes;
+mod collect;
 pub mod events;
 pub mod fold;
 pub mod forward;

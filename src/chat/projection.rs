@@ -1,27 +1,54 @@
 //! The SQL sink of the chat's changes (`changes.rs`): `chat`, `chat_history` and `answer_version`
 //! (earlier answers and branches) and the owner's `user.chats`, statement by statement inside the
-//! append's transaction. The counters a turn moves (the chat's and its owner's prompts and
+//! append's transaction (over a group commit, the turn's messages are collected: `collect.rs`). The counters a turn moves (the chat's and its owner's prompts and
 //! tokens, `chat.updated_at`, `user.last_active`) are `usage::UsageProjection`'s, collected over
 //! a group commit, as is daily usage.
+use futures::future::BoxFuture;
 use sqlx::{AssertSqlSafe, MySqlConnection};
 
-use super::changes::{Change, Field, Outcome, changes};
+use super::changes::{Change, Field, changes};
+use super::collect::{self, ChatRows};
 use super::events::ChatEvent;
 use super::owners;
-use crate::domain::MessageStatus;
-use crate::events::{RecordedEvent, StreamProjection};
-use crate::rebuild::{MessageRow, write_row};
+use crate::events::{Collector, Projection, ProjectionError, RecordedEvent};
+use crate::rebuild::write_row;
 
-/// `chat`, `chat_history`, `answer_version` and the owner's counters from the `chat` streams.
-pub const PROJECTION: StreamProjection<ChatEvent> = StreamProjection {
-    name: "chat",
-    tables: &[
-        ("chat_history", "id"),
-        ("answer_version", "id"),
-        ("chat", "id"),
-    ],
-    project: |conn, event, payload| Box::pin(apply(conn, event, payload)),
-};
+/// `chat`, `chat_history`, `answer_version` and the owner's counters from the `chat` streams:
+/// event by event (`apply`), or over a group commit (`collect::ChatRows`).
+pub struct ChatProjection;
+
+pub const PROJECTION: ChatProjection = ChatProjection;
+
+impl Projection for ChatProjection {
+    fn name(&self) -> &'static str {
+        "chat"
+    }
+
+    fn tables(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("chat_history", "id"),
+            ("answer_version", "id"),
+            ("chat", "id"),
+        ]
+    }
+
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut MySqlConnection,
+        event: &'a RecordedEvent,
+    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
+        Box::pin(async move {
+            if let Some(payload) = event.decode_for::<ChatEvent>()? {
+                apply(conn, event, &payload).await?;
+            }
+            Ok(())
+        })
+    }
+
+    fn collector(&self) -> Option<Box<dyn Collector>> {
+        Some(Box::<ChatRows>::default())
+    }
+}
 
 /// The owner of a chat (its row exists from `ChatStarted` until `ChatDeleted`).
 async fn owner(conn: &mut MySqlConnection, chat_id: &str) -> Result<String, sqlx::Error> {
@@ -59,7 +86,9 @@ pub async fn apply(
     Ok(())
 }
 
-async fn write(
+/// One change, as statements (the messages a group appends and the answers it finishes are
+/// collected instead: `collect.rs`).
+pub(super) async fn write(
     conn: &mut MySqlConnection,
     event: &RecordedEvent,
     change: Change,
@@ -104,8 +133,8 @@ async fn write(
                 .await?;
         }
         Change::Touch => touch(conn, event).await?,
-        Change::Append(message) => append(conn, &message).await?,
-        Change::Finish(outcome) => finish(conn, chat_id, &outcome).await?,
+        Change::Append(message) => collect::append(conn, &[message]).await?,
+        Change::Finish(outcome) => collect::finish(conn, &[(chat_id.to_owned(), outcome)]).await?,
         Change::SetAsideFrom(rank) => set_aside_from(conn, chat_id, rank).await?,
         Change::SetAsideLastAnswer => {
             for sql in [
@@ -235,57 +264,6 @@ async fn restore_branch(
             None => return Ok(()),
         }
     }
-}
-
-/// The message after the conversation's last: one rank below it, that message its parent (read
-/// in the same statement as the insert).
-async fn append(conn: &mut MySqlConnection, message: &MessageRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO chat_history (id, chat_id, role, content, date, `rank`, status, model, \
-         instance_id, parent_id) SELECT ?, ?, ?, ?, ?, COALESCE(MAX(`rank`), 0) + 1, ?, ?, ?, \
-         (SELECT id FROM chat_history WHERE chat_id = ? ORDER BY `rank` DESC LIMIT 1) \
-         FROM chat_history WHERE chat_id = ?",
-    )
-    .bind(message.id)
-    .bind(&message.chat_id)
-    .bind(message.role.as_str())
-    .bind(&message.content)
-    .bind(message.date)
-    .bind(message.status.as_str())
-    .bind(&message.model)
-    .bind(&message.instance_id)
-    .bind(&message.chat_id)
-    .bind(&message.chat_id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-async fn finish(
-    conn: &mut MySqlConnection,
-    chat_id: &str,
-    outcome: &Outcome,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE chat_history SET content = ?, status = ?, model = ?, prompt_tokens = ?, \
-         completion_tokens = ?, finish_reason = ?, error = ?, latency_ms = ?, ttft_ms = ?, \
-         sources = ?, instance_id = NULL WHERE chat_id = ? AND status = ?",
-    )
-    .bind(&outcome.content)
-    .bind(outcome.status.as_str())
-    .bind(&outcome.model)
-    .bind(outcome.prompt_tokens)
-    .bind(outcome.completion_tokens)
-    .bind(&outcome.finish_reason)
-    .bind(&outcome.error)
-    .bind(outcome.latency_ms)
-    .bind(outcome.ttft_ms)
-    .bind(&outcome.sources)
-    .bind(chat_id)
-    .bind(MessageStatus::Streaming.as_str())
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Moves the conversation's rows from `rank` on to `answer_version` (they stay readable as

@@ -168,12 +168,15 @@ impl Writer {
         }
     }
 
-    /// The writer's connection, opened (and prepared like a pooled one) when it has none.
+    /// The writer's connection, opened (and prepared like a pooled one, with autocommit off)
+    /// when it has none.
     async fn connection(&mut self) -> Result<&mut MySqlConnection, AppendError> {
         if self.conn.is_none() {
             let connecting = async {
                 let mut conn = self.options.connect().await?;
                 crate::database::prepare_connection(&mut conn).await?;
+                // A group's first statement begins its transaction: no `BEGIN` is paid for.
+                sqlx::query("SET autocommit = 0").execute(&mut conn).await?;
                 Ok::<_, sqlx::Error>(conn)
             };
             let conn = tokio::time::timeout(CONNECT_TIMEOUT, connecting)
@@ -203,7 +206,7 @@ impl Writer {
                     return false;
                 }
             };
-            let (result, clean) = on_connection(conn, &projections, &known, &group, inserts).await;
+            let (result, clean) = transaction(conn, &projections, &known, &group, inserts).await;
             if !clean {
                 // Closed, not kept: whatever it was left in, the server ends it.
                 self.conn = None;
@@ -283,6 +286,18 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The group's first statement failed: with the server's answer (a lock wait, a deadlock),
+    /// the whole group shares it; without one, the connection is gone and nothing began.
+    fn first_statement(error: sqlx::Error) -> Self {
+        if error.as_database_error().is_some() {
+            Failure::Group(error.into())
+        } else {
+            Failure::Unstarted(error.into())
+        }
+    }
+}
+
 impl From<sqlx::Error> for Failure {
     fn from(error: sqlx::Error) -> Self {
         Failure::Group(error.into())
@@ -314,37 +329,12 @@ fn fail_all(group: Vec<Request>, error: AppendError) {
     }
 }
 
-/// The group's transaction on `conn`, with autocommit off around it on a Galera node; and
-/// whether the connection was left clean (no transaction open, autocommit back on).
-async fn on_connection(
-    conn: &mut MySqlConnection,
-    projections: &Projections,
-    known: &KnownSequences,
-    group: &[Request],
-    inserts: Inserts,
-) -> (Result<Vec<Vec<RecordedEvent>>, Failure>, bool) {
-    // On a Galera node another node's write can abort this transaction between two of its
-    // statements, and the node does not always say so: the statements after it would each
-    // commit on their own. With autocommit off they form one new transaction instead, which
-    // the checkpoint guard (`advance_checkpoint`) or certification refuses as a whole.
-    let galera = crate::database::on_galera();
-    if galera && let Err(error) = sqlx::query("SET autocommit = 0").execute(&mut *conn).await {
-        return (Err(Failure::Unstarted(error.into())), false);
-    }
-    let (result, mut clean) = transaction(conn, projections, known, group, inserts).await;
-    if galera
-        && sqlx::query("SET autocommit = 1")
-            .execute(&mut *conn)
-            .await
-            .is_err()
-    {
-        clean = false;
-    }
-    (result, clean)
-}
-
-/// One transaction for the whole group: committed, or rolled back; and whether it ended (a
-/// commit or rollback that failed leaves the connection in doubt).
+/// One transaction for the whole group on the writer's connection (autocommit off: its first
+/// statement begins it): committed, or rolled back; and whether it ended (a commit or rollback
+/// that failed leaves the connection in doubt). On a Galera node another node's write can abort
+/// the transaction between two of its statements without saying so: the statements after it
+/// form a new transaction (not one each), which the checkpoint guard (`advance_checkpoint`) or
+/// certification refuses as a whole.
 async fn transaction(
     conn: &mut MySqlConnection,
     projections: &Projections,
@@ -352,15 +342,12 @@ async fn transaction(
     group: &[Request],
     inserts: Inserts,
 ) -> (Result<Vec<Vec<RecordedEvent>>, Failure>, bool) {
-    use sqlx::Connection;
-    let mut tx = match conn.begin().await {
-        Ok(tx) => tx,
-        Err(error) => return (Err(Failure::Unstarted(error.into())), false),
-    };
-    match appends(&mut tx, projections, known, group, inserts).await {
+    match appends(conn, projections, known, group, inserts).await {
+        // Not begun (the connection is gone): nothing to end, and the connection is not kept.
+        Err(Failure::Unstarted(error)) => (Err(Failure::Unstarted(error)), false),
         // On Galera a lost certification race shows only here, at COMMIT.
-        Ok(recorded) => match tx.commit().await {
-            Ok(()) => (Ok(recorded), true),
+        Ok(recorded) => match sqlx::query("COMMIT").execute(&mut *conn).await {
+            Ok(_) => (Ok(recorded), true),
             // A lost race (a deadlock, a certification conflict) ended the transaction.
             Err(error) => {
                 let ended = crate::database::transient(&error);
@@ -369,8 +356,8 @@ async fn transaction(
         },
         Err(failure) => {
             // Roll back now: a transaction left open would keep the checkpoint row locked.
-            match tx.rollback().await {
-                Ok(()) => (Err(failure), true),
+            match sqlx::query("ROLLBACK").execute(&mut *conn).await {
+                Ok(_) => (Err(failure), true),
                 Err(rollback) => {
                     tracing::warn!(error = %rollback, "Rolling back a refused append failed");
                     (Err(failure), false)
@@ -402,14 +389,15 @@ async fn appends(
 ) -> Result<Vec<Vec<RecordedEvent>>, Failure> {
     let galera = crate::database::on_galera();
     let first = if galera {
-        lock_checkpoint(tx).await?
+        lock_checkpoint(tx).await
     } else {
         let count = group
             .iter()
             .map(|request| request.events.len() as u64)
             .sum();
-        take_positions(tx, count).await?
-    };
+        take_positions(tx, count).await
+    }
+    .map_err(Failure::first_statement)?;
     let mut next = first;
     let mut written = Vec::with_capacity(group.len());
     for request in group {

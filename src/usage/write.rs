@@ -7,6 +7,7 @@ use time::{Date, PrimitiveDateTime};
 
 use super::active::ActiveDays;
 use super::counters::{ChatUse, Counter, Counts, DAILY_COLUMNS, ModelUsage, OwnerUse, UserDay};
+use crate::database::values::{derived_table, placeholders};
 
 /// Bound where a row has no time: a derived table's column takes its nullability from the
 /// first row's value, so a NULL in a later row would be refused (MariaDB: "cannot be null").
@@ -245,20 +246,4 @@ async fn update_joined<R: Joined>(
         query = row.bind_moved(with_added);
     }
     query.execute(conn).await.map(drop)
-}
-
-/// `SELECT ? AS a, ? AS b UNION ALL SELECT ?, ?` for `rows` rows of `columns`: a table of
-/// values to join an `UPDATE` with (every row its own values, one statement).
-fn derived_table(rows: usize, columns: &[&str]) -> String {
-    let named: Vec<String> = columns.iter().map(|c| format!("? AS {c}")).collect();
-    let mut selects = vec![format!("SELECT {}", named.join(", "))];
-    let row = format!("SELECT {}", vec!["?"; columns.len()].join(", "));
-    selects.extend(std::iter::repeat_n(row, rows - 1));
-    selects.join(" UNION ALL ")
-}
-
-/// `(?, ?), (?, ?)` for `rows` rows of `columns` values.
-fn placeholders(rows: usize, columns: usize) -> String {
-    let row = format!("({})", vec!["?"; columns].join(", "));
-    vec![row; rows].join(", ")
 }

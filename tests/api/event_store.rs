@@ -565,3 +565,90 @@ async fn a_login_committed_with_its_users_answer_keeps_the_turns_counts() {
         assert_eq!(counts, (1, 5, 2), "user {i}: prompts, tokens, version");
     }
 }
+
+#[actix_web::test]
+async fn turns_of_several_chats_committed_together_keep_each_conversation_in_order() {
+    // Arrange: 6 users, each with a chat whose first answer is streaming.
+    let app = spawn_app().await;
+    let store = app.store();
+    let mut chats = Vec::new();
+    for i in 0..6 {
+        chats.push(user_with_chat(&store, &format!("rows{i}")).await);
+    }
+
+    // Act: at once, in each chat the answer ends and the next prompt goes in with its answer
+    // streaming (one append each: a finish, then two messages, of one chat in one group); then,
+    // at once again, those answers end.
+    let turns = chats.iter().enumerate().map(|(i, (user, chat))| {
+        let store = store.clone();
+        async move {
+            let events = vec![
+                answered(&format!("Answer one of {i}")),
+                ChatEvent::UserMessageAppended {
+                    text: format!("Prompt two of {i}"),
+                    model: "gpt-4o-mini".into(),
+                },
+                ChatEvent::AnswerStarted {
+                    model: "gpt-4o-mini".into(),
+                    instance_id: Uuid::nil(),
+                },
+            ];
+            store.append(chat, 3, &events, &Metadata::user(*user)).await
+        }
+    });
+    let written = futures::future::join_all(turns).await;
+    assert!(written.iter().all(Result::is_ok), "{written:?}");
+    let ends = chats.iter().enumerate().map(|(i, (user, chat))| {
+        let store = store.clone();
+        async move {
+            let done = answered(&format!("Answer two of {i}"));
+            store.append(chat, 6, &[done], &Metadata::user(*user)).await
+        }
+    });
+    let ended = futures::future::join_all(ends).await;
+
+    // Assert: each chat reads prompt, answer, prompt, answer, each message the parent of the
+    // next, every answer complete with its own text.
+    assert!(ended.iter().all(Result::is_ok), "{ended:?}");
+    for (i, (_, chat)) in chats.iter().enumerate() {
+        let rows: Vec<(u64, Option<u64>, String, String, u32, String)> = sqlx::query_as(
+            "SELECT id, parent_id, role, content, `rank`, status FROM chat_history \
+             WHERE chat_id = ? ORDER BY `rank`",
+        )
+        .bind(chat)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        let read: Vec<(&str, &str, u32, &str)> = rows
+            .iter()
+            .map(|(_, _, role, content, rank, status)| {
+                (role.as_str(), content.as_str(), *rank, status.as_str())
+            })
+            .collect();
+        let (one, two, three) = (
+            format!("Answer one of {i}"),
+            format!("Prompt two of {i}"),
+            format!("Answer two of {i}"),
+        );
+        assert_eq!(
+            read,
+            vec![
+                ("user", "Hello", 1, "complete"),
+                ("assistant", one.as_str(), 2, "complete"),
+                ("user", two.as_str(), 3, "complete"),
+                ("assistant", three.as_str(), 4, "complete"),
+            ],
+            "chat {i}"
+        );
+        let parents: Vec<Option<u64>> = rows.iter().map(|row| row.1).collect();
+        let ids: Vec<Option<u64>> = std::iter::once(None)
+            .chain(rows.iter().map(|row| Some(row.0)))
+            .take(rows.len())
+            .collect();
+        assert_eq!(
+            parents, ids,
+            "chat {i}: each message follows the one before"
+        );
+    }
+    app.assert_projections_match_the_log().await;
+}
