@@ -106,7 +106,8 @@ const APPENDED: [&str; 10] = [
 /// Each message after its conversation's last, in one statement: its `rank` one more than the
 /// last's (or than the message before it here), that message its parent. The chat's rows are
 /// read as they were before the statement (the server buffers an `INSERT … SELECT` that reads
-/// its own table).
+/// its own table). The last message is found from the end of the chat's `(chat_id, rank)` index
+/// (`ORDER BY … DESC LIMIT 1`; a correlated `MAX` reads every message of the chat).
 pub(super) async fn append(
     conn: &mut MySqlConnection,
     messages: &[MessageRow],
@@ -118,8 +119,8 @@ pub(super) async fn append(
         "INSERT INTO chat_history (id, chat_id, role, content, date, `rank`, status, model, \
          instance_id, parent_id) \
          SELECT d.id, d.chat_id, d.role, d.content, d.date, \
-         COALESCE((SELECT MAX(h.`rank`) FROM chat_history h WHERE h.chat_id = d.chat_id), 0) + d.n, \
-         d.status, d.model, d.instance_id, IF(d.n = 1, (SELECT h.id FROM chat_history h \
+         COALESCE((SELECT h.`rank` FROM chat_history h WHERE h.chat_id = d.chat_id \
+         ORDER BY h.`rank` DESC LIMIT 1), 0) + d.n, d.status, d.model, d.instance_id, IF(d.n = 1, (SELECT h.id FROM chat_history h \
          WHERE h.chat_id = d.chat_id ORDER BY h.`rank` DESC LIMIT 1), d.before_id) \
          FROM ({}) d",
         derived_table(messages.len(), &APPENDED)
@@ -173,7 +174,7 @@ pub(super) async fn finish(
         .map(|column| format!("h.{column} = d.{column}"))
         .collect();
     let sql = format!(
-        "UPDATE chat_history h JOIN ({}) d ON h.chat_id = d.chat_id AND h.status = ? \
+        "UPDATE ({}) d STRAIGHT_JOIN chat_history h ON h.status = ? AND h.chat_id = d.chat_id \
          SET {}, h.instance_id = NULL",
         derived_table(outcomes.len(), &FINISHED),
         set.join(", ")
