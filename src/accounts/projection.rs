@@ -13,4 +13,5 @@ pub const PROJECTION: StreamProjection<UserEvent> = StreamProjection {
         let reads = Reads::User(&event.stream_id);
         Box::pin(fold_live(conn, event, payload, reads, super::fold::apply))
     },
+    collect: None,
 };

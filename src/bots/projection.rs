@@ -18,6 +18,7 @@ pub const PROJECTION: StreamProjection<BotEvent> = StreamProjection {
     name: "bots",
     tables: &[("bot", "id")],
     project: |conn, event, payload| Box::pin(apply(conn, event, payload)),
+    collect: None,
 };
 
 async fn apply(

@@ -3,52 +3,27 @@
 //! append's transaction (over a group commit, the turn's messages are collected: `collect.rs`). The counters a turn moves (the chat's and its owner's prompts and
 //! tokens, `chat.updated_at`, `user.last_active`) are `usage::UsageProjection`'s, collected over
 //! a group commit, as is daily usage.
-use futures::future::BoxFuture;
 use sqlx::{AssertSqlSafe, MySqlConnection};
 
 use super::changes::{Change, Field, changes};
 use super::collect::{self, ChatRows};
 use super::events::ChatEvent;
 use super::owners;
-use crate::events::{Collector, Projection, ProjectionError, RecordedEvent};
+use crate::events::{RecordedEvent, StreamProjection};
 use crate::rebuild::write_row;
 
 /// `chat`, `chat_history`, `answer_version` and the owner's counters from the `chat` streams:
 /// event by event (`apply`), or over a group commit (`collect::ChatRows`).
-pub struct ChatProjection;
-
-pub const PROJECTION: ChatProjection = ChatProjection;
-
-impl Projection for ChatProjection {
-    fn name(&self) -> &'static str {
-        "chat"
-    }
-
-    fn tables(&self) -> &'static [(&'static str, &'static str)] {
-        &[
-            ("chat_history", "id"),
-            ("answer_version", "id"),
-            ("chat", "id"),
-        ]
-    }
-
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut MySqlConnection,
-        event: &'a RecordedEvent,
-    ) -> BoxFuture<'a, Result<(), ProjectionError>> {
-        Box::pin(async move {
-            if let Some(payload) = event.decode_for::<ChatEvent>()? {
-                apply(conn, event, &payload).await?;
-            }
-            Ok(())
-        })
-    }
-
-    fn collector(&self) -> Option<Box<dyn Collector>> {
-        Some(Box::<ChatRows>::default())
-    }
-}
+pub const PROJECTION: StreamProjection<ChatEvent> = StreamProjection {
+    name: "chat",
+    tables: &[
+        ("chat_history", "id"),
+        ("answer_version", "id"),
+        ("chat", "id"),
+    ],
+    project: |conn, event, payload| Box::pin(apply(conn, event, payload)),
+    collect: Some(|| Box::<ChatRows>::default()),
+};
 
 /// The owner of a chat (its row exists from `ChatStarted` until `ChatDeleted`).
 async fn owner(conn: &mut MySqlConnection, chat_id: &str) -> Result<String, sqlx::Error> {

@@ -47,6 +47,9 @@ pub struct StreamProjection<E> {
     /// As `Projection::tables`.
     pub tables: &'static [(&'static str, &'static str)],
     pub project: Project<E>,
+    /// Makes the collector that takes this projection's events over a group commit in place of
+    /// `project` (`Projection::collector`), if it has one.
+    pub collect: Option<fn() -> Box<dyn Collector>>,
 }
 
 impl<E: DomainEvent + 'static> Projection for StreamProjection<E> {
@@ -69,6 +72,10 @@ impl<E: DomainEvent + 'static> Projection for StreamProjection<E> {
             }
             Ok(())
         })
+    }
+
+    fn collector(&self) -> Option<Box<dyn Collector>> {
+        self.collect.map(|collector| collector())
     }
 }
 

@@ -15,6 +15,7 @@ pub const PROJECTION: StreamProjection<ModelEvent> = StreamProjection {
     name: "pdf models",
     tables: &[("model", "id")],
     project: |conn, event, payload| Box::pin(apply(conn, event, payload)),
+    collect: None,
 };
 
 async fn apply(

@@ -18,4 +18,5 @@ pub const PROJECTION: StreamProjection<SiteEvent> = StreamProjection {
             super::fold::apply,
         ))
     },
+    collect: None,
 };
