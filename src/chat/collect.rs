@@ -120,8 +120,9 @@ pub(super) async fn append(
          instance_id, parent_id) \
          SELECT d.id, d.chat_id, d.role, d.content, d.date, \
          COALESCE((SELECT h.`rank` FROM chat_history h WHERE h.chat_id = d.chat_id \
-         ORDER BY h.`rank` DESC LIMIT 1), 0) + d.n, d.status, d.model, d.instance_id, IF(d.n = 1, (SELECT h.id FROM chat_history h \
-         WHERE h.chat_id = d.chat_id ORDER BY h.`rank` DESC LIMIT 1), d.before_id) \
+         ORDER BY h.`rank` DESC LIMIT 1), 0) + d.n, d.status, d.model, d.instance_id, \
+         IF(d.n = 1, (SELECT h.id FROM chat_history h WHERE h.chat_id = d.chat_id \
+         ORDER BY h.`rank` DESC LIMIT 1), d.before_id) \
          FROM ({}) d",
         derived_table(messages.len(), &APPENDED)
     );

@@ -1,8 +1,9 @@
 //! The SQL sink of the chat's changes (`changes.rs`): `chat`, `chat_history` and `answer_version`
 //! (earlier answers and branches) and the owner's `user.chats`, statement by statement inside the
-//! append's transaction (over a group commit, the turn's messages are collected: `collect.rs`). The counters a turn moves (the chat's and its owner's prompts and
-//! tokens, `chat.updated_at`, `user.last_active`) are `usage::UsageProjection`'s, collected over
-//! a group commit, as is daily usage.
+//! append's transaction (over a group commit, the messages a group appends and the answers it
+//! finishes are collected into two statements: `collect.rs`). The counters a turn moves (the
+//! chat's and its owner's prompts and tokens, `chat.updated_at`, `user.last_active`) are
+//! `usage::UsageProjection`'s, collected over a group commit, as is daily usage.
 use sqlx::{AssertSqlSafe, MySqlConnection};
 
 use super::changes::{Change, Field, changes};

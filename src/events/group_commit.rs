@@ -284,9 +284,7 @@ impl Failure {
             Failure::Group(error)
         }
     }
-}
 
-impl Failure {
     /// The group's first statement failed: with the server's answer (a lock wait, a deadlock),
     /// the whole group shares it; without one, the connection is gone and nothing began.
     fn first_statement(error: sqlx::Error) -> Self {

@@ -45,7 +45,7 @@ pub async fn show(
         .iter()
         .map(|c| json!({ "title": page.t(&Msg::new(c.title_id)), "svg": c.svg }))
         .collect();
-    let running = chats.running().await.unwrap_or(0);
+    let running = chats.running();
     super::render(
         &page,
         &admin.0,
