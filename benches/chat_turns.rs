@@ -472,6 +472,7 @@ impl Costs {
             cpu: cpu::Sample {
                 app: self.cpu.app - before.cpu.app,
                 database: self.cpu.database - before.cpu.database,
+                switches: self.cpu.switches.saturating_sub(before.cpu.switches),
             },
             load: self.load - before.load,
             appends: self.appends - before.appends,
@@ -502,6 +503,10 @@ impl Costs {
             per_turn(self.appends as f64),
             per_turn(self.commits as f64),
             self.appends as f64 / self.commits.max(1) as f64
+        );
+        println!(
+            "  app context switches per turn: {:.1}",
+            per_turn(self.cpu.switches as f64)
         );
         let (rss, peak) = memory::rss_mb();
         println!("  app memory: RSS {rss:.0} MB, peak {peak:.0} MB");

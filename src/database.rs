@@ -115,9 +115,26 @@ pub async fn prepare(settings: &DatabaseSettings) -> Result<MySqlPool, DatabaseE
 
 /// A pool for an existing database; connections are made lazily.
 pub fn connect_pool(options: MySqlConnectOptions) -> MySqlPool {
+    pool_options(20, 1).connect_lazy_with(options.statement_cache_capacity(STATEMENTS_KEPT))
+}
+
+/// A small pool beside `shared` (same database and settings) for the thread that calls it, a
+/// web worker: its connections are made, and so driven, by this thread's runtime. tokio polls a
+/// socket from the runtime that opened it, so a query on a connection another thread opened wakes
+/// that thread as well, twice per query (the answer, then sqlx's ping as it goes back to the
+/// pool). For the read every request makes (its session).
+pub fn thread_pool(shared: &MySqlPool) -> MySqlPool {
+    pool_options(THREAD_POOL_CONNECTIONS, 0).connect_lazy_with((*shared.connect_options()).clone())
+}
+
+/// A worker's session reads take a fraction of a millisecond: a few connections serve hundreds
+/// of requests per second.
+const THREAD_POOL_CONNECTIONS: u32 = 4;
+
+fn pool_options(max: u32, min: u32) -> MySqlPoolOptions {
     MySqlPoolOptions::new()
-        .max_connections(20)
-        .min_connections(1)
+        .max_connections(max)
+        .min_connections(min)
         // While the server restarts, a request waits this long for a connection, then gets a
         // 503 with Retry-After instead of hanging.
         .acquire_timeout(Duration::from_secs(5))
@@ -136,7 +153,6 @@ pub fn connect_pool(options: MySqlConnectOptions) -> MySqlPool {
                 Ok(true)
             })
         })
-        .connect_lazy_with(options.statement_cache_capacity(STATEMENTS_KEPT))
 }
 
 /// A pooled connection idle this long is pinged before it is handed out (a failed ping closes it

@@ -1,11 +1,14 @@
 //! A registry of actors keyed by id (one per chat today, one per PDF model next): an actor is
 //! started on demand, stops itself when idle and is then forgotten. Every message for one id
 //! goes through its actor, so messages to one aggregate are handled one at a time, in order.
-//! The actors run on the registry's arbiters, one thread per core, each actor on the one its id
-//! picks: their work (streaming answers, appends) is spread over the cores instead of waiting
-//! on the thread that started the registry. Only the registry starts actors; a message for one
-//! already running goes straight to it (`Running`, shared), not through the registry's thread
-//! first (two thread hops fewer per message: a chat turn sends two).
+//! An actor runs on the thread of the web worker that first asked for it (when the kind says
+//! so, `Registered::NEAR_CALLER`, and the caller is a worker: `host_actors_here`), else on one
+//! of the registry's arbiters, one thread per core, the one its id picks. A browser keeps its
+//! connection to one worker, so its chat's actor, the answer it streams and the response that
+//! carries the answer share a thread: no thread hop per piece of the answer. Only the registry
+//! starts actors; a message for one already running goes straight to it (`Running`, shared), not
+//! through the registry's thread first (two thread hops fewer per message: a chat turn sends two).
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::hash::{BuildHasher, Hash};
@@ -20,9 +23,30 @@ pub trait Registered: Actor<Context = Context<Self>> {
     type Id: Copy + Eq + Hash + Debug + Send + Unpin + 'static;
     /// What every new actor gets (cheap to clone; sent to the actor's arbiter).
     type Deps: Clone + Send + Unpin + 'static;
+    /// Whether a new actor starts on the web worker that asked for it (light actors whose work is
+    /// the caller's response: a chat) rather than on the registry's arbiters.
+    const NEAR_CALLER: bool = false;
 
     /// A new actor for `id`; it must send `Stopped` to `registry` when it stops.
     fn for_id(id: Self::Id, deps: Self::Deps, registry: Recipient<Stopped<Self>>) -> Self;
+}
+
+thread_local! {
+    /// The arbiter of this thread, when it is a web worker's (set by `host_actors_here`).
+    static HOST: RefCell<Option<ArbiterHandle>> = const { RefCell::new(None) };
+}
+
+/// Called on each web worker's thread (the server's app factory): actors whose kind is
+/// `NEAR_CALLER` may start on this thread's arbiter when a request here first asks for them.
+pub fn host_actors_here() {
+    if let Some(arbiter) = Arbiter::try_current() {
+        HOST.with(|host| *host.borrow_mut() = Some(arbiter));
+    }
+}
+
+/// This thread's arbiter, when it hosts actors.
+fn host_here() -> Option<ArbiterHandle> {
+    HOST.with(|host| host.borrow().clone())
 }
 
 /// The actors running, by id: written by the registry alone, read by every sender.
@@ -79,8 +103,11 @@ impl<A: Registered> Actor for Registry<A> {
     }
 }
 
-/// The actor for an id, started if it is not running.
-pub struct Get<A: Registered>(pub A::Id);
+/// The actor for an id, started if it is not running (on `near`, when given).
+pub struct Get<A: Registered> {
+    pub id: A::Id,
+    pub near: Option<ArbiterHandle>,
+}
 
 impl<A: Registered> Message for Get<A> {
     type Result = Addr<A>;
@@ -99,14 +126,13 @@ impl<A: Registered> Message for Stopped<A> {
 impl<A: Registered> Handler<Get<A>> for Registry<A> {
     type Result = MessageResult<Get<A>>;
 
-    fn handle(&mut self, Get(id): Get<A>, ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, Get { id, near }: Get<A>, ctx: &mut Self::Context) -> Self::Result {
         if let Some(addr) = self.running.get(&id) {
             return MessageResult(addr);
         }
         let (deps, registry) = (self.deps.clone(), ctx.address().recipient());
-        let addr = A::start_in_arbiter(self.arbiter_for(&id), move |_| {
-            A::for_id(id, deps, registry)
-        });
+        let arbiter = near.as_ref().unwrap_or_else(|| self.arbiter_for(&id));
+        let addr = A::start_in_arbiter(arbiter, move |_| A::for_id(id, deps, registry));
         self.running.write().insert(id, addr.clone());
         MessageResult(addr)
     }
@@ -174,7 +200,10 @@ impl<A: Registered> Actors<A> {
         for _ in 0..5 {
             let addr = match self.running.get(&id) {
                 Some(addr) => addr,
-                None => self.registry.send(Get::<A>(id)).await?,
+                None => {
+                    let near = if A::NEAR_CALLER { host_here() } else { None };
+                    self.registry.send(Get::<A> { id, near }).await?
+                }
             };
             match addr.send(msg.clone()).await {
                 Ok(result) => return Ok(result),

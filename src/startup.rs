@@ -278,7 +278,12 @@ fn spawn_housekeeping(
 fn session_middleware(parts: &Parts) -> SessionMiddleware<MySqlSessionStore> {
     let settings = &parts.settings;
     let secure = settings.server.public_url.scheme() == "https";
-    let store = MySqlSessionStore::new(parts.pool.clone(), parts.clock.clone(), &settings.session);
+    // Called on each worker's thread: its session reads use connections of its own.
+    let store = MySqlSessionStore::new(
+        crate::database::thread_pool(&parts.pool),
+        parts.clock.clone(),
+        &settings.session,
+    );
     let key = Key::derive_from(settings.server.session_secret.expose_secret().as_bytes());
     let lifecycle = PersistentSession::default()
         .session_ttl(actix_web::cookie::time::Duration::hours(
@@ -347,6 +352,7 @@ fn api_routes() -> actix_web::Scope {
 
 fn run(listener: TcpListener, parts: Parts) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
+        crate::registry::host_actors_here();
         let (payload, form, json) = body_limits(parts.settings.server.max_body_bytes);
         App::new()
             .wrap(from_fn(csrf::protect))

@@ -24,6 +24,25 @@ pub fn cpu_seconds(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) / TICKS_PER_SECOND
 }
 
+/// Context switches (voluntary and not) of every thread of the process `pid` now running: how
+/// often its threads slept or were preempted.
+pub fn context_switches(pid: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(Path::new("/proc").join(pid).join("task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|line| line.contains("ctxt_switches:"))
+                .filter_map(|line| line.split_whitespace().last()?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
 /// The pid of the local MariaDB/MySQL server (`mariadbd` or `mysqld`), if one runs here.
 pub fn database_pid() -> Option<String> {
     std::fs::read_dir("/proc")
@@ -42,11 +61,14 @@ pub fn database_pid() -> Option<String> {
 pub struct Sample {
     pub app: f64,
     pub database: f64,
+    /// The app's context switches (`context_switches`).
+    pub switches: u64,
 }
 
 pub fn sample(database: Option<&str>) -> Sample {
     Sample {
         app: cpu_seconds("self"),
         database: database.map_or(0.0, cpu_seconds),
+        switches: context_switches("self"),
     }
 }

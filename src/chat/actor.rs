@@ -154,6 +154,8 @@ impl Actor for ChatActor {
 impl Registered for ChatActor {
     type Id = Uuid;
     type Deps = ChatDeps;
+    /// A chat's work is streaming its answer to the browser that asked: on that browser's worker.
+    const NEAR_CALLER: bool = true;
 
     fn for_id(chat_id: Uuid, deps: ChatDeps, registry: Recipient<Stopped<Self>>) -> Self {
         ChatActor::new(chat_id, deps, registry)

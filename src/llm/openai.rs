@@ -1,5 +1,6 @@
 //! The OpenAI-compatible backend (async-openai): streamed chat completions with usage, timeouts,
 //! retries only before the first token, and readable errors for the usual failures.
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_openai::Client;
@@ -14,6 +15,7 @@ use async_openai::types::chat::{
 use futures::future::BoxFuture;
 use futures::{StreamExt, stream};
 use secrecy::ExposeSecret;
+use thread_local::ThreadLocal;
 
 use super::{ChatBackend, ChatRequest, LlmError, Role, StreamItem, TokenStream};
 use crate::configuration::LlmSettings;
@@ -24,32 +26,67 @@ const ATTEMPTS: u32 = 3;
 
 #[derive(Clone)]
 pub struct OpenAiBackend {
-    client: Client<OpenAIConfig>,
+    clients: Arc<Clients>,
     first_token_timeout: Duration,
     idle_timeout: Duration,
+}
+
+/// One HTTP client (and so one pool of upstream connections) per thread. hyper runs each
+/// connection as a task on the runtime that opened it: with one shared pool, an answer written
+/// on one thread would often read a connection driven by another, a thread hop per piece of
+/// the answer. Per thread, the connection, the answer's task and (see `registry`) the browser's
+/// response share one.
+struct Clients {
+    first: Client<OpenAIConfig>,
+    connect_timeout: Duration,
+    per_thread: ThreadLocal<Client<OpenAIConfig>>,
+}
+
+impl Clients {
+    fn build(
+        config: &OpenAIConfig,
+        connect_timeout: Duration,
+    ) -> Result<Client<OpenAIConfig>, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .build()?;
+        Ok(Client::with_config(config.clone()).with_http_client(http))
+    }
+
+    fn here(&self) -> &Client<OpenAIConfig> {
+        self.per_thread.get_or(|| {
+            // Building the same client succeeded once (`from_settings`); if it ever fails, this
+            // thread shares the first one.
+            Self::build(self.first.config(), self.connect_timeout)
+                .unwrap_or_else(|_| self.first.clone())
+        })
+    }
 }
 
 impl OpenAiBackend {
     /// `None` when no API key is set.
     pub fn from_settings(settings: &LlmSettings) -> Option<Result<Self, reqwest::Error>> {
         let key = settings.api_key.as_ref()?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
-            .build();
-        Some(http.map(|http| {
-            let config = OpenAIConfig::new()
-                .with_api_key(key.expose_secret())
-                .with_api_base(settings.base_url.trim_end_matches('/'));
-            OpenAiBackend {
-                client: Client::with_config(config).with_http_client(http),
+        let config = OpenAIConfig::new()
+            .with_api_key(key.expose_secret())
+            .with_api_base(settings.base_url.trim_end_matches('/'));
+        let connect_timeout = Duration::from_secs(settings.connect_timeout_secs);
+        Some(
+            Clients::build(&config, connect_timeout).map(|first| OpenAiBackend {
+                clients: Arc::new(Clients {
+                    first,
+                    connect_timeout,
+                    per_thread: ThreadLocal::new(),
+                }),
                 first_token_timeout: Duration::from_secs(settings.first_token_timeout_secs),
                 idle_timeout: Duration::from_secs(settings.idle_timeout_secs),
-            }
-        }))
+            }),
+        )
     }
 
+    /// This thread's client.
     pub fn client(&self) -> &Client<OpenAIConfig> {
-        &self.client
+        self.clients.here()
     }
 }
 
@@ -188,7 +225,7 @@ impl ChatBackend for OpenAiBackend {
             for attempt in 1..=ATTEMPTS {
                 let opened = tokio::time::timeout(
                     backend.first_token_timeout,
-                    open(&backend.client, request.clone()),
+                    open(backend.client(), request.clone()),
                 )
                 .await;
                 match opened {
