@@ -53,12 +53,13 @@ fn setting(name: &str, default: usize) -> usize {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
-/// The upstream waits this long before each chunk: its first token arrives after two of them
-/// (the role chunk, then the first word).
+/// The upstream's pace: chunk k of an answer leaves it k times this long after the request (its
+/// first token after two: the role chunk, then the first word). On the clock, not a sleep after
+/// each chunk, so its own late wake-ups under load are not counted as the app's overhead.
 const CHUNK_DELAY_MS: u64 = 10;
 /// The test upstream answers "You said: user {i} turn {t} says hello": a role chunk, then each of
-/// its 8 words, every chunk `CHUNK_DELAY_MS` after the one before (first word after 2 delays,
-/// the whole answer after 9).
+/// its 8 words, chunk k at k × `CHUNK_DELAY_MS` (first word after 2 delays, the whole answer
+/// after 9).
 const ANSWER_CHUNKS: u64 = 9;
 
 /// One turn on the chat page's API: returns the chat and the time to the first `delta`.

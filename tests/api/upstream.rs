@@ -324,9 +324,14 @@ fn sse_stream(
         let model = model.clone();
         move |text| chunk(&model, json!({ "content": text }), None)
     });
-    let body = stream::iter(std::iter::once(first).chain(pieces)).then(move |bytes| async move {
+    // Chunk k goes out k delays after the answer began, on the clock rather than a delay after
+    // the one before: under load each sleep ends a little late, and those delays would add up
+    // over an answer and be counted as the app's (`benches/chat_turns.rs`).
+    let began = tokio::time::Instant::now();
+    let pieces = std::iter::once(first).chain(pieces).zip(1u32..);
+    let body = stream::iter(pieces).then(move |(bytes, k)| async move {
         if delay_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            tokio::time::sleep_until(began + Duration::from_millis(delay_ms) * k).await;
         }
         Ok::<Bytes, actix_web::Error>(bytes)
     });
