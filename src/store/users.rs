@@ -79,29 +79,6 @@ pub(crate) fn with_prompts(
     Ok(Some((UserRow::from_row(row)?, PromptsOn { day, prompts })))
 }
 
-/// The user's row and their prompts on `day` (`daily_user_activity`, for the daily quota), in
-/// one read: what an API call needs of its key's owner.
-pub async fn find_with_prompts(
-    pool: &MySqlPool,
-    id: &str,
-    day: time::Date,
-) -> Result<Option<(UserRow, PromptsOn)>, sqlx::Error> {
-    let (prompts, join) = PROMPTS_ON_DAY;
-    let sql = format!(
-        "SELECT {}, {prompts} FROM `user` u {join} WHERE u.id = ?",
-        columns_of("u")
-    );
-    let row = sqlx::query(AssertSqlSafe(sql))
-        .bind(day)
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(row
-        .map(|row| with_prompts(&row, day))
-        .transpose()?
-        .flatten())
-}
-
 /// By username (case-insensitive through the column's collation) or e-mail.
 pub async fn find_by_login(
     pool: &MySqlPool,

@@ -1,5 +1,5 @@
 //! Who calls: the `Authorization: Bearer` key, looked up by the SHA-256 of the whole secret,
-//! then its owner as the `user` row says now. Every request checks again, so a revoked or
+//! with its owner as the `user` row says now (one read). Every request checks again, so a revoked or
 //! expired key, a blocked or a deleted account, is refused at once on every instance.
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, http::header};
@@ -11,9 +11,9 @@ use super::error::{ApiError, invalid_key};
 use crate::accounts::api_keys::{SECRET_PREFIX, hash_secret};
 use crate::clock::SharedClock;
 use crate::i18n::Msg;
-use crate::store::api_keys::{self, ApiKeyRow};
+use crate::store::api_keys::{self, ApiKeyRow, KeyWithOwner};
 use crate::store::stats::PromptsOn;
-use crate::store::users::{self, UserRow};
+use crate::store::users::UserRow;
 
 /// An authenticated API call: the key and its owner.
 pub struct ApiCaller {
@@ -49,18 +49,15 @@ fn now(req: &HttpRequest) -> OffsetDateTime {
 pub async fn authenticate(req: &HttpRequest, pool: &MySqlPool) -> Result<ApiCaller, ApiError> {
     let secret = bearer(req).ok_or_else(invalid_key)?;
     let unreachable = |error: sqlx::Error| ApiError::from_app(error.into(), crate::i18n::Lang::En);
-    let key = api_keys::by_secret_hash(pool, &hash_secret(secret))
+    let today = now(req).to_offset(time::UtcOffset::UTC).date();
+    let KeyWithOwner {
+        key,
+        owner: user,
+        prompts: prompts_today,
+    } = api_keys::by_secret_hash(pool, &hash_secret(secret), today)
         .await
         .map_err(unreachable)?
         .ok_or_else(invalid_key)?;
-    let (user, prompts_today) = users::find_with_prompts(
-        pool,
-        &key.user_id,
-        now(req).to_offset(time::UtcOffset::UTC).date(),
-    )
-    .await
-    .map_err(unreachable)?
-    .ok_or_else(invalid_key)?;
     // A blocked owner hears why (blocking also revoked the key: unblocking does not revive it).
     if user.blocked {
         let lang = crate::i18n::Lang::from_request(req);
