@@ -1,6 +1,6 @@
 //! Who calls: the `Authorization: Bearer` key, looked up by the SHA-256 of the whole secret,
-//! with its owner as the `user` row says now (one read). Every request checks again, so a revoked or
-//! expired key, a blocked or a deleted account, is refused at once on every instance.
+//! with its owner as the `user` row says now, in one read. Every request checks again, so a
+//! revoked or expired key, a blocked or a deleted account, is refused at once on every instance.
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, http::header};
 use sqlx::MySqlPool;
