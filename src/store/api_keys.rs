@@ -1,4 +1,6 @@
 //! The `api_key` projection, read side: personal keys of the OpenAI-compatible API.
+use std::sync::LazyLock;
+
 use sqlx::mysql::MySqlRow;
 use sqlx::{MySqlPool, Row};
 use time::{Date, PrimitiveDateTime};
@@ -44,14 +46,16 @@ pub async fn by_secret_hash(
     day: Date,
 ) -> Result<Option<KeyWithOwner>, sqlx::Error> {
     // The key's columns are read as `key_…`: several share a name with the user's.
-    let (prompts, join) = users::PROMPTS_ON_DAY;
-    let sql = format!(
-        "SELECT {}, {}, {prompts} FROM api_key k JOIN `user` u ON u.id = k.user_id {join} \
-         WHERE k.secret_hash = ?",
-        prefixed_columns(),
-        users::columns_of("u")
-    );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    static FIND: LazyLock<String> = LazyLock::new(|| {
+        let (prompts, join) = users::PROMPTS_ON_DAY;
+        format!(
+            "SELECT {}, {}, {prompts} FROM api_key k JOIN `user` u ON u.id = k.user_id {join} \
+             WHERE k.secret_hash = ?",
+            prefixed_columns(),
+            users::columns_of("u")
+        )
+    });
+    let row = sqlx::query(FIND.as_str())
         .bind(day)
         .bind(secret_hash)
         .fetch_optional(pool)

@@ -1,5 +1,7 @@
 //! The `session` table (device sessions).
-use sqlx::{AssertSqlSafe, FromRow, MySqlPool};
+use std::sync::LazyLock;
+
+use sqlx::{FromRow, MySqlPool};
 use time::{Date, PrimitiveDateTime};
 
 use super::stats::PromptsOn;
@@ -36,16 +38,19 @@ pub async fn find(
     day: Date,
 ) -> Result<Option<LoadedSession>, sqlx::Error> {
     // The session's columns and the user's do not share a name, so each row type reads its own.
-    let (prompts, join) = users::PROMPTS_ON_DAY;
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT s.state, s.admin_id, s.created_at, s.last_seen_at, {}, {prompts} \
-         FROM session s LEFT JOIN `user` u ON u.id = s.user_id {join} WHERE s.id = ?",
-        users::columns_of("u")
-    )))
-    .bind(day)
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
+    static FIND: LazyLock<String> = LazyLock::new(|| {
+        let (prompts, join) = users::PROMPTS_ON_DAY;
+        format!(
+            "SELECT s.state, s.admin_id, s.created_at, s.last_seen_at, {}, {prompts} \
+             FROM session s LEFT JOIN `user` u ON u.id = s.user_id {join} WHERE s.id = ?",
+            users::columns_of("u")
+        )
+    });
+    let row = sqlx::query(FIND.as_str())
+        .bind(day)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
     let Some(row) = row else {
         return Ok(None);
     };
